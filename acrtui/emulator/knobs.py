@@ -1,0 +1,117 @@
+"""Operating knobs: latency, ARM-style throttling, fault injection. All settable in process and from the CLI."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class EmulatorConfig:
+    page_size: int = 100
+    lro_duration_s: float = 0.0
+    retry_after_ms: int = 10
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    throttle: bool = True
+    throttle_scale: float = 1.0
+    token_lifetime_s: int = 3600
+
+
+# ARM's per-subscription token buckets: (burst, refill per second)
+ARM_LIMITS: dict[str, tuple[float, float]] = {"reads": (250, 25), "writes": (200, 10), "deletes": (200, 10)}
+
+
+class Throttle:
+    """Token buckets per (subscription, kind), as ARM meters requests; ``scale`` > 1 makes them bite sooner."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self._buckets: dict[tuple[str, str], list[float]] = {}
+
+    @staticmethod
+    def kind(method: str) -> str:
+        return {"GET": "reads", "HEAD": "reads", "DELETE": "deletes"}.get(method, "writes")
+
+    def take(self, subscription: str, method: str) -> tuple[bool, str, int, float]:
+        """(allowed, kind, remaining, retry_after_s)."""
+        kind = self.kind(method)
+        burst, rate = ARM_LIMITS[kind]
+        scale = max(self.config.throttle_scale, 1e-9)
+        burst, rate = max(1.0, burst / scale), max(0.01, rate / scale)
+        now = time.monotonic()
+        b = self._buckets.setdefault((subscription.lower(), kind), [burst, now])
+        b[0] = min(burst, b[0] + (now - b[1]) * rate)
+        b[1] = now
+        if not self.config.throttle:
+            return True, kind, int(b[0]), 0.0
+        if b[0] >= 1:
+            b[0] -= 1
+            return True, kind, int(b[0]), 0.0
+        return False, kind, 0, (1 - b[0]) / rate
+
+
+def retry_after_header(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))
+
+
+@dataclass
+class FaultRule:
+    """Inject a failure on matching requests. kind: 500 | 503 | drop | lro-fail."""
+
+    kind: str
+    path: str = ".*"
+    method: str = "*"
+    rate: float = 1.0
+    count: int | None = None  # stop after this many hits
+    hits: int = 0
+    _rx: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.count is not None and self.hits >= self.count:
+            return False
+        if self.method != "*" and self.method.upper() != method.upper():
+            return False
+        if self._rx is None:
+            self._rx = re.compile(self.path, re.IGNORECASE)
+        return bool(self._rx.search(path))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "method": self.method, "rate": self.rate, "count": self.count, "hits": self.hits}
+
+
+class Faults:
+    KINDS = ("500", "503", "drop", "lro-fail")
+
+    def __init__(self, seed: int = 1) -> None:
+        self.rules: list[FaultRule] = []
+        self._rng = random.Random(seed)
+
+    def add(self, kind: str, path: str = ".*", method: str = "*", rate: float = 1.0, count: int | None = None) -> FaultRule:
+        if kind not in self.KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(self.KINDS)}")
+        re.compile(path)
+        rule = FaultRule(kind=kind, path=path, method=method, rate=rate, count=count)
+        self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def _pick(self, method: str, path: str, kinds: tuple[str, ...]) -> FaultRule | None:
+        for r in self.rules:
+            if r.kind in kinds and r.matches(method, path) and self._rng.random() < r.rate:
+                r.hits += 1
+                return r
+        return None
+
+    def request_fault(self, method: str, path: str) -> str | None:
+        r = self._pick(method, path, ("500", "503", "drop"))
+        return r.kind if r else None
+
+    def lro_should_fail(self, method: str, path: str) -> bool:
+        return self._pick(method, path, ("lro-fail",)) is not None

@@ -1,0 +1,3 @@
+"""Emulated resource providers. Importing this package registers every provider's routes."""
+
+from . import authorization, containerregistry, keyvault, msi, resources  # noqa: F401
