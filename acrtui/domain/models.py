@@ -1,0 +1,299 @@
+"""Observed state as plain models: what the service layer reads from Azure, what checks, plans and screens use.
+
+No SDK object crosses the service layer; these are the only shapes above it. Fields that Azure may omit are
+Optional with ``None`` meaning "not reported", which checks treat differently from ``False``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IdentityKind(StrEnum):
+    NONE = "none"
+    SYSTEM = "system"
+    USER = "user"
+
+
+class UserIdentity(_Model):
+    resource_id: str
+    principal_id: str | None = None
+    client_id: str | None = None
+
+
+class ManagedIdentity(_Model):
+    """A resource's managed identities (``identity`` block)."""
+
+    system_principal_id: str | None = None
+    user_assigned: list[UserIdentity] = Field(default_factory=list)
+
+    @property
+    def kinds(self) -> set[IdentityKind]:
+        out = set()
+        if self.system_principal_id:
+            out.add(IdentityKind.SYSTEM)
+        if self.user_assigned:
+            out.add(IdentityKind.USER)
+        return out
+
+
+class Encryption(_Model):
+    """Registry encryption. ``identity_client_id`` is the client id in keyVaultProperties (or ``system``)."""
+
+    enabled: bool = False
+    key_identifier: str | None = None  # as configured: versionless (auto-rotation) or with a version
+    versioned_key_identifier: str | None = None  # what ACR uses now
+    identity_client_id: str | None = None
+    key_rotation_enabled: bool | None = None
+    last_key_rotation: dt.datetime | None = None
+
+    @property
+    def vault_name(self) -> str | None:
+        return key_parts(self.key_identifier)[0] if self.key_identifier else None
+
+    @property
+    def key_name(self) -> str | None:
+        return key_parts(self.key_identifier)[1] if self.key_identifier else None
+
+    @property
+    def key_version(self) -> str | None:
+        return key_parts(self.key_identifier)[2] if self.key_identifier else None
+
+    @property
+    def versionless(self) -> bool:
+        return self.enabled and self.key_identifier is not None and self.key_version is None
+
+    @property
+    def uses_system_identity(self) -> bool:
+        return (self.identity_client_id or "").lower() == "system"
+
+
+def key_parts(key_id: str) -> tuple[str, str, str | None]:
+    """(vault name, key name, version or None) from ``https://<vault>.<suffix>/keys/<name>[/<version>]``."""
+    rest = key_id.split("://", 1)[-1].rstrip("/")
+    host, _, path = rest.partition("/")
+    parts = path.split("/")
+    name = parts[1] if len(parts) > 1 else ""
+    version = parts[2] if len(parts) > 2 and parts[2] else None
+    return host.split(".")[0], name, version
+
+
+class IpRule(_Model):
+    value: str
+    action: str = "Allow"
+
+
+class PrivateEndpointConnection(_Model):
+    id: str
+    name: str
+    private_endpoint_id: str | None = None
+    status: str  # Pending | Approved | Rejected | Disconnected
+    description: str | None = None
+    provisioning_state: str | None = None
+
+
+class Replica(_Model):
+    name: str
+    location: str
+    provisioning_state: str | None = None
+    zone_redundancy: str | None = None
+
+
+class RegistryPosture(_Model):
+    """One registry as observed, with everything the checks, screens and plans need."""
+
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    sku: str  # Basic | Standard | Premium
+    login_server: str
+    provisioning_state: str | None = None
+    replicas: list[Replica] = Field(default_factory=list)
+    public_network_access: str = "Enabled"  # Enabled | Disabled
+    default_action: str = "Allow"  # Allow | Deny
+    ip_rules: list[IpRule] = Field(default_factory=list)
+    network_rule_bypass: str = "AzureServices"  # AzureServices | None
+    data_endpoint_enabled: bool = False
+    data_endpoint_host_names: list[str] = Field(default_factory=list)
+    encryption: Encryption = Field(default_factory=Encryption)
+    identity: ManagedIdentity = Field(default_factory=ManagedIdentity)
+    private_endpoint_connections: list[PrivateEndpointConnection] = Field(default_factory=list)
+    admin_user_enabled: bool = False
+    anonymous_pull_enabled: bool = False
+    export_policy_enabled: bool = True  # policies.exportPolicy.status == enabled
+    arm_audience_token_enabled: bool | None = None  # policies.azureADAuthenticationAsArmPolicy; None = not reported
+    trust_policy_enabled: bool = False
+    zone_redundancy: str = "Disabled"
+    repository_count: int | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def premium(self) -> bool:
+        return self.sku.lower() == "premium"
+
+    @property
+    def regions(self) -> list[str]:
+        """Home region first, then replica regions."""
+        out = [self.location]
+        out += [r.location for r in self.replicas if r.location.lower() != self.location.lower()]
+        return out
+
+    @property
+    def approved_connections(self) -> list[PrivateEndpointConnection]:
+        return [c for c in self.private_endpoint_connections if c.status.lower() == "approved"]
+
+    @property
+    def pending_connections(self) -> list[PrivateEndpointConnection]:
+        return [c for c in self.private_endpoint_connections if c.status.lower() == "pending"]
+
+    def expected_data_host_names(self) -> list[str]:
+        """``<name>.<region>.data.<suffix>`` for every region, built from the login server's suffix."""
+        suffix = self.login_server.split(".", 1)[1] if "." in self.login_server else "azurecr.io"
+        return [f"{self.name.lower()}.{r.lower()}.data.{suffix}" for r in self.regions]
+
+
+class KeyPosture(_Model):
+    name: str
+    key_id: str  # versionless URI
+    kty: str | None = None
+    key_size: int | None = None
+    enabled: bool | None = None
+    expires: dt.datetime | None = None
+    newest_version: str | None = None
+    newest_version_created: dt.datetime | None = None
+
+
+class DiagnosticSetting(_Model):
+    name: str
+    categories: list[str] = Field(default_factory=list)  # enabled log categories / category groups
+    workspace_id: str | None = None
+    storage_account_id: str | None = None
+    event_hub_rule_id: str | None = None
+
+
+class VaultPosture(_Model):
+    id: str
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    vault_uri: str
+    soft_delete: bool = True
+    purge_protection: bool = False
+    rbac_authorization: bool = False
+    network_default_action: str = "Allow"
+    network_bypass: str = "AzureServices"
+    public_network_access: str | None = None
+    diagnostic_settings: list[DiagnosticSetting] = Field(default_factory=list)
+    keys: list[KeyPosture] = Field(default_factory=list)
+    # principal ids (object ids) that may get/wrapKey/unwrapKey on keys (access policies, or RBAC role holders)
+    key_users: list[str] = Field(default_factory=list)
+    readable: bool = True  # False when the caller could not read the vault (then the rest is unknown)
+
+    @property
+    def audit_logging(self) -> bool:
+        return any(
+            c.lower() in ("auditevent", "audit", "alllogs") for d in self.diagnostic_settings for c in d.categories
+        )
+
+    def key(self, name: str) -> KeyPosture | None:
+        return next((k for k in self.keys if k.name.lower() == name.lower()), None)
+
+
+class DnsRecordCheck(_Model):
+    """One FQDN a private endpoint needs, and what the private DNS zone says about it."""
+
+    fqdn: str
+    expected_ip: str | None
+    zone: str | None = None
+    record_ips: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.expected_ip is not None and self.expected_ip in self.record_ips
+
+
+class PrivateEndpointPosture(_Model):
+    id: str
+    name: str
+    registry_id: str
+    connection_status: str
+    subnet_id: str | None = None
+    vnet_id: str | None = None
+    nic_ips: dict[str, str] = Field(default_factory=dict)  # member name (registry, registry_data_<region>) -> IP
+    dns_zone_group: str | None = None
+    dns_zone_ids: list[str] = Field(default_factory=list)
+    zone_linked_vnets: list[str] = Field(default_factory=list)  # VNet ids linked to the zone(s)
+    records: list[DnsRecordCheck] = Field(default_factory=list)
+
+    @property
+    def zone_linked_to_vnet(self) -> bool:
+        return self.vnet_id is not None and self.vnet_id.lower() in {v.lower() for v in self.zone_linked_vnets}
+
+
+class PolicyAssignmentInfo(_Model):
+    id: str
+    name: str
+    scope: str
+    definition_id: str
+    display_name: str | None = None
+    effect: str | None = None  # resolved: assignment parameter, else definition default
+    enforcement_mode: str = "Default"
+    not_scopes: list[str] = Field(default_factory=list)
+
+    @property
+    def definition_guid(self) -> str:
+        return self.definition_id.rstrip("/").split("/")[-1].lower()
+
+    def applies_to(self, resource_id: str) -> bool:
+        rid = resource_id.lower()
+        scope = self.scope.lower().rstrip("/")
+        inside = rid == scope or rid.startswith(scope + "/")
+        excluded = any(rid == n.lower().rstrip("/") or rid.startswith(n.lower().rstrip("/") + "/") for n in self.not_scopes)
+        return inside and not excluded
+
+
+class ComplianceRecord(_Model):
+    resource_id: str
+    assignment_id: str
+    definition_id: str
+    compliance_state: str  # Compliant | NonCompliant | Unknown
+
+
+class Estate(_Model):
+    """Everything observed in one load: the input to checks, screens and plans."""
+
+    subscriptions: dict[str, str] = Field(default_factory=dict)  # id -> display name
+    registries: list[RegistryPosture] = Field(default_factory=list)
+    vaults: list[VaultPosture] = Field(default_factory=list)
+    private_endpoints: list[PrivateEndpointPosture] = Field(default_factory=list)
+    assignments: list[PolicyAssignmentInfo] = Field(default_factory=list)
+    compliance: list[ComplianceRecord] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)  # partial-read problems (permission, throttling) worth showing
+    observed_at: dt.datetime | None = None
+
+    def registry(self, name_or_id: str) -> RegistryPosture | None:
+        k = name_or_id.lower()
+        return next((r for r in self.registries if r.id.lower() == k or r.name.lower() == k), None)
+
+    def vault_for(self, reg: RegistryPosture) -> VaultPosture | None:
+        name = reg.encryption.vault_name
+        return next((v for v in self.vaults if name and v.name.lower() == name.lower()), None)
+
+    def endpoints_for(self, reg: RegistryPosture) -> list[PrivateEndpointPosture]:
+        return [p for p in self.private_endpoints if p.registry_id.lower() == reg.id.lower()]
+
+    def assignments_for(self, reg: RegistryPosture) -> list[PolicyAssignmentInfo]:
+        return [a for a in self.assignments if a.applies_to(reg.id)]
+
+    def compliance_for(self, reg: RegistryPosture) -> list[ComplianceRecord]:
+        return [c for c in self.compliance if c.resource_id.lower() == reg.id.lower()]
