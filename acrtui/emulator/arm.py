@@ -6,10 +6,12 @@ checks RBAC for the route's action, then calls the handler with a :class:`Ctx`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import random
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -228,8 +230,24 @@ def get_ci(d: dict[str, Any] | None, key: str, default: Any = None) -> Any:
     return default
 
 
+_guid_rng: random.Random | None = None
+
+
 def new_guid() -> str:
+    """A fresh GUID; deterministic while a seed is being built (see :func:`deterministic_guids`)."""
+    if _guid_rng is not None:
+        return str(uuid.UUID(int=_guid_rng.getrandbits(128), version=4))
     return str(uuid.uuid4())
+
+
+@contextlib.contextmanager
+def deterministic_guids(seed: str) -> Iterator[None]:
+    global _guid_rng
+    old, _guid_rng = _guid_rng, random.Random(seed)
+    try:
+        yield
+    finally:
+        _guid_rng = old
 
 
 # ---------------------------------------------------------------- paging
@@ -302,3 +320,26 @@ def lro(
     if location_header:
         headers["Location"] = url.replace("operationStatuses", "operationResults")
     return Response(status, body, headers)
+
+
+def settle(emulator: Any) -> None:
+    """Finish every long-running operation whose time has come (``emulator`` has operations, state, clock)."""
+    now = emulator.clock()
+    for op in list(emulator.operations.values()):
+        if op.status != "InProgress" or op.due > now:
+            continue
+        if op.fail:
+            op.status = "Failed"
+            op.error = {"code": "InternalServerError", "message": "The operation failed (injected fault)."}
+        else:
+            try:
+                if op.on_complete is not None:
+                    op.on_complete()
+                op.status = "Succeeded"
+            except ArmError as e:
+                op.status = "Failed"
+                op.error = e.body()["error"]
+        op.end_time = emulator.state.now_iso()
+        res = emulator.state.get(op.resource_id)
+        if res is not None and isinstance(res.body.get("properties"), dict) and "provisioningState" in res.props:
+            res.props["provisioningState"] = op.status

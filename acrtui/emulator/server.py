@@ -26,7 +26,7 @@ import trustme
 from aiohttp import web
 
 from . import providers  # noqa: F401  (registers every provider's routes)
-from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, parse_id
+from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
 from .rbac import allowed, forbidden_message, has_any_role
@@ -221,26 +221,7 @@ class Emulator:
     # ---------------------------------------------------------------- operations
     def settle(self) -> None:
         """Finish every long-running operation whose time has come."""
-        now = self.clock()
-        for op in list(self.operations.values()):
-            if op.status != "InProgress" or op.due > now:
-                continue
-            res = self.state.get(op.resource_id)
-            if op.fail:
-                op.status = "Failed"
-                op.error = {"code": "InternalServerError", "message": "The operation failed (injected fault)."}
-            else:
-                try:
-                    if op.on_complete is not None:
-                        op.on_complete()
-                    op.status = "Succeeded"
-                except ArmError as e:
-                    op.status = "Failed"
-                    op.error = e.body()["error"]
-            op.end_time = self.state.now_iso()
-            res = self.state.get(op.resource_id)
-            if res is not None and isinstance(res.body.get("properties"), dict) and "provisioningState" in res.props:
-                res.props["provisioningState"] = op.status
+        settle(self)
 
     # ---------------------------------------------------------------- HTTP
     def _record(self, request: web.Request, status: int, kind: str, p: Principal | None = None, rid: str | None = None) -> None:

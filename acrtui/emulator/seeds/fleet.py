@@ -1,0 +1,57 @@
+"""``fleet:N[xS]``: N registries over S subscriptions, a deterministic realistic mix, for benchmarks.
+
+Mix per 20 registries: 4 Basic, 6 Standard (2 with admin user), 10 Premium — of which 4 CMK (shared vault per
+subscription), 4 with an auto-approved private endpoint, 3 with public access disabled, 2 with a replica.
+Built by writing bodies through the providers (see ``runner``), like every seed.
+"""
+
+from __future__ import annotations
+
+from ..state import State
+from . import add_group, add_subscription, base_state
+from .demo import Demo
+from .runner import seeding
+
+REGIONS = ["eastus", "westeurope", "westus2", "northeurope", "uksouth"]
+
+
+def fleet(n: int, subs: int, cloud: str = "AzureCloud") -> State:
+    if n < 0 or subs < 1:
+        raise ValueError("fleet:N[xS] needs N >= 0 and S >= 1")
+    st = base_state(cloud)
+    runner, frozen = seeding(st, f"fleet:{n}x{subs}")
+    d = Demo(runner)
+    with frozen:
+        sub_ids = [add_subscription(st, f"fleet-{i}", f"fleet-{i:03d}") for i in range(subs)]
+        shared: dict[str, tuple[dict, dict, dict]] = {}
+        for i, sub in enumerate(sub_ids):
+            region = REGIONS[i % len(REGIONS)]
+            add_group(st, sub, "rg-acr", region)
+            add_group(st, sub, "rg-shared", region)
+            vnet = d.vnet(sub, "rg-shared", "vnet-fleet", region, "10.0.0.0/16", {"snet-pe": "10.0.0.0/18"})
+            zone = d.dns_zone(sub, "rg-shared", [vnet])
+            kv = d.vault(sub, "rg-shared", f"kv-fleet-{i:03d}", region, purge_protection=i % 2 == 0)
+            key = d.key(kv, "acr-cmk")
+            ident = d.identity(sub, "rg-shared", "id-acr-fleet", region)
+            d.grant_key_access(kv, ident["properties"]["principalId"])
+            shared[sub] = (vnet, zone, {"key": key, "identity": ident})
+        for j in range(n):
+            sub = sub_ids[j % subs]
+            region = REGIONS[(j // subs) % len(REGIONS)]
+            vnet, zone, cmk = shared[sub]
+            name = f"fleet{j:05d}acr"
+            slot = j % 20
+            if slot < 4:
+                d.registry(sub, "rg-acr", name, region, "Basic")
+            elif slot < 10:
+                d.registry(sub, "rg-acr", name, region, "Standard", adminUserEnabled=slot < 6)
+            elif slot < 14:
+                d.cmk_registry(sub, "rg-acr", name, region, cmk["identity"], cmk["key"]["properties"]["keyUri"])
+            else:
+                props = {"publicNetworkAccess": "Disabled"} if slot >= 17 else {}
+                reg = d.registry(sub, "rg-acr", name, region, "Premium", **props)
+                if slot < 16:
+                    d.replica(reg, REGIONS[(REGIONS.index(region) + 1) % len(REGIONS)])
+                if slot >= 14 and slot < 18:
+                    d.private_endpoint(sub, "rg-shared", f"pe-{name}", vnet["location"], f"{vnet['id']}/subnets/snet-pe", reg, zone=zone)
+    return st
