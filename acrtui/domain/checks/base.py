@@ -1,0 +1,160 @@
+"""The shapes of the checks catalogue: a check's metadata, its pure function, and the finding it returns.
+
+A check never reads Azure: it is ``fn(registry, estate, settings) -> Finding``. "Not applicable" (a Basic
+registry cannot have a private endpoint) is its own status and never counts as a pass; "error" means the check
+could not decide (the vault was unreadable, data was missing) and is reported, not hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from acrtui.domain.models import Estate, RegistryPosture
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for ``--fail-on`` and sorting."""
+        return {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"
+
+
+class Family(StrEnum):
+    CMK = "cmk"
+    PRIVATE_LINK = "private-link"
+    NETWORK = "network"
+    DATA_ENDPOINT = "data-endpoint"
+    AUTH = "auth"
+    POLICY = "policy"
+    RESILIENCE = "resilience"
+
+
+FAMILY_ORDER = list(Family)
+
+
+@dataclass(frozen=True)
+class References:
+    """Cross-references to what other tools call the same control (only where one exists)."""
+
+    policy_definition_ids: tuple[str, ...] = ()  # built-in policy definition GUIDs
+    psrule: tuple[str, ...] = ()  # PSRule for Azure rule names (Azure.ACR.*, Azure.KeyVault.*)
+    checkov: tuple[str, ...] = ()  # Checkov CKV_AZURE_* ids
+    docs: tuple[str, ...] = ()  # Microsoft Learn pages
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {
+            "policyDefinitionIds": [f"/providers/Microsoft.Authorization/policyDefinitions/{g}" for g in self.policy_definition_ids],
+            "psrule": list(self.psrule),
+            "checkov": list(self.checkov),
+            "docs": list(self.docs),
+        }
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix it: prose, the ``az`` command (with ``<placeholders>``), and the acrtui action that does it."""
+
+    text: str
+    az: str | None = None
+    action: str | None = None  # acrtui plan action name, e.g. "SetPublicNetworkAccess"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"text": self.text, "az": self.az, "action": self.action}
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Thresholds and context a check may use. ``now`` is injected so reports are reproducible."""
+
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    key_rotation_max_age_days: int = 90  # a pinned key version older than this fails ACR-CMK-002
+    key_expiry_warning_days: int = 30  # a key expiring within this fails ACR-CMK-004
+    operator_ips: tuple[str, ...] = ()  # public IPs operators manage from (for the lock-out analysis)
+    operator_on_private_network: bool = False  # operators reach the registry through a private endpoint
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check says about one registry."""
+
+    status: Status
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+CheckFn = Callable[[RegistryPosture, Estate, CheckSettings], Finding]
+Applicability = Callable[[RegistryPosture], str | None]  # returns the reason it does NOT apply, or None
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    severity: Severity
+    family: Family
+    rationale: str
+    remediation: Remediation
+    fn: CheckFn
+    references: References = References()
+    applies: Applicability | None = None
+    applicability: str = "All SKUs"
+
+    def run(self, reg: RegistryPosture, estate: Estate, settings: CheckSettings) -> Finding:
+        """Applicability first, then the check; an exception is an ``error`` finding, never a crash or a pass."""
+        if self.applies is not None:
+            reason = self.applies(reg)
+            if reason:
+                return Finding(Status.NOT_APPLICABLE, reason)
+        try:
+            return self.fn(reg, estate, settings)
+        except Exception as exc:  # a bug or missing data in one check must not stop the audit
+            return Finding(Status.ERROR, f"check could not run: {type(exc).__name__}: {exc}")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "family": self.family.value,
+            "applicability": self.applicability,
+            "rationale": self.rationale,
+            "remediation": self.remediation.as_dict(),
+            "references": self.references.as_dict(),
+        }
+
+
+def premium_only(reg: RegistryPosture) -> str | None:
+    return None if reg.premium else f"{reg.sku} SKU: this feature needs Premium"
+
+
+def ok(message: str, **evidence: Any) -> Finding:
+    return Finding(Status.PASS, message, evidence)
+
+
+def fail(message: str, **evidence: Any) -> Finding:
+    return Finding(Status.FAIL, message, evidence)
+
+
+def na(message: str, **evidence: Any) -> Finding:
+    return Finding(Status.NOT_APPLICABLE, message, evidence)
+
+
+def error(message: str, **evidence: Any) -> Finding:
+    return Finding(Status.ERROR, message, evidence)
