@@ -27,7 +27,9 @@ def get_check(check_id: str) -> Check | None:
     return _BY_ID.get(check_id.upper())
 
 
-def select_checks(include: list[str] | tuple[str, ...] = (), exclude: list[str] | tuple[str, ...] = ()) -> list[Check]:
+def select_checks(
+    include: list[str] | tuple[str, ...] = (), exclude: list[str] | tuple[str, ...] = ()
+) -> list[Check]:
     """Catalogue order; ``include`` empty means all. Ids may also be a prefix (``ACR-CMK``) or a family (``cmk``).
 
     Raises ``KeyError`` naming any id that matches nothing, so a typo in a pipeline is not a silent pass.
@@ -35,7 +37,11 @@ def select_checks(include: list[str] | tuple[str, ...] = (), exclude: list[str] 
 
     def match(pattern: str) -> list[Check]:
         p = pattern.strip().upper()
-        hits = [c for c in CATALOGUE if c.id.upper() == p or c.id.upper().startswith(p + "-") or c.family.value.upper() == p]
+        hits = [
+            c
+            for c in CATALOGUE
+            if c.id.upper() == p or c.id.upper().startswith(p + "-") or c.family.value.upper() == p
+        ]
         if not hits:
             raise KeyError(pattern)
         return hits

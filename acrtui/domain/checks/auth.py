@@ -4,37 +4,61 @@ from __future__ import annotations
 
 from acrtui.domain.models import Estate, RegistryPosture
 
-from .base import Check, CheckSettings, Family, Finding, References, Remediation, Severity, fail, ok, premium_only
+from .base import (
+    Check,
+    CheckSettings,
+    Family,
+    Finding,
+    References,
+    Remediation,
+    Severity,
+    fail,
+    ok,
+    premium_only,
+)
 
 LEARN_AUTH = "https://learn.microsoft.com/azure/container-registry/container-registry-authentication"
 
 
 def check_admin(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     if reg.admin_user_enabled:
-        return fail("the admin user is enabled: a shared, non-personal credential with push rights", adminUserEnabled=True)
+        return fail(
+            "the admin user is enabled: a shared, non-personal credential with push rights",
+            adminUserEnabled=True,
+        )
     return ok("the admin user is disabled", adminUserEnabled=False)
 
 
 def check_anonymous(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     if reg.anonymous_pull_enabled:
-        return fail("anonymous pull is enabled: anyone who can reach the registry can pull", anonymousPullEnabled=True)
+        return fail(
+            "anonymous pull is enabled: anyone who can reach the registry can pull", anonymousPullEnabled=True
+        )
     return ok("anonymous pull is disabled", anonymousPullEnabled=False)
 
 
 def check_arm_tokens(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     value = reg.arm_audience_token_enabled
     if value is False:
-        return ok("ARM-audience tokens are not accepted: only ACR-audience tokens authenticate", azureADAuthenticationAsArmPolicy="disabled")
+        return ok(
+            "ARM-audience tokens are not accepted: only ACR-audience tokens authenticate",
+            azureADAuthenticationAsArmPolicy="disabled",
+        )
     if value is None:
         return fail(
             "azureADAuthenticationAsArmPolicy is not reported; Azure treats a missing policy as enabled",
             azureADAuthenticationAsArmPolicy=None,
         )
-    return fail("ARM-audience Entra tokens are accepted for registry access", azureADAuthenticationAsArmPolicy="enabled")
+    return fail(
+        "ARM-audience Entra tokens are accepted for registry access",
+        azureADAuthenticationAsArmPolicy="enabled",
+    )
 
 
 def check_zone_redundancy(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
-    replicas = {r.location: r.zone_redundancy for r in reg.replicas if r.location.lower() != reg.location.lower()}
+    replicas = {
+        r.location: r.zone_redundancy for r in reg.replicas if r.location.lower() != reg.location.lower()
+    }
     ev = {"zoneRedundancy": reg.zone_redundancy, "replicas": replicas}
     off = [loc for loc, zr in replicas.items() if (zr or "").lower() != "enabled"]
     if reg.zone_redundancy.lower() != "enabled":
@@ -47,7 +71,9 @@ def check_zone_redundancy(reg: RegistryPosture, estate: Estate, s: CheckSettings
 def check_geo_replica(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     regions = reg.regions
     if len(regions) > 1:
-        return ok(f"replicated to {len(regions) - 1} more region(s): {', '.join(regions[1:])}", regions=regions)
+        return ok(
+            f"replicated to {len(regions) - 1} more region(s): {', '.join(regions[1:])}", regions=regions
+        )
     return fail(f"content lives only in {reg.location}", regions=regions)
 
 
@@ -65,7 +91,10 @@ CHECKS = [
         ),
         fn=check_admin,
         references=References(
-            policy_definition_ids=("dc921057-6b28-4fbe-9b83-f7bec05db6c2", "79fdfe03-ffcb-4e55-b4d0-b925b8241759"),
+            policy_definition_ids=(
+                "dc921057-6b28-4fbe-9b83-f7bec05db6c2",
+                "79fdfe03-ffcb-4e55-b4d0-b925b8241759",
+            ),
             psrule=("Azure.ACR.AdminUser",),
             checkov=("CKV_AZURE_137",),
             docs=(LEARN_AUTH,),
@@ -78,11 +107,16 @@ CHECKS = [
         family=Family.AUTH,
         rationale="Anonymous pull serves every image to unauthenticated clients.",
         remediation=Remediation(
-            "Disable anonymous pull.", az="az acr update -n <registry> --anonymous-pull-enabled false", action="DisableAnonymousPull"
+            "Disable anonymous pull.",
+            az="az acr update -n <registry> --anonymous-pull-enabled false",
+            action="DisableAnonymousPull",
         ),
         fn=check_anonymous,
         references=References(
-            policy_definition_ids=("9f2dea28-e834-476c-99c5-3507b4728395", "cced2946-b08a-44fe-9fd9-e4ed8a779897"),
+            policy_definition_ids=(
+                "9f2dea28-e834-476c-99c5-3507b4728395",
+                "cced2946-b08a-44fe-9fd9-e4ed8a779897",
+            ),
             psrule=("Azure.ACR.AnonymousAccess",),
             checkov=("CKV_AZURE_138",),
             docs=(LEARN_AUTH,),
@@ -102,7 +136,10 @@ CHECKS = [
         ),
         fn=check_arm_tokens,
         references=References(
-            policy_definition_ids=("42781ec6-6127-4c30-bdfa-fb423a0047d3", "785596ed-054f-41bc-aaec-7f3d0ba05725"),
+            policy_definition_ids=(
+                "42781ec6-6127-4c30-bdfa-fb423a0047d3",
+                "785596ed-054f-41bc-aaec-7f3d0ba05725",
+            ),
             docs=(LEARN_AUTH,),
         ),
     ),
@@ -118,7 +155,9 @@ CHECKS = [
             action="CreateReplica",
         ),
         fn=check_zone_redundancy,
-        references=References(policy_definition_ids=("9d2b0a20-57d6-474c-9d12-44a4a20999c6",), checkov=("CKV_AZURE_233",)),
+        references=References(
+            policy_definition_ids=("9d2b0a20-57d6-474c-9d12-44a4a20999c6",), checkov=("CKV_AZURE_233",)
+        ),
         applies=premium_only,
         applicability="Premium",
     ),

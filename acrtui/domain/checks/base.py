@@ -60,7 +60,10 @@ class References:
 
     def as_dict(self) -> dict[str, list[str]]:
         return {
-            "policyDefinitionIds": [f"/providers/Microsoft.Authorization/policyDefinitions/{g}" for g in self.policy_definition_ids],
+            "policyDefinitionIds": [
+                f"/providers/Microsoft.Authorization/policyDefinitions/{g}"
+                for g in self.policy_definition_ids
+            ],
             "psrule": list(self.psrule),
             "checkov": list(self.checkov),
             "docs": list(self.docs),

@@ -20,7 +20,6 @@ from .base import (
     Severity,
     error,
     fail,
-    na,
     ok,
 )
 
@@ -40,7 +39,9 @@ def _vault(reg: RegistryPosture, estate: Estate) -> tuple[VaultPosture | None, F
             keyIdentifier=reg.encryption.key_identifier,
         )
     if not vault.readable:
-        return None, error(f"key vault {vault.name!r} could not be read: grant Reader on it", vaultId=vault.id)
+        return None, error(
+            f"key vault {vault.name!r} could not be read: grant Reader on it", vaultId=vault.id
+        )
     return vault, None
 
 
@@ -81,8 +82,13 @@ def check_rotation(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Fi
     age = (_aware(s.now) - _aware(last)).days
     ev.update(lastRotation=_aware(last).isoformat(), ageDays=age)
     if age > s.key_rotation_max_age_days:
-        return fail(f"key version is pinned and was last rotated {age} days ago (limit {s.key_rotation_max_age_days})", **ev)
-    return ok(f"key version is pinned; last rotated {age} days ago (limit {s.key_rotation_max_age_days})", **ev)
+        return fail(
+            f"key version is pinned and was last rotated {age} days ago (limit {s.key_rotation_max_age_days})",
+            **ev,
+        )
+    return ok(
+        f"key version is pinned; last rotated {age} days ago (limit {s.key_rotation_max_age_days})", **ev
+    )
 
 
 def _encryption_principal(reg: RegistryPosture) -> tuple[str | None, str]:
@@ -99,7 +105,11 @@ def _encryption_principal(reg: RegistryPosture) -> tuple[str | None, str]:
 
 def check_identity_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     principal, label = _encryption_principal(reg)
-    ev: dict[str, object] = {"identity": label, "identityClientId": reg.encryption.identity_client_id, "principalId": principal}
+    ev: dict[str, object] = {
+        "identity": label,
+        "identityClientId": reg.encryption.identity_client_id,
+        "principalId": principal,
+    }
     if principal is None:
         return fail(f"the {label} named in the encryption settings is not attached to the registry", **ev)
     vault, problem = _vault(reg, estate)
@@ -109,7 +119,9 @@ def check_identity_access(reg: RegistryPosture, estate: Estate, s: CheckSettings
     if principal.lower() in {u.lower() for u in vault.key_users}:
         return ok(f"the {label} can get, wrap and unwrap the key", **ev)
     how = (
-        "role Key Vault Crypto Service Encryption User" if vault.rbac_authorization else "an access policy with get, wrapKey, unwrapKey"
+        "role Key Vault Crypto Service Encryption User"
+        if vault.rbac_authorization
+        else "an access policy with get, wrapKey, unwrapKey"
     )
     return fail(f"the {label} cannot use the key: registry content becomes unreadable. Grant {how}", **ev)
 
@@ -120,7 +132,9 @@ def check_key_health(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
         return problem  # type: ignore[return-value]
     key = vault.key(reg.encryption.key_name or "")
     if key is None:
-        return fail(f"key {reg.encryption.key_name!r} was not found in vault {vault.name!r}", vaultId=vault.id)
+        return fail(
+            f"key {reg.encryption.key_name!r} was not found in vault {vault.name!r}", vaultId=vault.id
+        )
     ev: dict[str, object] = {
         "keyId": key.key_id,
         "kty": key.kty,
@@ -143,7 +157,11 @@ def check_key_health(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
             problems.append(f"key expires in {left} days")
     if problems:
         return fail("; ".join(problems), **ev)
-    return ok(f"{key.kty or 'RSA'} key is enabled" + (" with no expiry" if key.expires is None else ", not expiring soon"), **ev)
+    return ok(
+        f"{key.kty or 'RSA'} key is enabled"
+        + (" with no expiry" if key.expires is None else ", not expiring soon"),
+        **ev,
+    )
 
 
 def check_vault_recovery(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
@@ -151,9 +169,16 @@ def check_vault_recovery(reg: RegistryPosture, estate: Estate, s: CheckSettings)
     if vault is None:
         return problem  # type: ignore[return-value]
     ev = {"vaultId": vault.id, "softDelete": vault.soft_delete, "purgeProtection": vault.purge_protection}
-    missing = [n for n, v in (("soft delete", vault.soft_delete), ("purge protection", vault.purge_protection)) if not v]
+    missing = [
+        n
+        for n, v in (("soft delete", vault.soft_delete), ("purge protection", vault.purge_protection))
+        if not v
+    ]
     if missing:
-        return fail(f"vault {vault.name} has no {' or '.join(missing)}: a deleted key makes the registry unreadable", **ev)
+        return fail(
+            f"vault {vault.name} has no {' or '.join(missing)}: a deleted key makes the registry unreadable",
+            **ev,
+        )
     return ok(f"vault {vault.name} has soft delete and purge protection", **ev)
 
 
@@ -172,7 +197,10 @@ def check_vault_audit_logging(reg: RegistryPosture, estate: Estate, s: CheckSett
     ev = {"vaultId": vault.id, "diagnosticSettings": settings}
     if vault.audit_logging:
         return ok(f"vault {vault.name} sends AuditEvent logs: key use is auditable", **ev)
-    return fail(f"vault {vault.name} has no diagnostic setting with the AuditEvent category: key use is not audited", **ev)
+    return fail(
+        f"vault {vault.name} has no diagnostic setting with the AuditEvent category: key use is not audited",
+        **ev,
+    )
 
 
 def check_vault_trusted_services(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
@@ -185,12 +213,18 @@ def check_vault_trusted_services(reg: RegistryPosture, estate: Estate, s: CheckS
         "bypass": vault.network_bypass,
         "publicNetworkAccess": vault.public_network_access,
     }
-    firewalled = vault.network_default_action.lower() == "deny" or (vault.public_network_access or "").lower() == "disabled"
+    firewalled = (
+        vault.network_default_action.lower() == "deny"
+        or (vault.public_network_access or "").lower() == "disabled"
+    )
     if not firewalled:
         return ok(f"vault {vault.name} is not firewalled: ACR can reach it", **ev)
     if "azureservices" in vault.network_bypass.lower():
         return ok(f"vault {vault.name} is firewalled and lets trusted Azure services through", **ev)
-    return fail(f"vault {vault.name} is firewalled without the trusted-services bypass: ACR cannot reach the key", **ev)
+    return fail(
+        f"vault {vault.name} is firewalled without the trusted-services bypass: ACR cannot reach the key",
+        **ev,
+    )
 
 
 def _vault_applies(reg: RegistryPosture) -> str | None:
@@ -213,7 +247,9 @@ CHECKS = [
             action="CreateCmkRegistry",
         ),
         fn=check_encryption,
-        references=References(policy_definition_ids=("5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",), docs=(LEARN_CMK,)),
+        references=References(
+            policy_definition_ids=("5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",), docs=(LEARN_CMK,)
+        ),
     ),
     Check(
         id="ACR-CMK-002",
@@ -262,7 +298,9 @@ CHECKS = [
             action="RotateKey",
         ),
         fn=check_key_health,
-        references=References(policy_definition_ids=("152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0",), checkov=("CKV_AZURE_40",)),
+        references=References(
+            policy_definition_ids=("152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0",), checkov=("CKV_AZURE_40",)
+        ),
         applies=_cmk_only,
         applicability="CMK registries",
     ),
@@ -280,7 +318,10 @@ CHECKS = [
         ),
         fn=check_vault_recovery,
         references=References(
-            policy_definition_ids=("1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d", "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53"),
+            policy_definition_ids=(
+                "1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d",
+                "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
+            ),
             psrule=("Azure.KeyVault.SoftDelete", "Azure.KeyVault.PurgeProtect"),
             checkov=("CKV_AZURE_42",),
         ),
@@ -297,11 +338,13 @@ CHECKS = [
         remediation=Remediation(
             "Add a diagnostic setting with the AuditEvent category (or the audit/allLogs group) to Log Analytics.",
             az="az monitor diagnostic-settings create -n audit --resource <vault-id> --workspace <workspace-id> "
-            "--logs '[{\"category\":\"AuditEvent\",\"enabled\":true}]'",
+            '--logs \'[{"category":"AuditEvent","enabled":true}]\'',
             action="EnableVaultAuditLogging",
         ),
         fn=check_vault_audit_logging,
-        references=References(policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",)),
+        references=References(
+            policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",)
+        ),
         applies=_vault_applies,
         applicability="CMK registries",
     ),
@@ -318,7 +361,10 @@ CHECKS = [
             action="SetVaultBypass",
         ),
         fn=check_vault_trusted_services,
-        references=References(policy_definition_ids=("55615ac9-af46-4a59-874e-391cc3dfb490",), psrule=("Azure.KeyVault.Firewall",)),
+        references=References(
+            policy_definition_ids=("55615ac9-af46-4a59-874e-391cc3dfb490",),
+            psrule=("Azure.KeyVault.Firewall",),
+        ),
         applies=_vault_applies,
         applicability="CMK registries",
     ),

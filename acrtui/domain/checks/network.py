@@ -36,7 +36,9 @@ def _norm_fqdn(fqdn: str) -> str:
     return fqdn.lower().rstrip(".").replace(".privatelink.", ".")
 
 
-def _approved_endpoints(reg: RegistryPosture, estate: Estate) -> tuple[list[PrivateEndpointPosture], list[str]]:
+def _approved_endpoints(
+    reg: RegistryPosture, estate: Estate
+) -> tuple[list[PrivateEndpointPosture], list[str]]:
     """Observed approved endpoints, and ids of approved connections whose endpoint was not observed."""
     approved = [c.private_endpoint_id for c in reg.approved_connections if c.private_endpoint_id]
     observed = {p.id.lower(): p for p in estate.endpoints_for(reg)}
@@ -47,27 +49,45 @@ def _approved_endpoints(reg: RegistryPosture, estate: Estate) -> tuple[list[Priv
 
 def check_sku(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     if reg.premium:
-        return ok("Premium SKU: private endpoints, firewall rules, CMK and data endpoints are available", sku=reg.sku)
+        return ok(
+            "Premium SKU: private endpoints, firewall rules, CMK and data endpoints are available",
+            sku=reg.sku,
+        )
     return fail(
         f"{reg.sku} SKU cannot use private endpoints, firewall rules, data endpoints or CMK", sku=reg.sku
     )
 
 
 def check_private_endpoint(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
-    conns = [{"name": c.name, "status": c.status, "privateEndpointId": c.private_endpoint_id} for c in reg.private_endpoint_connections]
+    conns = [
+        {"name": c.name, "status": c.status, "privateEndpointId": c.private_endpoint_id}
+        for c in reg.private_endpoint_connections
+    ]
     n = len(reg.approved_connections)
     if n:
         return ok(f"{n} approved private endpoint connection(s)", connections=conns)
-    return fail("no approved private endpoint: every client reaches the registry over its public endpoint", connections=conns)
+    return fail(
+        "no approved private endpoint: every client reaches the registry over its public endpoint",
+        connections=conns,
+    )
 
 
 def check_pending(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     pending = [
-        {"name": c.name, "privateEndpointId": c.private_endpoint_id, "description": c.description} for c in reg.pending_connections
+        {"name": c.name, "privateEndpointId": c.private_endpoint_id, "description": c.description}
+        for c in reg.pending_connections
     ]
-    others = [{"name": c.name, "status": c.status} for c in reg.private_endpoint_connections if c.status.lower() in ("rejected", "disconnected")]
+    others = [
+        {"name": c.name, "status": c.status}
+        for c in reg.private_endpoint_connections
+        if c.status.lower() in ("rejected", "disconnected")
+    ]
     if pending:
-        return fail(f"{len(pending)} private endpoint connection(s) waiting for approval", pending=pending, rejectedOrDisconnected=others)
+        return fail(
+            f"{len(pending)} private endpoint connection(s) waiting for approval",
+            pending=pending,
+            rejectedOrDisconnected=others,
+        )
     return ok("no connection is waiting for approval", pending=[], rejectedOrDisconnected=others)
 
 
@@ -76,7 +96,10 @@ def check_dns(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding
         return na("no approved private endpoint: no private DNS records to check")
     endpoints, unobserved = _approved_endpoints(reg, estate)
     if not endpoints:
-        return error("the approved private endpoints were not observed (other subscription, or no read access)", unobserved=unobserved)
+        return error(
+            "the approved private endpoints were not observed (other subscription, or no read access)",
+            unobserved=unobserved,
+        )
     expected = [reg.login_server, *reg.expected_data_host_names()]
     problems: list[str] = []
     per_endpoint: list[dict[str, Any]] = []
@@ -98,12 +121,17 @@ def check_dns(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding
             elif r.expected_ip is None:
                 problems.append(f"{pe.name}: the endpoint has no IP for {fqdn}")
             elif not r.ok:
-                problems.append(f"{pe.name}: {fqdn} resolves to {', '.join(r.record_ips)}, expected {r.expected_ip}")
+                problems.append(
+                    f"{pe.name}: {fqdn} resolves to {', '.join(r.record_ips)}, expected {r.expected_ip}"
+                )
         per_endpoint.append({"privateEndpoint": pe.id, "dnsZoneGroup": pe.dns_zone_group, "records": rows})
     ev: dict[str, Any] = {"endpoints": per_endpoint, "unobserved": unobserved}
     if problems:
         return fail("; ".join(problems), **ev)
-    return ok(f"private DNS answers for {len(expected)} name(s) on {len(endpoints)} endpoint(s) with the endpoints' IPs", **ev)
+    return ok(
+        f"private DNS answers for {len(expected)} name(s) on {len(endpoints)} endpoint(s) with the endpoints' IPs",
+        **ev,
+    )
 
 
 def check_zone_link(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
@@ -111,19 +139,35 @@ def check_zone_link(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> F
         return na("no approved private endpoint: no DNS zone to link")
     endpoints, unobserved = _approved_endpoints(reg, estate)
     if not endpoints:
-        return error("the approved private endpoints were not observed (other subscription, or no read access)", unobserved=unobserved)
+        return error(
+            "the approved private endpoints were not observed (other subscription, or no read access)",
+            unobserved=unobserved,
+        )
     problems = []
     rows = []
     for pe in endpoints:
-        rows.append({"privateEndpoint": pe.id, "vnetId": pe.vnet_id, "zones": list(pe.dns_zone_ids), "linkedVnets": list(pe.zone_linked_vnets)})
+        rows.append(
+            {
+                "privateEndpoint": pe.id,
+                "vnetId": pe.vnet_id,
+                "zones": list(pe.dns_zone_ids),
+                "linkedVnets": list(pe.zone_linked_vnets),
+            }
+        )
         if not pe.dns_zone_ids:
             problems.append(f"{pe.name} has no private DNS zone group")
         elif not pe.zone_linked_to_vnet:
             vnet = (pe.vnet_id or "?").rsplit("/", 1)[-1]
-            problems.append(f"the zone of {pe.name} is not linked to its VNet {vnet}: clients there resolve the public IP")
+            problems.append(
+                f"the zone of {pe.name} is not linked to its VNet {vnet}: clients there resolve the public IP"
+            )
     if problems:
         return fail("; ".join(problems), endpoints=rows, unobserved=unobserved)
-    return ok("every endpoint's private DNS zone is linked to the endpoint's VNet", endpoints=rows, unobserved=unobserved)
+    return ok(
+        "every endpoint's private DNS zone is linked to the endpoint's VNet",
+        endpoints=rows,
+        unobserved=unobserved,
+    )
 
 
 def _public_state(reg: RegistryPosture) -> str:
@@ -148,8 +192,12 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         n = len(reg.ip_rules)
         return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s)", **ev)
     if not reg.premium:
-        return fail(f"public endpoint open to the internet; {reg.sku} SKU cannot restrict it (needs Premium)", **ev)
-    return fail("public endpoint open to the internet (publicNetworkAccess Enabled, default action Allow)", **ev)
+        return fail(
+            f"public endpoint open to the internet; {reg.sku} SKU cannot restrict it (needs Premium)", **ev
+        )
+    return fail(
+        "public endpoint open to the internet (publicNetworkAccess Enabled, default action Allow)", **ev
+    )
 
 
 def _ip_allowed(ip: str, rules: list[str]) -> bool:
@@ -171,14 +219,24 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     state = _public_state(reg)
     private = [c.name for c in reg.approved_connections]
     rules = [r.value for r in reg.ip_rules]
-    ev: dict[str, Any] = {"publicAccess": state, "approvedPrivateEndpoints": private, "ipRules": rules, "operatorIps": list(s.operator_ips)}
+    ev: dict[str, Any] = {
+        "publicAccess": state,
+        "approvedPrivateEndpoints": private,
+        "ipRules": rules,
+        "operatorIps": list(s.operator_ips),
+    }
     if state == "open":
         return na("public endpoint is open: nobody is locked out")
     if state == "disabled":
         if not private:
-            return fail("public access is disabled and there is no approved private endpoint: nobody can push or pull", **ev)
+            return fail(
+                "public access is disabled and there is no approved private endpoint: nobody can push or pull",
+                **ev,
+            )
         if s.operator_on_private_network:
-            return ok("public access is disabled; operators reach the registry through a private endpoint", **ev)
+            return ok(
+                "public access is disabled; operators reach the registry through a private endpoint", **ev
+            )
         return ok(
             "public access is disabled: only clients on a network with a private endpoint can push or pull; an "
             "operator with no private path (VPN, peered VNet, jump host) is locked out of the data plane",
@@ -189,25 +247,45 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     if s.operator_ips:
         outside = [ip for ip in s.operator_ips if not _ip_allowed(ip, rules)]
         if outside and not private and not s.operator_on_private_network:
-            return fail(f"operator IP(s) {', '.join(outside)} are not in the IP rules and there is no private path", **ev)
+            return fail(
+                f"operator IP(s) {', '.join(outside)} are not in the IP rules and there is no private path",
+                **ev,
+            )
         if outside:
-            return ok(f"operator IP(s) {', '.join(outside)} are not in the IP rules; they need the private endpoint", **ev)
+            return ok(
+                f"operator IP(s) {', '.join(outside)} are not in the IP rules; they need the private endpoint",
+                **ev,
+            )
         return ok("operator IPs are inside the IP rules", **ev)
     if not rules and not private:
-        return fail("default action Deny with no IP rules and no private endpoint: only trusted Azure services get in", **ev)
+        return fail(
+            "default action Deny with no IP rules and no private endpoint: only trusted Azure services get in",
+            **ev,
+        )
     paths = []
     if rules:
         paths.append(f"one of {len(rules)} allowed IP range(s)")
     if private:
         paths.append(f"{len(private)} private endpoint(s)")
-    return ok(f"operators must come from {' or '.join(paths)}; anyone else is locked out", lockedOutWithoutPrivatePath=not rules, **ev)
+    return ok(
+        f"operators must come from {' or '.join(paths)}; anyone else is locked out",
+        lockedOutWithoutPrivatePath=not rules,
+        **ev,
+    )
 
 
 def check_export(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
-    ev = {"exportPolicy": "enabled" if reg.export_policy_enabled else "disabled", "publicNetworkAccess": reg.public_network_access}
+    ev = {
+        "exportPolicy": "enabled" if reg.export_policy_enabled else "disabled",
+        "publicNetworkAccess": reg.public_network_access,
+    }
     if not reg.export_policy_enabled:
         return ok("artifact export is disabled", **ev)
-    extra = "" if reg.public_network_access.lower() == "disabled" else " (disable public access first: Azure requires it)"
+    extra = (
+        ""
+        if reg.public_network_access.lower() == "disabled"
+        else " (disable public access first: Azure requires it)"
+    )
     return fail(f"artifacts can be exported to other registries{extra}", **ev)
 
 
@@ -215,7 +293,11 @@ def check_data_endpoint(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     expected = reg.expected_data_host_names()
     actual = list(reg.data_endpoint_host_names)
     allowlist = [reg.login_server, *(actual or expected)]
-    ev: dict[str, Any] = {"dataEndpointEnabled": reg.data_endpoint_enabled, "dataEndpointHostNames": actual, "clientAllowlist": allowlist}
+    ev: dict[str, Any] = {
+        "dataEndpointEnabled": reg.data_endpoint_enabled,
+        "dataEndpointHostNames": actual,
+        "clientAllowlist": allowlist,
+    }
     if not reg.data_endpoint_enabled:
         return fail(
             "dedicated data endpoints are off: clients must allow *.blob.core.windows.net. Before enabling, allow "
@@ -226,8 +308,12 @@ def check_data_endpoint(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     have = {h.lower() for h in actual}
     missing = [h for h in expected if h.lower() not in have]
     if actual and missing:
-        return fail(f"data endpoint host names missing for {', '.join(missing)}", missingHostNames=missing, **ev)
-    return ok("dedicated data endpoints are on; clients allow " + ", ".join(f"{h}:443" for h in allowlist), **ev)
+        return fail(
+            f"data endpoint host names missing for {', '.join(missing)}", missingHostNames=missing, **ev
+        )
+    return ok(
+        "dedicated data endpoints are on; clients allow " + ", ".join(f"{h}:443" for h in allowlist), **ev
+    )
 
 
 CHECKS = [
@@ -239,10 +325,14 @@ CHECKS = [
         rationale="Private endpoints, firewall rules, dedicated data endpoints and CMK are Premium-only; a Basic "
         "or Standard registry can only ever be reached publicly.",
         remediation=Remediation(
-            "Upgrade the registry to Premium.", az="az acr update -n <registry> --sku Premium", action="SetSku"
+            "Upgrade the registry to Premium.",
+            az="az acr update -n <registry> --sku Premium",
+            action="SetSku",
         ),
         fn=check_sku,
-        references=References(policy_definition_ids=("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13",), psrule=("Azure.ACR.MinSku",)),
+        references=References(
+            policy_definition_ids=("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13",), psrule=("Azure.ACR.MinSku",)
+        ),
     ),
     Check(
         id="ACR-PL-002",
@@ -259,7 +349,11 @@ CHECKS = [
         ),
         fn=check_private_endpoint,
         references=References(
-            policy_definition_ids=("e8eef0a8-67cf-4eb4-9386-14b0e78733d4", "d85c6833-7d33-4cf5-a915-aaa2de84405f"), docs=(LEARN_PL,)
+            policy_definition_ids=(
+                "e8eef0a8-67cf-4eb4-9386-14b0e78733d4",
+                "d85c6833-7d33-4cf5-a915-aaa2de84405f",
+            ),
+            docs=(LEARN_PL,),
         ),
         applies=premium_only,
         applicability="Premium",
@@ -295,7 +389,9 @@ CHECKS = [
             action="CreateDnsZoneGroup",
         ),
         fn=check_dns,
-        references=References(policy_definition_ids=("e9585a95-5b8c-4d03-b193-dc7eb5ac4c32",), docs=(LEARN_PL,)),
+        references=References(
+            policy_definition_ids=("e9585a95-5b8c-4d03-b193-dc7eb5ac4c32",), docs=(LEARN_PL,)
+        ),
         applies=premium_only,
         applicability="Premium with an approved private endpoint",
     ),
@@ -329,7 +425,10 @@ CHECKS = [
         ),
         fn=check_public_access,
         references=References(
-            policy_definition_ids=("d0793b48-0edc-4296-a390-4c75d1bdfd71", "0fdf0491-d080-4575-b627-ad0e843cba0f"),
+            policy_definition_ids=(
+                "d0793b48-0edc-4296-a390-4c75d1bdfd71",
+                "0fdf0491-d080-4575-b627-ad0e843cba0f",
+            ),
             psrule=("Azure.ACR.Firewall",),
             checkov=("CKV_AZURE_139",),
             docs=(LEARN_FW,),
@@ -365,7 +464,10 @@ CHECKS = [
             action="DisableExport",
         ),
         fn=check_export,
-        references=References(policy_definition_ids=("524b0254-c285-4903-bee6-bb8126cde579",), psrule=("Azure.ACR.ExportPolicy",)),
+        references=References(
+            policy_definition_ids=("524b0254-c285-4903-bee6-bb8126cde579",),
+            psrule=("Azure.ACR.ExportPolicy",),
+        ),
         applies=premium_only,
         applicability="Premium",
     ),

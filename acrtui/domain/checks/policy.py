@@ -46,18 +46,26 @@ def _enforced(a: PolicyAssignmentInfo) -> bool:
     return (a.effect or "").lower() != "disabled" and a.enforcement_mode.lower() != "donotenforce"
 
 
-def assignment_check(guids: tuple[str, ...], feature: str) -> Callable[[RegistryPosture, Estate, CheckSettings], Finding]:
+def assignment_check(
+    guids: tuple[str, ...], feature: str
+) -> Callable[[RegistryPosture, Estate, CheckSettings], Finding]:
     wanted = {g.lower() for g in guids}
 
     def fn(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
         found = [a for a in estate.assignments_for(reg) if a.definition_guid in wanted]
-        ev = {"assignments": [_describe(a) for a in found], "definitions": [BUILTIN_NAMES.get(g, g) for g in guids]}
+        ev = {
+            "assignments": [_describe(a) for a in found],
+            "definitions": [BUILTIN_NAMES.get(g, g) for g in guids],
+        }
         active = [a for a in found if _enforced(a)]
         if active:
             how = ", ".join(f"{a.effect or 'default effect'} via {a.display_name or a.name}" for a in active)
             return ok(f"{feature} is guarded by policy: {how}", **ev)
         if found:
-            return fail(f"{feature} policy is assigned but does nothing (effect Disabled or enforcement DoNotEnforce)", **ev)
+            return fail(
+                f"{feature} policy is assigned but does nothing (effect Disabled or enforcement DoNotEnforce)",
+                **ev,
+            )
         return fail(f"no built-in policy for {feature} is assigned over this registry", **ev)
 
     return fn
@@ -66,11 +74,15 @@ def assignment_check(guids: tuple[str, ...], feature: str) -> Callable[[Registry
 def check_compliance(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     records = estate.compliance_for(reg)
     if not records:
-        return na("Azure Policy has no compliance record for this registry (nothing assigned, or not scanned yet)")
+        return na(
+            "Azure Policy has no compliance record for this registry (nothing assigned, or not scanned yet)"
+        )
     rows = [
         {
             "definitionId": r.definition_id,
-            "definition": BUILTIN_NAMES.get(r.definition_id.rstrip("/").rsplit("/", 1)[-1].lower(), r.definition_id),
+            "definition": BUILTIN_NAMES.get(
+                r.definition_id.rstrip("/").rsplit("/", 1)[-1].lower(), r.definition_id
+            ),
             "assignmentId": r.assignment_id,
             "state": r.compliance_state,
         }
@@ -78,14 +90,18 @@ def check_compliance(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
     ]
     bad = [r for r in rows if str(r["state"]).lower() == "noncompliant"]
     if bad:
-        return fail(f"non-compliant with {len(bad)} of {len(rows)} assigned policies: " + "; ".join(str(b["definition"]) for b in bad), states=rows)
+        return fail(
+            f"non-compliant with {len(bad)} of {len(rows)} assigned policies: "
+            + "; ".join(str(b["definition"]) for b in bad),
+            states=rows,
+        )
     return ok(f"compliant with all {len(rows)} assigned policies", states=rows)
 
 
 def _assign_remediation(guid: str) -> Remediation:
     return Remediation(
         f"Assign the built-in '{BUILTIN_NAMES[guid]}' at the subscription or resource group (Audit first, Deny when clean).",
-        az=f"az policy assignment create -n <name> --scope <scope> --policy {guid} --params '{{\"effect\":{{\"value\":\"Audit\"}}}}'",
+        az=f'az policy assignment create -n <name> --scope <scope> --policy {guid} --params \'{{"effect":{{"value":"Audit"}}}}\'',
         action="AssignPolicy",
     )
 
