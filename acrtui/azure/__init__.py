@@ -1,0 +1,1 @@
+"""The service layer: the only package that imports ``azure.*``. Above it: domain models and typed errors."""

@@ -1,0 +1,695 @@
+"""Inventory: read the chosen subscriptions into an :class:`~acrtui.domain.models.Estate`.
+
+Two ways to list resources, one way to turn them into models. The ARM path lists per subscription; the Resource
+Graph path lists registries, replicas, private endpoints, NICs, vaults and zone links for all subscriptions in a
+few paged queries (fleet scale). Both hand ARM JSON bodies to the same converters, and what Resource Graph does
+not index (DNS zone groups, record sets, keys, diagnostic settings, policy) is read through ARM in both.
+Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..domain.models import (
+    ComplianceRecord,
+    DiagnosticSetting,
+    DnsRecordCheck,
+    Encryption,
+    Estate,
+    IpRule,
+    KeyPosture,
+    ManagedIdentity,
+    PolicyAssignmentInfo,
+    PrivateEndpointConnection,
+    PrivateEndpointPosture,
+    RegistryPosture,
+    Replica,
+    UserIdentity,
+    VaultPosture,
+)
+from ..errors import NotFound, PermissionDenied
+from .errors import translate
+from .session import AzureSession
+
+T = TypeVar("T")
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+REGISTRY_TYPE = "microsoft.containerregistry/registries"
+REPLICA_TYPE = "microsoft.containerregistry/registries/replications"
+PE_TYPE = "microsoft.network/privateendpoints"
+NIC_TYPE = "microsoft.network/networkinterfaces"
+VAULT_TYPE = "microsoft.keyvault/vaults"
+VNET_LINK_TYPE = "microsoft.network/privatednszones/virtualnetworklinks"
+DIAG_API = "2021-05-01-preview"
+KEY_USE_PERMS = {"get", "wrapkey", "unwrapkey"}
+# RBAC roles that grant key get/wrap/unwrap: Crypto Service Encryption User, Crypto Officer, Administrator, Crypto User
+KEY_USE_ROLES = {
+    "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    "12338af0-0e69-4776-bea7-57ae8d297424",
+}
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _ci(d: Any, key: str, default: Any = None) -> Any:
+    """Case-insensitive key lookup: ARM and Resource Graph disagree on casing now and then."""
+    if not isinstance(d, dict):
+        return default
+    if key in d:
+        return d[key]
+    low = key.lower()
+    return next((v for k, v in d.items() if k.lower() == low), default)
+
+
+def raw(model: Any) -> dict[str, Any]:
+    """ARM JSON of an SDK model (hybrid models are mappings of the REST body)."""
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return model
+    as_dict = getattr(model, "as_dict", None)
+    if hasattr(model, "_attr_to_rest_field") and as_dict is not None:
+        return dict(as_dict())
+    ser = getattr(model, "serialize", None)
+    if ser is not None:
+        return dict(ser(keep_readonly=True))
+    return dict(model)
+
+
+def id_parts(rid: str) -> dict[str, str]:
+    segs = rid.strip("/").split("/")
+    low = [s.lower() for s in segs]
+    out = {"subscription": segs[1] if len(segs) > 1 and low[0] == "subscriptions" else ""}
+    if len(segs) > 3 and low[2] == "resourcegroups":
+        out["resource_group"] = segs[3]
+    out["name"] = segs[-1] if segs else ""
+    return out
+
+
+def parent_id(rid: str, levels: int = 2) -> str:
+    return "/".join(rid.rstrip("/").split("/")[:-levels])
+
+
+def _ts(v: Any) -> dt.datetime | None:
+    """ARM key attributes carry Unix seconds; other bodies ISO strings."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, int | float):
+        return dt.datetime.fromtimestamp(v, dt.UTC)
+    if isinstance(v, dt.datetime):
+        return v
+    try:
+        return dt.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+async def collect(pager: Any) -> list[dict[str, Any]]:
+    return [raw(x) async for x in pager]
+
+
+# ---------------------------------------------------------------- converters (ARM JSON → models)
+
+
+def identity_from_json(body: Any) -> ManagedIdentity:
+    ident = _d(body)
+    users = [
+        UserIdentity(resource_id=rid, principal_id=_ci(v, "principalId"), client_id=_ci(v, "clientId"))
+        for rid, v in _d(_ci(ident, "userAssignedIdentities")).items()
+    ]
+    kind = str(_ci(ident, "type") or "").lower()
+    system = _ci(ident, "principalId") if "systemassigned" in kind else None
+    return ManagedIdentity(system_principal_id=system, user_assigned=users)
+
+
+def registry_from_json(body: dict[str, Any], replicas: Iterable[dict[str, Any]] = ()) -> RegistryPosture:
+    """One registry body (ARM GET or a Resource Graph row) plus its replication bodies → posture."""
+    p = _d(_ci(body, "properties"))
+    rid = str(body["id"])
+    parts = id_parts(rid)
+    nrs = _d(_ci(p, "networkRuleSet"))
+    enc = _d(_ci(p, "encryption"))
+    kvp = _d(_ci(enc, "keyVaultProperties"))
+    policies = _d(_ci(p, "policies"))
+    aad = _ci(policies, "azureADAuthenticationAsArmPolicy")
+    conns = []
+    for c in _ci(p, "privateEndpointConnections") or []:
+        cp = _d(_ci(c, "properties"))
+        state = _d(_ci(cp, "privateLinkServiceConnectionState"))
+        conns.append(
+            PrivateEndpointConnection(
+                id=str(_ci(c, "id", "")),
+                name=str(_ci(c, "name") or str(_ci(c, "id", "")).split("/")[-1]),
+                private_endpoint_id=_ci(_d(_ci(cp, "privateEndpoint")), "id"),
+                status=str(_ci(state, "status") or "Pending"),
+                description=_ci(state, "description"),
+                provisioning_state=_ci(cp, "provisioningState"),
+            )
+        )
+    location = str(body.get("location", ""))
+    reps = []
+    for r in replicas:
+        rp = _d(_ci(r, "properties"))
+        loc = str(_ci(r, "location", ""))
+        if loc.lower() == location.lower():
+            continue  # ACR lists the home region as a replication too
+        reps.append(Replica(name=str(_ci(r, "name", "")), location=loc, provisioning_state=_ci(rp, "provisioningState"),
+                            zone_redundancy=_ci(rp, "zoneRedundancy")))
+    reps.sort(key=lambda r: r.location)
+    return RegistryPosture(
+        id=rid,
+        name=str(body.get("name") or parts["name"]),
+        subscription_id=parts["subscription"],
+        resource_group=parts.get("resource_group", ""),
+        location=location,
+        sku=str(_ci(_d(body.get("sku")), "name") or ""),
+        login_server=str(_ci(p, "loginServer") or ""),
+        provisioning_state=_ci(p, "provisioningState"),
+        replicas=reps,
+        public_network_access=str(_ci(p, "publicNetworkAccess") or "Enabled"),
+        default_action=str(_ci(nrs, "defaultAction") or "Allow"),
+        ip_rules=[IpRule(value=str(_ci(r, "value")), action=str(_ci(r, "action") or "Allow")) for r in _ci(nrs, "ipRules") or []],
+        network_rule_bypass=str(_ci(p, "networkRuleBypassOptions") or "AzureServices"),
+        data_endpoint_enabled=bool(_ci(p, "dataEndpointEnabled")),
+        data_endpoint_host_names=list(_ci(p, "dataEndpointHostNames") or []),
+        encryption=Encryption(
+            enabled=str(_ci(enc, "status") or "disabled").lower() == "enabled",
+            key_identifier=_ci(kvp, "keyIdentifier"),
+            versioned_key_identifier=_ci(kvp, "versionedKeyIdentifier"),
+            identity_client_id=_ci(kvp, "identity"),
+            key_rotation_enabled=_ci(kvp, "keyRotationEnabled"),
+            last_key_rotation=_ts(_ci(kvp, "lastKeyRotationTimestamp")),
+        ),
+        identity=identity_from_json(body.get("identity")),
+        private_endpoint_connections=conns,
+        admin_user_enabled=bool(_ci(p, "adminUserEnabled")),
+        anonymous_pull_enabled=bool(_ci(p, "anonymousPullEnabled")),
+        export_policy_enabled=str(_ci(_d(_ci(policies, "exportPolicy")), "status") or "enabled").lower() == "enabled",
+        arm_audience_token_enabled=None if aad is None else str(_ci(_d(aad), "status") or "").lower() == "enabled",
+        trust_policy_enabled=str(_ci(_d(_ci(policies, "trustPolicy")), "status") or "").lower() == "enabled",
+        zone_redundancy=str(_ci(p, "zoneRedundancy") or "Disabled"),
+        tags=dict(body.get("tags") or {}),
+    )
+
+
+def key_from_json(key: dict[str, Any], versions: Iterable[dict[str, Any]] = ()) -> KeyPosture:
+    p = _d(_ci(key, "properties"))
+    attrs = _d(_ci(p, "attributes"))
+    newest, newest_created = None, None
+    for v in versions:
+        vp = _d(_ci(v, "properties"))
+        created = _ts(_ci(_d(_ci(vp, "attributes")), "created"))
+        uri = str(_ci(vp, "keyUriWithVersion") or "")
+        if uri and (newest_created is None or (created is not None and created >= newest_created)):
+            newest, newest_created = uri.rstrip("/").split("/")[-1], created
+    if newest is None and _ci(p, "keyUriWithVersion"):
+        newest = str(_ci(p, "keyUriWithVersion")).rstrip("/").split("/")[-1]
+        newest_created = _ts(_ci(attrs, "created"))
+    return KeyPosture(
+        name=str(key.get("name", "")),
+        key_id=str(_ci(p, "keyUri") or ""),
+        kty=_ci(p, "kty"),
+        key_size=_ci(p, "keySize"),
+        enabled=_ci(attrs, "enabled"),
+        expires=_ts(_ci(attrs, "exp")),
+        newest_version=newest,
+        newest_version_created=newest_created,
+    )
+
+
+def diagnostic_from_json(body: dict[str, Any]) -> DiagnosticSetting:
+    p = _d(_ci(body, "properties"))
+    cats = []
+    for log in _ci(p, "logs") or []:
+        if _ci(log, "enabled"):
+            c = _ci(log, "category") or _ci(log, "categoryGroup")
+            if c:
+                cats.append(str(c))
+    return DiagnosticSetting(
+        name=str(body.get("name", "")),
+        categories=cats,
+        workspace_id=_ci(p, "workspaceId"),
+        storage_account_id=_ci(p, "storageAccountId"),
+        event_hub_rule_id=_ci(p, "eventHubAuthorizationRuleId"),
+    )
+
+
+def vault_from_json(body: dict[str, Any], *, keys: list[KeyPosture], diagnostics: list[DiagnosticSetting],
+                    rbac_key_users: Iterable[str] = ()) -> VaultPosture:
+    p = _d(_ci(body, "properties"))
+    acls = _d(_ci(p, "networkAcls"))
+    rbac = bool(_ci(p, "enableRbacAuthorization"))
+    users: list[str] = []
+    if rbac:
+        users = sorted({u.lower() for u in rbac_key_users})
+    else:
+        for ap in _ci(p, "accessPolicies") or []:
+            perms = {str(x).lower() for x in _ci(_d(_ci(ap, "permissions")), "keys") or []}
+            if KEY_USE_PERMS <= perms or "all" in perms:
+                users.append(str(_ci(ap, "objectId")).lower())
+        users = sorted(set(users))
+    parts = id_parts(str(body["id"]))
+    return VaultPosture(
+        id=str(body["id"]),
+        name=str(body.get("name") or parts["name"]),
+        subscription_id=parts["subscription"],
+        resource_group=parts.get("resource_group", ""),
+        location=str(body.get("location", "")),
+        vault_uri=str(_ci(p, "vaultUri") or ""),
+        soft_delete=_ci(p, "enableSoftDelete") is not False,
+        purge_protection=bool(_ci(p, "enablePurgeProtection")),
+        rbac_authorization=rbac,
+        network_default_action=str(_ci(acls, "defaultAction") or "Allow"),
+        network_bypass=str(_ci(acls, "bypass") or "AzureServices"),
+        public_network_access=_ci(p, "publicNetworkAccess"),
+        diagnostic_settings=diagnostics,
+        keys=keys,
+        key_users=users,
+    )
+
+
+def nic_ips_from_json(nic: dict[str, Any]) -> dict[str, str]:
+    """Member name (``registry``, ``registry_data_<region>``) → private IP, from the PE's NIC."""
+    out: dict[str, str] = {}
+    for cfg in _ci(_d(_ci(nic, "properties")), "ipConfigurations") or []:
+        cp = _d(_ci(cfg, "properties"))
+        member = _ci(_d(_ci(cp, "privateLinkConnectionProperties")), "requiredMemberName")
+        ip = _ci(cp, "privateIPAddress")
+        if member and ip:
+            out[str(member)] = str(ip)
+    return out
+
+
+def pe_connections(pe: dict[str, Any]) -> list[dict[str, Any]]:
+    p = _d(_ci(pe, "properties"))
+    return list(_ci(p, "privateLinkServiceConnections") or []) + list(_ci(p, "manualPrivateLinkServiceConnections") or [])
+
+
+def pe_registry_link(pe: dict[str, Any]) -> tuple[str, str] | None:
+    """(registry id, connection status) when the endpoint connects to a container registry."""
+    for c in pe_connections(pe):
+        cp = _d(_ci(c, "properties"))
+        target = str(_ci(cp, "privateLinkServiceId") or "")
+        if "/microsoft.containerregistry/registries/" in target.lower():
+            status = _ci(_d(_ci(cp, "privateLinkServiceConnectionState")), "status") or "Pending"
+            return target, str(status)
+    return None
+
+
+def required_fqdns(reg: RegistryPosture) -> list[tuple[str, str]]:
+    """(FQDN, NIC member name) for the login server and each region's data endpoint."""
+    out = [(reg.login_server.lower(), "registry")]
+    for region, host in zip(reg.regions, reg.expected_data_host_names(), strict=True):
+        out.append((host, f"registry_data_{region.lower()}"))
+    return out
+
+
+def policy_from_json(body: dict[str, Any], definition_default_effect: str | None = None) -> PolicyAssignmentInfo:
+    p = _d(_ci(body, "properties"))
+    params = _d(_ci(p, "parameters"))
+    effect = _ci(_d(_ci(params, "effect")), "value") or definition_default_effect
+    return PolicyAssignmentInfo(
+        id=str(body["id"]),
+        name=str(body.get("name", "")),
+        scope=str(_ci(p, "scope") or parent_id(str(body["id"]), 4)),
+        definition_id=str(_ci(p, "policyDefinitionId") or ""),
+        display_name=_ci(p, "displayName"),
+        effect=effect,
+        enforcement_mode=str(_ci(p, "enforcementMode") or "Default"),
+        not_scopes=list(_ci(p, "notScopes") or []),
+    )
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass
+class _Listing:
+    """What either listing path produces, per estate."""
+
+    registries: list[dict[str, Any]] = field(default_factory=list)
+    replicas: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # registry id (lower) → bodies
+    endpoints: list[dict[str, Any]] = field(default_factory=list)
+    nics: dict[str, dict[str, Any]] = field(default_factory=dict)  # id (lower) → body
+    vaults: list[dict[str, Any]] = field(default_factory=list)
+    zone_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # zone id (lower) → link bodies
+
+
+class Inventory:
+    """Loads an estate. ``use_resource_graph`` picks the fleet path; ``progress`` hears (stage, done, total)."""
+
+    def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> None:
+        self.s = session
+        self.use_resource_graph = use_resource_graph
+        self.progress = progress
+        self.errors: list[str] = []
+        self._done = 0
+        self._total = 0
+
+    # ------------------------------------------------------------ plumbing
+    def _tick(self, stage: str, add_total: int = 0, done: int = 0) -> None:
+        self._total += add_total
+        self._done += done
+        if self.progress is not None:
+            self.progress(stage, self._done, self._total)
+
+    async def _soft(self, what: str, coro: Awaitable[T], default: T) -> T:
+        """Run one read; a permission or not-found problem becomes an estate error instead of failing the load."""
+        try:
+            async with translate():
+                return await coro
+        except (PermissionDenied, NotFound) as e:
+            self.errors.append(f"{what}: {e.message}")
+            return default
+
+    async def _gather(self, stage: str, coros: Sequence[Awaitable[T]]) -> list[T]:
+        self._tick(stage, add_total=len(coros))
+
+        async def one(c: Awaitable[T]) -> T:
+            try:
+                return await c
+            finally:
+                self._tick(stage, done=1)
+
+        return list(await asyncio.gather(*(one(c) for c in coros)))
+
+    # ------------------------------------------------------------ entry point
+    async def load(self) -> Estate:
+        async with translate():
+            subs = self.s.subscription_names or await self.s.resolve_subscriptions()
+        subs = {k: subs.get(k, k) for k in self.s.subscriptions} if self.s.subscriptions else subs
+        listing = await (self._list_graph(list(subs)) if self.use_resource_graph else self._list_arm(list(subs)))
+        registries = sorted(
+            (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
+            key=lambda r: r.id.lower(),
+        )
+        vaults, endpoints, (assignments, compliance) = await asyncio.gather(
+            self._vaults(registries, listing),
+            self._endpoints(registries, listing),
+            self._policy(list(subs), registries),
+        )
+        self._tick("done")
+        return Estate(
+            subscriptions=subs,
+            registries=registries,
+            vaults=sorted(vaults, key=lambda v: v.id.lower()),
+            private_endpoints=sorted(endpoints, key=lambda p: p.id.lower()),
+            assignments=sorted(assignments, key=lambda a: a.id.lower()),
+            compliance=sorted(compliance, key=lambda c: (c.resource_id.lower(), c.assignment_id.lower())),
+            errors=self.errors,
+            observed_at=dt.datetime.now(dt.UTC),
+        )
+
+    # ------------------------------------------------------------ ARM listing
+    async def _list_arm(self, subs: list[str]) -> _Listing:
+        out = _Listing()
+
+        async def per_sub(sub: str) -> None:
+            acr = self.s.client("containerregistry", sub)
+            net = self.s.client("network", sub)
+            kv = self.s.client("keyvault", sub)
+            regs, pes, vaults = await asyncio.gather(
+                self._soft(f"registries in {sub}", collect(acr.registries.list()), []),
+                self._soft(f"private endpoints in {sub}", collect(net.private_endpoints.list_by_subscription()), []),
+                self._soft(f"key vaults in {sub}", collect(kv.vaults.list_by_subscription()), []),
+            )
+            out.registries += regs
+            out.endpoints += pes
+            out.vaults += vaults
+
+        await self._gather("subscriptions", [per_sub(s) for s in subs])
+
+        async def replicas(body: dict[str, Any]) -> None:
+            ip = id_parts(str(body["id"]))
+            if str(_ci(_d(body.get("sku")), "name") or "").lower() != "premium":
+                return  # only Premium registries geo-replicate
+            acr = self.s.client("containerregistry", ip["subscription"])
+            out.replicas[str(body["id"]).lower()] = await self._soft(
+                f"replicas of {ip['name']}", collect(acr.replications.list(ip["resource_group"], ip["name"])), []
+            )
+
+        await self._gather("registries", [replicas(b) for b in out.registries])
+        nic_ids = {str(_ci(n, "id")) for pe in out.endpoints for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []
+                   if pe_registry_link(pe)}
+
+        async def nic(nid: str) -> None:
+            ip = id_parts(nid)
+            net = self.s.client("network", ip["subscription"])
+            body = await self._soft(f"network interface {ip['name']}",
+                                    _raw_get(net.network_interfaces.get(ip["resource_group"], ip["name"])), {})
+            if body:
+                out.nics[nid.lower()] = body
+
+        await self._gather("network interfaces", [nic(n) for n in sorted(nic_ids)])
+        return out
+
+    # ------------------------------------------------------------ Resource Graph listing
+    async def graph_query(self, subs: list[str], rtype: str) -> list[dict[str, Any]]:
+        """All rows of ``resources | where type =~ '<type>'`` over the subscriptions, following $skipToken."""
+        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+        client = self.s.client("resourcegraph")
+        rows: list[dict[str, Any]] = []
+        token: str | None = None
+        query = f"resources | where type =~ '{rtype}'"
+        while True:
+            options = QueryRequestOptions(result_format="objectArray", skip_token=token)
+            resp = await client.resources(QueryRequest(subscriptions=subs, query=query, options=options))
+            rows += [dict(r) for r in resp.data or []]
+            token = resp.skip_token
+            if not token:
+                return rows
+
+    async def _list_graph(self, subs: list[str]) -> _Listing:
+        out = _Listing()
+        types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, VNET_LINK_TYPE]
+
+        async def q(t: str) -> list[dict[str, Any]]:
+            async with translate():
+                return await self.graph_query(subs, t)
+
+        regs, reps, pes, nics, vaults, links = await self._gather("resource graph", [q(t) for t in types])
+        out.registries = regs
+        for r in reps:
+            out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
+        out.endpoints = pes
+        out.nics = {str(n["id"]).lower(): n for n in nics}
+        out.vaults = vaults
+        for link in links:
+            out.zone_links.setdefault(parent_id(str(link["id"])).lower(), []).append(link)
+        return out
+
+    # ------------------------------------------------------------ vaults
+    async def _vaults(self, registries: list[RegistryPosture], listing: _Listing) -> list[VaultPosture]:
+        wanted: dict[str, set[str]] = {}
+        for r in registries:
+            if r.encryption.enabled and r.encryption.vault_name and r.encryption.key_name:
+                wanted.setdefault(r.encryption.vault_name.lower(), set()).add(r.encryption.key_name)
+        by_name = {str(v.get("name", "")).lower(): v for v in listing.vaults}
+        coros = []
+        for name, keys in sorted(wanted.items()):
+            if name not in by_name:
+                self.errors.append(f"key vault {name}: not found in the chosen subscriptions (or not readable)")
+                continue
+            coros.append(self._vault(by_name[name], sorted(keys)))
+        return await self._gather("key vaults", coros)
+
+    async def _vault(self, listed: dict[str, Any], key_names: list[str]) -> VaultPosture:
+        vid = str(listed["id"])
+        ip = id_parts(vid)
+        kv = self.s.client("keyvault", ip["subscription"])
+        rg, name = ip["resource_group"], ip["name"]
+        body = await self._soft(f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {})
+        if not body:
+            parts = id_parts(vid)
+            return VaultPosture(id=vid, name=name, subscription_id=parts["subscription"], resource_group=rg,
+                                location=str(listed.get("location", "")), vault_uri="", readable=False)
+
+        async def key(k: str) -> KeyPosture | None:
+            kb = await self._soft(f"key {name}/{k}", _raw_get(kv.keys.get(rg, name, k)), {})
+            if not kb:
+                return None
+            versions = await self._soft(f"key versions {name}/{k}", collect(kv.keys.list_versions(rg, name, k)), [])
+            return key_from_json(kb, versions)
+
+        rbac = bool(_ci(_d(_ci(body, "properties")), "enableRbacAuthorization"))
+        keys_, diags, users = await asyncio.gather(
+            asyncio.gather(*(key(k) for k in key_names)),
+            self._soft(f"diagnostic settings of {name}", self.diagnostic_settings(vid), []),
+            self._soft(f"role assignments on {name}", self._rbac_key_users(vid), []) if rbac else _const([]),
+        )
+        return vault_from_json(body, keys=[k for k in keys_ if k is not None], diagnostics=diags, rbac_key_users=users)
+
+    async def diagnostic_settings(self, resource_id: str) -> list[DiagnosticSetting]:
+        body = await self.s.raw("GET", f"{resource_id}/providers/Microsoft.Insights/diagnosticSettings", DIAG_API)
+        return [diagnostic_from_json(b) for b in body.get("value", [])]
+
+    async def _rbac_key_users(self, vault_id: str) -> list[str]:
+        auth = self.s.client("authorization", id_parts(vault_id)["subscription"])
+        out = []
+        async for ra in auth.role_assignments.list_for_scope(vault_id):
+            if str(ra.role_definition_id).rstrip("/").split("/")[-1].lower() in KEY_USE_ROLES:
+                out.append(str(ra.principal_id))
+        return out
+
+    # ------------------------------------------------------------ private endpoints and DNS
+    async def _endpoints(self, registries: list[RegistryPosture], listing: _Listing) -> list[PrivateEndpointPosture]:
+        regs = {r.id.lower(): r for r in registries}
+        coros = []
+        for pe in listing.endpoints:
+            link = pe_registry_link(pe)
+            if link and link[0].lower() in regs:
+                coros.append(self._endpoint(pe, regs[link[0].lower()], link[1], listing))
+        return await self._gather("private endpoints", coros)
+
+    async def _zone_links(self, zone_id: str, listing: _Listing) -> list[dict[str, Any]]:
+        key = zone_id.lower()
+        if key not in listing.zone_links:
+            ip = id_parts(zone_id)
+            dns = self.s.client("privatedns", ip["subscription"])
+            listing.zone_links[key] = await self._soft(
+                f"VNet links of {ip['name']}", collect(dns.virtual_network_links.list(ip["resource_group"], ip["name"])), []
+            )
+        return listing.zone_links[key]
+
+    async def _records(self, zone_id: str) -> dict[str, list[str]]:
+        ip = id_parts(zone_id)
+        dns = self.s.client("privatedns", ip["subscription"])
+        sets = await self._soft(f"A records of {ip['name']}",
+                                collect(dns.record_sets.list_by_type(ip["resource_group"], ip["name"], "A")), [])
+        out: dict[str, list[str]] = {}
+        for rs in sets:
+            recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
+            out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
+        return out
+
+    async def _endpoint(self, pe: dict[str, Any], reg: RegistryPosture, status: str, listing: _Listing) -> PrivateEndpointPosture:
+        p = _d(_ci(pe, "properties"))
+        pid = str(pe["id"])
+        ip = id_parts(pid)
+        subnet_id = _ci(_d(_ci(p, "subnet")), "id")
+        vnet_id = parent_id(subnet_id) if subnet_id else None
+        nic_ips: dict[str, str] = {}
+        for n in _ci(p, "networkInterfaces") or []:
+            nic = listing.nics.get(str(_ci(n, "id", "")).lower())
+            if nic:
+                nic_ips.update(nic_ips_from_json(nic))
+        net = self.s.client("network", ip["subscription"])
+        groups = await self._soft(f"DNS zone groups of {ip['name']}",
+                                  collect(net.private_dns_zone_groups.list(ip["resource_group"], ip["name"])), [])
+        zone_ids: list[str] = []
+        for g in groups:
+            for cfg in _ci(_d(_ci(g, "properties")), "privateDnsZoneConfigs") or []:
+                zid = _ci(_d(_ci(cfg, "properties")), "privateDnsZoneId")
+                if zid:
+                    zone_ids.append(str(zid))
+        link_lists = await asyncio.gather(*(self._zone_links(z, listing) for z in zone_ids))
+        linked = sorted({str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")) for ls in link_lists for lk in ls
+                         if _ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")})
+        records_by_zone = dict(zip(zone_ids, await asyncio.gather(*(self._records(z) for z in zone_ids)), strict=True))
+        suffix = reg.login_server.split(".", 1)[1] if "." in reg.login_server else self.s.cloud.acr_suffix
+        checks = []
+        for fqdn, member in required_fqdns(reg):
+            rel = fqdn[: -len(suffix) - 1] if fqdn.endswith("." + suffix) else fqdn
+            found_zone, ips = None, []
+            for zid, recs in records_by_zone.items():
+                zname = zid.rstrip("/").split("/")[-1].lower()
+                if zname.endswith(suffix) and rel in recs:
+                    found_zone, ips = zid.rstrip("/").split("/")[-1], recs[rel]
+                    break
+            if found_zone is None and zone_ids:
+                found_zone = zone_ids[0].rstrip("/").split("/")[-1]
+            checks.append(DnsRecordCheck(fqdn=fqdn, expected_ip=nic_ips.get(member), zone=found_zone, record_ips=ips))
+        return PrivateEndpointPosture(
+            id=pid,
+            name=str(pe.get("name") or ip["name"]),
+            registry_id=reg.id,
+            connection_status=status,
+            subnet_id=subnet_id,
+            vnet_id=vnet_id,
+            nic_ips=nic_ips,
+            dns_zone_group=str(groups[0].get("name")) if groups else None,
+            dns_zone_ids=zone_ids,
+            zone_linked_vnets=linked,
+            records=checks,
+        )
+
+    # ------------------------------------------------------------ policy
+    async def _policy(self, subs: list[str], registries: list[RegistryPosture]) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord]]:
+        defaults: dict[str, str | None] = {}
+        reg_ids = {r.id.lower() for r in registries}
+
+        async def default_effect(definition_id: str) -> str | None:
+            if definition_id.lower() in defaults:
+                return defaults[definition_id.lower()]
+            pol = self.s.client("policy", subs[0])
+            guid = definition_id.rstrip("/").split("/")[-1]
+            if "/subscriptions/" in definition_id.lower() or "/managementgroups/" in definition_id.lower():
+                getter = pol.policy_definitions.get(guid) if "/subscriptions/" in definition_id.lower() else _const(None)
+            else:
+                getter = pol.policy_definitions.get_built_in(guid)
+            body = await self._soft(f"policy definition {guid}", _raw_get(getter), {})
+            eff = _ci(_d(_ci(_d(_ci(_d(_ci(body, "properties")), "parameters")), "effect")), "defaultValue")
+            defaults[definition_id.lower()] = eff
+            return eff
+
+        async def per_sub(sub: str) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord]]:
+            pol = self.s.client("policy", sub)
+            bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [])
+            infos = []
+            for b in bodies:
+                info = policy_from_json(b)
+                if not any(info.applies_to(r) for r in reg_ids):
+                    continue
+                if info.effect is None:
+                    info = policy_from_json(b, await default_effect(info.definition_id))
+                infos.append(info)
+            states = await self._soft(f"policy states in {sub}", self._states(sub), [])
+            return infos, [c for c in states if c.resource_id.lower() in reg_ids]
+
+        results = await self._gather("policy", [per_sub(s) for s in subs])
+        seen: dict[str, PolicyAssignmentInfo] = {}
+        for infos, _ in results:
+            for i in infos:
+                seen.setdefault(i.id.lower(), i)
+        return list(seen.values()), [c for _, cs in results for c in cs]
+
+    async def _states(self, sub: str) -> list[ComplianceRecord]:
+        from azure.mgmt.policyinsights.models import QueryOptions
+
+        client = self.s.client("policyinsights", sub)
+        opts = QueryOptions(filter="resourceType eq 'Microsoft.ContainerRegistry/registries'")
+        out = []
+        async for st in client.policy_states.list_query_results_for_subscription("latest", sub, query_options=opts):
+            out.append(ComplianceRecord(
+                resource_id=str(st.resource_id),
+                assignment_id=str(st.policy_assignment_id),
+                definition_id=str(st.policy_definition_id),
+                compliance_state=str(st.compliance_state or "Unknown"),
+            ))
+        return out
+
+
+async def _raw_get(coro: Awaitable[Any]) -> dict[str, Any]:
+    return raw(await coro)
+
+
+async def _const(value: T) -> T:
+    return value
+
+
+async def load_estate(session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> Estate:
+    """Read the session's subscriptions into an estate (the one call screens, audit and plans need)."""
+    return await Inventory(session, use_resource_graph=use_resource_graph, progress=progress).load()

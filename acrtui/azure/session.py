@@ -1,0 +1,156 @@
+"""One session per (cloud, credential): subscriptions, lazily built and cached async clients, shared pipeline.
+
+Management SDK modules are heavy (azure-mgmt-network alone takes about a second to import), so each client
+class is imported the first time it is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clouds import AzureCloudInfo
+from .pipeline import ConcurrencyLimiter, Journal, build_policies
+
+# kind -> (module, class, takes a subscription id)
+CLIENTS: dict[str, tuple[str, str, bool]] = {
+    "subscriptions": ("azure.mgmt.resource.subscriptions.aio", "SubscriptionClient", False),
+    "resources": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient", True),
+    "containerregistry": ("azure.mgmt.containerregistry.aio", "ContainerRegistryManagementClient", True),
+    "keyvault": ("azure.mgmt.keyvault.aio", "KeyVaultManagementClient", True),
+    "msi": ("azure.mgmt.msi.aio", "ManagedServiceIdentityClient", True),
+    "network": ("azure.mgmt.network.aio", "NetworkManagementClient", True),
+    "privatedns": ("azure.mgmt.privatedns.aio", "PrivateDnsManagementClient", True),
+    "monitor": ("azure.mgmt.monitor.aio", "MonitorManagementClient", True),
+    "resourcegraph": ("azure.mgmt.resourcegraph.aio", "ResourceGraphClient", False),
+    "policy": ("azure.mgmt.resource.policy.aio", "PolicyClient", True),
+    "policyinsights": ("azure.mgmt.policyinsights.aio", "PolicyInsightsClient", True),
+    "authorization": ("azure.mgmt.authorization.aio", "AuthorizationManagementClient", True),
+}
+
+
+@dataclass
+class RetrySettings:
+    """azure-core RetryPolicy settings: retries 408/429/5xx, honours Retry-After, exponential backoff otherwise."""
+
+    total: int = 4
+    backoff_factor: float = 0.5
+    backoff_max: int = 30
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"retry_total": self.total, "retry_backoff_factor": self.backoff_factor, "retry_backoff_max": self.backoff_max}
+
+
+@dataclass
+class AzureSession:
+    """Holds the credential and everything opened with it; ``await close()`` (or ``async with``) releases it all."""
+
+    cloud: AzureCloudInfo
+    credential: Any  # an azure.core AsyncTokenCredential
+    subscriptions: list[str] = field(default_factory=list)
+    read_only: bool = False
+    connection_verify: str | None = None  # CA bundle path (the emulator's); never False
+    polling_interval: float | None = None
+    concurrency: int = 16
+    per_subscription: int | None = None
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    journal: Journal = field(default_factory=Journal)
+    owns_credential: bool = True
+    target: str = "azure"  # azure | demo | emulator
+    subscription_names: dict[str, str] = field(default_factory=dict)
+    principal_hint: str | None = None  # the client id signed in, when known (errors name the principal)
+    closers: list[Any] = field(default_factory=list)  # extra things to stop on close (the in-process emulator)
+    emulator: Any = None  # the in-process emulator of a demo session (tests and the console's admin view)
+
+    def __post_init__(self) -> None:
+        self.limiter = ConcurrencyLimiter(self.concurrency, self.per_subscription)
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def set_concurrency(self, total: int, per_subscription: int | None = None) -> None:
+        """Change the limit (before clients are busy); used by benchmarks and the fleet loader."""
+        self.limiter = ConcurrencyLimiter(total, per_subscription)
+        for c in self._clients.values():
+            for p in getattr(c, "_acrtui_policies", []):
+                if hasattr(p, "limiter"):
+                    p.limiter = self.limiter
+
+    def client(self, kind: str, subscription_id: str | None = None) -> Any:
+        """The cached client of ``kind`` for a subscription (tenant-level kinds ignore it)."""
+        module, cls_name, per_sub = CLIENTS[kind]
+        sub = (subscription_id or (self.subscriptions[0] if self.subscriptions else "")) if per_sub else ""
+        key = (kind, sub.lower())
+        if key in self._clients:
+            return self._clients[key]
+        cls = getattr(importlib.import_module(module), cls_name)
+        policies = build_policies(read_only=self.read_only, limiter=self.limiter, journal=self.journal)
+        kw: dict[str, Any] = {
+            "base_url": self.cloud.arm_endpoint,
+            "credential_scopes": self.cloud.scopes,
+            "per_retry_policies": policies,
+            **self.retry.kwargs(),
+        }
+        if self.connection_verify:
+            kw["connection_verify"] = self.connection_verify
+        if self.polling_interval is not None:
+            kw["polling_interval"] = self.polling_interval
+        client = cls(self.credential, sub, **kw) if per_sub else cls(self.credential, **kw)
+        client._acrtui_policies = policies
+        self._clients[key] = client
+        return client
+
+    async def raw(self, method: str, path: str, api_version: str, body: Any = None) -> dict[str, Any]:
+        """An ARM call the SDKs do not cover (diagnostic settings), through the same pipeline as every client."""
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+
+        sep = "&" if "?" in path else "?"
+        url = self.cloud.arm_endpoint.rstrip("/") + path + f"{sep}api-version={api_version}"
+        req = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
+        resp = await self.client("resources").send_request(req)
+        if resp.status_code >= 400:
+            raise HttpResponseError(response=resp)
+        text = resp.text()
+        return json.loads(text) if text else {}
+
+    async def list_subscriptions(self) -> dict[str, str]:
+        """Every subscription the credential can see: id -> display name."""
+        out: dict[str, str] = {}
+        async for s in self.client("subscriptions").subscriptions.list():
+            out[s.subscription_id] = s.display_name or s.subscription_id
+        return out
+
+    async def resolve_subscriptions(self) -> dict[str, str]:
+        """The chosen subscriptions (``--subscription``) or, when none were given, all visible ones."""
+        from .errors import translate
+
+        async with translate():
+            visible = await self.list_subscriptions()
+        if self.subscriptions:
+            low = {k.lower(): (k, v) for k, v in visible.items()}
+            chosen = {}
+            for s in self.subscriptions:
+                k, name = low.get(s.lower(), (s, s))
+                chosen[k] = name
+        else:
+            chosen = visible
+        self.subscriptions = list(chosen)
+        self.subscription_names = dict(chosen)
+        return chosen
+
+    async def close(self) -> None:
+        for c in list(self._clients.values()):
+            await c.close()
+        self._clients.clear()
+        if self.owns_credential and hasattr(self.credential, "close"):
+            await self.credential.close()
+        for c in self.closers:
+            c()
+        self.closers.clear()
+
+    async def __aenter__(self) -> AzureSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
