@@ -1397,3 +1397,18 @@ async def test_replication_body_has_every_model_field(emu: Emulator, sdk: Any) -
     fields = {rf._rest_name for rf in m.ReplicationProperties._attr_to_rest_field.values()}  # type: ignore[attr-defined]
     assert set(body["properties"]) == fields
     assert body["properties"]["status"]["displayStatus"] == "Ready"
+
+
+async def test_cmk_versionless_key_follows_new_versions_pinned_does_not(emu: Emulator, sdk: Any) -> None:
+    c = client(sdk, emu)
+    ident, _vault, key = cmk_setup(emu)
+    await create(c, "cmkauto001", **cmk_body(ident, key["uri"]))
+    await create(c, "cmkpin0001", **cmk_body(ident, key["versions"][-1]))
+    new_version = f"{key['uri']}/{uuid.uuid4().hex}"
+    kres = emu.state.get(key["id"])
+    assert kres is not None
+    kres.props["keyUriWithVersion"] = new_version  # a new version made in Key Vault (data plane)
+    auto = (await c.registries.get(RG, "cmkauto001")).encryption.key_vault_properties
+    assert auto.versioned_key_identifier == new_version
+    pinned = {r.name: r async for r in c.registries.list_by_resource_group(RG)}["cmkpin0001"]
+    assert pinned.encryption.key_vault_properties.versioned_key_identifier == key["versions"][-1]

@@ -37,6 +37,10 @@ status or error code. What the emulator chose where they do not:
 - Replication in the home region or a region that already has one: 400 ``InvalidReplicationLocation``.
 - A user-assigned identity that does not exist: 400 ``FailedIdentityOperation`` (ARM's generic identity code).
 - ``privateLinkResources`` are listed for every SKU (the Premium check is the private endpoint's job).
+- Automatic key rotation (versionless key id): Azure picks a new key version up "within an hour"; the emulator
+  does it on the next registry read (GET or list), updating ``versionedKeyIdentifier`` and
+  ``lastKeyRotationTimestamp``. A pinned (versioned) key never moves. A key that is disabled or deleted later
+  leaves the registry body unchanged (Azure makes the content inaccessible; nothing in ARM shows it).
 """
 
 from __future__ import annotations
@@ -670,9 +674,27 @@ def patch_registry(ctx: Ctx, p: dict[str, str]) -> Response:
     return _store_registry(ctx, old.id, body, old, 200)
 
 
+def auto_rotate(state: State, res: Resource) -> None:
+    """A versionless CMK key follows the key's newest version (Azure picks it up within an hour; here on read)."""
+    kvp = (res.props.get("encryption") or {}).get("keyVaultProperties") or {}
+    if not kvp.get("keyRotationEnabled"):
+        return
+    m = KEY_ID_RX.match(str(kvp.get("keyIdentifier") or ""))
+    vault = _find_vault(state, m.group(1)) if m else None
+    key = state.get(f"{vault.id}/keys/{m.group(2)}") if m and vault else None
+    if key is None or not _key_usable(key, state.now().timestamp()):
+        return  # key gone or disabled: the registry keeps the version it has (and loses access in Azure)
+    newest = key.props.get("keyUriWithVersion")
+    if newest and str(newest).lower() != str(kvp.get("versionedKeyIdentifier", "")).lower():
+        kvp["versionedKeyIdentifier"] = newest
+        kvp["lastKeyRotationTimestamp"] = state.now_iso()
+
+
 @route("GET", REG)
 def get_registry(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _registry(ctx, p).body)
+    res = _registry(ctx, p)
+    auto_rotate(ctx.state, res)
+    return Response(200, res.body)
 
 
 @route("DELETE", REG)
@@ -693,12 +715,18 @@ def delete_registry(ctx: Ctx, p: dict[str, str]) -> Response:
 @route("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries")
 def list_registries_rg(ctx: Ctx, p: dict[str, str]) -> Response:
     require_rg(ctx, p["sub"], p["rg"])
-    return page(ctx, [r.body for r in ctx.state.of_type(RTYPE, rg_id(p["sub"], p["rg"]))])
+    found = ctx.state.of_type(RTYPE, rg_id(p["sub"], p["rg"]))
+    for r in found:
+        auto_rotate(ctx.state, r)
+    return page(ctx, [r.body for r in found])
 
 
 @route("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries")
 def list_registries(ctx: Ctx, p: dict[str, str]) -> Response:
-    return page(ctx, [r.body for r in ctx.state.of_type(RTYPE, f"/subscriptions/{p['sub']}")])
+    found = ctx.state.of_type(RTYPE, f"/subscriptions/{p['sub']}")
+    for r in found:
+        auto_rotate(ctx.state, r)
+    return page(ctx, [r.body for r in found])
 
 
 @route(
