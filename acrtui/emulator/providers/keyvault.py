@@ -44,11 +44,23 @@ import copy
 import datetime as dt
 import ipaddress
 import re
-import uuid
 from typing import Any
 
 from .. import hooks
-from ..arm import ROUTES, ArmError, Ctx, Response, bad_request, get_ci, lro, merge_patch, page, res_id, route
+from ..arm import (
+    ROUTES,
+    ArmError,
+    Ctx,
+    Response,
+    bad_request,
+    get_ci,
+    lro,
+    merge_patch,
+    new_guid,
+    page,
+    res_id,
+    route,
+)
 from ..rbac import allowed
 from ..state import Principal, Resource, State, stable_uuid
 from .resources import require_rg
@@ -150,7 +162,7 @@ def _new_version_id(state: State, key_id: str) -> str:
     n = len(state.of_type(VERSION_TYPE, key_id))
     base = stable_uuid("kv-key-version", key_id.lower(), str(n), state.now_iso()).replace("-", "")
     while state.get(f"{key_id}/versions/{base}") is not None:
-        base = uuid.uuid4().hex
+        base = new_guid().replace("-", "")
     return base
 
 
