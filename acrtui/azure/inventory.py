@@ -412,6 +412,38 @@ class Inventory:
             observed_at=dt.datetime.now(dt.UTC),
         )
 
+    # ------------------------------------------------------------ single reads (write read-back)
+    async def read_registry(self, registry_id: str) -> RegistryPosture:
+        ip = id_parts(registry_id)
+        acr = self.s.client("containerregistry", ip["subscription"])
+        async with translate():
+            body = raw(await acr.registries.get(ip["resource_group"], ip["name"]))
+            reps: list[dict[str, Any]] = []
+            if str(_ci(_d(body.get("sku")), "name") or "").lower() == "premium":
+                reps = await collect(acr.replications.list(ip["resource_group"], ip["name"]))
+        return registry_from_json(body, reps)
+
+    async def read_vault(self, vault_id: str, key_names: Iterable[str] = ()) -> VaultPosture:
+        return await self._vault({"id": vault_id, "name": id_parts(vault_id)["name"]}, sorted(key_names))
+
+    async def read_endpoint(self, endpoint_id: str) -> PrivateEndpointPosture:
+        ip = id_parts(endpoint_id)
+        net = self.s.client("network", ip["subscription"])
+        async with translate():
+            pe = raw(await net.private_endpoints.get(ip["resource_group"], ip["name"]))
+        link = pe_registry_link(pe)
+        if link is None:
+            raise NotFound(f"Private endpoint {ip['name']} does not connect to a container registry.")
+        reg = await self.read_registry(link[0])
+        listing = _Listing()
+        for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
+            nid = str(_ci(n, "id"))
+            nip = id_parts(nid)
+            async with translate():
+                listing.nics[nid.lower()] = raw(await self.s.client("network", nip["subscription"]).network_interfaces.get(
+                    nip["resource_group"], nip["name"]))
+        return await self._endpoint(pe, reg, link[1], listing)
+
     # ------------------------------------------------------------ ARM listing
     async def _list_arm(self, subs: list[str]) -> _Listing:
         out = _Listing()
@@ -564,6 +596,23 @@ class Inventory:
             )
         return listing.zone_links[key]
 
+    async def _fallback_zones(self, sub: str, vnet_id: str | None, listing: _Listing) -> list[str]:
+        """Without a zone group: the cloud's Private Link zones in the endpoint's subscription linked to its VNet."""
+        if not vnet_id:
+            return []
+        key = f"zones:{sub.lower()}"
+        if key not in listing.zone_links:
+            dns = self.s.client("privatedns", sub)
+            zones = await self._soft(f"private DNS zones in {sub}", collect(dns.private_zones.list()), [])
+            listing.zone_links[key] = [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+        out = []
+        for z in listing.zone_links[key]:
+            links = await self._zone_links(str(z["id"]), listing)
+            vnets = {str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id", "")).lower() for lk in links}
+            if vnet_id.lower() in vnets:
+                out.append(str(z["id"]))
+        return out
+
     async def _records(self, zone_id: str) -> dict[str, list[str]]:
         ip = id_parts(zone_id)
         dns = self.s.client("privatedns", ip["subscription"])
@@ -588,17 +637,18 @@ class Inventory:
                 nic_ips.update(nic_ips_from_json(nic))
         net = self.s.client("network", ip["subscription"])
         groups = await self._soft(f"DNS zone groups of {ip['name']}",
-                                  collect(net.private_dns_zone_groups.list(ip["resource_group"], ip["name"])), [])
+                                  collect(net.private_dns_zone_groups.list(ip["name"], ip["resource_group"])), [])
         zone_ids: list[str] = []
         for g in groups:
             for cfg in _ci(_d(_ci(g, "properties")), "privateDnsZoneConfigs") or []:
                 zid = _ci(_d(_ci(cfg, "properties")), "privateDnsZoneId")
                 if zid:
                     zone_ids.append(str(zid))
-        link_lists = await asyncio.gather(*(self._zone_links(z, listing) for z in zone_ids))
+        lookup = zone_ids or await self._fallback_zones(ip["subscription"], vnet_id, listing)
+        link_lists = await asyncio.gather(*(self._zone_links(z, listing) for z in lookup))
         linked = sorted({str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")) for ls in link_lists for lk in ls
                          if _ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")})
-        records_by_zone = dict(zip(zone_ids, await asyncio.gather(*(self._records(z) for z in zone_ids)), strict=True))
+        records_by_zone = dict(zip(lookup, await asyncio.gather(*(self._records(z) for z in lookup)), strict=True))
         suffix = reg.login_server.split(".", 1)[1] if "." in reg.login_server else self.s.cloud.acr_suffix
         checks = []
         for fqdn, member in required_fqdns(reg):
@@ -609,8 +659,8 @@ class Inventory:
                 if zname.endswith(suffix) and rel in recs:
                     found_zone, ips = zid.rstrip("/").split("/")[-1], recs[rel]
                     break
-            if found_zone is None and zone_ids:
-                found_zone = zone_ids[0].rstrip("/").split("/")[-1]
+            if found_zone is None and lookup:
+                found_zone = lookup[0].rstrip("/").split("/")[-1]
             checks.append(DnsRecordCheck(fqdn=fqdn, expected_ip=nic_ips.get(member), zone=found_zone, record_ips=ips))
         return PrivateEndpointPosture(
             id=pid,
