@@ -35,7 +35,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +137,7 @@ def _get(d: Mapping[str, Any], *names: str, default: Any = None) -> Any:
     return default
 
 
-def find_definition(definitions: list[Mapping[str, Any]], id_or_name: str) -> PolicyDefinition:
+def find_definition(definitions: Sequence[Mapping[str, Any]], id_or_name: str) -> PolicyDefinition:
     """The one definition whose id, GUID name or display name is ``id_or_name``; ``PolicyError`` if none or several."""
     parsed = [PolicyDefinition.from_dict(d) for d in definitions if _has_rule(d)]
     hits = [p for p in parsed if p.matches(id_or_name)]

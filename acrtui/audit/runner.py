@@ -1,0 +1,165 @@
+"""The audit runner: every selected check against every selected registry of an estate, into one report.
+
+Pure (no I/O): the CLI loads the estate through the read-only service layer, then calls :func:`run_audit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from acrtui.domain.checks import CATALOGUE, Check, CheckSettings, Finding, Severity, Status
+from acrtui.domain.models import Estate, RegistryPosture
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    check: Check
+    registry: RegistryPosture
+    finding: Finding
+
+    @property
+    def status(self) -> Status:
+        return self.finding.status
+
+    @property
+    def severity(self) -> Severity:
+        return self.check.severity
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checkId": self.check.id,
+            "registryId": self.registry.id,
+            "registryName": self.registry.name,
+            "subscriptionId": self.registry.subscription_id,
+            "family": self.check.family.value,
+            "status": self.finding.status.value,
+            "severity": self.check.severity.value,
+            "title": self.check.title,
+            "message": self.finding.message,
+            "evidence": self.finding.evidence,
+            "remediation": self.check.remediation.as_dict(),
+            "references": self.check.references.as_dict(),
+        }
+
+
+@dataclass
+class AuditReport:
+    generated_at: dt.datetime
+    registries: list[RegistryPosture]
+    checks: list[Check]
+    findings: list[FindingRecord]
+    fail_on: Severity = Severity.HIGH
+    target: str = "azure"
+    subscriptions: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # partial-read problems from the inventory
+    tool_version: str = "0"
+
+    def failing(self, at_or_above: Severity | None = None) -> list[FindingRecord]:
+        floor = (at_or_above or Severity.INFO).rank
+        return [f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= floor]
+
+    def exit_code(self, soft_fail: bool = False) -> int:
+        """0 nothing failing at or above ``fail_on``; 1 otherwise; ``--soft-fail`` always 0."""
+        if soft_fail:
+            return 0
+        return 1 if self.failing(self.fail_on) else 0
+
+    def summary(self) -> dict[str, Any]:
+        status = Counter(f.status.value for f in self.findings)
+        sev = Counter(f.severity.value for f in self.failing())
+        failed_regs = {f.registry.id.lower() for f in self.failing()}
+        return {
+            "registries": len(self.registries),
+            "registriesPassed": sum(1 for r in self.registries if r.id.lower() not in failed_regs),
+            "checks": len(self.checks),
+            "findings": len(self.findings),
+            "passed": status.get("pass", 0),
+            "failed": status.get("fail", 0),
+            "notApplicable": status.get("not_applicable", 0),
+            "errors": status.get("error", 0),
+            "failedBySeverity": {s.value: sev.get(s.value, 0) for s in Severity},
+            "failOn": self.fail_on.value,
+            "failingAtOrAboveFailOn": len(self.failing(self.fail_on)),
+        }
+
+    def summary_line(self) -> str:
+        s = self.summary()
+        sev = ", ".join(f"{n} {k}" for k, n in s["failedBySeverity"].items())
+        return (
+            f"{s['failed']} failed ({sev}) · {s['passed']} passed · {s['notApplicable']} not applicable · "
+            f"{s['errors']} errors · registries passed: {s['registriesPassed']}/{s['registries']}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "tool": {"name": "acrtui", "version": self.tool_version},
+            "generatedAt": _iso(self.generated_at),
+            "target": self.target,
+            "subscriptions": [{"id": k, "name": v} for k, v in sorted(self.subscriptions.items())],
+            "registries": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "subscriptionId": r.subscription_id,
+                    "resourceGroup": r.resource_group,
+                    "location": r.location,
+                    "sku": r.sku,
+                    "loginServer": r.login_server,
+                }
+                for r in self.registries
+            ],
+            "checks": [c.id for c in self.checks],
+            "findings": [f.to_json() for f in self.findings],
+            "errors": list(self.errors),
+            "summary": self.summary(),
+        }
+
+
+def _iso(t: dt.datetime) -> str:
+    t = t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def select_registries(estate: Estate, names: list[str] | tuple[str, ...] = ()) -> list[RegistryPosture]:
+    """Registries by name or id (case-insensitive), in estate order; ``KeyError`` names any that is missing."""
+    if not names:
+        return sorted(estate.registries, key=lambda r: (r.name.lower(), r.id.lower()))
+    wanted = [n.lower() for n in names]
+    found = [r for r in estate.registries if r.name.lower() in wanted or r.id.lower() in wanted]
+    missing = [n for n in names if not any(n.lower() in (r.name.lower(), r.id.lower()) for r in found)]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return sorted(found, key=lambda r: (r.name.lower(), r.id.lower()))
+
+
+def run_audit(
+    estate: Estate,
+    checks: list[Check] | tuple[Check, ...] = CATALOGUE,
+    settings: CheckSettings | None = None,
+    *,
+    registries: list[RegistryPosture] | None = None,
+    fail_on: Severity = Severity.HIGH,
+    target: str = "azure",
+    tool_version: str = "0",
+) -> AuditReport:
+    """Run each check on each registry (registry order, then catalogue order)."""
+    settings = settings or CheckSettings()
+    regs = registries if registries is not None else select_registries(estate)
+    findings = [FindingRecord(c, r, c.run(r, estate, settings)) for r in regs for c in checks]
+    return AuditReport(
+        generated_at=settings.now,
+        registries=list(regs),
+        checks=list(checks),
+        findings=findings,
+        fail_on=fail_on,
+        target=target,
+        subscriptions=dict(estate.subscriptions),
+        errors=list(estate.errors),
+        tool_version=tool_version,
+    )
