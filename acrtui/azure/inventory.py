@@ -350,6 +350,8 @@ class _Listing:
 class Inventory:
     """Loads an estate. ``use_resource_graph`` picks the fleet path; ``progress`` hears (stage, done, total)."""
 
+    graph_page_size = 1000  # Resource Graph $top per page (its maximum)
+
     def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> None:
         self.s = session
         self.use_resource_graph = use_resource_graph
@@ -497,7 +499,7 @@ class Inventory:
         token: str | None = None
         query = f"resources | where type =~ '{rtype}'"
         while True:
-            options = QueryRequestOptions(result_format="objectArray", skip_token=token)
+            options = QueryRequestOptions(result_format="objectArray", skip_token=token, top=self.graph_page_size)
             resp = await client.resources(QueryRequest(subscriptions=subs, query=query, options=options))
             rows += [dict(r) for r in resp.data or []]
             token = resp.skip_token
