@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 
 import pytest
 
@@ -208,3 +209,28 @@ def test_real_azure_target_uses_cloud() -> None:
         assert s.connection_verify is None
     finally:
         asyncio.run(s.close())
+
+
+def test_heavy_sdk_modules_load_lazily() -> None:
+    import subprocess
+
+    code = (
+        "import sys; import acrtui.azure.session, acrtui.azure.inventory, acrtui.azure.writes, acrtui.azure.targets;"
+        "heavy = [m for m in ('azure.mgmt.network', 'azure.mgmt.containerregistry', 'azure.mgmt.keyvault',"
+        " 'azure.mgmt.monitor', 'azure.mgmt.resourcegraph', 'azure.identity') if m in sys.modules];"
+        "print(heavy); assert heavy == [], heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+async def test_demo_target_starts_emulator_in_process() -> None:
+    s = open_session(TargetOptions(demo=True, read_only=True), env={})
+    try:
+        assert s.target == "demo" and s.emulator is not None and s.read_only
+        subs = await s.resolve_subscriptions()
+        assert sorted(subs.values()) == ["contoso-production", "contoso-sandbox", "contoso-staging"]
+        # the emulator serves from its own thread/loop: this loop only waits for responses
+        assert s.emulator.request_log[-1].path == "/subscriptions"
+        assert all("Bearer" not in e.url and s.emulator.login("reader").client_secret not in e.url for e in s.journal)
+    finally:
+        await s.close()

@@ -326,3 +326,17 @@ async def test_every_write_on_a_read_only_session_sends_nothing(demo_emu: Emulat
     # reads still work on the same session
     assert await w.check_key_access(vault_id(demo_emu, "kv-contoso-prod-cmk"), "nobody") is False
     assert demo_emu.writes(since=before) == []
+
+
+async def test_cmk_rule_and_conflict_errors_are_typed(demo_emu: Emulator, writer: Writer) -> None:
+    from acrtui.errors import Conflict
+
+    key = "https://kv-contoso-prod-cmk.vault.azure.net/keys/acr-cmk"
+    with pytest.raises(CmkRuleViolation) as info:  # CMK only at creation
+        await writer.update_registry(reg_id(demo_emu, "sandboxpremium"),
+                                     {"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": key}}})
+    assert info.value.code == "CannotEnableEncryptionOnExistingRegistry"
+    target = reg_id(demo_emu, "sandboxpremium")
+    await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+    with pytest.raises(Conflict):  # NoForce onto an existing tag
+        await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
