@@ -11,8 +11,6 @@ from acrtui.azure.clouds import get_cloud
 from acrtui.azure.session import AzureSession, RetrySettings
 from acrtui.emulator import Emulator
 
-from . import _providers  # noqa: F401
-
 
 def make_session(emu: Emulator, role: str = "owner", *, read_only: bool = False, **kw: Any) -> AzureSession:
     """A session exactly as targets.open_session builds one for an emulator, minus the environment."""
