@@ -45,19 +45,74 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("tag by dot", {"field": "tags.Env", "equals": "prod"}, registry(), True),
     ("tags containsKey", {"field": "tags", "containsKey": "ENV"}, registry(), True),
     ("tags notContainsKey", {"field": "tags", "notContainsKey": "owner"}, registry(), True),
-    ("missing field exists false", {"field": f"{REG}/publicNetworkAccess", "exists": "false"}, registry(), True),
+    (
+        "missing field exists false",
+        {"field": f"{REG}/publicNetworkAccess", "exists": "false"},
+        registry(),
+        True,
+    ),
     ("missing field exists true", {"field": f"{REG}/publicNetworkAccess", "exists": True}, registry(), False),
-    ("missing field equals is false", {"field": f"{REG}/publicNetworkAccess", "equals": "Enabled"}, registry(), False),
-    ("missing field notEquals is true", {"field": f"{REG}/publicNetworkAccess", "notEquals": "Disabled"}, registry(), True),
-    ("missing field in is false", {"field": f"{REG}/publicNetworkAccess", "in": ["Enabled"]}, registry(), False),
-    ("missing field notIn is true", {"field": f"{REG}/publicNetworkAccess", "notIn": ["Enabled"]}, registry(), True),
+    (
+        "missing field equals is false",
+        {"field": f"{REG}/publicNetworkAccess", "equals": "Enabled"},
+        registry(),
+        False,
+    ),
+    (
+        "missing field notEquals is true",
+        {"field": f"{REG}/publicNetworkAccess", "notEquals": "Disabled"},
+        registry(),
+        True,
+    ),
+    (
+        "missing field in is false",
+        {"field": f"{REG}/publicNetworkAccess", "in": ["Enabled"]},
+        registry(),
+        False,
+    ),
+    (
+        "missing field notIn is true",
+        {"field": f"{REG}/publicNetworkAccess", "notIn": ["Enabled"]},
+        registry(),
+        True,
+    ),
     ("missing field like is false", {"field": f"{REG}/publicNetworkAccess", "like": "*"}, registry(), False),
-    ("missing field greater is false", {"field": f"{REG}/publicNetworkAccess", "greater": 0}, registry(), False),
-    ("missing intermediate object", {"field": f"{REG}/policies.exportPolicy.status", "notEquals": "disabled"}, registry(), True),
-    ("string equals case-insensitive", {"field": f"{REG}/publicNetworkAccess", "equals": "DISABLED"}, registry(publicNetworkAccess="Disabled"), True),
-    ("bool equals true", {"field": f"{REG}/adminUserEnabled", "equals": True}, registry(adminUserEnabled=True), True),
-    ("bool equals 'true' string", {"field": f"{REG}/adminUserEnabled", "equals": "true"}, registry(adminUserEnabled=True), True),
-    ("bool false not equal true", {"field": f"{REG}/adminUserEnabled", "equals": True}, registry(adminUserEnabled=False), False),
+    (
+        "missing field greater is false",
+        {"field": f"{REG}/publicNetworkAccess", "greater": 0},
+        registry(),
+        False,
+    ),
+    (
+        "missing intermediate object",
+        {"field": f"{REG}/policies.exportPolicy.status", "notEquals": "disabled"},
+        registry(),
+        True,
+    ),
+    (
+        "string equals case-insensitive",
+        {"field": f"{REG}/publicNetworkAccess", "equals": "DISABLED"},
+        registry(publicNetworkAccess="Disabled"),
+        True,
+    ),
+    (
+        "bool equals true",
+        {"field": f"{REG}/adminUserEnabled", "equals": True},
+        registry(adminUserEnabled=True),
+        True,
+    ),
+    (
+        "bool equals 'true' string",
+        {"field": f"{REG}/adminUserEnabled", "equals": "true"},
+        registry(adminUserEnabled=True),
+        True,
+    ),
+    (
+        "bool false not equal true",
+        {"field": f"{REG}/adminUserEnabled", "equals": True},
+        registry(adminUserEnabled=False),
+        False,
+    ),
     ("sku alias", {"field": f"{REG}/sku.name", "notEquals": "premium"}, registry(sku="Basic"), True),
     ("contains substring, case-insensitive", {"field": "name", "contains": "CR"}, registry(), True),
     ("notContains", {"field": "name", "notContains": "zz"}, registry(), True),
@@ -70,23 +125,121 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("value lessOrEquals", {"value": 3, "lessOrEquals": 3}, registry(), True),
     ("value greaterOrEquals string", {"value": "b", "greaterOrEquals": "A"}, registry(), True),
     ("not", {"not": {"field": "name", "equals": "acr1"}}, registry(), False),
-    ("allOf short", {"allOf": [{"field": "name", "equals": "acr1"}, {"field": "location", "equals": "x"}]}, registry(), False),
-    ("anyOf", {"anyOf": [{"field": "name", "equals": "zz"}, {"field": "location", "equals": "eastus"}]}, registry(), True),
-    ("[*] all elements must match", {"field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status", "equals": "Approved"}, registry(privateEndpointConnections=[pec("Approved"), pec("Pending")]), False),
-    ("[*] every element matches", {"field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status", "equals": "approved"}, registry(privateEndpointConnections=[pec("Approved"), pec("Approved")]), True),
-    ("[*] empty array is true", {"field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status", "equals": "Approved"}, registry(privateEndpointConnections=[]), True),
-    ("[*] missing array is true", {"field": f"{REG}/networkRuleSet.ipRules[*].value", "equals": "1.2.3.4"}, registry(), True),
-    ("count field where", {"count": {"field": f"{REG}/privateEndpointConnections[*]", "where": {"field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status", "equals": "Approved"}}, "equals": 1}, registry(privateEndpointConnections=[pec("Approved"), pec("Rejected")]), True),
-    ("count field without where", {"count": {"field": f"{REG}/privateEndpointConnections[*]"}, "equals": 2}, registry(privateEndpointConnections=[pec("Approved"), pec("Rejected")]), True),
-    ("count of missing array is 0", {"count": {"field": f"{REG}/privateEndpointConnections[*]"}, "less": 1}, registry(), True),
-    ("count value with current()", {"count": {"value": ["eastus", "westus"], "name": "loc", "where": {"field": "location", "equals": "[current('loc')]"}}, "equals": 1}, registry(), True),
+    (
+        "allOf short",
+        {"allOf": [{"field": "name", "equals": "acr1"}, {"field": "location", "equals": "x"}]},
+        registry(),
+        False,
+    ),
+    (
+        "anyOf",
+        {"anyOf": [{"field": "name", "equals": "zz"}, {"field": "location", "equals": "eastus"}]},
+        registry(),
+        True,
+    ),
+    (
+        "[*] all elements must match",
+        {
+            "field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status",
+            "equals": "Approved",
+        },
+        registry(privateEndpointConnections=[pec("Approved"), pec("Pending")]),
+        False,
+    ),
+    (
+        "[*] every element matches",
+        {
+            "field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status",
+            "equals": "approved",
+        },
+        registry(privateEndpointConnections=[pec("Approved"), pec("Approved")]),
+        True,
+    ),
+    (
+        "[*] empty array is true",
+        {
+            "field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status",
+            "equals": "Approved",
+        },
+        registry(privateEndpointConnections=[]),
+        True,
+    ),
+    (
+        "[*] missing array is true",
+        {"field": f"{REG}/networkRuleSet.ipRules[*].value", "equals": "1.2.3.4"},
+        registry(),
+        True,
+    ),
+    (
+        "count field where",
+        {
+            "count": {
+                "field": f"{REG}/privateEndpointConnections[*]",
+                "where": {
+                    "field": f"{REG}/privateEndpointConnections[*].privateLinkServiceConnectionState.status",
+                    "equals": "Approved",
+                },
+            },
+            "equals": 1,
+        },
+        registry(privateEndpointConnections=[pec("Approved"), pec("Rejected")]),
+        True,
+    ),
+    (
+        "count field without where",
+        {"count": {"field": f"{REG}/privateEndpointConnections[*]"}, "equals": 2},
+        registry(privateEndpointConnections=[pec("Approved"), pec("Rejected")]),
+        True,
+    ),
+    (
+        "count of missing array is 0",
+        {"count": {"field": f"{REG}/privateEndpointConnections[*]"}, "less": 1},
+        registry(),
+        True,
+    ),
+    (
+        "count value with current()",
+        {
+            "count": {
+                "value": ["eastus", "westus"],
+                "name": "loc",
+                "where": {"field": "location", "equals": "[current('loc')]"},
+            },
+            "equals": 1,
+        },
+        registry(),
+        True,
+    ),
     ("count value without where", {"count": {"value": [1, 2, 3]}, "equals": 3}, registry(), True),
     ("expression concat", {"field": "name", "equals": "[concat('ac', 'r1')]"}, registry(), True),
-    ("expression toLower/field", {"value": "[toLower(field('location'))]", "equals": "eastus"}, registry(), True),
-    ("expression if/equals", {"value": "[if(equals(field('name'), 'acr1'), 'yes', 'no')]", "equals": "yes"}, registry(), True),
+    (
+        "expression toLower/field",
+        {"value": "[toLower(field('location'))]", "equals": "eastus"},
+        registry(),
+        True,
+    ),
+    (
+        "expression if/equals",
+        {"value": "[if(equals(field('name'), 'acr1'), 'yes', 'no')]", "equals": "yes"},
+        registry(),
+        True,
+    ),
     ("expression empty/length", {"value": "[length(field('tags'))]", "equals": 1}, registry(), True),
-    ("expression empty", {"value": "[empty(field('Microsoft.ContainerRegistry/registries/publicNetworkAccess'))]", "equals": True}, registry(), True),
-    ("escaped bracket is a literal", {"value": "[[notAnExpression]", "equals": "[[NOTANEXPRESSION]"}, registry(), True),
+    (
+        "expression empty",
+        {
+            "value": "[empty(field('Microsoft.ContainerRegistry/registries/publicNetworkAccess'))]",
+            "equals": True,
+        },
+        registry(),
+        True,
+    ),
+    (
+        "escaped bracket is a literal",
+        {"value": "[[notAnExpression]", "equals": "[[NOTANEXPRESSION]"},
+        registry(),
+        True,
+    ),
     ("expression field name", {"field": "[concat('tags[', 'Env', ']')]", "equals": "prod"}, registry(), True),
 ]
 
@@ -97,7 +250,12 @@ def test_condition_semantics(desc: str, cond: dict[str, Any], body: dict[str, An
 
 
 def test_parameters_and_request_context() -> None:
-    cond = {"allOf": [{"field": "location", "in": "[parameters('allowed')]"}, {"value": "[requestContext().apiVersion]", "like": "2025-*"}]}
+    cond = {
+        "allOf": [
+            {"field": "location", "in": "[parameters('allowed')]"},
+            {"value": "[requestContext().apiVersion]", "like": "2025-*"},
+        ]
+    }
     env = r.Env(body=registry(), params={"allowed": ["EASTUS"]}, api_version="2025-11-01")
     assert r.evaluate(cond, env) is True
     env.params = {"allowed": ["westus"]}
@@ -105,11 +263,16 @@ def test_parameters_and_request_context() -> None:
 
 
 def test_nested_array_count_where() -> None:
-    pe = {
+    pe: dict[str, Any] = {
         "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe1",
         "type": "Microsoft.Network/privateEndpoints",
         "location": "eastus",
-        "properties": {"privateLinkServiceConnections": [{"properties": {"groupIds": ["vault"]}}, {"properties": {"groupIds": ["registry", "x"]}}]},
+        "properties": {
+            "privateLinkServiceConnections": [
+                {"properties": {"groupIds": ["vault"]}},
+                {"properties": {"groupIds": ["registry", "x"]}},
+            ]
+        },
     }
     field = "Microsoft.Network/privateEndpoints/privateLinkServiceConnections[*].groupIds[*]"
     cond = {"count": {"field": field, "where": {"field": field, "equals": "Registry"}}, "greaterOrEquals": 1}
@@ -130,7 +293,9 @@ def test_nested_array_count_where() -> None:
     ],
 )
 def test_unsupported_is_a_clear_error(cond: dict[str, Any], message: str) -> None:
-    with pytest.raises(r.PolicyRuleError, match=message.replace("[", r"\[").replace("*", r"\*").replace("]", r"\]")):
+    with pytest.raises(
+        r.PolicyRuleError, match=message.replace("[", r"\[").replace("*", r"\*").replace("]", r"\]")
+    ):
         ev(cond, registry())
 
 
@@ -144,9 +309,13 @@ def test_effect_resolution_uses_assignment_then_default() -> None:
 
 def test_modify_operations() -> None:
     body = registry(adminUserEnabled=True)
-    ops = [
+    ops: list[dict[str, Any]] = [
         {"operation": "addOrReplace", "field": f"{REG}/adminUserEnabled", "value": False},
-        {"operation": "addOrReplace", "field": f"{REG}/policies.azureADAuthenticationAsArmPolicy.status", "value": "disabled"},
+        {
+            "operation": "addOrReplace",
+            "field": f"{REG}/policies.azureADAuthenticationAsArmPolicy.status",
+            "value": "disabled",
+        },
         {"operation": "add", "field": "tags['Env']", "value": "ignored"},
         {"operation": "add", "field": "tags['owner']", "value": "[concat('team-', field('name'))]"},
         {"operation": "remove", "field": "tags['nothing']"},
@@ -173,7 +342,10 @@ NEW_REGISTRY = {  # what a fresh registry looks like (AZURE-RULES "Registry basi
     "privateEndpointConnections": [],
     "anonymousPullEnabled": False,
     "zoneRedundancy": "Disabled",
-    "policies": {"exportPolicy": {"status": "enabled"}, "azureADAuthenticationAsArmPolicy": {"status": "enabled"}},
+    "policies": {
+        "exportPolicy": {"status": "enabled"},
+        "azureADAuthenticationAsArmPolicy": {"status": "enabled"},
+    },
 }
 HARDENED = {
     "adminUserEnabled": False,
@@ -183,7 +355,10 @@ HARDENED = {
     "privateEndpointConnections": [pec("Approved")],
     "anonymousPullEnabled": False,
     "zoneRedundancy": "Enabled",
-    "policies": {"exportPolicy": {"status": "disabled"}, "azureADAuthenticationAsArmPolicy": {"status": "disabled"}},
+    "policies": {
+        "exportPolicy": {"status": "disabled"},
+        "azureADAuthenticationAsArmPolicy": {"status": "disabled"},
+    },
 }
 REGISTRY_RULES = [
     "5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",
@@ -209,12 +384,32 @@ def test_builtin_flags_new_registry_and_passes_hardened(gid: str) -> None:
     [
         ("dc921057-6b28-4fbe-9b83-f7bec05db6c2", {"adminUserEnabled": True}, {"adminUserEnabled": False}),
         ("79fdfe03-ffcb-4e55-b4d0-b925b8241759", {"adminUserEnabled": True}, {}),
-        ("9f2dea28-e834-476c-99c5-3507b4728395", {"anonymousPullEnabled": True}, {"anonymousPullEnabled": False}),
+        (
+            "9f2dea28-e834-476c-99c5-3507b4728395",
+            {"anonymousPullEnabled": True},
+            {"anonymousPullEnabled": False},
+        ),
         ("cced2946-b08a-44fe-9fd9-e4ed8a779897", {"anonymousPullEnabled": True}, {}),
-        ("42781ec6-6127-4c30-bdfa-fb423a0047d3", {"policies": {}}, {"policies": {"azureADAuthenticationAsArmPolicy": {"status": "disabled"}}}),
-        ("d0793b48-0edc-4296-a390-4c75d1bdfd71", {"networkRuleSet": {"defaultAction": "Allow"}}, {"networkRuleSet": {"defaultAction": "Allow"}, "publicNetworkAccess": "Disabled"}),
-        ("d0793b48-0edc-4296-a390-4c75d1bdfd71", {}, {"networkRuleSet": {"defaultAction": "Deny"}, "publicNetworkAccess": "Enabled"}),
-        ("524b0254-c285-4903-bee6-bb8126cde579", {"policies": {"exportPolicy": {"status": "disabled"}}, "publicNetworkAccess": "Enabled"}, {"policies": {"exportPolicy": {"status": "disabled"}}, "publicNetworkAccess": "Disabled"}),
+        (
+            "42781ec6-6127-4c30-bdfa-fb423a0047d3",
+            {"policies": {}},
+            {"policies": {"azureADAuthenticationAsArmPolicy": {"status": "disabled"}}},
+        ),
+        (
+            "d0793b48-0edc-4296-a390-4c75d1bdfd71",
+            {"networkRuleSet": {"defaultAction": "Allow"}},
+            {"networkRuleSet": {"defaultAction": "Allow"}, "publicNetworkAccess": "Disabled"},
+        ),
+        (
+            "d0793b48-0edc-4296-a390-4c75d1bdfd71",
+            {},
+            {"networkRuleSet": {"defaultAction": "Deny"}, "publicNetworkAccess": "Enabled"},
+        ),
+        (
+            "524b0254-c285-4903-bee6-bb8126cde579",
+            {"policies": {"exportPolicy": {"status": "disabled"}}, "publicNetworkAccess": "Enabled"},
+            {"policies": {"exportPolicy": {"status": "disabled"}}, "publicNetworkAccess": "Disabled"},
+        ),
     ],
 )
 def test_builtin_rule_boundaries(gid: str, bad: dict[str, Any], good: dict[str, Any]) -> None:
@@ -251,9 +446,17 @@ def test_builtin_shapes() -> None:
         assert p["policyRule"]["then"]["effect"] == "[parameters('effect')]"
         default = r.canonical_effect(eff["defaultValue"])
         if "Modify" in eff["allowedValues"]:
-            assert p["policyRule"]["then"]["details"]["operations"] and p["policyRule"]["then"]["details"]["roleDefinitionIds"]
+            assert (
+                p["policyRule"]["then"]["details"]["operations"]
+                and p["policyRule"]["then"]["details"]["roleDefinitionIds"]
+            )
         if "DeployIfNotExists" in eff["allowedValues"]:
             det = p["policyRule"]["then"]["details"]
             assert det["type"] and det["roleDefinitionIds"] and det["deployment"]["properties"]["template"]
         assert default in ("Audit", "Modify", "DeployIfNotExists")
-    assert "Deny" not in BUILTIN_DEFINITIONS["e8eef0a8-67cf-4eb4-9386-14b0e78733d4"]["properties"]["parameters"]["effect"]["allowedValues"]
+    assert (
+        "Deny"
+        not in BUILTIN_DEFINITIONS["e8eef0a8-67cf-4eb4-9386-14b0e78733d4"]["properties"]["parameters"][
+            "effect"
+        ]["allowedValues"]
+    )
