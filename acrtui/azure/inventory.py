@@ -32,7 +32,7 @@ from ..domain.models import (
     UserIdentity,
     VaultPosture,
 )
-from ..errors import NotFound, PermissionDenied
+from ..errors import AcrtuiError, NotFound, SignInError, UsageError
 from .errors import translate
 from .session import AzureSession
 
@@ -368,11 +368,13 @@ class Inventory:
             self.progress(stage, self._done, self._total)
 
     async def _soft(self, what: str, coro: Awaitable[T], default: T) -> T:
-        """Run one read; a permission or not-found problem becomes an estate error instead of failing the load."""
+        """Run one read; a permission, not-found or throttling problem becomes an estate error, not a failed load."""
         try:
             async with translate():
                 return await coro
-        except (PermissionDenied, NotFound) as e:
+        except (SignInError, UsageError):
+            raise  # nothing else will work either
+        except AcrtuiError as e:  # permission, not found, throttled beyond retries, a failing service
             self.errors.append(f"{what}: {e.message}")
             return default
 

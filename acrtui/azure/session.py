@@ -131,7 +131,14 @@ class AzureSession:
             low = {k.lower(): (k, v) for k, v in visible.items()}
             chosen = {}
             for s in self.subscriptions:
-                k, name = low.get(s.lower(), (s, s))
+                if s.lower() not in low:
+                    from ..errors import NotFound
+
+                    raise NotFound(
+                        f"Subscription {s} is not visible to the signed-in principal: check --subscription, the "
+                        "tenant, and that you have at least Reader on it.", title="Subscription not found"
+                    )
+                k, name = low[s.lower()]
                 chosen[k] = name
         else:
             chosen = visible

@@ -220,3 +220,37 @@ async def test_resource_graph_path_agrees_with_arm_path(demo: Emulator, estate: 
     assert len(graph_posts) > 6  # more than one page per type somewhere: paging followed
     assert not any(r.path.lower().endswith("/providers/microsoft.containerregistry/registries") for r in demo.request_log
                    if r.seq > since)  # registries came from the graph, not the ARM list
+
+
+async def test_partial_permissions_become_estate_errors(demo_emu: Emulator) -> None:
+    """A reader of one resource group only: subscription-wide lists are refused; the load reports it and goes on."""
+    from acrtui.emulator.seeds import grant
+
+    st = demo_emu.state
+    prod = next(v["subscriptionId"] for v in st.subscriptions.values() if v["displayName"] == "contoso-production")
+    reader = demo_emu.login("reader").object_id
+    for ra in st.of_type("Microsoft.Authorization/roleAssignments"):
+        if ra.props["principalId"] == reader and ra.props["scope"].lower() == f"/subscriptions/{prod}":
+            st.delete(ra.id)
+    grant(st, f"/subscriptions/{prod}/resourceGroups/rg-registry-prod", "Reader", reader)
+    s = make_session(demo_emu, "reader", read_only=True)
+    try:
+        est = await Inventory(s).load()
+    finally:
+        await s.close()
+    assert prod in est.subscriptions
+    assert {r.subscription_id for r in est.registries} == set(est.subscriptions) - {prod}  # the others still load
+    refused = [e for e in est.errors if prod in e]
+    assert any(e.startswith("registries in") and "Microsoft.ContainerRegistry/registries/read" in e for e in refused)
+    assert any(e.startswith("key vaults in") for e in refused)
+
+
+async def test_failing_service_beyond_retries_is_an_estate_error(demo_emu: Emulator) -> None:
+    demo_emu.faults.add("503", path="diagnosticSettings")
+    s = make_session(demo_emu, "reader", read_only=True)
+    try:
+        est = await Inventory(s).load()
+    finally:
+        await s.close()
+    assert len(est.vaults) == 3 and all(v.diagnostic_settings == [] for v in est.vaults)
+    assert sum(e.startswith("diagnostic settings of") for e in est.errors) == 3

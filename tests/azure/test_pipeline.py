@@ -234,3 +234,10 @@ async def test_demo_target_starts_emulator_in_process() -> None:
         assert all("Bearer" not in e.url and s.emulator.login("reader").client_secret not in e.url for e in s.journal)
     finally:
         await s.close()
+
+
+async def test_unknown_subscription_is_reported(emu, session_factory) -> None:
+    s = session_factory(emu, subscriptions=["00000000-0000-0000-0000-00000000dead"])
+    with pytest.raises(NotFound) as info:
+        await s.resolve_subscriptions()
+    assert "00000000-0000-0000-0000-00000000dead" in info.value.message
