@@ -455,3 +455,54 @@ async def test_remediation_rules(emu: Emulator, sdk: Any) -> None:
     assert err["code"] == "InvalidRemediationScope"
     with pytest.raises(ResourceNotFoundError):
         await pi.remediations.get_at_subscription("never")
+
+
+async def test_dns_zone_dine_evaluates_private_endpoints(emu: Emulator, sdk: Any) -> None:
+    """The DNS DINE targets private endpoints of group 'registry'; a zone group child makes them compliant."""
+    zone = f"{rg_scope(emu)}/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"
+    dns_dine = BUILTIN + "e9585a95-5b8c-4d03-b193-dc7eb5ac4c32"
+    await assign(
+        sdk,
+        emu,
+        sub_scope(emu),
+        "dns-dine",
+        dns_dine,
+        identity={"type": "SystemAssigned"},
+        location="eastus",
+        parameters={"privateDnsZoneId": {"value": zone}},
+    )
+    pes: dict[str, Any] = {}
+    for name, group in (("pe-acr", "registry"), ("pe-kv", "vault")):
+        pid = f"{rg_scope(emu)}/providers/Microsoft.Network/privateEndpoints/{name}"
+        conn = {"name": name, "properties": {"privateLinkServiceId": "x", "groupIds": [group]}}
+        pes[name] = emu.state.put(
+            pid,
+            {
+                "id": pid,
+                "name": name,
+                "type": "Microsoft.Network/privateEndpoints",
+                "location": "eastus",
+                "properties": {"privateLinkServiceConnections": [conn]},
+            },
+        )
+    pi = sdk(PolicyInsightsClient, emu)
+    states = await all_of(pi.policy_states.list_query_results_for_subscription("latest", emu.subscription_id))
+    assert [(s.resource_id.rsplit("/", 1)[-1], s.compliance_state) for s in states] == [
+        ("pe-acr", "NonCompliant"),
+        ("pe-kv", "Compliant"),  # applicable by type; its connection is not for a registry
+    ]
+    zg = pes["pe-acr"].id + "/privateDnsZoneGroups/deployedByPolicy"
+    emu.state.put(
+        zg,
+        {
+            "id": zg,
+            "name": "deployedByPolicy",
+            "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            "properties": {"privateDnsZoneConfigs": []},
+        },
+    )
+    states = await all_of(pi.policy_states.list_query_results_for_subscription("latest", emu.subscription_id))
+    assert [(s.resource_id.rsplit("/", 1)[-1], s.compliance_state) for s in states] == [
+        ("pe-acr", "Compliant"),
+        ("pe-kv", "Compliant"),
+    ]
