@@ -82,7 +82,9 @@ def test_target_registry(estate: Estate) -> None:
     r = estate.registry("contosoprodacr")
     assert r is not None
     assert r.premium and r.regions == ["eastus", "westeurope"]
-    assert r.replicas[0].provisioning_state == "Succeeded"
+    assert r.replicas[0].provisioning_state == "Succeeded" and r.replicas[0].name == "westeurope"
+    assert r.replicas[0].zone_redundancy == "Disabled"
+    assert r.resource_group == "rg-registry-prod" and r.subscription_id == r.id.split("/")[2]
     assert r.public_network_access == "Disabled" and not r.export_policy_enabled
     assert r.arm_audience_token_enabled is False
     assert r.data_endpoint_enabled  # a private endpoint turns data endpoints on
@@ -120,6 +122,8 @@ def test_vaults(estate: Estate, demo: Emulator) -> None:
     assert main.readable and main.soft_delete and main.purge_protection and not main.rbac_authorization
     assert main.vault_uri.startswith("https://kv-contoso-prod-cmk.") and main.location == "eastus"
     assert main.network_default_action == "Allow" and main.network_bypass == "AzureServices"
+    assert main.public_network_access == "Enabled" and main.resource_group == "rg-security-prod"
+    assert main.subscription_id == main.id.split("/")[2]
     assert main.audit_logging and main.diagnostic_settings[0].workspace_id
     assert main.diagnostic_settings[0].categories == ["AuditEvent"]  # the disabled category is not listed
     key = main.key("acr-cmk")
@@ -164,7 +168,7 @@ def test_policy_assignments_and_compliance(estate: Estate) -> None:
     assert names == ["audit-acr-cmk", "audit-acr-private-link", "audit-acr-public-access", "deny-acr-admin"]
     deny = next(a for a in estate.assignments if a.name == "deny-acr-admin")
     assert deny.effect == "Deny" and deny.enforcement_mode == "Default" and deny.definition_guid == ADMIN
-    assert deny.scope.endswith("/resourceGroups/rg-registry-stg") and deny.display_name
+    assert deny.scope.endswith("/resourceGroups/rg-registry-stg") and deny.display_name and deny.not_scopes == []
     std = estate.registry("contosostgstd")
     sbx = estate.registry("sandboxstd")
     assert std and sbx
