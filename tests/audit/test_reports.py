@@ -1,0 +1,246 @@
+"""Report writers: golden files for every format (fixed estate, frozen clock), structure checks per format, SARIF
+validated against the vendored SARIF 2.1.0 schema, and the exit-code rule.
+
+Regenerate the golden files after an intended change with::
+
+    ACRTUI_UPDATE_GOLDEN=1 .venv/bin/pytest tests/audit/test_reports.py
+
+then review the diff of tests/audit/golden/ like any other change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from acrtui.audit import FORMATS, AuditReport, render, run_audit
+from acrtui.audit.writers import CSV_COLUMNS, write_catalogue
+from acrtui.domain.checks import CATALOGUE, Severity, Status, select_checks
+from tests.audit import fixture_estate as fx
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+SARIF_SCHEMA = HERE / "sarif-schema-2.1.0.json"
+UPDATE = os.environ.get("ACRTUI_UPDATE_GOLDEN") == "1"
+EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "csv": "csv"}
+
+
+def make_report(fail_on: Severity = Severity.HIGH) -> AuditReport:
+    return run_audit(
+        fx.estate(), CATALOGUE, fx.settings(), fail_on=fail_on, target="test", tool_version="0.0.0-test"
+    )
+
+
+@pytest.fixture(scope="module")
+def report() -> AuditReport:
+    return make_report()
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with ACRTUI_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from the golden file (ACRTUI_UPDATE_GOLDEN=1 to accept)"
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_files(report: AuditReport, fmt: str) -> None:
+    golden(f"report.{EXT[fmt]}", render(report, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_catalogue_golden(fmt: str) -> None:
+    golden(f"checks.{'txt' if fmt == 'table' else 'json'}", write_catalogue(CATALOGUE, fmt))
+
+
+def test_rendering_is_deterministic() -> None:
+    assert all(render(make_report(), f) == render(make_report(), f) for f in FORMATS)
+
+
+# ------------------------------------------------------------------------------------------------- json
+
+
+def test_json_shape(report: AuditReport) -> None:
+    doc = json.loads(render(report, "json"))
+    assert doc["schemaVersion"] == "1.0" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
+    assert len(doc["findings"]) == len(CATALOGUE) * 4
+    keys = {
+        "checkId",
+        "registryId",
+        "registryName",
+        "status",
+        "severity",
+        "title",
+        "message",
+        "evidence",
+        "remediation",
+        "references",
+    }
+    for f in doc["findings"]:
+        assert keys <= set(f)
+        assert f["status"] in {"pass", "fail", "not_applicable", "error"}
+        assert set(f["remediation"]) == {"text", "az", "action"}
+    s = doc["summary"]
+    assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] == s["findings"]
+    assert sum(s["failedBySeverity"].values()) == s["failed"]
+    assert s["registriesPassed"] == 1 and s["registries"] == 4  # prodgood
+    assert doc["errors"] == fx.estate().errors
+
+
+# ------------------------------------------------------------------------------------------------ sarif
+
+
+def test_sarif_validates_against_the_2_1_0_schema(report: AuditReport) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
+    jsonschema.Draft7Validator.check_schema(schema)
+    doc = json.loads(render(report, "sarif"))
+    jsonschema.Draft7Validator(schema).validate(doc)
+
+
+def test_sarif_schema_catches_a_broken_log(report: AuditReport) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    doc = json.loads(render(report, "sarif"))
+    doc["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate(doc)
+
+
+def test_sarif_rules_and_results(report: AuditReport) -> None:
+    run = json.loads(render(report, "sarif"))["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == [c.id for c in CATALOGUE]
+    for r in rules:
+        assert r["help"]["text"] and r["help"]["markdown"] and r["shortDescription"]["text"]
+        assert float(r["properties"]["security-severity"]) >= 0
+    fails = [f for f in report.findings if f.status is Status.FAIL]
+    assert len(run["results"]) == len(fails)
+    for res in run["results"]:
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        loc = res["locations"][0]["logicalLocations"][0]
+        assert loc["fullyQualifiedName"].startswith("/subscriptions/") and loc["kind"] == "resource"
+    errors = run["invocations"][0]["toolExecutionNotifications"]
+    assert sum(1 for n in errors if "descriptor" in n) == 5  # the orphan registry's vault checks
+
+
+# ------------------------------------------------------------------------------------------------ junit
+
+
+def test_junit_structure(report: AuditReport) -> None:
+    root = ET.fromstring(render(report, "junit"))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == len(CATALOGUE) * 4
+    assert len(root.findall("./testsuite")) == 4
+    s = report.summary()
+    assert len(root.findall(".//failure")) == s["failed"] == int(root.get("failures", "-1"))
+    assert len(root.findall(".//skipped")) == s["notApplicable"]
+    assert len(root.findall(".//error")) == s["errors"]
+    bad = root.find("./testsuite[@name='prodbad']")
+    assert bad is not None
+    case = next(c for c in bad.findall("testcase") if c.get("name", "").startswith("ACR-CMK-003"))
+    failure = case.find("failure")
+    assert (
+        failure is not None
+        and failure.get("type") == "critical"
+        and "az keyvault set-policy" in (failure.text or "")
+    )
+
+
+# --------------------------------------------------------------------------------------------- markdown
+
+
+def test_markdown_matrix(report: AuditReport) -> None:
+    md = render(report, "markdown")
+    header = next(line for line in md.splitlines() if line.startswith("| Registry |"))
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    assert cols == [
+        "Registry",
+        "CMK",
+        "Private Link",
+        "Network",
+        "Data endpoint",
+        "Auth",
+        "Policy",
+        "Resilience",
+    ]
+    rows = {
+        line.split("|")[1].strip(" `"): [c.strip() for c in line.strip("|").split("|")[1:]]
+        for line in md.splitlines()
+        if line.startswith("| `")
+    }
+    assert rows["prodgood"] == ["✓"] * 7
+    assert rows["devbasic"][cols.index("Resilience") - 1] == "–"
+    assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"
+    assert rows["prodbad"][cols.index("CMK") - 1] == "✗"
+    assert "### `prodgood`" in md and "All applicable checks pass." in md
+
+
+# -------------------------------------------------------------------------------------------------- csv
+
+
+def test_csv(report: AuditReport) -> None:
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert list(rows[0]) == CSV_COLUMNS
+    assert len(rows) == len(report.findings)
+    row = next(r for r in rows if r["registryName"] == "prodbad" and r["checkId"] == "ACR-PL-004")
+    assert row["status"] == "fail" and json.loads(row["evidence"])["endpoints"][0][
+        "privateEndpoint"
+    ].endswith("/pe-bad")
+
+
+# ------------------------------------------------------------------------------------------------ table
+
+
+def test_table_groups_by_registry_and_ends_with_the_summary(report: AuditReport) -> None:
+    text = render(report, "table")
+    heads = [
+        line.split()[0]
+        for line in text.splitlines()
+        if line and not line.startswith((" ", "acrtui", "Summary", "warning"))
+    ]
+    assert heads[:4] == ["devbasic", "prodbad", "prodgood", "prodorphan"]
+    assert text.rstrip().splitlines()[-2].startswith("Summary: ")
+    assert "registries passed: 1/4" in text
+    assert "warning: policy states in" in text
+
+
+# ------------------------------------------------------------------------------------------- exit codes
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "checks", "code"),
+    [
+        (Severity.HIGH, None, 1),
+        (Severity.CRITICAL, None, 1),  # ACR-CMK-003 on prodbad
+        (Severity.CRITICAL, ["ACR-AUTH"], 0),  # auth failures are high at most
+        (Severity.INFO, ["ACR-RES-001"], 1),
+        (Severity.LOW, ["ACR-RES-001"], 0),  # zone redundancy is info
+    ],
+)
+def test_exit_code_follows_fail_on(fail_on: Severity, checks: list[str] | None, code: int) -> None:
+    chosen = select_checks(checks or [])
+    r = run_audit(fx.estate(), chosen, fx.settings(), fail_on=fail_on)
+    assert r.exit_code() == code
+    assert r.exit_code(soft_fail=True) == 0
+
+
+def test_errors_and_not_applicable_never_count_as_pass_or_fail(report: AuditReport) -> None:
+    orphan = [f for f in report.findings if f.registry.name == "prodorphan"]
+    assert {f.check.id for f in orphan if f.status is Status.ERROR} == {f"ACR-CMK-00{i}" for i in range(3, 8)}
+    s = report.summary()
+    assert s["errors"] == 5 and s["notApplicable"] > 0
+    only_errors = run_audit(
+        fx.estate(), select_checks(["ACR-CMK-005"]), fx.settings(), registries=[fx.orphan_registry()]
+    )
+    assert only_errors.exit_code() == 0 and only_errors.summary()["passed"] == 0
