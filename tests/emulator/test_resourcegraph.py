@@ -1,0 +1,177 @@
+"""Resource Graph in the emulator through the real azure-mgmt-resourcegraph SDK (api 2021-03-01)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.mgmt.resourcegraph import models as gm
+from azure.mgmt.resourcegraph.aio import ResourceGraphClient
+
+from acrtui.emulator import Emulator
+from acrtui.emulator.providers.resourcegraph import QueryError, run_query
+from acrtui.emulator.seeds import add_group, add_subscription, grant
+
+from .fidelity import assert_roundtrip
+from .netkit import endpoint, registry, vnet
+
+
+def graph(emu: Emulator, sdk: Any, role: str = "owner") -> Any:
+    return sdk(ResourceGraphClient, emu, role, subscription=False)
+
+
+async def q(emu: Emulator, sdk: Any, query: str, role: str = "owner", subs: list[str] | None = None, **opts: Any) -> Any:
+    c = graph(emu, sdk, role)
+    req = gm.QueryRequest(subscriptions=subs if subs is not None else [emu.subscription_id], query=query, options=gm.QueryRequestOptions(**opts))
+    return await c.resources(req)
+
+
+async def estate(emu: Emulator, sdk: Any) -> None:
+    await registry(emu, sdk, "alpha", location="eastus")
+    await registry(emu, sdk, "Bravo", location="westeurope", sku="Standard")
+    gamma = await registry(emu, sdk, "gamma", location="eastus")
+    await vnet(emu, sdk)
+    await endpoint(emu, sdk, "pe1", gamma["id"])
+
+
+async def error_of(coro: Any) -> HttpResponseError:
+    with pytest.raises(HttpResponseError) as ei:
+        await coro
+    return ei.value
+
+
+async def test_rows_carry_arm_fields_and_round_trip(emu: Emulator, sdk: Any) -> None:
+    await estate(emu, sdk)
+    resp = await q(emu, sdk, "Resources | where type =~ 'Microsoft.ContainerRegistry/registries' | order by name asc")
+    assert resp.total_records == 3 and resp.count == 3 and resp.result_truncated == "false"
+    rows = resp.data
+    assert [r["name"] for r in rows] == ["Bravo", "alpha", "gamma"]  # ordinal string order
+    r = rows[1]
+    assert r["type"] == "microsoft.containerregistry/registries"
+    assert r["resourceGroup"] == "rg-empty" and r["subscriptionId"] == emu.subscription_id
+    assert r["tenantId"] == emu.tenant_id and r["sku"]["name"] == "Premium"
+    assert r["properties"]["loginServer"] == "alpha.azurecr.io"
+    assert set(r) >= {"id", "name", "type", "location", "properties", "tags", "identity", "zones", "kind", "managedBy"}
+    raw = {"totalRecords": resp.total_records, "count": resp.count, "resultTruncated": "false", "data": rows, "facets": []}
+    assert_roundtrip(gm.QueryResponse, raw)
+
+
+async def test_where_operators(emu: Emulator, sdk: Any) -> None:
+    await estate(emu, sdk)
+    cases = {
+        "resources | where type == 'microsoft.containerregistry/registries' and location == 'eastus'": ["alpha", "gamma"],
+        "resources | where name =~ 'BRAVO'": ["Bravo"],
+        "resources | where name == 'bravo'": [],
+        "resources | where type =~ 'microsoft.containerregistry/registries' and name != 'alpha'": ["Bravo", "gamma"],
+        "resources | where type =~ 'microsoft.containerregistry/registries' and name !~ 'ALPHA'": ["Bravo", "gamma"],
+        "resources | where name in~ ('ALPHA', 'bravo')": ["Bravo", "alpha"],
+        "resources | where name in ('alpha', 'bravo')": ["alpha"],
+        "resources | where name !in ('alpha') and type contains 'registries'": ["Bravo", "gamma"],
+        "resources | where properties.loginServer startswith 'gam'": ["gamma"],
+        "resources | where properties.loginServer has 'azurecr' and sku.name == 'Standard'": ["Bravo"],
+        "resources | where isnotempty(properties.privateEndpointConnections)": ["gamma"],
+        "resources | where type =~ 'microsoft.containerregistry/registries' and properties.dataEndpointEnabled == true": ["gamma"],
+        "resources | where isnull(properties.nothing) and name startswith 'a'": ["alpha"],
+        "resources | where name == 'alpha' or (name == 'gamma' and location == 'westeurope')": ["alpha"],
+        "resources | where type =~ 'microsoft.containerregistry/registries' and not(name == 'alpha')": ["Bravo", "gamma"],
+        "resources | where tolower(name) == 'bravo'": ["Bravo"],
+    }
+    for query, want in cases.items():
+        resp = await q(emu, sdk, query + " | order by name asc")
+        assert [r["name"] for r in resp.data] == want, query
+
+
+async def test_project_extend_order_limit_count(emu: Emulator, sdk: Any) -> None:
+    await estate(emu, sdk)
+    resp = await q(emu, sdk, "resources | where type =~ 'microsoft.containerregistry/registries' | extend tier = sku.name | project id, name, tier, properties.loginServer | order by name desc | take 2")
+    assert [list(r) for r in resp.data] == [["id", "name", "tier", "properties_loginServer"]] * 2
+    assert [(r["name"], r["tier"]) for r in resp.data] == [("gamma", "Premium"), ("alpha", "Premium")]
+    resp = await q(emu, sdk, "resources | where type =~ 'microsoft.containerregistry/registries' | order by name")  # default desc
+    assert [r["name"] for r in resp.data] == ["gamma", "alpha", "Bravo"]
+    resp = await q(emu, sdk, "resources | where type =~ 'microsoft.network/privateendpoints' | count")
+    assert resp.data == [{"Count": 1}]
+    resp = await q(emu, sdk, "resources | project name, region = location | where region == 'westeurope'", result_format="table")
+    assert [c["name"] for c in resp.data["columns"]] == ["name", "region"]
+    assert resp.data["rows"] == [["Bravo", "westeurope"]]
+
+
+async def test_network_types_in_table(emu: Emulator, sdk: Any) -> None:
+    await estate(emu, sdk)
+    resp = await q(emu, sdk, "resources | where type startswith 'microsoft.network/' | project type | order by type asc")
+    assert sorted({r["type"] for r in resp.data}) == ["microsoft.network/networkinterfaces", "microsoft.network/privateendpoints", "microsoft.network/virtualnetworks"]
+
+
+async def test_paging_with_skip_token(emu: Emulator, sdk: Any) -> None:
+    await estate(emu, sdk)
+    query = "resources | order by name asc"
+    first = await q(emu, sdk, query, top=2)
+    assert first.count == 2 and first.total_records == 6 and first.skip_token
+    seen = [r["id"] for r in first.data]
+    token = first.skip_token
+    while token:
+        nxt = await q(emu, sdk, query, top=2, skip_token=token)
+        seen += [r["id"] for r in nxt.data]
+        token = nxt.skip_token
+    assert len(seen) == len(set(seen)) == 6
+    # without an id column paging is impossible: cut at $top and flagged truncated
+    cut = await q(emu, sdk, "resources | project name", top=2)
+    assert cut.count == 2 and cut.result_truncated == "true" and not cut.skip_token
+    err = await error_of(q(emu, sdk, "resources | project name", top=2, skip_token=first.skip_token))
+    assert err.status_code == 400
+    err = await error_of(q(emu, sdk, query, top=1001))
+    assert err.status_code == 400
+
+
+async def test_unsupported_queries_are_refused_with_the_reason(emu: Emulator, sdk: Any) -> None:
+    for query, part in (
+        ("resourcecontainers | where type == 'x'", "resourcecontainers"),
+        ("resources | summarize count() by type", "summarize"),
+        ("resources | where name matches regex 'a'", "matches"),
+        ("resources | where Name == 'a'", "Name"),
+        ("resources | project tolower(name)", "name ="),
+        ("resources | where strlen(name) > 3", "strlen"),
+        ("resources | where name == 'a' |", "ends unexpectedly"),
+    ):
+        err = await error_of(q(emu, sdk, query))
+        assert err.status_code == 400, query
+        assert err.error is not None and err.error.code == "BadRequest"
+        assert part in str(err.error.message), (query, err.error.message)
+        assert any(d.code == "InvalidQuery" for d in err.error.details or [])
+
+
+async def test_scoped_to_request_subscriptions_and_rbac(emu: Emulator, sdk: Any) -> None:
+    await registry(emu, sdk, "homereg")
+    other = add_subscription(emu.state, "second", "acrtui-second")
+    add_group(emu.state, other, "rg-two", "eastus")
+    rid = f"/subscriptions/{other}/resourceGroups/rg-two/providers/Microsoft.ContainerRegistry/registries/farreg"
+    emu.state.put(rid, {"id": rid, "name": "farreg", "type": "Microsoft.ContainerRegistry/registries", "location": "eastus", "sku": {"name": "Basic", "tier": "Basic"}, "properties": {}})
+    query = "resources | where type =~ 'microsoft.containerregistry/registries' | order by name asc"
+    assert [r["name"] for r in (await q(emu, sdk, query)).data] == ["homereg"]
+    assert [r["name"] for r in (await q(emu, sdk, query, subs=[emu.subscription_id, other])).data] == ["farreg", "homereg"]
+    # a principal with Reader on one resource group of the second subscription only sees that
+    st = emu.state
+    outsider = emu.login("reader").object_id
+    for a in [r for r in st.of_type("Microsoft.Authorization/roleAssignments") if r.props["principalId"] == outsider]:
+        st.delete(a.id)
+    grant(st, f"/subscriptions/{other}/resourceGroups/rg-two", "Reader", outsider)
+    resp = await q(emu, sdk, query, role="reader", subs=[emu.subscription_id, other])
+    assert [r["name"] for r in resp.data] == ["farreg"]
+
+
+async def test_reader_may_query(emu: Emulator, sdk: Any) -> None:
+    await registry(emu, sdk, "readme")
+    resp = await q(emu, sdk, "resources | where name == 'readme' | project id, name", role="reader")
+    assert [r["name"] for r in resp.data] == ["readme"]
+
+
+def test_grammar_units() -> None:
+    rows = [{"id": "1", "name": "a", "properties": {"n": 3, "tags": ["x"]}}, {"id": "2", "name": "b", "properties": {"n": 10}}]
+    cols = ("id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation")
+    full = [{c: r.get(c) for c in cols} for r in rows]
+    out, _ = run_query("resources | where properties.n > 5", full)
+    assert [r["name"] for r in out] == ["b"]
+    out, _ = run_query("resources | where array_length(properties.tags) == 1 | project name, first = properties.tags[0]", full)
+    assert out == [{"name": "a", "first": "x"}]
+    with pytest.raises(QueryError):
+        run_query("resources | where name", full)  # not a boolean predicate
