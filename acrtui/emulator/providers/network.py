@@ -45,7 +45,7 @@ import ipaddress
 from typing import Any
 
 from .. import hooks, rbac
-from ..arm import ArmError, Ctx, Response, get_ci, lro, new_guid, not_found, page, parse_id, res_id, route
+from ..arm import ArmError, Ctx, Response, get_ci, lro, new_guid, not_found, page, res_id, route
 from ..state import Resource, State
 from .privatedns import add_a_record, remove_a_record, zone_by_id
 from .resources import require_rg
@@ -802,4 +802,4 @@ def on_registry_deleted(ctx: Any, registry: Resource) -> None:
 hooks.REPLICA_ADDED.append(on_replica_added)
 hooks.REGISTRY_DELETED.append(on_registry_deleted)
 
-__all__ = ["apply_zone_group", "endpoints_to", "parse_id", "pe_connection", "registry_regions", "remove_endpoint", "set_pe_status", "usable_ips"]
+__all__ = ["apply_zone_group", "endpoints_to", "pe_connection", "registry_regions", "remove_endpoint", "set_pe_status", "usable_ips"]
