@@ -788,10 +788,6 @@ def on_replica_added(ctx: Any, registry: Resource, region: str) -> None:
         refresh_subnet(ctx.state, sub)
         for zg in ctx.state.of_type(ZONE_GROUP, pe.id):
             apply_zone_group(ctx.state, zg)
-    if registry.props.get("dataEndpointEnabled"):
-        hosts = list(registry.props.get("dataEndpointHostNames") or [])
-        if fqdn not in hosts:
-            registry.props["dataEndpointHostNames"] = [*hosts, fqdn]
 
 
 def on_registry_deleted(ctx: Any, registry: Resource) -> None:
