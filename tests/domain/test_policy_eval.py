@@ -507,14 +507,16 @@ def test_sdk_model_as_dict_is_accepted() -> None:
 
     rule = CMK["properties"]["policyRule"]
     model = m.PolicyDefinition(
-        display_name="cmk",
-        mode="Indexed",
-        policy_rule=rule,
-        parameters={
-            "effect": m.ParameterDefinitionsValue(
-                type="String", default_value="Audit", allowed_values=["Audit", "Deny", "Disabled"]
-            )
-        },
+        properties=m.PolicyDefinitionProperties(
+            display_name="cmk",
+            mode="Indexed",
+            policy_rule=rule,
+            parameters={
+                "effect": m.ParameterDefinitionsValue(
+                    type="String", default_value="Audit", allowed_values=["Audit", "Deny", "Disabled"]
+                )
+            },
+        )
     )
     d = PolicyDefinition.from_dict(model.as_dict())
     assert d.parameters["effect"].allowed == ("Audit", "Deny", "Disabled")
