@@ -205,3 +205,41 @@ def test_preview_agrees_with_the_emulators_policy_states(demo_json: dict[str, An
                 assert local[name] == state, (guid, name, local[name], state)
                 compared += 1
     assert compared >= 3
+
+
+def test_preview_scope_limits_the_registries(demo_json: dict[str, Any]) -> None:
+    reg = demo_json["registries"][0]
+    rg_scope = reg["id"].split("/providers/")[0]
+    r = invoke(
+        "audit",
+        "--demo",
+        "--preview-policy",
+        "5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",
+        "--scope",
+        rg_scope,
+        "--format",
+        "json",
+        "--soft-fail",
+    )
+    assert r.exit_code == 0, r.output
+    names = {x["registryName"] for x in json.loads(r.stdout)["results"]}
+    expected = {
+        x["name"] for x in demo_json["registries"] if x["id"].lower().startswith(rg_scope.lower() + "/")
+    }
+    assert names == expected and reg["name"] in names and len(names) < len(demo_json["registries"])
+    r = invoke(
+        "audit",
+        "--demo",
+        "--preview-policy",
+        "5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",
+        "--scope",
+        "/subscriptions/none",
+    )
+    assert r.exit_code == 2 and "no observed registry is inside scope" in r.output
+
+
+def test_table_is_the_default_and_ends_with_the_summary() -> None:
+    r = invoke("audit", "--demo", "--soft-fail")
+    lines = r.stdout.rstrip().splitlines()
+    assert r.exit_code == 0 and lines[0].startswith("acrtui audit · demo ·")
+    assert lines[-2].startswith("Summary: ") and "registries passed:" in lines[-2]
