@@ -219,8 +219,9 @@ def write_sarif(report: AuditReport) -> str:
                 },
                 "originalUriBaseIds": {
                     "AZURE_RESOURCE": {
-                        "uri": "https://portal.azure.com/#resource/",
-                        "description": {"text": "Azure resource ids, opened in the portal"},
+                        "description": {
+                            "text": "Azure Resource Manager resource ids, relative to the cloud's ARM root"
+                        }
                     }
                 },
                 "invocations": [
