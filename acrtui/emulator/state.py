@@ -57,6 +57,7 @@ class State:
         self.principals: dict[str, Principal] = {}  # by object id (lower)
         self.subscriptions: dict[str, dict[str, Any]] = {}  # by subscription id (lower)
         self.resources: dict[str, Resource] = {}
+        self._by_type: dict[str, dict[str, Resource]] = {}  # lower type -> {lower id: resource}, for fast lists
         self.globally_taken: dict[str, set[str]] = {}  # name uniqueness outside this tenant: {"registries": {...}}
         self.frozen_now: dt.datetime | None = None
         self.logins: dict[str, str] = {}  # seeded sign-ins: role name ("owner", "reader") -> object id
@@ -105,31 +106,52 @@ class State:
         key = rid.lower().rstrip("/")
         old = self.resources.get(key)
         if old is not None:
+            retyped = str(body.get("type", "")).lower() != old.type.lower()
+            if retyped:
+                self._unindex(key, old)
             old.body = body
             if extra is not None:
                 old.extra = extra
+            if retyped:
+                self._by_type.setdefault(old.type.lower(), {})[key] = old
             return old
         res = Resource(rid, body, extra or {})
         self.resources[key] = res
+        self._by_type.setdefault(res.type.lower(), {})[key] = res
         return res
+
+    def _unindex(self, key: str, res: Resource) -> None:
+        for bucket in self._by_type.values():
+            if bucket.get(key) is res:
+                del bucket[key]
+                return
 
     def delete(self, rid: str) -> Resource | None:
         """Remove a resource and everything below it (children, extension resources)."""
         key = rid.lower().rstrip("/")
         gone = self.resources.pop(key, None)
+        if gone is not None:
+            self._unindex(key, gone)
         for k in [k for k in self.resources if k.startswith(key + "/")]:
-            del self.resources[k]
+            self._unindex(k, self.resources.pop(k))
         return gone
 
     def of_type(self, rtype: str, under: str = "") -> list[Resource]:
         """Resources of a type, optionally below an id prefix (subscription, group or parent resource)."""
-        t = rtype.lower()
+        bucket = self._by_type.get(rtype.lower(), {})
         prefix = under.lower().rstrip("/") + "/" if under else ""
-        return [r for k, r in self.resources.items() if r.type.lower() == t and k.startswith(prefix)]
+        if not prefix:
+            return list(bucket.values())
+        return [r for k, r in bucket.items() if k.startswith(prefix)]
+
+    def types(self) -> list[str]:
+        """Lower-cased resource types present (for providers that list several child types)."""
+        return [t for t, bucket in self._by_type.items() if bucket]
 
     def find_name(self, rtype: str, name: str) -> Resource | None:
+        """A top-level resource by name across every subscription (global-name types: registries, vaults)."""
         n = name.lower()
-        return next((r for r in self.of_type(rtype) if str(r.body.get("name", "")).lower() == n), None)
+        return next((r for k, r in self._by_type.get(rtype.lower(), {}).items() if k.rsplit("/", 1)[-1] == n), None)
 
     def suffix(self, kind: str) -> str:
         return CLOUDS[self.cloud][kind]

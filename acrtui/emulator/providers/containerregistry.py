@@ -159,9 +159,8 @@ def _name_taken(state: State, name: str, except_id: str = "") -> bool:
     n = name.lower()
     if n in {x.lower() for x in state.globally_taken.get("registries", set())}:
         return True
-    return any(
-        _lower(r.body.get("name")) == n and r.id.lower() != except_id.lower() for r in state.of_type(RTYPE)
-    )
+    found = state.find_name(RTYPE, n)
+    return found is not None and found.id.lower() != except_id.lower()
 
 
 # ---------------------------------------------------------------- body construction

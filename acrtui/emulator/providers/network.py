@@ -107,19 +107,26 @@ def _subnet_prefix(sub: Resource) -> str:
     return str(props.get("addressPrefix") or (props.get("addressPrefixes") or [""])[0])
 
 
-def usable_ips(prefix: str) -> list[str]:
-    """Azure reserves the first four addresses and the last one of every subnet."""
+def _usable_range(prefix: str) -> tuple[int, int]:
+    """Azure reserves the first four addresses and the last one of every subnet: [first, last) as integers."""
     net = _network(prefix)
-    return [str(net.network_address + i) for i in range(4, net.num_addresses - 1)]
+    base = int(net.network_address)
+    return base + 4, base + net.num_addresses - 1
 
 
-def _free_ips(sub: Resource) -> list[str]:
+def usable_ips(prefix: str) -> list[str]:
+    first, last = _usable_range(prefix)
+    return [str(ipaddress.IPv4Address(i)) for i in range(first, last)]
+
+
+def _free_count(sub: Resource) -> int:
+    first, last = _usable_range(_subnet_prefix(sub))
     used = sub.extra.setdefault("ips", {})
-    return [ip for ip in usable_ips(_subnet_prefix(sub)) if ip not in used]
+    return max(0, last - first) - sum(1 for ip in used if first <= int(ipaddress.IPv4Address(ip)) < last)
 
 
 def _require_capacity(sub: Resource, count: int) -> None:
-    if len(_free_ips(sub)) < count:
+    if _free_count(sub) < count:
         raise _bad(
             "SubnetIsFull",
             f"Subnet {sub.body['name']} with address prefix {_subnet_prefix(sub)} does not have enough capacity "
@@ -128,9 +135,15 @@ def _require_capacity(sub: Resource, count: int) -> None:
 
 
 def _allocate(sub: Resource, owner: str) -> str:
-    ip = _free_ips(sub)[0]
-    sub.extra["ips"][ip] = owner
-    return ip
+    """The lowest free usable address (walks only past the used ones, so large subnets stay cheap)."""
+    used = sub.extra.setdefault("ips", {})
+    first, last = _usable_range(_subnet_prefix(sub))
+    for i in range(first, last):
+        ip = str(ipaddress.IPv4Address(i))
+        if ip not in used:
+            used[ip] = owner
+            return ip
+    raise _bad("SubnetIsFull", f"Subnet {sub.body['name']} with address prefix {_subnet_prefix(sub)} has no free address.")
 
 
 # ---------------------------------------------------------------- subnets and VNets

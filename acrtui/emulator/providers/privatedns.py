@@ -44,12 +44,8 @@ def zone_by_id(state: State, zone_id: str) -> Resource | None:
 
 
 def _records(state: State, zone: Resource) -> list[Resource]:
-    prefix = zone.id.lower() + "/"
-    out = []
-    for key, r in state.resources.items():
-        if key.startswith(prefix) and r.type.lower().startswith(ZONE.lower() + "/") and r.type.lower() != LINK.lower():
-            out.append(r)
-    return out
+    zone_t, link_t = ZONE.lower(), LINK.lower()
+    return [r for t in state.types() if t.startswith(zone_t + "/") and t != link_t for r in state.of_type(t, zone.id)]
 
 
 def refresh_zone(state: State, zone: Resource) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from ..rbac import ROLE_IDS, ASSIGNMENT_TYPE
+from ..rbac import ASSIGNMENT_TYPE, ROLE_IDS
 from ..state import Principal, State, stable_uuid
 
 TENANT_ID = stable_uuid("tenant")

@@ -1,0 +1,1 @@
+"""Plan files: schema, loader with precise errors, diff, executor, journal, renderers."""
