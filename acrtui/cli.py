@@ -15,6 +15,9 @@ LAZY_COMMANDS = {
     "emulator": ("acrtui.emulator.cli", "emulator_command"),
     "audit": ("acrtui.audit.cli", "audit"),
     "checks": ("acrtui.audit.cli", "checks"),
+    "plan": ("acrtui.plan.cli", "plan_command"),
+    "apply": ("acrtui.plan.cli", "apply_command"),
+    "export": ("acrtui.plan.cli", "export_command"),
 }
 
 
@@ -35,11 +38,32 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(package_name="acrtui")
+@click.option("--demo", is_flag=True, help="Run against the embedded Azure emulator with the demo estate.")
+@click.option("--read-only", is_flag=True, help="Every write removed from the console and refused in the HTTP pipeline.")
+@click.option("--apply", "apply_file", type=click.Path(dir_okay=False), metavar="PLAN.yaml", help="Apply a plan file (shows the diff first).")
+@click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--cloud", default="AzureCloud", type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]))
+@click.option("--subscription", "subscriptions", multiple=True, metavar="ID", help="Limit to these subscriptions (repeatable).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append every Azure request (secrets redacted) here.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """acrtui — harden Azure Container Registry from the terminal."""
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None, yes: bool, cloud: str,
+        subscriptions: tuple[str, ...], log_file: str | None) -> None:
+    """acrtui — harden Azure Container Registry from the terminal.
+
+    Without a subcommand it opens the console (``--read-only`` for audit-only); ``--apply FILE`` applies a plan file.
+    """
+    ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions), "log_file": log_file}
+    if ctx.invoked_subcommand is not None:
+        return
+    if apply_file:
+        if read_only:
+            raise click.UsageError("--apply writes; it cannot be combined with --read-only (use `acrtui plan FILE`).")
+        from acrtui.plan.cli import run_apply
+
+        ctx.exit(run_apply(apply_file, demo=demo, cloud=cloud, subscriptions=list(subscriptions), yes=yes, log_file=log_file))
+    from acrtui.tui.app import run_tui
+
+    ctx.exit(run_tui(demo=demo, read_only=read_only, cloud=cloud, subscriptions=list(subscriptions), log_file=log_file))
 
 
 def main() -> None:
