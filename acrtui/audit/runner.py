@@ -30,6 +30,30 @@ class FindingRecord:
     def severity(self) -> Severity:
         return self.check.severity
 
+    @property
+    def fix(self) -> str | None:
+        """The check's ``az`` command with this registry's names filled in (placeholders it cannot know stay)."""
+        az = self.check.remediation.az
+        if az is None:
+            return None
+        reg = self.registry
+        known = {"<registry>": reg.name, "<registry-id>": reg.id, "<rg>": reg.resource_group, "<scope>": reg.id}
+        enc = reg.encryption
+        if enc.vault_name:
+            known["<vault>"] = enc.vault_name
+        if enc.key_name:
+            known["<key>"] = enc.key_name
+        if enc.key_identifier and enc.key_name:
+            known["<versionless-key-id>"] = enc.key_identifier.rsplit("/keys/", 1)[0] + f"/keys/{enc.key_name}"
+        user = next((u for u in reg.identity.user_assigned if u.client_id and u.client_id == enc.identity_client_id), None)
+        if user is not None:
+            known["<identity-id>"] = user.resource_id
+            if user.principal_id:
+                known["<principal-id>"] = user.principal_id
+        for placeholder, value in known.items():
+            az = az.replace(placeholder, value)
+        return az
+
     def to_json(self) -> dict[str, Any]:
         return {
             "checkId": self.check.id,
@@ -42,7 +66,7 @@ class FindingRecord:
             "title": self.check.title,
             "message": self.finding.message,
             "evidence": self.finding.evidence,
-            "remediation": self.check.remediation.as_dict(),
+            "remediation": {**self.check.remediation.as_dict(), "command": self.fix},
             "references": self.check.references.as_dict(),
         }
 

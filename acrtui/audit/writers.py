@@ -72,8 +72,8 @@ def write_table(report: AuditReport) -> str:
             )
             if f.status in (Status.FAIL, Status.ERROR):
                 lines.append(f"  {'':<5} {'':<8} {'':<12} → {f.finding.message}")
-                if f.status is Status.FAIL and f.check.remediation.az:
-                    lines.append(f"  {'':<5} {'':<8} {'':<12}   fix: {f.check.remediation.az}")
+                if f.status is Status.FAIL and f.fix:
+                    lines.append(f"  {'':<5} {'':<8} {'':<12}   fix: {f.fix}")
         lines.append("")
     for e in report.errors:
         lines.append(f"warning: {e}")
@@ -347,8 +347,8 @@ def write_markdown(report: AuditReport) -> str:
         out += ["| Severity | Check | Finding | Fix |", "|---|---|---|---|"]
         for f in bad:
             fix = (
-                f"`{_md(f.check.remediation.az)}`"
-                if f.check.remediation.az
+                f"`{_md(f.fix)}`"
+                if f.fix
                 else _md(f.check.remediation.text)
             )
             status = "" if f.status is Status.FAIL else " (error)"
@@ -397,7 +397,7 @@ def write_csv(report: AuditReport) -> str:
                 f.status.value,
                 f.check.title,
                 f.finding.message,
-                f.check.remediation.az or "",
+                f.fix or "",
                 f.check.remediation.action or "",
                 ";".join(refs.policy_definition_ids),
                 ";".join(refs.psrule),

@@ -94,7 +94,7 @@ def test_json_shape(report: AuditReport) -> None:
     for f in doc["findings"]:
         assert keys <= set(f)
         assert f["status"] in {"pass", "fail", "not_applicable", "error"}
-        assert set(f["remediation"]) == {"text", "az", "action"}
+        assert set(f["remediation"]) == {"text", "az", "command", "action"}
     s = doc["summary"]
     assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] == s["findings"]
     assert sum(s["failedBySeverity"].values()) == s["failed"]
