@@ -174,6 +174,9 @@ def audit(
     now_text: str | None,
 ) -> None:
     """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv)."""
+    parent = click.get_current_context().find_root().obj or {}
+    demo = demo or bool(parent.get("demo"))  # `acrtui --demo audit` works like `acrtui audit --demo`
+    subscriptions = subscriptions or tuple(parent.get("subscriptions") or ())
     try:
         checks = select_checks(include, exclude)
     except KeyError as exc:
