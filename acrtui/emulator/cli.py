@@ -14,15 +14,20 @@ from .server import Emulator
 
 
 def az_setup_lines(emu: Emulator) -> list[str]:
-    """Shell lines that point an unchanged Azure CLI at this emulator."""
+    """Shell lines that point an unchanged Azure CLI at this emulator.
+
+    ``--password=`` (not ``-p SECRET``): a generated secret may start with '-', which argparse would take for an
+    option. Telemetry is off because the CLI would otherwise try to upload it to the real Azure.
+    """
     lg = emu.login("owner")
     return [
         f"export REQUESTS_CA_BUNDLE={emu.ca_path}",
         "export AZURE_CONFIG_DIR=$(mktemp -d)",
+        "export AZURE_CORE_COLLECT_TELEMETRY=false",
         "az config set core.instance_discovery=false",
-        f"az cloud register -n acrtui-emulator --endpoint-resource-manager {emu.url}/",
+        f"az cloud register -n acrtui-emulator --endpoint-resource-manager {emu.url}",
         "az cloud set -n acrtui-emulator",
-        f"az login --service-principal -u {lg.client_id} -p {lg.client_secret} --tenant {emu.tenant_id}",
+        f"az login --service-principal -u {lg.client_id} --password={lg.client_secret} --tenant {emu.tenant_id}",
         f"az account set -s {emu.subscription_id}",
     ]
 

@@ -119,6 +119,7 @@ def token_response(state: State, issuer: TokenIssuer, tenant: str, form: dict[st
     if not hmac.compare_digest(form.get("client_secret", ""), p.secret):
         return entra_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + p.client_id + "'.")
     scope = form.get("scope", "https://management.azure.com/.default").split()[0]
-    audience = scope.removesuffix(".default").removesuffix("/") + "/" if scope.endswith(".default") else scope
+    # "<resource>/.default" → "<resource>/"; the CLI asks for "https://host//.default" (resource id ends in "/")
+    audience = scope.removesuffix(".default").rstrip("/") + "/" if scope.endswith(".default") else scope
     token, lifetime = issuer.issue(state, p, audience)
     return 200, {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}

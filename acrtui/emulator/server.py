@@ -247,7 +247,7 @@ class Emulator:
         low = path.lower()
         if low.startswith("/_emulator/"):
             return await self._admin(request)
-        if low.startswith("/metadata/endpoints"):
+        if low.lstrip("/").startswith("metadata/endpoints"):  # the Azure CLI asks for <ARM URL>/ + path: '//metadata'
             resp = web.json_response(self._cloud_metadata())
             self._record(request, 200, "metadata")
             return resp
@@ -356,10 +356,10 @@ class Emulator:
     def _cloud_metadata(self) -> dict[str, Any]:
         suffix = self.state.suffix("acr")
         return {
-            "galleryEndpoint": self.url + "/",
-            "graphEndpoint": self.url + "/",
-            "portalEndpoint": self.url + "/",
-            "graphAudienceIdentifier": "https://graph.windows.net/",
+            "portal": self.url + "/",
+            "gallery": self.url + "/",
+            "graph": "https://graph.windows.net/",
+            "graphAudience": "https://graph.windows.net/",
             "authentication": {"loginEndpoint": self.url + "/", "audiences": [f"{self.url}/", "https://management.core.windows.net/"], "tenant": "common", "identityProvider": "AAD"},
             "media": self.url + "/",
             "activeDirectoryDataLake": "https://datalake.azure.net/",
