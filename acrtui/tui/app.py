@@ -1,0 +1,276 @@
+"""The acrtui console: pick a subscription and a registry, read its posture, change it through reviewed plans.
+
+The app takes its data source as a parameter (a :class:`ConsoleService` or a factory for one) so tests and
+screenshots run it against an in-process emulator with a frozen clock. Workers load data and post typed messages;
+they never touch widgets. One handler turns any failed worker into an error modal with the error's title and
+actionable message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from acrtui.audit.runner import AuditReport
+from acrtui.domain.models import Estate
+from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
+
+from .keymap import commands_for
+from .messages import EstateLoaded, EstateProgress, SubscriptionsLoaded
+from .screens.base import ConsoleScreen
+from .screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
+from .screens.modals import ErrorModal, HelpModal, JumpModal
+from .screens.plan import PlanScreen
+from .screens.registry import RegistryScreen
+from .service import ConsoleService
+
+ServiceSource = ConsoleService | Callable[[], ConsoleService]
+
+
+class ConsoleCommands(Provider):
+    """``area: verb`` commands from the action table, offered only on screens where they make sense."""
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        screen = self.screen
+        app = self.app
+        sid = getattr(screen, "SCREEN_ID", None)
+        if sid is None:
+            return []
+        read_only = bool(getattr(app, "read_only", True))
+        out = []
+        for a in commands_for(sid, read_only=read_only):
+            out.append((a.command or a.id, a.tooltip, _runner(screen, a.action)))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._entries():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+class AcrtuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "acrtui"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    show_activity: var[bool] = var(False)
+
+    def __init__(self, service: ServiceSource, *, read_only: bool | None = None, plan_dir: str | Path = ".",
+                 auto_open: list[str] | None = None) -> None:
+        super().__init__()
+        self._service_source = service
+        self.service: ConsoleService = service if isinstance(service, ConsoleService) else service()
+        self.read_only = self.service.read_only if read_only is None else read_only
+        if self.read_only and not self.service.read_only:
+            raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
+        self.plan_dir = Path(plan_dir)
+        self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
+        self.subscriptions: dict[str, str] = {}
+        self.chosen: list[str] = []
+        self.chosen_names: list[str] = []
+        self.estate: Estate | None = None
+        self.report: AuditReport | None = None
+        self.errors_shown: list[tuple[str, str]] = []
+        self.exit_code = ExitCode.OK
+
+    # ------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        self.push_screen(SubscriptionScreen())
+        self.load_subscriptions()
+
+    async def on_unmount(self) -> None:
+        await self.service.close()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for cmd in super().get_system_commands(screen):
+            if cmd.title.lower() in ("quit", "keys", "theme", "screenshot"):
+                yield cmd
+
+    # ------------------------------------------------------------ workers (never touch widgets)
+    @work(exclusive=True, group="subscriptions", exit_on_error=False)
+    async def load_subscriptions(self) -> None:
+        self.post_message(SubscriptionsLoaded(await self.service.subscriptions()))
+
+    @work(exclusive=True, group="estate", exit_on_error=False)
+    async def load_estate(self, subscriptions: list[str]) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
+            self.post_message(EstateProgress(stage, done, total))
+
+        self.post_message(EstateLoaded(await self.service.load(subscriptions, progress)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one failure handler: any worker's error becomes an error modal with a title and what to do."""
+        if event.state != WorkerState.ERROR:
+            return
+        err = event.worker.error
+        if isinstance(err, AcrtuiError):
+            title, message = err.title, err.message
+        else:
+            from acrtui.azure.errors import from_azure
+
+            mapped = from_azure(err) if isinstance(err, Exception) else None
+            title, message = (mapped.title, mapped.message) if mapped else ("Unexpected error", str(err))
+        self.show_error(title, message)
+
+    def show_error(self, title: str, message: str) -> None:
+        self.errors_shown.append((title, message))
+        self.push_screen(ErrorModal(title, message))
+
+    # ------------------------------------------------------------ messages
+    def on_subscriptions_loaded(self, m: SubscriptionsLoaded) -> None:
+        self.subscriptions = m.subscriptions
+        for s in self.screen_stack:
+            if isinstance(s, SubscriptionScreen):
+                s.refresh_from_estate()
+        if self.auto_open is not None:
+            self.open_subscriptions(self.auto_open or list(self.subscriptions))
+            self.auto_open = None
+
+    def on_estate_progress(self, m: EstateProgress) -> None:
+        for s in self.screen_stack:
+            if isinstance(s, RegistryListScreen):
+                s.progress(m.stage, m.done, m.total)
+
+    def on_estate_loaded(self, m: EstateLoaded) -> None:
+        self.estate = m.estate
+        self.report = self.service.audit(m.estate)
+        for s in self.screen_stack:
+            if isinstance(s, ConsoleScreen):
+                s.refresh_from_estate()
+        if m.estate.errors:
+            self.notify(f"{len(m.estate.errors)} parts of the estate could not be read; see the status line.",
+                        title="Partial read", severity="warning")
+
+    # ------------------------------------------------------------ navigation
+    def open_subscriptions(self, ids: list[str]) -> None:
+        self.chosen = ids
+        self.chosen_names = [self.subscriptions.get(i, i) for i in ids]
+        self.estate = None
+        self.report = None
+        # the registry list sits right above the subscription picker
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(RegistryListScreen())
+        self.load_estate(ids)
+
+    def open_registry(self, registry_id: str, tab: str = "overview") -> None:
+        if self.estate is None or self.estate.registry(registry_id) is None:
+            self.notify(f"No registry {registry_id} in the estate.", severity="warning")
+            return
+        self.push_screen(RegistryScreen(self.estate.registry(registry_id).id, tab))  # type: ignore[union-attr]
+
+    def start_wizard(self, name: str, registry_id: str) -> None:
+        """Open a change wizard; in a read-only session there is none to open."""
+        if self.read_only:
+            self.notify("Read-only session: changes are not available.", severity="warning")
+            return
+        from .screens.wizards import WIZARDS
+
+        reg = self.estate.registry(registry_id) if self.estate else None
+        if reg is None or self.estate is None:
+            return
+
+        def reviewed(plan: Any) -> None:
+            if plan is not None:
+                self.push_screen(PlanScreen(plan))
+
+        self.push_screen(WIZARDS[name](self.estate, reg, self.service), reviewed)
+
+    # ------------------------------------------------------------ app-level actions (bound per screen)
+    def action_help(self) -> None:
+        s = self.screen
+        self.push_screen(HelpModal(getattr(s, "SCREEN_ID", "base"), str(getattr(s, "VIEW", "")), self.read_only))
+
+    def action_toggle_activity(self) -> None:
+        self.show_activity = not self.show_activity
+
+    def watch_show_activity(self, shown: bool) -> None:
+        from .widgets.activity import ActivityPane
+
+        for s in self.screen_stack:
+            for pane in s.query(ActivityPane):
+                pane.set_class(shown, "shown")
+                pane.sync()
+
+    def action_show_audit(self) -> None:
+        if self.estate is not None and not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_refresh_estate(self) -> None:
+        self.refresh_estate()
+
+    def refresh_estate(self) -> None:
+        if self.chosen:
+            self.load_estate(self.chosen)
+
+    def action_pick_subscriptions(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_jump(self) -> None:
+        names = sorted(r.name for r in self.estate.registries) if self.estate else []
+        choices = ["registries", "audit", "subscriptions", "activity", *names]
+
+        def go(target: str | None) -> None:
+            if not target:
+                return
+            t = target.lower()
+            if t in ("registries", "reg", "acr"):
+                while len(self.screen_stack) > 3:
+                    self.pop_screen()
+            elif t in ("audit", "findings"):
+                self.action_show_audit()
+            elif t in ("subscriptions", "subs", "ctx", "context"):
+                self.action_pick_subscriptions()
+            elif t == "activity":
+                self.action_toggle_activity()
+            elif self.estate and self.estate.registry(t):
+                self.open_registry(t)
+            else:
+                self.notify(f"Nothing called {target}.", severity="warning")
+
+        self.push_screen(JumpModal(choices), go)
+
+
+def run_tui(*, demo: bool = False, read_only: bool = False, cloud: str = "AzureCloud",
+            subscriptions: list[str] | None = None, log_file: str | None = None) -> int:
+    """Open the console (``acrtui``); returns the process exit code."""
+    from acrtui.azure.targets import TargetOptions, open_session
+
+    def factory() -> ConsoleService:
+        opts = TargetOptions(demo=demo, cloud=cloud, subscriptions=list(subscriptions or []), read_only=read_only,
+                             log_file=log_file)
+        return ConsoleService(open_session(opts), clock=lambda: dt.datetime.now(dt.UTC))
+
+    try:
+        app = AcrtuiApp(factory, read_only=read_only)
+    except AcrtuiError as e:
+        import sys
+
+        print(f"{e.title}: {e.message}", file=sys.stderr)
+        return int(e.exit_code)
+    result = app.run()
+    return int(result if isinstance(result, int) else app.exit_code)

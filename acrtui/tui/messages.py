@@ -1,0 +1,42 @@
+"""Typed messages: workers post these and never touch widgets; the app and screens react to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from acrtui.domain.models import Estate
+
+
+@dataclass
+class SubscriptionsLoaded(Message):
+    subscriptions: dict[str, str]
+
+
+@dataclass
+class EstateProgress(Message):
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass
+class EstateLoaded(Message):
+    estate: Estate
+
+
+@dataclass
+class PlanProgress(Message):
+    index: int
+    total: int
+    summary: str
+    status: str  # running | done | failed | submitted
+
+
+@dataclass
+class PlanFinished(Message):
+    ok: bool
+    lines: list[str]
+    error_title: str | None = None
+    error_message: str | None = None

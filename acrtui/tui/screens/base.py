@@ -1,0 +1,62 @@
+"""The frame every main view shares: context header, body, activity pane, footer; bindings from the action table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingsMap
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from ..keymap import actions_for, bindings_for, write_action_names
+from ..widgets.activity import ActivityPane
+from ..widgets.context import ContextBar
+
+
+class ConsoleScreen(Screen[Any]):
+    SCREEN_ID: ClassVar[str] = "base"
+    VIEW: ClassVar[str] = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Bindings come from the one action table; write actions are simply not bound in a read-only session.
+        self._bindings = BindingsMap(bindings_for(self.SCREEN_ID, read_only=self.read_only))
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.app, "read_only", True))
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(self.VIEW or self.SCREEN_ID)
+        yield from self.body()
+        yield ActivityPane()
+        yield Footer()
+
+    def body(self) -> Iterable[Widget]:
+        return ()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Second line in the UI (the first is the missing binding): no write action runs when read-only."""
+        if self.read_only and (action in write_action_names() or action == "wizard"):
+            return False
+        return True
+
+    def offered(self) -> list[str]:
+        return [a.id for a in actions_for(self.SCREEN_ID, read_only=self.read_only)]
+
+    def on_screen_resume(self) -> None:
+        for bar in self.query(ContextBar):
+            bar.update_context()
+        pane = self.query(ActivityPane)
+        if pane:
+            pane.first().set_class(bool(getattr(self.app, "show_activity", False)), "shown")
+
+    def refresh_from_estate(self) -> None:
+        """Redraw from ``app.estate`` (called after every load and re-read)."""
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

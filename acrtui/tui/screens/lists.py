@@ -1,0 +1,244 @@
+"""The list views: subscription picker, registry list, estate findings — DataTables with a ``/`` filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar
+
+from ..widgets.context import is_production
+from ..widgets.posture import SEV_STYLE, cmk_cell, mark, severity_counts
+from .base import ConsoleScreen
+
+
+class FilteredTable(ConsoleScreen):
+    """A DataTable whose rows come from :meth:`rows`; ``/`` shows a filter box, esc clears it."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+    filter_text = ""
+
+    def body(self) -> Iterable[Widget]:
+        yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
+        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="status-line")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for c in self.COLUMNS:
+            table.add_column(c, key=c.lower())
+        self.fill()
+        table.focus()
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        return []
+
+    def fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        f = self.filter_text.lower()
+        shown = 0
+        for key, cells in self.rows():
+            if f and f not in " ".join(c.plain if isinstance(c, Text) else str(c) for c in cells).lower():
+                continue
+            table.add_row(*cells, key=key)
+            shown += 1
+        self.query_one("#status-line", Label).update(self.status(shown))
+
+    def status(self, shown: int) -> str:
+        return f"{shown} rows" + (f" matching “{self.filter_text}”" if self.filter_text else "")
+
+    def refresh_from_estate(self) -> None:
+        self.fill()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        """esc clears an active filter first, then goes back."""
+        box = self.query_one("#filter", Input)
+        if box.has_class("shown") or self.filter_text:
+            box.value = ""
+            box.remove_class("shown")
+            self.filter_text = ""
+            self.fill()
+            self.query_one(DataTable).focus()
+        else:
+            self.go_back()
+
+    def go_back(self) -> None:
+        super().action_back()
+
+    def selected_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        pass
+
+
+class SubscriptionScreen(FilteredTable):
+    """Pick the context: one subscription (enter) or all of them (ctrl+a)."""
+
+    SCREEN_ID = "subscriptions"
+    VIEW = "subscriptions"
+    COLUMNS = ("Subscription", "Id", "Context")
+
+    def body(self) -> Iterable[Widget]:
+        yield Label("Choose a subscription — enter opens it, ctrl+a opens all", classes="hint")
+        yield from super().body()
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        subs: dict[str, str] = getattr(self.app, "subscriptions", {}) or {}
+        out = []
+        for sid, name in subs.items():
+            prod = is_production([name])
+            out.append((sid, [Text(name, style="bold red" if prod else "bold"), sid,
+                              Text("production", style="white on red") if prod else Text("non-production", style="dim")]))
+        return out
+
+    def status(self, shown: int) -> str:
+        if not getattr(self.app, "subscriptions", None):
+            return "Listing subscriptions…"
+        return f"{shown} subscriptions visible to {getattr(self.app.service, 'principal', 'you')}"
+
+    def action_open(self) -> None:
+        key = self.selected_key()
+        if key:
+            self.app.open_subscriptions([key])  # type: ignore[attr-defined]
+
+    def action_open_all(self) -> None:
+        self.app.open_subscriptions(list(self.app.subscriptions))  # type: ignore[attr-defined]
+
+    def go_back(self) -> None:
+        if getattr(self.app, "estate", None) is not None and len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+
+class RegistryListScreen(FilteredTable):
+    SCREEN_ID = "registries"
+    VIEW = "registries"
+    COLUMNS = ("Registry", "Subscription", "SKU", "Regions", "CMK", "Private link", "Public access", "Data endpoints",
+               "Findings")
+
+    def body(self) -> Iterable[Widget]:
+        with Vertical(id="loading"):
+            yield Label("Reading the estate…", id="loading-label")
+            yield ProgressBar(id="loading-progress", show_eta=False)
+            yield LoadingIndicator()
+        yield from super().body()
+
+    def on_mount(self) -> None:  # FilteredTable.on_mount runs too (Textual calls each class's handler)
+        self.show_loading(getattr(self.app, "estate", None) is None)
+
+    def show_loading(self, loading: bool) -> None:
+        self.query_one("#loading").display = loading
+        self.query_one(DataTable).display = not loading
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        self.query_one("#loading-label", Label).update(f"Reading the estate… {stage} ({done}/{total})")
+        self.query_one("#loading-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def refresh_from_estate(self) -> None:
+        self.show_loading(getattr(self.app, "estate", None) is None)
+        self.fill()
+        self.query_one(DataTable).focus()
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        estate = getattr(self.app, "estate", None)
+        if estate is None:
+            return []
+        report = getattr(self.app, "report", None)
+        out = []
+        for r in sorted(estate.registries, key=lambda r: r.name.lower()):
+            approved = len(r.approved_connections)
+            pending = len(r.pending_connections)
+            pl = Text("n/a", style="dim") if not r.premium else (
+                Text(f"✓ {approved}" + (f" +{pending} pending" if pending else ""), style="green") if approved
+                else Text(f"✗ {pending} pending" if pending else "✗ none", style="yellow" if pending else "red"))
+            pna = Text("disabled", style="green") if r.public_network_access == "Disabled" else (
+                Text("firewalled", style="yellow") if r.default_action == "Deny" else Text("open", style="red"))
+            out.append((r.id, [
+                Text(r.name, style="bold"),
+                estate.subscriptions.get(r.subscription_id, r.subscription_id),
+                r.sku,
+                ", ".join(r.regions),
+                cmk_cell(r),
+                pl,
+                pna,
+                mark(r.data_endpoint_enabled) if r.premium else Text("n/a", style="dim"),
+                severity_counts(report, r),
+            ]))
+        return out
+
+    def status(self, shown: int) -> str:
+        estate = getattr(self.app, "estate", None)
+        if estate is None:
+            return ""
+        observed = estate.observed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if estate.observed_at else "?"
+        errs = f" · {len(estate.errors)} partial-read problems" if estate.errors else ""
+        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}"
+        return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
+
+    def action_open(self) -> None:
+        key = self.selected_key()
+        if key:
+            self.app.open_registry(key)  # type: ignore[attr-defined]
+
+    def go_back(self) -> None:
+        pass  # the registry list is home; ctrl+s switches subscription
+
+    def action_wizard(self, name: str) -> None:
+        key = self.selected_key()
+        if key:
+            self.app.start_wizard(name, key)  # type: ignore[attr-defined]
+
+
+class AuditScreen(FilteredTable):
+    """Every failing check across the estate, worst first; enter opens the registry's findings."""
+
+    SCREEN_ID = "audit"
+    VIEW = "findings"
+    COLUMNS = ("Severity", "Check", "Registry", "Finding", "Fix")
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        report = getattr(self.app, "report", None)
+        if report is None:
+            return []
+        fails = sorted(report.failing(), key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
+        return [(f"{f.registry.id}|{f.check.id}", [
+            Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
+            f.check.id,
+            f.registry.name,
+            f.finding.message[:90],
+            f.check.remediation.action or "",
+        ]) for f in fails]
+
+    def status(self, shown: int) -> str:
+        report = getattr(self.app, "report", None)
+        return (report.summary_line() if report else "") + (f" · showing {shown}" if report else "")
+
+    def action_open(self) -> None:
+        key = self.selected_key()
+        if key:
+            self.app.open_registry(key.split("|")[0], tab="findings")  # type: ignore[attr-defined]

@@ -1,0 +1,482 @@
+"""Wizards: each gathers a few answers, explains the Azure rule that shapes them, and returns a plan to review.
+
+Nothing here writes: "Review plan" builds a :class:`~acrtui.tui.planning.UiPlan`; the plan screen applies it after a
+confirmation. Wizards do not exist in a read-only session (the app refuses to open them, and no key or command
+leads here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+
+from acrtui.domain.models import Estate, RegistryPosture
+from acrtui.errors import AcrtuiError, UsageError
+
+from .. import planning
+from ..planning import UiPlan
+from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
+
+
+class Wizard(ModalScreen[UiPlan | None]):
+    """Frame: title, why-text, form, a preview/notes area and Review/Cancel (Cancel focused when nothing to type)."""
+
+    TITLE_TEXT = "Wizard"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.cancel", tooltip="Close without changes"),
+                Binding("ctrl+enter", "review", "Review plan", id="wizard.review", tooltip="Build the plan")]
+
+    def __init__(self, estate: Estate, reg: RegistryPosture, service: ConsoleService) -> None:
+        super().__init__(classes="modal wizard")
+        self.estate = estate
+        self.reg = reg
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"{self.TITLE_TEXT} — {self.reg.name}", classes="dialog-title")
+            with VerticalScroll(id="wizard-body"):
+                yield Static(self.explain(), id="wizard-why", classes="why")
+                yield from self.form()
+                yield Static("", id="wizard-notes", classes="notes")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="wizard-cancel")
+                yield Button("Review plan", id="wizard-review", variant="primary")
+
+    def explain(self) -> Text | str:
+        return ""
+
+    def form(self) -> Iterable[Widget]:
+        return ()
+
+    def build(self) -> UiPlan:
+        raise NotImplementedError
+
+    def notes(self, text: str | Text) -> None:
+        self.query_one("#wizard-notes", Static).update(text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "wizard-review":
+            self.action_review()
+        elif event.button.id == "wizard-cancel":
+            self.action_cancel()
+
+    def action_review(self) -> None:
+        try:
+            plan = self.build()
+        except AcrtuiError as e:
+            self.notes(Text(f"✖ {e.message}", style="bold red"))
+            return
+        plan.observed_at = self.estate.observed_at
+        self.dismiss(plan)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ------------------------------------------------------------------------------------------------ CMK
+
+
+class RotateKeyWizard(Wizard):
+    TITLE_TEXT = "Rotate key"
+
+    def explain(self) -> Text:
+        enc = self.reg.encryption
+        t = Text()
+        t.append("Current key: ", style="bold")
+        t.append(f"{enc.key_identifier}\n")
+        t.append("A versionless key id lets ACR pick up each new key version within an hour (automatic rotation). "
+                 "A versioned id pins one version until someone rotates by hand. The new version itself is made in "
+                 "Key Vault, not here.")
+        return t
+
+    def form(self) -> Iterable[Widget]:
+        vault = self.estate.vault_for(self.reg)
+        key = vault.key(self.reg.encryption.key_name or "") if vault else None
+        self.versionless_id = (key.key_id if key else (self.reg.encryption.key_identifier or "").rsplit("/", 1)[0]
+                               if self.reg.encryption.key_version else self.reg.encryption.key_identifier or "")
+        self.newest = f"{self.versionless_id.rstrip('/')}/{key.newest_version}" if key and key.newest_version else None
+        with RadioSet(id="rotate-mode"):
+            yield RadioButton("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
+            if self.newest:
+                yield RadioButton(f"Pin the newest version ({key.newest_version if key else ''})", id="mode-newest")
+            yield RadioButton("Another key id (typed below)", id="mode-custom")
+        yield Input(placeholder="https://<vault>.vault.azure.net/keys/<name>[/<version>]", id="rotate-key")
+
+    def build(self) -> UiPlan:
+        pressed = self.query_one("#rotate-mode", RadioSet).pressed_button
+        mode = pressed.id if pressed else "mode-versionless"
+        if mode == "mode-newest" and self.newest:
+            key_id = self.newest
+        elif mode == "mode-custom":
+            key_id = self.query_one("#rotate-key", Input).value.strip()
+            if "/keys/" not in key_id:
+                raise UsageError("Type a Key Vault key id: https://<vault>.vault.azure.net/keys/<name>[/<version>]")
+        else:
+            key_id = self.versionless_id
+        return planning.build_rotate_key(self.reg, key_id)
+
+
+class MigrateWizard(Wizard):
+    TITLE_TEXT = "CMK migration"
+
+    def explain(self) -> Text:
+        t = Text()
+        t.append("Why a new registry: ", style="bold")
+        t.append("Azure sets a customer-managed key only when a registry is created, and never turns it off. "
+                 "There is no in-place switch. The real path is a new Premium registry with CMK (a user-assigned "
+                 "identity with get/wrapKey/unwrapKey on the key), importing the images into it, moving clients to "
+                 "its login server, then retiring the old one.\n")
+        if self.reg.encryption.enabled:
+            t.append("This registry already uses a customer-managed key; use Rotate key instead.", style="yellow")
+        return t
+
+    def form(self) -> Iterable[Widget]:
+        vaults = sorted(self.estate.vaults, key=lambda v: v.name)
+        yield Label("New registry name (5–50 letters and digits, globally unique)")
+        yield Input(value=f"{self.reg.name[:44]}cmk", id="mig-name")
+        yield Label("Resource group / region")
+        with Horizontal(classes="row"):
+            yield Input(value=self.reg.resource_group, id="mig-rg")
+            yield Input(value=self.reg.location, id="mig-location")
+        yield Label("Key Vault (soft delete + purge protection)")
+        yield Select([(f"{v.name} ({v.resource_group})", v.id) for v in vaults], id="mig-vault",
+                     value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
+        yield Label("Key name (created if missing, RSA 3072)")
+        yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
+        yield Checkbox("Versionless key (automatic rotation)", value=True, id="mig-versionless")
+        yield Label("Images to import (repo:tag, comma-separated; a new identity is created for the key)")
+        yield Input(placeholder="payments/api:1.4.3, platform/nginx:1.27", id="mig-images")
+
+    def build(self) -> UiPlan:
+        import re
+
+        name = self.query_one("#mig-name", Input).value.strip()
+        if not re.fullmatch(r"[a-zA-Z0-9]{5,50}", name):
+            raise UsageError("A registry name is 5–50 letters and digits.")
+        vault = self.query_one("#mig-vault", Select).value
+        if not isinstance(vault, str):
+            raise UsageError("Choose a Key Vault for the key.")
+        images = [i.strip() for i in self.query_one("#mig-images", Input).value.split(",") if i.strip()]
+        return planning.build_cmk_migration(
+            self.reg, name=name, resource_group=self.query_one("#mig-rg", Input).value.strip(),
+            location=self.query_one("#mig-location", Input).value.strip(), vault_id=vault,
+            key_name=self.query_one("#mig-key", Input).value.strip(), identity_id=None,
+            versionless=self.query_one("#mig-versionless", Checkbox).value, images=images)
+
+
+# ------------------------------------------------------------------------------------------------ Private Link
+
+
+class EndpointWizard(Wizard):
+    TITLE_TEXT = "Private endpoint with private DNS"
+
+    def explain(self) -> Text:
+        return Text("A private endpoint takes one IP for the login server plus one per region "
+                    f"({len(self.reg.regions)} region(s): {', '.join(self.reg.regions)}), and turns on dedicated data "
+                    "endpoints. Clients resolve the registry through the privatelink zone: the zone must be linked to "
+                    "the VNet and hold an A record per FQDN — a DNS zone group keeps them in sync.")
+
+    def form(self) -> Iterable[Widget]:
+        self.subnets: list[Subnet] = []
+        self.zones: dict[str, list[str]] = {}
+        self.linked_vnets: dict[str, set[str]] = {}
+        yield Label("Subnet (loading…)", id="pe-subnet-label")
+        yield Select([], id="pe-subnet", prompt="choose a subnet")
+        yield Label("Approval")
+        with RadioSet(id="pe-approval"):
+            yield RadioButton("Automatic (you may approve on the registry)", value=True, id="pe-auto")
+            yield RadioButton("Manual (the connection stays Pending)", id="pe-manual")
+        yield Checkbox("Private DNS: zone + VNet link + zone group (recommended)", value=True, id="pe-dns")
+        yield Label("Endpoint name")
+        yield Input(value=f"pe-{self.reg.name}", id="pe-name")
+
+    def on_mount(self) -> None:
+        self.load_subnets()
+
+    @work(exclusive=True, group="wizard-subnets", exit_on_error=False)
+    async def load_subnets(self) -> None:
+        subs = list(self.estate.subscriptions) or [self.reg.subscription_id]
+        subnets = await self.service.subnets(subs)
+        zones = {s: await self.service.dns_zones(s) for s in {sn.subscription_id for sn in subnets}}
+        links = {z: {v.lower() for v in await self.service.zone_links(z)} for zs in zones.values() for z in zs}
+        self.subnets, self.zones, self.linked_vnets = subnets, zones, links
+        sel = self.query_one("#pe-subnet", Select)
+        need = 1 + len(self.reg.regions)
+        sel.set_options([(f"{s.vnet_name}/{s.name}  {s.prefix}  ({s.usable} usable{' — too small' if s.usable < need else ''})",
+                          s.id) for s in subnets])
+        self.query_one("#pe-subnet-label", Label).update(f"Subnet ({len(subnets)} found; needs {need} free IPs)")
+
+    def chosen(self) -> Subnet:
+        sid = self.query_one("#pe-subnet", Select).value
+        sn = next((s for s in self.subnets if s.id == sid), None)
+        if sn is None:
+            raise UsageError("Choose a subnet for the endpoint.")
+        return sn
+
+    @on(Select.Changed, "#pe-subnet")
+    async def subnet_changed(self) -> None:
+        try:
+            sn = self.chosen()
+        except UsageError:
+            return
+        zones = self.zones.get(sn.subscription_id, [])
+        txt = Text()
+        if zones:
+            txt.append(f"Zone {zones[0].split('/')[-1]} exists in {zones[0].split('/')[4]}.\n")
+        else:
+            txt.append("No privatelink zone in this subscription: it will be created.\n", style="yellow")
+        if sn.location.lower() != self.reg.location.lower():
+            txt.append(f"The VNet is in {sn.location}; the registry's home region is {self.reg.location} "
+                       "(cross-region endpoints work).\n", style="dim")
+        self.notes(txt)
+
+    def build(self) -> UiPlan:
+        sn = self.chosen()
+        zones = self.zones.get(sn.subscription_id, [])
+        zone = zones[0] if zones else None
+        linked = zone is not None and sn.vnet_id.lower() in self.linked_vnets.get(zone, set())
+        return planning.build_private_endpoint(
+            self.reg, subnet_id=sn.id, vnet_id=sn.vnet_id, location=sn.location,
+            name=self.query_one("#pe-name", Input).value.strip() or f"pe-{self.reg.name}",
+            resource_group=sn.resource_group, manual=self.query_one("#pe-manual", RadioButton).value,
+            zone_id=zone, zone_linked=linked, dns=self.query_one("#pe-dns", Checkbox).value)
+
+
+
+class ConnectionsWizard(Wizard):
+    TITLE_TEXT = "Private endpoint connections"
+
+    def explain(self) -> Text:
+        return Text("Manual private endpoints wait as Pending until the registry's owner approves or rejects them. "
+                    "Approve only endpoints you recognise: an approved endpoint gives its VNet a private path in.")
+
+    def form(self) -> Iterable[Widget]:
+        conns = self.reg.private_endpoint_connections
+        pending = [c for c in conns if c.status.lower() == "pending"]
+        yield Label(f"{len(pending)} pending of {len(conns)}")
+        yield Select([(f"{c.name} — {c.status} — {(c.private_endpoint_id or '').split('/')[-1]}", c.name) for c in conns],
+                     id="conn-select", value=(pending or conns)[0].name if conns else Select.BLANK,
+                     allow_blank=not conns)
+        with RadioSet(id="conn-decision"):
+            yield RadioButton("Approve", value=True, id="conn-approve")
+            yield RadioButton("Reject", id="conn-reject")
+
+    def build(self) -> UiPlan:
+        name = self.query_one("#conn-select", Select).value
+        conn = next((c for c in self.reg.private_endpoint_connections if c.name == name), None)
+        if conn is None:
+            raise UsageError("This registry has no private endpoint connection to decide on.")
+        status = "Rejected" if self.query_one("#conn-reject", RadioButton).value else "Approved"
+        return planning.build_connection_state(self.reg, conn, status)
+
+
+# ------------------------------------------------------------------------------------------------ data / network / auth
+
+
+class DataEndpointWizard(Wizard):
+    TITLE_TEXT = "Dedicated data endpoints"
+
+    def explain(self) -> Text:
+        t = Text()
+        t.append("Client firewall allowlist first — ", style="bold")
+        t.append("with data endpoints on, clients download layers from these names instead of "
+                 "*.blob.core.windows.net. Add them to your firewalls before switching, or pulls break:\n\n")
+        t.append(f"  {self.reg.login_server}:443\n", style="bold cyan")
+        for h in self.reg.expected_data_host_names():
+            t.append(f"  {h}:443\n", style="bold cyan")
+        return t
+
+    def form(self) -> Iterable[Widget]:
+        yield Checkbox("Dedicated data endpoints enabled", value=True, id="data-enabled")
+        yield Checkbox("Client firewalls allow the names above", value=False, id="data-ack")
+
+    def build(self) -> UiPlan:
+        enabled = self.query_one("#data-enabled", Checkbox).value
+        if enabled and not self.reg.data_endpoint_enabled and not self.query_one("#data-ack", Checkbox).value:
+            raise UsageError("Confirm that client firewalls allow the data endpoint names first.")
+        if not self.reg.premium:
+            raise UsageError(f"{self.reg.sku} SKU: dedicated data endpoints need Premium.")
+        return planning.build_data_endpoint(self.reg, enabled)
+
+
+class FirewallWizard(Wizard):
+    TITLE_TEXT = "Firewall and public access"
+
+    def explain(self) -> Text:
+        return Text("Public access off overrides IP rules: anyone managing the registry from outside a VNet with a "
+                    "private endpoint loses push and pull — the most common self-inflicted outage. IP rules are IPv4 "
+                    "or CIDR, Premium only, at most 200.")
+
+    def form(self) -> Iterable[Widget]:
+        yield Checkbox("Public network access", value=self.reg.public_network_access == "Enabled", id="fw-public")
+        yield Label("Default action for public traffic")
+        yield Select([("Deny (only the IP rules)", "Deny"), ("Allow (everyone)", "Allow")], id="fw-default",
+                     value=self.reg.default_action if self.reg.default_action in ("Allow", "Deny") else "Allow",
+                     allow_blank=False)
+        yield Label("Allowed IPs / CIDRs (comma-separated)")
+        yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
+        yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
+                       id="fw-bypass")
+
+    def on_mount(self) -> None:
+        self.update_warnings()
+
+    def values(self) -> dict[str, Any]:
+        ips = [i.strip() for i in self.query_one("#fw-ips", Input).value.split(",") if i.strip()]
+        default = self.query_one("#fw-default", Select).value
+        return {"public_access": self.query_one("#fw-public", Checkbox).value,
+                "default_action": default if isinstance(default, str) else "Allow",
+                "ip_rules": ips, "trusted_services": self.query_one("#fw-bypass", Checkbox).value}
+
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def update_warnings(self) -> None:
+        v = self.values()
+        warn = planning.lockout_warnings(self.estate, self.reg, public_access=v["public_access"],
+                                         default_action=v["default_action"], ip_rules=v["ip_rules"])
+        self.notes(Text("\n".join(f"⚠ {w}" for w in warn), style="bold yellow") if warn else "")
+
+    def build(self) -> UiPlan:
+        import ipaddress
+
+        v = self.values()
+        for ip in v["ip_rules"]:
+            try:
+                net = ipaddress.ip_network(ip, strict=False)
+            except ValueError:
+                raise UsageError(f"{ip} is not an IPv4 address or CIDR.") from None
+            if net.version != 4:
+                raise UsageError(f"{ip}: registry IP rules are IPv4 only.")
+        if len(v["ip_rules"]) > 200:
+            raise UsageError("A registry takes at most 200 IP rules.")
+        if not self.reg.premium and (not v["public_access"] or v["ip_rules"] or v["default_action"] == "Deny"):
+            raise UsageError(f"{self.reg.sku} SKU: IP rules and disabling public access need Premium.")
+        return planning.build_firewall(self.estate, self.reg, **v)
+
+
+class AuthWizard(Wizard):
+    TITLE_TEXT = "Authentication settings"
+
+    def explain(self) -> Text:
+        return Text("Local admin accounts and anonymous pull bypass Entra ID; ARM-audience tokens and exports widen "
+                    "who can read content. Built-in policies audit or deny each of them.")
+
+    def form(self) -> Iterable[Widget]:
+        r = self.reg
+        yield Checkbox("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
+        yield Checkbox("Anonymous pull enabled", value=r.anonymous_pull_enabled, id="auth-anon")
+        yield Checkbox("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
+        yield Checkbox("Export allowed", value=r.export_policy_enabled, id="auth-export")
+
+    def build(self) -> UiPlan:
+        return planning.build_auth(self.reg, admin_user=self.query_one("#auth-admin", Checkbox).value,
+                                   anonymous_pull=self.query_one("#auth-anon", Checkbox).value,
+                                   arm_audience_tokens=self.query_one("#auth-arm", Checkbox).value,
+                                   export=self.query_one("#auth-export", Checkbox).value)
+
+
+# ------------------------------------------------------------------------------------------------ policy
+
+
+class PolicyWizard(Wizard):
+    TITLE_TEXT = "Assign a built-in policy"
+
+    def explain(self) -> Text:
+        return Text("Audit reports; Deny refuses every create or update that would leave a registry non-compliant "
+                    "(403 RequestDisallowedByPolicy). The preview below evaluates the definition's rule locally "
+                    "against the registries in scope before anything is assigned.")
+
+    def form(self) -> Iterable[Widget]:
+        yield Label("Definition")
+        yield Select([(n, g) for g, n in BUILTIN_POLICIES], id="pol-definition", value=BUILTIN_POLICIES[0][0],
+                     allow_blank=False)
+        yield Label("Effect")
+        yield Select([("Audit", "Audit")], id="pol-effect", value="Audit", allow_blank=False)
+        yield Label("Scope")
+        rg = f"/subscriptions/{self.reg.subscription_id}/resourceGroups/{self.reg.resource_group}"
+        sub = f"/subscriptions/{self.reg.subscription_id}"
+        sub_name = self.estate.subscriptions.get(self.reg.subscription_id, self.reg.subscription_id)
+        yield Select([(f"resource group {self.reg.resource_group}", rg), (f"subscription {sub_name}", sub)],
+                     id="pol-scope", value=rg, allow_blank=False)
+        yield Static("", id="pol-preview")
+
+    def on_mount(self) -> None:
+        self.preview()
+
+    @on(Select.Changed)
+    def changed(self, event: Select.Changed) -> None:
+        self.preview(refresh_effects=event.select.id == "pol-definition")
+
+    @work(exclusive=True, group="policy-preview", exit_on_error=False)
+    async def preview(self, refresh_effects: bool = True) -> None:
+        from acrtui.domain.policy_eval import PolicyDefinition, PolicyError, preview_registries
+
+        guid = self.query_one("#pol-definition", Select).value
+        if not isinstance(guid, str):
+            return
+        body = await self.service.policy_definition(guid)
+        defn = PolicyDefinition.from_dict(body)
+        spec = defn.parameters.get("effect")
+        allowed = [str(a) for a in (spec.allowed or ())] if spec else []
+        eff_sel = self.query_one("#pol-effect", Select)
+        if refresh_effects and allowed:
+            default = str(spec.default) if spec and isinstance(spec.default, str) else allowed[0]
+            eff_sel.set_options([(a, a) for a in allowed])
+            eff_sel.value = default
+        self.definition = defn
+        scope = str(self.query_one("#pol-scope", Select).value).lower()
+        regs = [r for r in self.estate.registries if r.id.lower().startswith(scope + "/")]
+        effect = eff_sel.value if isinstance(eff_sel.value, str) else None
+        t = Text()
+        try:
+            evals = preview_registries(defn, regs, effect=effect)
+        except PolicyError as e:
+            t.append(str(e), style="red")
+        else:
+            bad = [e for e in evals if e.compliance == "NonCompliant"]
+            t.append(f"Compliance preview — {len(bad)} of {len(evals)} registries in scope non-compliant\n", style="bold")
+            for e in evals:
+                style = {"NonCompliant": "red", "Compliant": "green"}.get(e.compliance, "yellow")
+                t.append(f"  {e.compliance:<13}", style=style)
+                t.append(f" {e.resource_name}\n")
+            if effect == "Deny" and bad:
+                t.append("With Deny, any later write to these registries that leaves them non-compliant is refused.",
+                         style="bold yellow")
+        self.query_one("#pol-preview", Static).update(t)
+
+    def build(self) -> UiPlan:
+        guid = self.query_one("#pol-definition", Select).value
+        effect = self.query_one("#pol-effect", Select).value
+        scope = self.query_one("#pol-scope", Select).value
+        if not isinstance(guid, str) or not isinstance(effect, str) or not isinstance(scope, str):
+            raise UsageError("Choose a definition, an effect and a scope.")
+        display = dict((g, n) for g, n in BUILTIN_POLICIES)[guid]
+        defn = getattr(self, "definition", None)
+        if defn is not None and defn.display_name:
+            display = defn.display_name
+        name = f"acrtui-{guid[:8]}-{effect.lower()}"
+        return planning.build_policy_assignment(
+            scope=scope, definition_id=f"/providers/Microsoft.Authorization/policyDefinitions/{guid}",
+            display_name=display, effect=effect, name=name)
+
+
+WIZARDS: dict[str, type[Wizard]] = {
+    "rotate": RotateKeyWizard,
+    "migrate": MigrateWizard,
+    "endpoint": EndpointWizard,
+    "connections": ConnectionsWizard,
+    "data": DataEndpointWizard,
+    "firewall": FirewallWizard,
+    "auth": AuthWizard,
+    "policy": PolicyWizard,
+}

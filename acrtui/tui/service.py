@@ -1,0 +1,150 @@
+"""The console's data source: one facade over an :class:`AzureSession`, injected into the app.
+
+The app never builds a session itself: ``run_tui`` passes a factory that opens one (real Azure, the demo emulator),
+tests pass one built on an in-process emulator, and the clock is injected so screens and snapshots are stable.
+Only reads live here; writes go through the plan engine (see :mod:`acrtui.tui.planning`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from acrtui.audit.runner import AuditReport, run_audit
+from acrtui.azure.errors import translate
+from acrtui.azure.inventory import Progress, collect, id_parts, load_estate, raw
+from acrtui.azure.session import AzureSession
+from acrtui.domain.checks import CheckSettings
+from acrtui.domain.models import Estate
+
+Clock = Callable[[], dt.datetime]
+
+# Built-in Container Registry definitions the policy wizard offers (AZURE-RULES.md), display name kept short.
+BUILTIN_POLICIES: tuple[tuple[str, str], ...] = (
+    ("5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580", "Registries should be encrypted with a customer-managed key"),
+    ("d0793b48-0edc-4296-a390-4c75d1bdfd71", "Registries should not allow unrestricted network access"),
+    ("e8eef0a8-67cf-4eb4-9386-14b0e78733d4", "Registries should use private link"),
+    ("0fdf0491-d080-4575-b627-ad0e843cba0f", "Public network access should be disabled"),
+    ("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13", "Registries should have SKUs that support Private Links"),
+    ("524b0254-c285-4903-bee6-bb8126cde579", "Registries should have exports disabled"),
+    ("dc921057-6b28-4fbe-9b83-f7bec05db6c2", "Registries should have local admin account disabled"),
+    ("9f2dea28-e834-476c-99c5-3507b4728395", "Registries should have anonymous authentication disabled"),
+    ("42781ec6-6127-4c30-bdfa-fb423a0047d3", "Registries should have ARM audience token authentication disabled"),
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    name: str
+    vnet_id: str
+    vnet_name: str
+    location: str
+    prefix: str
+    subscription_id: str
+    resource_group: str
+
+    @property
+    def usable(self) -> int:
+        """Azure reserves 5 addresses per subnet (first four, last)."""
+        try:
+            bits = int(self.prefix.split("/")[1])
+        except (IndexError, ValueError):
+            return 0
+        return max(0, 2 ** (32 - bits) - 5)
+
+
+class ConsoleService:
+    """Reads for the console, on one session. ``clock`` drives every timestamp the screens show."""
+
+    def __init__(self, session: AzureSession, *, clock: Clock = utcnow) -> None:
+        self.session = session
+        self.clock = clock
+        self.visible: dict[str, str] = {}
+        self._definitions: dict[str, dict[str, Any]] = {}
+
+    # ------------------------------------------------------------ facts
+    @property
+    def read_only(self) -> bool:
+        return self.session.read_only
+
+    @property
+    def target(self) -> str:
+        return self.session.target
+
+    @property
+    def cloud(self) -> str:
+        return self.session.cloud.name
+
+    @property
+    def journal(self) -> Any:
+        return self.session.journal
+
+    @property
+    def principal(self) -> str:
+        return self.session.principal_hint or "signed-in principal"
+
+    # ------------------------------------------------------------ reads
+    async def subscriptions(self) -> dict[str, str]:
+        """The subscriptions on offer: ``--subscription`` ones, else every visible one."""
+        if not self.visible:
+            chosen = await self.session.resolve_subscriptions()
+            self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
+        return self.visible
+
+    async def load(self, subscriptions: list[str], progress: Progress | None = None) -> Estate:
+        names = await self.subscriptions()
+        self.session.subscriptions = list(subscriptions)
+        self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
+        estate = await load_estate(self.session, progress=progress)
+        return estate.model_copy(update={"observed_at": self.clock()})
+
+    def audit(self, estate: Estate) -> AuditReport:
+        return run_audit(estate, settings=CheckSettings(now=self.clock()), target=self.target)
+
+    async def subnets(self, subscriptions: list[str]) -> list[Subnet]:
+        """Every subnet (for the private endpoint wizard), sorted by VNet and name."""
+        out: list[Subnet] = []
+        async with translate():
+            for sub in subscriptions:
+                for vnet in await collect(self.session.client("network", sub).virtual_networks.list_all()):
+                    p = vnet.get("properties") or {}
+                    for sn in p.get("subnets") or []:
+                        sp = sn.get("properties") or {}
+                        prefix = sp.get("addressPrefix") or (sp.get("addressPrefixes") or [""])[0]
+                        ip = id_parts(str(vnet["id"]))
+                        out.append(Subnet(str(sn["id"]), str(sn["name"]), str(vnet["id"]), str(vnet["name"]),
+                                          str(vnet.get("location", "")), str(prefix), ip["subscription"],
+                                          ip.get("resource_group", "")))
+        return sorted(out, key=lambda s: (s.vnet_name, s.name))
+
+    async def dns_zones(self, subscription: str) -> list[str]:
+        """Ids of the cloud's Private Link zone for ACR in a subscription."""
+        async with translate():
+            zones = await collect(self.session.client("privatedns", subscription).private_zones.list())
+        want = self.session.cloud.private_dns_zone.lower()
+        return sorted(str(z["id"]) for z in zones if str(z.get("name", "")).lower() == want)
+
+    async def zone_links(self, zone_id: str) -> list[str]:
+        ip = id_parts(zone_id)
+        async with translate():
+            links = await collect(self.session.client("privatedns", ip["subscription"]).virtual_network_links.list(
+                ip["resource_group"], ip["name"]))
+        return sorted(str(((lk.get("properties") or {}).get("virtualNetwork") or {}).get("id", "")) for lk in links)
+
+    async def policy_definition(self, guid: str) -> dict[str, Any]:
+        """A built-in definition as ARM JSON (cached): the compliance preview evaluates its rule locally."""
+        if guid not in self._definitions:
+            pol = self.session.client("policy", self.session.subscriptions[0] if self.session.subscriptions else None)
+            async with translate():
+                self._definitions[guid] = raw(await pol.policy_definitions.get_built_in(guid))
+        return self._definitions[guid]
+
+    async def close(self) -> None:
+        await self.session.close()
