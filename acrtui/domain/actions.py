@@ -1,0 +1,656 @@
+"""Actions: the typed, small, serialisable steps every front produces and the one executor runs.
+
+Each action names the resource it acts on, says what it does for a person (``describe``), lists its property
+changes old → new (``changes``), gives the ``az`` CLI equivalent and the keys of the actions it waits for. A list
+of them is a :class:`Plan`; a saved plan is its JSON. Registry property actions also know the ARM PATCH fragment
+they send and how they change an observed registry, so preflight can simulate them without Azure.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .models import RegistryPosture
+
+KNOWN_AFTER_APPLY = "(known after apply)"
+Op = Literal["create", "update", "delete", "replace"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One property: ``old`` is None for a create, ``new`` may be :data:`KNOWN_AFTER_APPLY`."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+def name_of(rid: str) -> str:
+    return rid.rstrip("/").rsplit("/", 1)[-1]
+
+
+def group_of(rid: str) -> str:
+    parts = rid.strip("/").split("/")
+    low = [p.lower() for p in parts]
+    return parts[low.index("resourcegroups") + 1] if "resourcegroups" in low else ""
+
+
+def _q(v: str) -> str:
+    return shlex.quote(v)
+
+
+def _onoff(b: bool) -> str:
+    return "true" if b else "false"
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    resource_id: str
+    depends_on: list[str] = Field(default_factory=list)
+
+    op: Op = "update"
+    resource_type: str = "Microsoft.ContainerRegistry/registries"
+
+    @property
+    def key(self) -> str:
+        """Unique within a plan; what ``depends_on`` refers to."""
+        return f"{self.kind}:{self.resource_id.lower()}"
+
+    @property
+    def name(self) -> str:
+        return name_of(self.resource_id)
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def changes(self) -> list[Change]:
+        return []
+
+    def az(self) -> list[str]:
+        raise NotImplementedError
+
+
+# ------------------------------------------------------------------------------------------- registry properties
+
+
+class RegistryPatch(Action):
+    """A registry property change, sent as (part of) one ARM PATCH."""
+
+    def patch(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def simulate(self, reg: RegistryPosture) -> RegistryPosture:
+        raise NotImplementedError
+
+
+class SetPublicNetworkAccess(RegistryPatch):
+    kind: Literal["SetPublicNetworkAccess"] = "SetPublicNetworkAccess"
+    old: str
+    new: Literal["Enabled", "Disabled"]
+
+    def describe(self) -> str:
+        return f"{'Enable' if self.new == 'Enabled' else 'Disable'} public network access on {self.name}"
+
+    def changes(self) -> list[Change]:
+        return [Change("publicNetworkAccess", self.old, self.new)]
+
+    def patch(self) -> dict[str, Any]:
+        return {"publicNetworkAccess": self.new}
+
+    def simulate(self, reg: RegistryPosture) -> RegistryPosture:
+        return reg.model_copy(update={"public_network_access": self.new})
+
+    def az(self) -> list[str]:
+        return [f"az acr update --name {self.name} --public-network-enabled {_onoff(self.new == 'Enabled')}"]
+
+
+class SetNetworkRules(RegistryPatch):
+    kind: Literal["SetNetworkRules"] = "SetNetworkRules"
+    old_default_action: str
+    new_default_action: str
+    old_ip_rules: list[str]
+    new_ip_rules: list[str]
+    old_bypass: str
+    new_bypass: str
+
+    def _rules_changed(self) -> bool:
+        return self.old_default_action != self.new_default_action or self.old_ip_rules != self.new_ip_rules
+
+    def describe(self) -> str:
+        bits = []
+        if self.old_default_action != self.new_default_action:
+            bits.append(f"default action {self.new_default_action}")
+        added = [r for r in self.new_ip_rules if r not in self.old_ip_rules]
+        removed = [r for r in self.old_ip_rules if r not in self.new_ip_rules]
+        if added:
+            bits.append("allow " + ", ".join(added))
+        if removed:
+            bits.append("stop allowing " + ", ".join(removed))
+        if self.old_bypass != self.new_bypass:
+            bits.append("trusted Azure services " + ("allowed" if self.new_bypass == "AzureServices" else "blocked"))
+        return f"Set the firewall of {self.name}: " + "; ".join(bits or ["reorder rules"])
+
+    def changes(self) -> list[Change]:
+        out = []
+        if self.old_default_action != self.new_default_action:
+            out.append(Change("networkRuleSet.defaultAction", self.old_default_action, self.new_default_action))
+        if self.old_ip_rules != self.new_ip_rules:
+            out.append(Change("networkRuleSet.ipRules", self.old_ip_rules, self.new_ip_rules))
+        if self.old_bypass != self.new_bypass:
+            out.append(Change("networkRuleBypassOptions", self.old_bypass, self.new_bypass))
+        return out
+
+    def patch(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self._rules_changed():  # ARM replaces networkRuleSet whole: always send both parts
+            out["networkRuleSet"] = {"defaultAction": self.new_default_action,
+                                     "ipRules": [{"action": "Allow", "value": v} for v in self.new_ip_rules]}
+        if self.old_bypass != self.new_bypass:
+            out["networkRuleBypassOptions"] = self.new_bypass
+        return out
+
+    def simulate(self, reg: RegistryPosture) -> RegistryPosture:
+        from .models import IpRule
+
+        return reg.model_copy(update={"default_action": self.new_default_action,
+                                      "ip_rules": [IpRule(value=v) for v in self.new_ip_rules],
+                                      "network_rule_bypass": self.new_bypass})
+
+    def az(self) -> list[str]:
+        out = []
+        if self.old_default_action != self.new_default_action:
+            out.append(f"az acr update --name {self.name} --default-action {self.new_default_action}")
+        for r in self.new_ip_rules:
+            if r not in self.old_ip_rules:
+                out.append(f"az acr network-rule add --name {self.name} --ip-address {r}")
+        for r in self.old_ip_rules:
+            if r not in self.new_ip_rules:
+                out.append(f"az acr network-rule remove --name {self.name} --ip-address {r}")
+        if self.old_bypass != self.new_bypass:
+            out.append(f"az acr update --name {self.name} --allow-trusted-services "
+                       f"{_onoff(self.new_bypass == 'AzureServices')}")
+        return out
+
+
+class _Flag(RegistryPatch):
+    old: bool | None
+    new: bool
+    _field: ClassVar[str] = ""
+    _arm: ClassVar[str] = ""
+    _what: ClassVar[str] = ""
+    _az: ClassVar[str] = ""
+
+    def describe(self) -> str:
+        return f"{'Enable' if self.new else 'Disable'} {self._what} on {self.name}"
+
+    def changes(self) -> list[Change]:
+        return [Change(self._arm, self.old, self.new)]
+
+    def simulate(self, reg: RegistryPosture) -> RegistryPosture:
+        return reg.model_copy(update={self._field: self.new})
+
+    def az(self) -> list[str]:
+        return [f"az acr update --name {self.name} {self._az} {_onoff(self.new)}"]
+
+
+class EnableDataEndpoint(_Flag):
+    kind: Literal["EnableDataEndpoint"] = "EnableDataEndpoint"
+    _field = "data_endpoint_enabled"
+    _arm = "dataEndpointEnabled"
+    _what = "dedicated data endpoints"
+    _az = "--data-endpoint-enabled"
+
+    def changes(self) -> list[Change]:
+        out = [Change("dataEndpointEnabled", self.old, self.new)]
+        if self.new:
+            out.append(Change("dataEndpointHostNames", None, KNOWN_AFTER_APPLY))
+        return out
+
+    def patch(self) -> dict[str, Any]:
+        return {"dataEndpointEnabled": self.new}
+
+
+class SetAdminUser(_Flag):
+    kind: Literal["SetAdminUser"] = "SetAdminUser"
+    _field = "admin_user_enabled"
+    _arm = "adminUserEnabled"
+    _what = "the admin user"
+    _az = "--admin-enabled"
+
+    def patch(self) -> dict[str, Any]:
+        return {"adminUserEnabled": self.new}
+
+
+class SetAnonymousPull(_Flag):
+    kind: Literal["SetAnonymousPull"] = "SetAnonymousPull"
+    _field = "anonymous_pull_enabled"
+    _arm = "anonymousPullEnabled"
+    _what = "anonymous pull"
+    _az = "--anonymous-pull-enabled"
+
+    def patch(self) -> dict[str, Any]:
+        return {"anonymousPullEnabled": self.new}
+
+
+class SetExportPolicy(_Flag):
+    kind: Literal["SetExportPolicy"] = "SetExportPolicy"
+    _field = "export_policy_enabled"
+    _arm = "policies.exportPolicy.status"
+    _what = "image export"
+    _az = "--allow-exports"
+
+    def changes(self) -> list[Change]:
+        old = None if self.old is None else ("enabled" if self.old else "disabled")
+        return [Change(self._arm, old, "enabled" if self.new else "disabled")]
+
+    def patch(self) -> dict[str, Any]:
+        return {"policies": {"exportPolicy": {"status": "enabled" if self.new else "disabled"}}}
+
+
+class SetArmAudienceTokens(_Flag):
+    kind: Literal["SetArmAudienceTokens"] = "SetArmAudienceTokens"
+    _field = "arm_audience_token_enabled"
+    _arm = "policies.azureADAuthenticationAsArmPolicy.status"
+    _what = "ARM audience tokens"
+
+    def changes(self) -> list[Change]:
+        old = None if self.old is None else ("enabled" if self.old else "disabled")
+        return [Change(self._arm, old, "enabled" if self.new else "disabled")]
+
+    def patch(self) -> dict[str, Any]:
+        return {"policies": {"azureADAuthenticationAsArmPolicy": {"status": "enabled" if self.new else "disabled"}}}
+
+    def az(self) -> list[str]:
+        return [f"az acr config authentication-as-arm update --registry {self.name} "
+                f"--status {'enabled' if self.new else 'disabled'}"]
+
+
+# ------------------------------------------------------------------------------------------------ private link
+
+
+class CreatePrivateEndpoint(Action):
+    kind: Literal["CreatePrivateEndpoint"] = "CreatePrivateEndpoint"
+    op: Op = "create"
+    resource_type: str = "Microsoft.Network/privateEndpoints"
+    registry_id: str
+    subnet_id: str
+    location: str
+    manual: bool = False
+    ip_count: int = 2  # login server + one per region
+
+    def describe(self) -> str:
+        how = "waiting for manual approval" if self.manual else "auto-approved"
+        return (f"Create private endpoint {self.name} for {name_of(self.registry_id)} in subnet "
+                f"{name_of(self.subnet_id)} ({how}; turns on dedicated data endpoints)")
+
+    def changes(self) -> list[Change]:
+        return [Change("location", None, self.location), Change("subnet.id", None, self.subnet_id),
+                Change("privateLinkServiceId", None, self.registry_id), Change("groupIds", None, ["registry"]),
+                Change("connection", None, "manual (Pending)" if self.manual else "automatic (Approved)"),
+                Change("privateIPAddresses", None, KNOWN_AFTER_APPLY)]
+
+    def az(self) -> list[str]:
+        manual = " --manual-request true" if self.manual else ""
+        return [f"az network private-endpoint create --resource-group {group_of(self.resource_id)} --name {self.name} "
+                f"--location {self.location} --subnet {_q(self.subnet_id)} --private-connection-resource-id "
+                f"{_q(self.registry_id)} --group-id registry --connection-name {self.name}-conn{manual}"]
+
+
+class CreatePrivateDnsZone(Action):
+    kind: Literal["CreatePrivateDnsZone"] = "CreatePrivateDnsZone"
+    op: Op = "create"
+    resource_type: str = "Microsoft.Network/privateDnsZones"
+
+    def describe(self) -> str:
+        return f"Create private DNS zone {self.name} in {group_of(self.resource_id)}"
+
+    def changes(self) -> list[Change]:
+        return [Change("name", None, self.name), Change("location", None, "global")]
+
+    def az(self) -> list[str]:
+        return [f"az network private-dns zone create --resource-group {group_of(self.resource_id)} --name {self.name}"]
+
+
+class LinkPrivateDnsZone(Action):
+    kind: Literal["LinkPrivateDnsZone"] = "LinkPrivateDnsZone"
+    op: Op = "create"
+    resource_type: str = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+    zone_id: str
+    vnet_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.zone_id.lower()}>{self.vnet_id.lower()}"
+
+    def describe(self) -> str:
+        return f"Link VNet {name_of(self.vnet_id)} to zone {name_of(self.zone_id)} (so it resolves private IPs)"
+
+    def changes(self) -> list[Change]:
+        return [Change("virtualNetwork.id", None, self.vnet_id), Change("registrationEnabled", None, False)]
+
+    def az(self) -> list[str]:
+        return [f"az network private-dns link vnet create --resource-group {group_of(self.zone_id)} "
+                f"--zone-name {name_of(self.zone_id)} --name {self.name} --virtual-network {_q(self.vnet_id)} "
+                "--registration-enabled false"]
+
+
+class CreateDnsZoneGroup(Action):
+    kind: Literal["CreateDnsZoneGroup"] = "CreateDnsZoneGroup"
+    op: Op = "create"
+    resource_type: str = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
+    endpoint_id: str
+    zone_id: str
+
+    def describe(self) -> str:
+        return (f"Let private endpoint {name_of(self.endpoint_id)} manage its A records in {name_of(self.zone_id)}")
+
+    def changes(self) -> list[Change]:
+        return [Change("privateDnsZoneConfigs[0].privateDnsZoneId", None, self.zone_id),
+                Change("A records", None, KNOWN_AFTER_APPLY)]
+
+    def az(self) -> list[str]:
+        return [f"az network private-endpoint dns-zone-group create --resource-group {group_of(self.endpoint_id)} "
+                f"--endpoint-name {name_of(self.endpoint_id)} --name {self.name} --private-dns-zone "
+                f"{_q(self.zone_id)} --zone-name {name_of(self.zone_id).replace('.', '-')}"]
+
+
+class _ConnectionState(Action):
+    resource_type: str = "Microsoft.ContainerRegistry/registries/privateEndpointConnections"
+    registry_id: str
+    endpoint_id: str | None = None
+    old: str = "Pending"
+
+    _new: ClassVar[str] = ""
+
+    def describe(self) -> str:
+        pe = f" from {name_of(self.endpoint_id)}" if self.endpoint_id else ""
+        verb = "Approve" if self._new == "Approved" else "Reject"
+        return f"{verb} the private endpoint connection{pe} to {name_of(self.registry_id)}"
+
+    def changes(self) -> list[Change]:
+        return [Change("privateLinkServiceConnectionState.status", self.old, self._new)]
+
+    def az(self) -> list[str]:
+        verb = "approve" if self._new == "Approved" else "reject"
+        return [f"az acr private-endpoint-connection {verb} --registry-name {name_of(self.registry_id)} "
+                f"--name {self.name}"]
+
+
+class ApprovePrivateEndpointConnection(_ConnectionState):
+    kind: Literal["ApprovePrivateEndpointConnection"] = "ApprovePrivateEndpointConnection"
+    _new = "Approved"
+
+
+class RejectPrivateEndpointConnection(_ConnectionState):
+    kind: Literal["RejectPrivateEndpointConnection"] = "RejectPrivateEndpointConnection"
+    _new = "Rejected"
+
+
+# ---------------------------------------------------------------------------------- customer-managed keys
+
+
+class CreateUserAssignedIdentity(Action):
+    kind: Literal["CreateUserAssignedIdentity"] = "CreateUserAssignedIdentity"
+    op: Op = "create"
+    resource_type: str = "Microsoft.ManagedIdentity/userAssignedIdentities"
+    location: str
+
+    def describe(self) -> str:
+        return f"Create user-assigned identity {self.name} (the registry reads its key as this identity)"
+
+    def changes(self) -> list[Change]:
+        return [Change("location", None, self.location), Change("principalId", None, KNOWN_AFTER_APPLY),
+                Change("clientId", None, KNOWN_AFTER_APPLY)]
+
+    def az(self) -> list[str]:
+        return [f"az identity create --resource-group {group_of(self.resource_id)} --name {self.name} "
+                f"--location {self.location}"]
+
+
+class GrantKeyAccess(Action):
+    """``resource_id`` is the vault; the identity's principal id may only be known after apply."""
+
+    kind: Literal["GrantKeyAccess"] = "GrantKeyAccess"
+    op: Op = "create"
+    resource_type: str = "Microsoft.KeyVault/vaults/accessPolicies"
+    identity_id: str
+    principal_id: str | None = None
+    rbac: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.resource_id.lower()}>{self.identity_id.lower()}"
+
+    def describe(self) -> str:
+        how = "role Key Vault Crypto Service Encryption User" if self.rbac else "access policy get, wrapKey, unwrapKey"
+        return f"Let identity {name_of(self.identity_id)} use keys in {self.name} ({how})"
+
+    def changes(self) -> list[Change]:
+        return [Change("objectId", None, self.principal_id or KNOWN_AFTER_APPLY),
+                Change("permissions.keys" if not self.rbac else "roleDefinition", None,
+                       ["get", "wrapKey", "unwrapKey"] if not self.rbac else "Key Vault Crypto Service Encryption User")]
+
+    def az(self) -> list[str]:
+        pid = self.principal_id or f"$(az identity show --ids {_q(self.identity_id)} --query principalId -o tsv)"
+        if self.rbac:
+            return [f"az role assignment create --assignee-object-id {pid} --assignee-principal-type ServicePrincipal "
+                    f"--role 'Key Vault Crypto Service Encryption User' --scope {_q(self.resource_id)}"]
+        return [f"az keyvault set-policy --name {self.name} --object-id {pid} --key-permissions get wrapKey unwrapKey"]
+
+
+class RotateKey(Action):
+    """Point a CMK registry at another key, version (or versionless) and/or identity. Never enables CMK."""
+
+    kind: Literal["RotateKey"] = "RotateKey"
+    old_key_identifier: str | None
+    new_key_identifier: str
+    old_identity: str | None
+    new_identity: str  # a client id, or ``system``
+    identity_id: str | None = None  # resource id behind new_identity, for display
+
+    def describe(self) -> str:
+        if not self.old_key_identifier:
+            return f"Encrypt {self.name} with a customer-managed key (impossible in place: see preflight)"
+        how = "versionless (automatic rotation)" if self.new_key_identifier.count("/keys/") and \
+            len(self.new_key_identifier.split("/keys/", 1)[1].strip("/").split("/")) == 1 else "pinned version"
+        return f"Rotate the customer-managed key of {self.name} ({how})"
+
+    def changes(self) -> list[Change]:
+        out = []
+        if (self.old_key_identifier or "").rstrip("/") != self.new_key_identifier.rstrip("/"):
+            out.append(Change("encryption.keyVaultProperties.keyIdentifier", self.old_key_identifier,
+                              self.new_key_identifier))
+        if (self.old_identity or "").lower() != self.new_identity.lower():
+            out.append(Change("encryption.keyVaultProperties.identity", self.old_identity, self.new_identity))
+        return out
+
+    def az(self) -> list[str]:
+        ident = "[system]" if self.new_identity == "system" else _q(self.identity_id or self.new_identity)
+        return [f"az acr encryption rotate-key --name {self.name} --key-encryption-key "
+                f"{_q(self.new_key_identifier)} --identity {ident}"]
+
+
+class CreateCmkRegistry(Action):
+    kind: Literal["CreateCmkRegistry"] = "CreateCmkRegistry"
+    op: Op = "create"
+    location: str
+    vault_id: str
+    key_name: str
+    key_version: str | None = None
+    identity_id: str
+    source_registry_id: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    def describe(self) -> str:
+        src = f", to replace {name_of(self.source_registry_id)}" if self.source_registry_id else ""
+        return f"Create Premium registry {self.name} encrypted with key {self.key_name} from {name_of(self.vault_id)}{src}"
+
+    def changes(self) -> list[Change]:
+        return [Change("location", None, self.location), Change("sku.name", None, "Premium"),
+                Change("identity.userAssignedIdentities", None, [self.identity_id]),
+                Change("encryption.status", None, "enabled"),
+                Change("encryption.keyVaultProperties.keyIdentifier", None,
+                       f"https://{name_of(self.vault_id)}.<vault suffix>/keys/{self.key_name}"
+                       + (f"/{self.key_version}" if self.key_version else "")),
+                Change("encryption.keyVaultProperties.identity", None, KNOWN_AFTER_APPLY),
+                Change("adminUserEnabled", None, False),
+                Change("loginServer", None, KNOWN_AFTER_APPLY)]
+
+    def az(self) -> list[str]:
+        key = f"$(az keyvault key show --vault-name {name_of(self.vault_id)} --name {self.key_name} --query key.kid -o tsv)"
+        return [f"az acr create --resource-group {group_of(self.resource_id)} --name {self.name} --sku Premium "
+                f"--location {self.location} --identity {_q(self.identity_id)} --key-encryption-key {key}"]
+
+
+class ImportImages(Action):
+    kind: Literal["ImportImages"] = "ImportImages"
+    op: Op = "create"
+    resource_type: str = "images"
+    source_registry_id: str
+    images: list[str]
+
+    def describe(self) -> str:
+        return f"Import {len(self.images)} image(s) from {name_of(self.source_registry_id)} into {self.name}"
+
+    def changes(self) -> list[Change]:
+        return [Change(img, None, "imported") for img in self.images]
+
+    def az(self) -> list[str]:
+        return [f"az acr import --name {self.name} --source {img} --registry {_q(self.source_registry_id)}"
+                for img in self.images]
+
+
+# ---------------------------------------------------------------------------------------------------- policy
+
+
+class AssignPolicy(Action):
+    kind: Literal["AssignPolicy"] = "AssignPolicy"
+    resource_type: str = "Microsoft.Authorization/policyAssignments"
+    scope: str
+    definition_id: str
+    effect: str | None = None
+    enforcement_mode: str = "Default"
+    display_name: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    location: str | None = None
+    old: dict[str, Any] | None = None  # effect / enforcementMode / displayName as observed, for an update
+
+    def describe(self) -> str:
+        verb = "Update" if self.old is not None else "Assign"
+        eff = f" with effect {self.effect}" if self.effect else ""
+        return f"{verb} policy {self.display_name or name_of(self.definition_id)}{eff} at {self.scope}"
+
+    def _new(self) -> dict[str, Any]:
+        return {"policyDefinitionId": self.definition_id, "effect": self.effect,
+                "enforcementMode": self.enforcement_mode, "displayName": self.display_name}
+
+    def changes(self) -> list[Change]:
+        new = self._new()
+        if self.old is None:
+            out = [Change(k, None, v) for k, v in new.items() if v is not None]
+            out += [Change(f"parameters.{k}", None, v) for k, v in sorted(self.parameters.items())]
+            if self.location:
+                out += [Change("identity.principalId", None, KNOWN_AFTER_APPLY)]
+            return out
+        return [Change(k, self.old.get(k), v) for k, v in new.items()
+                if v is not None and str(self.old.get(k) or "").lower() != str(v).lower()]
+
+    def az(self) -> list[str]:
+        params = dict(self.parameters)
+        if self.effect:
+            params["effect"] = self.effect
+        p = f" --params {_q(json.dumps({k: {'value': v} for k, v in params.items()}))}" if params else ""
+        extra = f" --display-name {_q(self.display_name)}" if self.display_name else ""
+        if self.location:
+            extra += f" --location {self.location} --mi-system-assigned"
+        return [f"az policy assignment create --name {self.name} --scope {_q(self.scope)} --policy "
+                f"{_q(self.definition_id)} --enforcement-mode {self.enforcement_mode}{p}{extra}"]
+
+
+class UnassignPolicy(Action):
+    kind: Literal["UnassignPolicy"] = "UnassignPolicy"
+    op: Op = "delete"
+    resource_type: str = "Microsoft.Authorization/policyAssignments"
+    definition_id: str | None = None
+
+    def describe(self) -> str:
+        return f"Remove policy assignment {self.name}"
+
+    def changes(self) -> list[Change]:
+        return [Change("policyDefinitionId", self.definition_id, None)]
+
+    def az(self) -> list[str]:
+        scope = self.resource_id.split("/providers/Microsoft.Authorization/", 1)[0]
+        return [f"az policy assignment delete --name {self.name} --scope {_q(scope)}"]
+
+
+# ------------------------------------------------------------------------------------------------- Key Vault
+
+
+class EnableVaultAuditLogging(Action):
+    kind: Literal["EnableVaultAuditLogging"] = "EnableVaultAuditLogging"
+    op: Op = "create"
+    resource_type: str = "Microsoft.Insights/diagnosticSettings"
+    workspace_id: str
+    setting_name: str = "acrtui-audit"
+
+    def describe(self) -> str:
+        return f"Send {self.name}'s AuditEvent log (who used which key) to workspace {name_of(self.workspace_id)}"
+
+    def changes(self) -> list[Change]:
+        return [Change("name", None, self.setting_name), Change("workspaceId", None, self.workspace_id),
+                Change("logs", None, ["AuditEvent"])]
+
+    def az(self) -> list[str]:
+        logs = '[{"category":"AuditEvent","enabled":true}]'
+        return [f"az monitor diagnostic-settings create --name {self.setting_name} --resource {_q(self.resource_id)} "
+                f"--workspace {_q(self.workspace_id)} --logs {_q(logs)}"]
+
+
+AnyAction = Annotated[
+    SetPublicNetworkAccess | SetNetworkRules | EnableDataEndpoint | SetAdminUser | SetAnonymousPull
+    | SetExportPolicy | SetArmAudienceTokens | CreatePrivateEndpoint | CreatePrivateDnsZone | LinkPrivateDnsZone
+    | CreateDnsZoneGroup | ApprovePrivateEndpointConnection | RejectPrivateEndpointConnection
+    | CreateUserAssignedIdentity | GrantKeyAccess | RotateKey | CreateCmkRegistry | ImportImages | AssignPolicy
+    | UnassignPolicy | EnableVaultAuditLogging,
+    Field(discriminator="kind"),
+]
+_ADAPTER: TypeAdapter[list[AnyAction]] = TypeAdapter(list[AnyAction])
+
+
+class Plan(BaseModel):
+    """Ordered actions (dependencies first). Empty means "No changes."."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actions: list[AnyAction] = Field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.actions
+
+    def counts(self) -> tuple[int, int, int]:
+        """(to add, to change, to destroy), as Terraform counts them."""
+        add = sum(1 for a in self.actions if a.op == "create")
+        change = sum(1 for a in self.actions if a.op == "update")
+        destroy = sum(1 for a in self.actions if a.op == "delete")
+        replace = sum(1 for a in self.actions if a.op == "replace")
+        return add + replace, change, destroy + replace
+
+    def by_key(self) -> dict[str, AnyAction]:
+        return {a.key: a for a in self.actions}
+
+
+def actions_to_json(actions: list[Any]) -> list[dict[str, Any]]:
+    return [a.model_dump(mode="json") for a in actions]
+
+
+def actions_from_json(data: list[dict[str, Any]]) -> list[Any]:
+    return list(_ADAPTER.validate_python(data))

@@ -1,0 +1,329 @@
+"""Desired state: what a plan file (or a TUI wizard) asks for. Pure pydantic models, validated strictly.
+
+Field names are the plan file's camelCase keys (``alias``); unknown keys are errors, enums are case-insensitive
+on input and canonical after validation, so the diff compares like with like. Only what is written is desired:
+an omitted setting is left as it is in Azure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+API_VERSION = "acrtui/v1"
+REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
+_ARM_ID = re.compile(r"^/subscriptions/[^/]+(/resourceGroups/[^/]+)?(/providers/.+)?$", re.IGNORECASE)
+_RESOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def _canon(options: tuple[str, ...]) -> Any:
+    """Accept any case, keep the canonical spelling (ARM answers ``disabled`` and ``Disabled`` alike)."""
+
+    def check(v: Any) -> Any:
+        if isinstance(v, str):
+            for o in options:
+                if v.lower() == o.lower():
+                    return o
+        return v
+
+    return BeforeValidator(check)
+
+
+Access = Annotated[Literal["Enabled", "Disabled"], _canon(("Enabled", "Disabled"))]
+DefaultAction = Annotated[Literal["Allow", "Deny"], _canon(("Allow", "Deny"))]
+Bypass = Annotated[Literal["AzureServices", "None"], _canon(("AzureServices", "None"))]
+Approval = Annotated[Literal["auto", "manual"], _canon(("auto", "manual"))]
+ConnState = Annotated[Literal["Approved", "Rejected"], _canon(("Approved", "Rejected"))]
+Effect = Annotated[
+    Literal["Audit", "Deny", "Disabled", "Modify", "DeployIfNotExists", "AuditIfNotExists", "Append"],
+    _canon(("Audit", "Deny", "Disabled", "Modify", "DeployIfNotExists", "AuditIfNotExists", "Append")),
+]
+Enforcement = Annotated[Literal["Default", "DoNotEnforce"], _canon(("Default", "DoNotEnforce"))]
+Presence = Annotated[Literal["present", "absent"], _canon(("present", "absent"))]
+
+
+def arm_id(kind: str | None = None) -> Any:
+    """A full ARM resource id, optionally of one provider type (``Microsoft.Network/virtualNetworks/subnets``)."""
+
+    def check(v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        v = v.strip()
+        if not _ARM_ID.match(v):
+            raise ValueError(f"not an Azure resource id (expected /subscriptions/<id>/...): {v!r}")
+        if kind is not None and resource_type(v).lower() != kind.lower():
+            raise ValueError(f"expected a {kind} id, got a {resource_type(v) or 'scope'} id: {v!r}")
+        return v
+
+    return BeforeValidator(check)
+
+
+def resource_type(rid: str) -> str:
+    """``Microsoft.X/a/b`` from ``.../providers/Microsoft.X/a/<n>/b/<m>``."""
+    _, sep, rest = rid.rpartition("/providers/")
+    if not sep:
+        return ""
+    parts = rest.strip("/").split("/")
+    return "/".join([parts[0], *parts[1::2]]) if parts else ""
+
+
+SubnetId = Annotated[str, arm_id("Microsoft.Network/virtualNetworks/subnets")]
+VnetId = Annotated[str, arm_id("Microsoft.Network/virtualNetworks")]
+ZoneId = Annotated[str, arm_id("Microsoft.Network/privateDnsZones")]
+VaultId = Annotated[str, arm_id("Microsoft.KeyVault/vaults")]
+IdentityId = Annotated[str, arm_id("Microsoft.ManagedIdentity/userAssignedIdentities")]
+WorkspaceId = Annotated[str, arm_id("Microsoft.OperationalInsights/workspaces")]
+ScopeId = Annotated[str, arm_id()]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _name(v: str, what: str) -> str:
+    if not _RESOURCE_NAME.match(v):
+        raise ValueError(f"{what} name {v!r} must start with a letter or digit and use letters, digits, '.', '_' or '-'")
+    return v
+
+
+def normalise_ip_rule(v: str) -> str:
+    """IPv4 address or CIDR, as ARM stores it (a /32 is a bare address); anything else is an error."""
+    try:
+        net = ipaddress.ip_network(v.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{v!r} is not an IPv4 address or CIDR range ({exc})") from None
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise ValueError(f"{v!r}: registry firewall rules are IPv4 only")
+    return str(net.network_address) if net.prefixlen == 32 else str(net)
+
+
+IpRuleText = Annotated[str, AfterValidator(normalise_ip_rule)]
+
+
+class NetworkRules(_M):
+    default_action: DefaultAction | None = Field(None, alias="defaultAction")
+    ip_rules: list[IpRuleText] | None = Field(None, alias="ipRules", max_length=200,
+                                       description="IPv4 addresses or CIDR ranges allowed through (at most 200).")
+    bypass: Bypass | None = Field(None, description="AzureServices lets trusted Azure services through; None does not.")
+
+    @field_validator("ip_rules")
+    @classmethod
+    def _rules(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        out = list(v)
+        dup = sorted({x for x in out if out.count(x) > 1})
+        if dup:
+            raise ValueError(f"duplicate IP rules: {', '.join(dup)}")
+        return out
+
+
+class DataEndpoint(_M):
+    enabled: bool
+    client_allowlist_acknowledged: bool = Field(
+        False, alias="clientAllowlistAcknowledged",
+        description="Client firewalls already allow <registry>.<region>.data.<suffix> on 443 (pulls break otherwise).")
+
+
+class Cmk(_M):
+    """Customer-managed key. On an existing CMK registry this rotates; it can never be added in place."""
+
+    key_vault: VaultId = Field(alias="keyVault")
+    key: str
+    key_version: str | None = Field(None, alias="keyVersion", description="Pin to this version; omit for auto-rotation.")
+    identity: str = Field(
+        description="User-assigned identity id, or 'system' for the registry's system-assigned identity.")
+
+    @field_validator("identity")
+    @classmethod
+    def _identity(cls, v: str) -> str:
+        if v.lower() == "system":
+            return "system"
+        if resource_type(v).lower() != "microsoft.managedidentity/userassignedidentities" or not _ARM_ID.match(v):
+            raise ValueError(f"expected 'system' or a Microsoft.ManagedIdentity/userAssignedIdentities id: {v!r}")
+        return v
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,127}", v):
+            raise ValueError(f"key name {v!r}: letters, digits and '-' only")
+        return v
+
+
+class Endpoint(_M):
+    name: str
+    subnet: SubnetId
+    resource_group: str | None = Field(None, alias="resourceGroup", description="Defaults to the subnet's group.")
+    location: str | None = Field(None, description="Defaults to the registry's location.")
+    approval: Approval = "auto"
+    dns_zone: ZoneId | None = Field(None, alias="dnsZone",
+                                    description="Private DNS zone id (privatelink.azurecr.io); created if missing.")
+    link_vnets: list[VnetId] | None = Field(None, alias="linkVnets",
+                                            description="VNets to link to the zone; default: the subnet's VNet.")
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str) -> str:
+        return _name(v, "private endpoint")
+
+
+class Connection(_M):
+    private_endpoint: str = Field(alias="privateEndpoint", description="Name or id of the private endpoint.")
+    state: ConnState
+
+
+class PrivateLink(_M):
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    connections: list[Connection] = Field(default_factory=list)
+
+
+class Operator(_M):
+    """Where the operator runs from, for the lock-out analysis."""
+
+    networks: list[VnetId] = Field(default_factory=list, description="VNets the operator reaches registries from.")
+    ips: list[IpRuleText] = Field(default_factory=list, description="Public IPv4 addresses the operator uses.")
+
+
+class RegistrySpec(_M):
+    name: str
+    subscription: str | None = None
+    resource_group: str | None = Field(None, alias="resourceGroup")
+    public_network_access: Access | None = Field(None, alias="publicNetworkAccess")
+    network_rules: NetworkRules | None = Field(None, alias="networkRules")
+    data_endpoint: DataEndpoint | None = Field(None, alias="dataEndpoint")
+    admin_user: bool | None = Field(None, alias="adminUser")
+    anonymous_pull: bool | None = Field(None, alias="anonymousPull")
+    export: bool | None = Field(None, description="Export policy: false disables exports (needs public access off).")
+    arm_audience_tokens: bool | None = Field(None, alias="armAudienceTokens")
+    cmk: Cmk | None = None
+    private_link: PrivateLink | None = Field(None, alias="privateLink")
+    allow_lockout: bool = Field(False, alias="allowLockout",
+                                description="Proceed even when no private path for the operator can be shown.")
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str) -> str:
+        if not REGISTRY_NAME.match(v):
+            raise ValueError(f"registry name {v!r} must be 5-50 letters and digits")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("dataEndpoint"), bool):
+            data = {**data, "dataEndpoint": {"enabled": data["dataEndpoint"]}}
+        return data
+
+
+class PolicyAssignmentSpec(_M):
+    name: str = Field(max_length=64)
+    scope: ScopeId
+    definition: str = Field(description="Built-in definition GUID or full definition id.")
+    effect: Effect | None = None
+    enforcement_mode: Enforcement = Field("Default", alias="enforcementMode")
+    display_name: str | None = Field(None, alias="displayName")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Other parameters (set on creation).")
+    location: str | None = Field(None, description="Needed by Modify/DeployIfNotExists (managed identity).")
+    state: Presence = "present"
+
+    @field_validator("definition")
+    @classmethod
+    def _d(cls, v: str) -> str:
+        if re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", v):
+            return f"/providers/Microsoft.Authorization/policyDefinitions/{v.lower()}"
+        if "/providers/microsoft.authorization/policydefinitions/" not in v.lower():
+            raise ValueError(f"expected a definition GUID or id: {v!r}")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str) -> str:
+        if not re.fullmatch(r"[^<>*%&:\\?.+/]{1,64}", v) or v.endswith(" "):
+            raise ValueError(f"assignment name {v!r} has a character Azure does not allow")
+        return v
+
+    @property
+    def assignment_id(self) -> str:
+        return f"{self.scope.rstrip('/')}/providers/Microsoft.Authorization/policyAssignments/{self.name}"
+
+
+class AuditLogging(_M):
+    workspace: WorkspaceId
+
+
+class VaultSpec(_M):
+    id: VaultId
+    audit_logging: AuditLogging | None = Field(None, alias="auditLogging")
+
+
+class ImportSpec(_M):
+    images: list[str] = Field(min_length=1, description="repo:tag (or repo for :latest) from the source registry.")
+
+    @field_validator("images")
+    @classmethod
+    def _images(cls, v: list[str]) -> list[str]:
+        out = []
+        for img in v:
+            if not re.fullmatch(r"[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?", img):
+                raise ValueError(f"{img!r} is not repository[:tag] (lower-case repository)")
+            out.append(img if ":" in img.rsplit("/", 1)[-1] else img + ":latest")
+        return out
+
+
+class CmkMigration(_M):
+    """A new Premium registry encrypted with a key, filled from an existing registry: the only way to CMK."""
+
+    name: str
+    source: str = Field(description="Existing registry (name) whose images are imported.")
+    subscription: str | None = Field(None, description="Defaults to the source's.")
+    resource_group: str | None = Field(None, alias="resourceGroup", description="Defaults to the source's.")
+    location: str | None = Field(None, description="Defaults to the source's.")
+    key_vault: VaultId = Field(alias="keyVault")
+    key: str
+    key_version: str | None = Field(None, alias="keyVersion", description="Pin a version; omit for auto-rotation.")
+    identity: IdentityId = Field(description="User-assigned identity (created if missing, in its own group).")
+    import_: ImportSpec | None = Field(None, alias="import")
+
+    @field_validator("name", "source")
+    @classmethod
+    def _n(cls, v: str) -> str:
+        if not REGISTRY_NAME.match(v):
+            raise ValueError(f"registry name {v!r} must be 5-50 letters and digits")
+        return v
+
+
+class DesiredState(_M):
+    """A plan file (``apiVersion: acrtui/v1``)."""
+
+    api_version: Literal["acrtui/v1"] = Field(alias="apiVersion")
+    kind: Literal["Plan"] = "Plan"
+    description: str | None = None
+    operator: Operator = Field(default_factory=Operator)
+    registries: list[RegistrySpec] = Field(default_factory=list)
+    create_cmk_registry: list[CmkMigration] = Field(default_factory=list, alias="createCmkRegistry")
+    policy_assignments: list[PolicyAssignmentSpec] = Field(default_factory=list, alias="policyAssignments")
+    vaults: list[VaultSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> DesiredState:
+        names = [r.name.lower() for r in self.registries]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"registry listed twice: {', '.join(dup)}")
+        ids = [a.assignment_id.lower() for a in self.policy_assignments]
+        dup = sorted({n for n in ids if ids.count(n) > 1})
+        if dup:
+            raise ValueError(f"policy assignment listed twice: {', '.join(dup)}")
+        return self

@@ -1,0 +1,360 @@
+"""Preflight: refusals before any write, each with the reason and the way forward. Pure.
+
+Azure would refuse most of these itself, but only after part of a plan had landed (or, for disabling public access,
+it would succeed and lock the operator out). An ``error`` stops the whole plan; a ``warning`` is shown and the plan
+may proceed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .actions import (
+    Action,
+    AssignPolicy,
+    CreateCmkRegistry,
+    CreatePrivateEndpoint,
+    EnableDataEndpoint,
+    GrantKeyAccess,
+    LinkPrivateDnsZone,
+    Plan,
+    RegistryPatch,
+    RotateKey,
+    SetAnonymousPull,
+    SetExportPolicy,
+    SetNetworkRules,
+    SetPublicNetworkAccess,
+    name_of,
+)
+from .desired import DesiredState, RegistrySpec
+from .diff import World, new_cmk_registry, simulate
+from .models import KeyPosture, RegistryPosture, VaultPosture, key_parts
+from .policy_eval import PolicyError, find_definition, preview_writes, registry_to_arm, resolve_parameters
+
+PREMIUM_ONLY = "is a Premium feature"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Literal["error", "warning"]
+    subject: str  # the resource (name) it is about
+    reason: str
+    way_forward: str
+    action: str | None = None  # the action key, when one action is the cause
+
+    def to_json(self) -> dict[str, Any]:
+        return {"severity": self.severity, "subject": self.subject, "reason": self.reason,
+                "wayForward": self.way_forward, "action": self.action}
+
+
+def _premium_needed(a: Action) -> str | None:
+    if isinstance(a, SetPublicNetworkAccess) and a.new == "Disabled":
+        return "Disabling public network access"
+    if isinstance(a, SetNetworkRules) and (a.new_default_action == "Deny" or a.new_ip_rules):
+        return "A registry firewall (network rules)"
+    if isinstance(a, EnableDataEndpoint) and a.new:
+        return "Dedicated data endpoints"
+    if isinstance(a, CreatePrivateEndpoint):
+        return "Private Link"
+    if isinstance(a, SetExportPolicy) and not a.new:
+        return "Disabling export"
+    if isinstance(a, RotateKey):
+        return "A customer-managed key"
+    return None
+
+
+class _Checker:
+    def __init__(self, plan: Plan, desired: DesiredState, world: World) -> None:
+        self.plan = plan
+        self.d = desired
+        self.w = world
+        self.out: list[Finding] = []
+        self.regs = {r.id.lower(): r for r in world.estate.registries}
+        self.specs = {s.name.lower(): s for s in desired.registries}
+
+    def err(self, subject: str, reason: str, way: str, action: Action | None = None) -> None:
+        self.out.append(Finding("error", subject, reason, way, action.key if action else None))
+
+    def warn(self, subject: str, reason: str, way: str, action: Action | None = None) -> None:
+        self.out.append(Finding("warning", subject, reason, way, action.key if action else None))
+
+    def reg_of(self, a: Action) -> RegistryPosture | None:
+        rid = getattr(a, "registry_id", None) or a.resource_id
+        return self.regs.get(rid.lower())
+
+    def spec_of(self, reg: RegistryPosture) -> RegistrySpec | None:
+        return self.specs.get(reg.name.lower())
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> list[Finding]:
+        for a in self.plan.actions:
+            reg = self.reg_of(a)
+            if isinstance(a, RotateKey) and not a.old_key_identifier:
+                self.rotate(a, reg)
+                continue
+            if reg is not None and not reg.premium and (what := _premium_needed(a)):
+                self.err(reg.name, f"{what} {PREMIUM_ONLY}; {reg.name} is {reg.sku}.",
+                         f"Upgrade {reg.name} to Premium first (az acr update --name {reg.name} --sku Premium), "
+                         "or drop this setting from the plan.", a)
+                continue
+            if isinstance(a, SetAnonymousPull) and a.new and reg is not None and reg.sku.lower() == "basic":
+                self.err(reg.name, "Anonymous pull needs the Standard or Premium SKU.", "Upgrade the SKU or drop it.", a)
+            if isinstance(a, RotateKey):
+                self.rotate(a, reg)
+            elif isinstance(a, CreateCmkRegistry):
+                self.create_cmk(a)
+            elif isinstance(a, CreatePrivateEndpoint):
+                self.endpoint(a, reg)
+            elif isinstance(a, EnableDataEndpoint) and a.new and reg is not None:
+                self.data_endpoint(reg, a)
+            elif isinstance(a, AssignPolicy):
+                self.assignment(a)
+        self.subnet_capacity()
+        for reg in self.regs.values():
+            after = simulate(reg, self.plan.actions)
+            if after != reg:
+                self.final_state(reg, after)
+                self.deny(after, [a for a in self.plan.actions if isinstance(a, RegistryPatch)
+                                  and a.resource_id.lower() == reg.id.lower()])
+        for a in self.plan.actions:
+            if isinstance(a, CreateCmkRegistry):
+                src = self.regs.get((a.source_registry_id or "").lower())
+                m = next((m for m in self.d.create_cmk_registry if m.name.lower() == a.name.lower()), None)
+                if m is not None:
+                    self.deny(new_cmk_registry(m, src, self.w), [a])
+        return self.out
+
+    # ------------------------------------------------------------------ CMK
+    def rotate(self, a: RotateKey, reg: RegistryPosture | None) -> None:
+        if reg is None:
+            return
+        if not a.old_key_identifier:
+            sku = "" if reg.premium else f" It is also {reg.sku}: CMK needs Premium."
+            self.err(reg.name,
+                     f"{reg.name} is not encrypted with a customer-managed key, and CMK can only be set when a "
+                     f"registry is created (it can never be added to, or removed from, an existing registry).{sku}",
+                     f"Add a createCmkRegistry block: a new Premium registry with the key, import.images from "
+                     f"{reg.name}, then move clients and retire {reg.name}. See docs/plan-files.md.", a)
+            return
+        if a.new_identity == "system":
+            if not reg.identity.system_principal_id:
+                self.err(reg.name, "cmk.identity is 'system' but the registry has no system-assigned identity.",
+                         f"az acr identity assign --name {reg.name} --identities [system], then plan again.", a)
+        elif a.identity_id and not any(u.resource_id.lower() == a.identity_id.lower() for u in reg.identity.user_assigned):
+            self.err(reg.name, f"Identity {name_of(a.identity_id)} is not assigned to {reg.name}; ACR can only use "
+                     "identities the registry holds.",
+                     f"az acr identity assign --name {reg.name} --identities {a.identity_id}, then plan again.", a)
+        vault_name, key_name, _ = key_parts(a.new_key_identifier)
+        vault = next((v for v in [*self.w.vaults.values(), *self.w.estate.vaults]
+                      if v.name.lower() == vault_name.lower()), None)
+        self.key_checks(reg.name, vault, key_name, a, must_exist=True)
+        principal = reg.identity.system_principal_id if a.new_identity == "system" else next(
+            (u.principal_id for u in reg.identity.user_assigned if u.client_id and u.client_id.lower() == a.new_identity.lower()), None)
+        grants = any(isinstance(g, GrantKeyAccess) for g in self.plan.actions)
+        if vault is not None and vault.readable and principal and principal.lower() not in vault.key_users and not grants:
+            self.err(reg.name, f"The identity cannot use keys in {vault.name} (no get/wrapKey/unwrapKey).",
+                     "Grant it key access first; rotating now would make the registry's content unreadable.", a)
+
+    def create_cmk(self, a: CreateCmkRegistry) -> None:
+        existing = next((r for r in self.w.estate.registries if r.name.lower() == a.name.lower()), None)
+        if existing is not None:
+            self.err(a.name, f"A registry named {a.name} already exists ({existing.id}).",
+                     "Choose another name for the new CMK registry.", a)
+        vault = self.w.vault(a.vault_id)
+        self.key_checks(a.name, vault, a.key_name, a, must_exist=bool(a.key_version))
+
+    def key_checks(self, subject: str, vault: VaultPosture | None, key_name: str, a: Action, *, must_exist: bool) -> None:
+        if vault is None or not vault.readable:
+            self.err(subject, f"Key vault {vault.name if vault else '(unknown)'} cannot be read, so key access "
+                     "cannot be checked or granted.",
+                     "Check the vault id and that you have at least Key Vault Reader (and rights to grant access).", a)
+            return
+        if vault.network_default_action.lower() == "deny" and vault.network_bypass.lower() != "azureservices":
+            self.err(subject, f"Key vault {vault.name} is firewalled without trusted-services bypass; ACR cannot "
+                     "reach the key (a known creation failure).",
+                     f"az keyvault update --name {vault.name} --bypass AzureServices", a)
+        if not vault.soft_delete:
+            self.err(subject, f"Key vault {vault.name} has soft delete off; a deleted key would destroy the registry.",
+                     "Use a vault with soft delete (the default).", a)
+        elif not vault.purge_protection:
+            self.warn(subject, f"Key vault {vault.name} has no purge protection: a purged key makes the registry's "
+                      "content unreadable for good.", f"az keyvault update --name {vault.name} --enable-purge-protection true", a)
+        key: KeyPosture | None = vault.key(key_name)
+        if key is None:
+            if must_exist:
+                self.err(subject, f"Key {key_name} does not exist in {vault.name}.",
+                         "Create the key (RSA 3072) first, or name an existing RSA key.", a)
+            else:
+                self.warn(subject, f"Key {key_name} does not exist in {vault.name}; it will be created (RSA 3072).",
+                          "Nothing to do, unless you meant an existing key.", a)
+            return
+        if key.kty and key.kty.upper() not in ("RSA", "RSA-HSM"):
+            self.err(subject, f"Key {key_name} is {key.kty}; ACR customer-managed keys must be RSA or RSA-HSM.",
+                     "Create an RSA key (az keyvault key create --kty RSA --size 3072) and use it.", a)
+        if key.enabled is False:
+            self.err(subject, f"Key {key_name} is disabled.", "Enable it, or use another key.", a)
+
+    # ------------------------------------------------------------------ private link
+    def endpoint(self, a: CreatePrivateEndpoint, reg: RegistryPosture | None) -> None:
+        if self.w.subnets.get(a.subnet_id.lower()) is None:
+            self.err(a.name, f"Subnet {a.subnet_id} was not found (or is not readable).",
+                     "Check the subnet id; the private endpoint needs an existing subnet.", a)
+        if reg is not None and not reg.data_endpoint_enabled:
+            spec = self.spec_of(reg)
+            ack = spec is not None and spec.data_endpoint is not None and spec.data_endpoint.client_allowlist_acknowledged
+            if not ack:
+                self.warn(reg.name, "A private endpoint turns on dedicated data endpoints: clients behind a firewall "
+                          f"must allow {', '.join(reg.expected_data_host_names())} on 443 or pulls break.",
+                          "Add the rules, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+
+    def subnet_capacity(self) -> None:
+        need: dict[str, int] = {}
+        for a in self.plan.actions:
+            if isinstance(a, CreatePrivateEndpoint):
+                need[a.subnet_id.lower()] = need.get(a.subnet_id.lower(), 0) + a.ip_count
+        for sid, n in need.items():
+            sub = self.w.subnets.get(sid)
+            if sub is not None and sub.free < n:
+                self.err(name_of(sub.id), f"Subnet {name_of(sub.id)} ({sub.prefix}) has {sub.free} free address(es); "
+                         f"the planned private endpoint(s) need {n} (login server + one per region).",
+                         "Use a larger subnet (a /28 has 11 usable addresses) or free addresses first.")
+
+    def data_endpoint(self, reg: RegistryPosture, a: Action) -> None:
+        spec = self.spec_of(reg)
+        if spec is None or spec.data_endpoint is None or not spec.data_endpoint.client_allowlist_acknowledged:
+            self.warn(reg.name, "Enabling dedicated data endpoints moves layer downloads to "
+                      f"{', '.join(reg.expected_data_host_names())}; firewalled clients that do not allow them "
+                      "break.", "Add client firewall rules first, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+
+    # ------------------------------------------------------------------ final-state rules
+    def final_state(self, before: RegistryPosture, after: RegistryPosture) -> None:
+        if not after.export_policy_enabled and after.public_network_access.lower() != "disabled" and after.premium:
+            self.err(after.name, "Export can be disabled only when public network access is disabled.",
+                     "Also set publicNetworkAccess: Disabled (with a private endpoint), or keep export enabled.")
+        spec = self.spec_of(after)
+        allow = spec is not None and spec.allow_lockout
+        if after.public_network_access.lower() == "disabled" and before.public_network_access.lower() != "disabled" \
+                and after.premium and not allow:
+            reason = self.no_private_path(after)
+            if reason:
+                self.err(after.name, f"Disabling public network access would lock you out: {reason}.",
+                         "Add privateLink.endpoints with a dnsZone linked to your network (declare it in "
+                         "operator.networks), or set allowLockout: true if you manage the registry from a linked VNet.")
+        ips = self.d.operator.ips
+        if ips and after.premium and after.public_network_access.lower() != "disabled" and \
+                after.default_action.lower() == "deny" and not allow:
+            rules = [r.value for r in after.ip_rules]
+            blocked = [ip for ip in ips if not any(_covers(r, ip) for r in rules)]
+            if blocked and (before.default_action.lower() != "deny" or [r.value for r in before.ip_rules] != rules):
+                self.err(after.name, f"The firewall would block the operator's address(es) {', '.join(blocked)}.",
+                         "Add them to networkRules.ipRules, or set allowLockout: true.")
+
+    def no_private_path(self, reg: RegistryPosture) -> str | None:
+        """Why the operator would have no private path to the registry once public access is off (None: has one)."""
+        endpoints = []  # (vnet id, zone ids, linked vnets)
+        for pe in self.w.estate.endpoints_for(reg):
+            if pe.connection_status.lower() == "approved":
+                endpoints.append((pe.vnet_id or "", [z.lower() for z in pe.dns_zone_ids], {v.lower() for v in pe.zone_linked_vnets}))
+        planned_links: dict[str, set[str]] = {}
+        for a in self.plan.actions:
+            if isinstance(a, LinkPrivateDnsZone):
+                planned_links.setdefault(a.zone_id.lower(), set()).add(a.vnet_id.lower())
+        spec = self.spec_of(reg)
+        for ep in (spec.private_link.endpoints if spec and spec.private_link else []):
+            planned = any(isinstance(a, CreatePrivateEndpoint) and a.name.lower() == ep.name.lower() and not a.manual
+                          for a in self.plan.actions)
+            if planned and ep.dns_zone:
+                zone = self.w.zones.get(ep.dns_zone.lower())
+                linked = {v.lower() for v in (zone.linked_vnets if zone else ())}
+                endpoints.append((ep.subnet.rsplit("/subnets/", 1)[0], [ep.dns_zone.lower()], linked))
+            elif planned:
+                endpoints.append((ep.subnet.rsplit("/subnets/", 1)[0], [], set()))
+        for zone_ids, links in [(z, lk) for _, z, lk in endpoints]:
+            for z in zone_ids:
+                links |= planned_links.get(z, set())
+        if not endpoints:
+            return f"{reg.name} has no approved private endpoint and the plan creates none (manual ones start Pending)"
+        nets = {n.lower() for n in self.d.operator.networks}
+        if not nets:
+            if not any(zones for _, zones, _ in endpoints):
+                return "its private endpoints have no private DNS zone, so the login server would not resolve privately"
+            return None
+        if not any(zones and (links & nets) for _, zones, links in endpoints):
+            return ("no private endpoint's DNS zone is linked to your network "
+                    f"({', '.join(name_of(n) for n in self.d.operator.networks)})")
+        return None
+
+    # ------------------------------------------------------------------ policy
+    def deny(self, after: RegistryPosture, causes: list[Action]) -> None:
+        body = registry_to_arm(after)
+        for asg in self.w.estate.assignments:
+            if not asg.applies_to(after.id) or asg.enforcement_mode.lower() != "default":
+                continue
+            if (asg.effect or "").lower() not in ("deny", ""):
+                continue
+            defn = self.w.definition(asg.definition_id)
+            if defn is None:
+                if (asg.effect or "").lower() == "deny":
+                    self.warn(after.name, f"Deny assignment {asg.name} applies, but its definition could not be read, "
+                              "so the write cannot be previewed; Azure may refuse it (403 RequestDisallowedByPolicy).",
+                              "Grant read on policy definitions, or check the assignment by hand.")
+                continue
+            try:
+                verdicts = preview_writes(defn, [body], parameters={"effect": asg.effect} if asg.effect else None)
+            except PolicyError as exc:
+                self.warn(after.name, f"Assignment {asg.name} could not be previewed ({exc}).", "Check it by hand.")
+                continue
+            if verdicts and verdicts[0].blocked:
+                title = asg.display_name or asg.name
+                self.err(after.name, f"Azure Policy would refuse this change: assignment '{title}' ({asg.id}) "
+                         f"denies the resulting registry (403 RequestDisallowedByPolicy).",
+                         "Change the plan so the registry complies (e.g. adminUser: false), ask for an exemption, "
+                         "or set the assignment's enforcementMode to DoNotEnforce.", causes[0] if causes else None)
+
+    def assignment(self, a: AssignPolicy) -> None:
+        defn = self.w.definition(a.definition_id)
+        if defn is None:
+            return
+        try:
+            d = find_definition([defn], a.definition_id.rsplit("/", 1)[-1])
+            resolve_parameters(d, {**a.parameters, **({"effect": a.effect} if a.effect else {})})
+        except PolicyError as exc:
+            self.err(a.name, f"Policy assignment {a.name}: {exc}.",
+                     "Use an effect (and parameters) the definition allows.", a)
+            return
+        eff = (a.effect or "").lower()
+        if eff in ("modify", "deployifnotexists") and not a.location:
+            self.err(a.name, f"A {a.effect} assignment needs a managed identity, which needs a location.",
+                     "Add location: <region> to the assignment.", a)
+        if eff == "deny":
+            scope = a.scope.lower().rstrip("/") + "/"
+            hit = [r.name for r in self.w.estate.registries if r.id.lower().startswith(scope)
+                   and _non_compliant(defn, simulate(r, self.plan.actions), a.parameters)]
+            if hit:
+                self.warn(a.name, f"After this plan, {', '.join(hit)} would still not comply; with Deny every later "
+                          "change to them is refused until they do.", "Bring them into line in the same plan.", a)
+
+
+def _non_compliant(defn: dict[str, Any], reg: RegistryPosture, parameters: dict[str, Any]) -> bool:
+    try:
+        return preview_writes(defn, [registry_to_arm(reg)], parameters={**parameters, "effect": "Deny"})[0].blocked
+    except PolicyError:
+        return False
+
+
+def _covers(rule: str, ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip.split("/")[0]) in ipaddress.ip_network(rule, strict=False)
+    except ValueError:
+        return False
+
+
+def preflight(plan: Plan, desired: DesiredState, world: World) -> list[Finding]:
+    """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write."""
+    return _Checker(plan, desired, world).run()
+
+
+def errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
