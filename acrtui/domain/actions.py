@@ -67,6 +67,14 @@ class Action(BaseModel):
     def name(self) -> str:
         return name_of(self.resource_id)
 
+    @property
+    def where(self) -> str:
+        """``--resource-group … --subscription …`` for az commands that take a bare name."""
+        parts = self.resource_id.strip("/").split("/")
+        sub = parts[1] if len(parts) > 1 and parts[0].lower() == "subscriptions" else ""
+        rg = group_of(self.resource_id)
+        return (f" --resource-group {rg}" if rg else "") + (f" --subscription {sub}" if sub else "")
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -108,7 +116,7 @@ class SetPublicNetworkAccess(RegistryPatch):
         return reg.model_copy(update={"public_network_access": self.new})
 
     def az(self) -> list[str]:
-        return [f"az acr update --name {self.name} --public-network-enabled {_onoff(self.new == 'Enabled')}"]
+        return [f"az acr update --name {self.name}{self.where} --public-network-enabled {_onoff(self.new == 'Enabled')}"]
 
 
 class SetNetworkRules(RegistryPatch):
@@ -166,15 +174,15 @@ class SetNetworkRules(RegistryPatch):
     def az(self) -> list[str]:
         out = []
         if self.old_default_action != self.new_default_action:
-            out.append(f"az acr update --name {self.name} --default-action {self.new_default_action}")
+            out.append(f"az acr update --name {self.name}{self.where} --default-action {self.new_default_action}")
         for r in self.new_ip_rules:
             if r not in self.old_ip_rules:
-                out.append(f"az acr network-rule add --name {self.name} --ip-address {r}")
+                out.append(f"az acr network-rule add --name {self.name}{self.where} --ip-address {r}")
         for r in self.old_ip_rules:
             if r not in self.new_ip_rules:
-                out.append(f"az acr network-rule remove --name {self.name} --ip-address {r}")
+                out.append(f"az acr network-rule remove --name {self.name}{self.where} --ip-address {r}")
         if self.old_bypass != self.new_bypass:
-            out.append(f"az acr update --name {self.name} --allow-trusted-services "
+            out.append(f"az acr update --name {self.name}{self.where} --allow-trusted-services "
                        f"{_onoff(self.new_bypass == 'AzureServices')}")
         return out
 
@@ -197,7 +205,7 @@ class _Flag(RegistryPatch):
         return reg.model_copy(update={self._field: self.new})
 
     def az(self) -> list[str]:
-        return [f"az acr update --name {self.name} {self._az} {_onoff(self.new)}"]
+        return [f"az acr update --name {self.name}{self.where} {self._az} {_onoff(self.new)}"]
 
 
 class EnableDataEndpoint(_Flag):
@@ -268,7 +276,7 @@ class SetArmAudienceTokens(_Flag):
         return {"policies": {"azureADAuthenticationAsArmPolicy": {"status": "enabled" if self.new else "disabled"}}}
 
     def az(self) -> list[str]:
-        return [f"az acr config authentication-as-arm update --registry {self.name} "
+        return [f"az acr config authentication-as-arm update --registry {self.name}{self.where} "
                 f"--status {'enabled' if self.new else 'disabled'}"]
 
 
@@ -473,7 +481,7 @@ class RotateKey(Action):
 
     def az(self) -> list[str]:
         ident = "[system]" if self.new_identity == "system" else _q(self.identity_id or self.new_identity)
-        return [f"az acr encryption rotate-key --name {self.name} --key-encryption-key "
+        return [f"az acr encryption rotate-key --name {self.name}{self.where} --key-encryption-key "
                 f"{_q(self.new_key_identifier)} --identity {ident}"]
 
 
@@ -484,6 +492,7 @@ class CreateCmkRegistry(Action):
     vault_id: str
     key_name: str
     key_version: str | None = None
+    key_uri: str | None = None  # the vault's key URI when the vault was read
     identity_id: str
     source_registry_id: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
@@ -496,9 +505,7 @@ class CreateCmkRegistry(Action):
         return [Change("location", None, self.location), Change("sku.name", None, "Premium"),
                 Change("identity.userAssignedIdentities", None, [self.identity_id]),
                 Change("encryption.status", None, "enabled"),
-                Change("encryption.keyVaultProperties.keyIdentifier", None,
-                       f"https://{name_of(self.vault_id)}.<vault suffix>/keys/{self.key_name}"
-                       + (f"/{self.key_version}" if self.key_version else "")),
+                Change("encryption.keyVaultProperties.keyIdentifier", None, self.key_uri or KNOWN_AFTER_APPLY),
                 Change("encryption.keyVaultProperties.identity", None, KNOWN_AFTER_APPLY),
                 Change("adminUserEnabled", None, False),
                 Change("loginServer", None, KNOWN_AFTER_APPLY)]
@@ -523,7 +530,7 @@ class ImportImages(Action):
         return [Change(img, None, "imported") for img in self.images]
 
     def az(self) -> list[str]:
-        return [f"az acr import --name {self.name} --source {img} --registry {_q(self.source_registry_id)}"
+        return [f"az acr import --name {self.name}{self.where} --source {img} --registry {_q(self.source_registry_id)}"
                 for img in self.images]
 
 

@@ -287,7 +287,7 @@ class _Builder:
             deps += self.key_access(m.key_vault, m.identity, ident, deps)
             create = self.add(CreateCmkRegistry(
                 resource_id=target.id, location=target.location, vault_id=m.key_vault, key_name=m.key,
-                key_version=m.key_version, identity_id=m.identity, source_registry_id=source.id if source else None,
+                key_version=m.key_version, key_uri=target.encryption.key_identifier, identity_id=m.identity, source_registry_id=source.id if source else None,
                 tags=dict(target.tags), depends_on=deps))
             deps = [create.key]
         elif existing.encryption.enabled:
@@ -427,7 +427,7 @@ class _Builder:
                            enforcement_mode=a.enforcement_mode, display_name=a.display_name,
                            parameters=dict(a.parameters), location=a.location, depends_on=in_scope)
         if found is None:
-            self.add(new)
+            self.add(new.model_copy(update={"op": "create"}))
             return
         old = {"policyDefinitionId": found.definition_id, "effect": found.effect,
                "enforcementMode": found.enforcement_mode, "displayName": found.display_name}

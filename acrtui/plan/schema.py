@@ -67,7 +67,7 @@ class SavedPlan(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    api_version: Literal["acrtui/v1"] = Field(API_VERSION, alias="apiVersion")
+    api_version: Literal["acrtui/v1"] = Field("acrtui/v1", alias="apiVersion")
     kind: Literal["SavedPlan"] = "SavedPlan"
     created: dt.datetime
     source: str

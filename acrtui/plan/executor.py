@@ -1,0 +1,275 @@
+"""Run a plan's actions in dependency order through :class:`acrtui.azure.writes.Writer`, journaling each step.
+
+- Consecutive property changes to one registry go out as one ARM PATCH (fewer writes, and no half-applied state
+  for a Deny policy to judge).
+- Every write returns Azure's read-back state; the executor checks the action landed (``converged``) and journals
+  what was done, when, and the result, as JSON lines (default ``$XDG_STATE_HOME/acrtui/journal.jsonl``).
+- It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
+  skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
+  repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
+  as done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from acrtui.azure.inventory import id_parts
+from acrtui.azure.writes import Writer
+from acrtui.domain.actions import (
+    Action,
+    ApprovePrivateEndpointConnection,
+    AssignPolicy,
+    CreateCmkRegistry,
+    CreateDnsZoneGroup,
+    CreatePrivateDnsZone,
+    CreatePrivateEndpoint,
+    CreateUserAssignedIdentity,
+    EnableVaultAuditLogging,
+    GrantKeyAccess,
+    ImportImages,
+    LinkPrivateDnsZone,
+    RegistryPatch,
+    RejectPrivateEndpointConnection,
+    RotateKey,
+    UnassignPolicy,
+    group_of,
+    name_of,
+)
+from acrtui.domain.models import RegistryPosture
+from acrtui.errors import AcrtuiError, Conflict
+
+from .observe import read_identity
+
+JOURNAL_ENV = "ACRTUI_JOURNAL"
+
+
+def default_journal_path() -> Path:
+    """``$ACRTUI_JOURNAL``, else ``$XDG_STATE_HOME/acrtui/journal.jsonl`` (``~/.local/state`` by default)."""
+    if os.environ.get(JOURNAL_ENV):
+        return Path(os.environ[JOURNAL_ENV])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "acrtui" / "journal.jsonl"
+
+
+class Journal:
+    """Append-only JSON lines: one ``step`` line per action outcome, ``image`` lines per imported image."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_journal_path()
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def write(self, event: str, **data: Any) -> dict[str, Any]:
+        entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "run": self.run_id,
+                 "event": event, **data}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, default=str) + "\n")
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue  # a torn last line after a crash is not fatal
+        return out
+
+    def imported(self) -> frozenset[tuple[str, str]]:
+        return frozenset((str(e["target"]).lower(), str(e["image"])) for e in self.entries()
+                         if e.get("event") == "image" and e.get("result") in ("imported", "already present"))
+
+
+@dataclass
+class ApplyResult:
+    succeeded: list[str] = field(default_factory=list)
+    failed: str | None = None
+    error: AcrtuiError | None = None
+    not_run: list[str] = field(default_factory=list)
+    not_converged: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _batches(actions: list[Any]) -> list[list[Any]]:
+    """Consecutive registry property changes to the same registry become one batch (one PATCH)."""
+    out: list[list[Any]] = []
+    for a in actions:
+        if out and isinstance(a, RegistryPatch) and isinstance(out[-1][0], RegistryPatch) \
+                and out[-1][0].resource_id.lower() == a.resource_id.lower():
+            out[-1].append(a)
+        else:
+            out.append([a])
+    return out
+
+
+class Executor:
+    def __init__(self, writer: Writer, journal: Journal, *, source: str = "",
+                 progress: Callable[[str, Action, str], None] | None = None) -> None:
+        self.w = writer
+        self.journal = journal
+        self.source = source
+        self.progress = progress
+        self.principals: dict[str, str] = {}  # identity id (lower) → principal id, from this run's creations
+
+    def _say(self, what: str, action: Action, detail: str = "") -> None:
+        if self.progress is not None:
+            self.progress(what, action, detail)
+
+    async def run(self, actions: list[Any]) -> ApplyResult:
+        result = ApplyResult()
+        self.journal.write("apply-start", source=self.source, actions=[a.key for a in actions])
+        batches = _batches(actions)
+        for i, batch in enumerate(batches):
+            missing = [d for a in batch for d in a.depends_on if d not in result.succeeded
+                       and d in {x.key for x in actions}]
+            if missing:  # only possible with a hand-edited saved plan: never run ahead of a dependency
+                result.failed = batch[0].key
+                result.error = AcrtuiError(f"{batch[0].key} depends on {missing[0]}, which has not run.",
+                                           title="Plan order")
+                result.not_run = [a.key for b in batches[i:] for a in b]
+                break
+            for a in batch:
+                self._say("start", a)
+                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="started",
+                                   description=a.describe())
+            try:
+                converged = await self._run(batch)
+            except AcrtuiError as exc:
+                for a in batch:
+                    self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="failed",
+                                       error=f"{exc.title}: {exc.message}", code=exc.code)
+                    self._say("failed", a, exc.message)
+                result.failed, result.error = batch[0].key, exc
+                result.not_run = [a.key for b in batches[i + 1:] for a in b]
+                for key in result.not_run:
+                    self.journal.write("step", action=key, status="not run")
+                break
+            for a, ok in zip(batch, converged, strict=True):
+                result.succeeded.append(a.key)
+                if not ok:
+                    result.not_converged.append(a.key)
+                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                                   status="succeeded" if ok else "succeeded (read-back differs)")
+                self._say("done", a, "" if ok else "read-back differs")
+        self.journal.write("apply-end", ok=result.ok, succeeded=len(result.succeeded), failed=result.failed)
+        return result
+
+    # ------------------------------------------------------------------ dispatch (one batch)
+    async def _run(self, batch: list[Any]) -> list[bool]:
+        first = batch[0]
+        if isinstance(first, RegistryPatch):
+            patch: dict[str, Any] = {}
+            for a in batch:
+                patch = _merge(patch, a.patch())
+            after = await self.w.update_registry(first.resource_id, patch)
+            return [_landed(a, after) for a in batch]
+        return [await self._one(first)]
+
+    async def _one(self, a: Any) -> bool:
+        w = self.w
+        if isinstance(a, CreatePrivateEndpoint):
+            ip = id_parts(a.resource_id)
+            pe = await w.create_private_endpoint(ip["subscription"], ip["resource_group"], a.name, a.location,
+                                                 subnet_id=a.subnet_id, registry_id=a.registry_id, manual=a.manual)
+            return pe.connection_status.lower() == ("pending" if a.manual else "approved")
+        if isinstance(a, CreatePrivateDnsZone):
+            ip = id_parts(a.resource_id)
+            zid = await w.create_dns_zone(ip["subscription"], ip["resource_group"], a.name)
+            return zid.lower() == a.resource_id.lower()
+        if isinstance(a, LinkPrivateDnsZone):
+            vnets = await w.link_dns_zone(a.zone_id, a.vnet_id, link_name=a.name)
+            return a.vnet_id.lower() in {v.lower() for v in vnets}
+        if isinstance(a, CreateDnsZoneGroup):
+            pe = await w.create_zone_group(a.endpoint_id, a.zone_id, name=a.name)
+            return a.zone_id.lower() in {z.lower() for z in pe.dns_zone_ids}
+        if isinstance(a, ApprovePrivateEndpointConnection | RejectPrivateEndpointConnection):
+            status = "Approved" if isinstance(a, ApprovePrivateEndpointConnection) else "Rejected"
+            reg = await w.set_connection_state(a.registry_id, a.name, status)
+            return any(c.name.lower() == a.name.lower() and c.status == status for c in reg.private_endpoint_connections)
+        if isinstance(a, CreateUserAssignedIdentity):
+            ip = id_parts(a.resource_id)
+            ident = await w.create_user_identity(ip["subscription"], ip["resource_group"], a.name, a.location)
+            if ident.principal_id:
+                self.principals[a.resource_id.lower()] = ident.principal_id
+            return bool(ident.principal_id and ident.client_id)
+        if isinstance(a, GrantKeyAccess):
+            principal = a.principal_id or self.principals.get(a.identity_id.lower())
+            if principal is None:
+                found = await read_identity(w.s, a.identity_id)
+                principal = found.principal_id if found else None
+            if not principal:
+                raise AcrtuiError(f"Identity {a.identity_id} has no principal id yet; retry in a minute.",
+                                  title="Identity not ready")
+            vault = await w.grant_key_access(a.resource_id, principal)
+            return principal.lower() in vault.key_users
+        if isinstance(a, RotateKey):
+            new_ident = a.new_identity if (a.old_identity or "").lower() != a.new_identity.lower() else None
+            reg = await w.rotate_key(a.resource_id, a.new_key_identifier, new_ident)
+            return (reg.encryption.key_identifier or "").lower().rstrip("/") == a.new_key_identifier.lower().rstrip("/")
+        if isinstance(a, CreateCmkRegistry):
+            ip = id_parts(a.resource_id)
+            reg = await w.create_cmk_registry(ip["subscription"], group_of(a.resource_id), a.name, a.location,
+                                              vault_id=a.vault_id, key_name=a.key_name, identity_id=a.identity_id,
+                                              versionless=a.key_version is None, tags=a.tags)
+            if a.key_version and not (reg.encryption.key_identifier or "").rstrip("/").endswith("/" + a.key_version):
+                pinned = (reg.encryption.key_identifier or "").rstrip("/").rsplit("/", 1)[0] + "/" + a.key_version
+                reg = await w.rotate_key(reg.id, pinned)
+            return reg.encryption.enabled
+        if isinstance(a, ImportImages):
+            for image in a.images:
+                try:
+                    await w.import_images(a.resource_id, a.source_registry_id, [image])
+                    res = "imported"
+                except Conflict:
+                    res = "already present"  # NoForce found the tag there: an earlier run imported it
+                self.journal.write("image", target=a.resource_id, source=a.source_registry_id, image=image, result=res)
+            return True
+        if isinstance(a, AssignPolicy):
+            got = await w.assign_policy(a.scope, a.name, a.definition_id, effect=a.effect,
+                                        enforcement_mode=a.enforcement_mode, display_name=a.display_name,
+                                        parameters=a.parameters or None, location=a.location)
+            return got.definition_guid == name_of(a.definition_id).lower()
+        if isinstance(a, UnassignPolicy):
+            await w.unassign_policy(a.resource_id)
+            return True
+        if isinstance(a, EnableVaultAuditLogging):
+            vault = await w.set_vault_audit_logging(a.resource_id, workspace_id=a.workspace_id, name=a.setting_name)
+            return vault.audit_logging
+        raise AcrtuiError(f"No executor for action {a.kind}.", title="Unknown action")
+
+
+def _landed(a: RegistryPatch, after: RegistryPosture) -> bool:
+    """Re-applying the change to the read-back state changes nothing: Azure holds what was asked."""
+    sim = a.simulate(after)
+    if sim == after:
+        return True
+    return _norm(sim) == _norm(after)
+
+
+def _norm(reg: RegistryPosture) -> dict[str, Any]:
+    d = reg.model_dump()
+    d["ip_rules"] = sorted(r["value"] for r in d["ip_rules"])
+    d["public_network_access"] = str(d["public_network_access"]).lower()
+    d["default_action"] = str(d["default_action"]).lower()
+    d["network_rule_bypass"] = str(d["network_rule_bypass"]).lower()
+    return d

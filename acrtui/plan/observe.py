@@ -1,0 +1,152 @@
+"""Read what a plan needs: the estate plus the resources it names that the estate does not carry.
+
+Vaults and keys of migrations, identities, subnets (free addresses), private DNS zones and their VNet links,
+policy assignments read by id, and the policy definitions behind Deny assignments (for the write preview). All
+reads go through the service layer's session, so they are journaled, retried and read-only-guarded like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acrtui.azure.errors import translate
+from acrtui.azure.inventory import Inventory, _ci, _d, id_parts, load_estate, policy_from_json, raw
+from acrtui.azure.session import AzureSession
+from acrtui.domain.desired import DesiredState
+from acrtui.domain.diff import SubnetInfo, World, ZoneInfo, affected_registries, vnet_of
+from acrtui.domain.models import PolicyAssignmentInfo, UserIdentity, VaultPosture
+from acrtui.errors import NotFound
+
+POLICY_ASSIGNMENTS = "/providers/Microsoft.Authorization/policyAssignments/"
+
+
+async def _maybe(coro: Any) -> Any:
+    """The result, or None when Azure says the resource does not exist."""
+    try:
+        async with translate():
+            return await coro
+    except NotFound:
+        return None
+
+
+async def read_identity(session: AzureSession, identity_id: str) -> UserIdentity | None:
+    ip = id_parts(identity_id)
+    got = await _maybe(session.client("msi", ip["subscription"]).user_assigned_identities.get(ip["resource_group"], ip["name"]))
+    if got is None:
+        return None
+    return UserIdentity(resource_id=str(got.id), principal_id=got.principal_id, client_id=got.client_id)
+
+
+async def read_subnet(session: AzureSession, subnet_id: str) -> SubnetInfo | None:
+    vnet_id = vnet_of(subnet_id)
+    ip = id_parts(vnet_id)
+    vnet = await _maybe(session.client("network", ip["subscription"]).virtual_networks.get(ip["resource_group"], ip["name"]))
+    if vnet is None:
+        return None
+    body = raw(vnet)
+    want = subnet_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    for s in _ci(_d(_ci(body, "properties")), "subnets") or []:
+        if str(s.get("name", "")).lower() == want:
+            p = _d(_ci(s, "properties"))
+            prefix = _ci(p, "addressPrefix") or (_ci(p, "addressPrefixes") or [""])[0]
+            return SubnetInfo(id=str(s.get("id") or subnet_id), prefix=str(prefix),
+                              used=len(_ci(p, "ipConfigurations") or []), location=str(body.get("location", "")))
+    return None
+
+
+async def read_zone(session: AzureSession, zone_id: str) -> ZoneInfo:
+    ip = id_parts(zone_id)
+    dns = session.client("privatedns", ip["subscription"])
+    zone = await _maybe(dns.private_zones.get(ip["resource_group"], ip["name"]))
+    if zone is None:
+        return ZoneInfo(zone_id, exists=False)
+    async with translate():
+        links = [raw(x) async for x in dns.virtual_network_links.list(ip["resource_group"], ip["name"])]
+    vnets = tuple(sorted(str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")) for lk in links))
+    return ZoneInfo(str(raw(zone).get("id") or zone_id), exists=True, linked_vnets=vnets)
+
+
+async def read_definition(session: AzureSession, definition_id: str) -> dict[str, Any] | None:
+    guid = definition_id.rstrip("/").rsplit("/", 1)[-1]
+    pol = session.client("policy", session.subscriptions[0] if session.subscriptions else None)
+    if "/subscriptions/" in definition_id.lower():
+        return raw(await _maybe(pol.policy_definitions.get(guid))) or None
+    if "/managementgroups/" in definition_id.lower():
+        return None
+    return raw(await _maybe(pol.policy_definitions.get_built_in(guid))) or None
+
+
+async def read_assignment(session: AzureSession, assignment_id: str,
+                          definitions: dict[str, dict[str, Any]]) -> PolicyAssignmentInfo | None:
+    scope, _, name = assignment_id.partition(POLICY_ASSIGNMENTS)
+    pol = session.client("policy", id_parts(scope)["subscription"])
+    got = await _maybe(pol.policy_assignments.get(scope, name))
+    if got is None:
+        return None
+    body = raw(got)
+    info = policy_from_json(body)
+    if info.effect is None:
+        defn = definitions.get(info.definition_id.lower()) or await read_definition(session, info.definition_id)
+        eff = _ci(_d(_ci(_d(_ci(_d(_ci(defn or {}, "properties")), "parameters")), "effect")), "defaultValue")
+        info = policy_from_json(body, eff)
+    return info
+
+
+async def observe(session: AzureSession, desired: DesiredState, imported: frozenset[tuple[str, str]] = frozenset()
+                  ) -> World:
+    """The world a plan is computed against."""
+    estate = await load_estate(session)
+    world = World(estate=estate, imported=imported, dns_zone_name=session.cloud.private_dns_zone,
+                  vault_suffix=session.cloud.vault_suffix)
+    inv = Inventory(session)
+
+    vault_keys: dict[str, set[str]] = {}
+    identities: set[str] = set()
+    for m in desired.create_cmk_registry:
+        vault_keys.setdefault(m.key_vault, set()).add(m.key)
+        identities.add(m.identity)
+    for r in desired.registries:
+        if r.cmk is not None:
+            vault_keys.setdefault(r.cmk.key_vault, set()).add(r.cmk.key)
+            if r.cmk.identity != "system":
+                identities.add(r.cmk.identity)
+    for v in desired.vaults:
+        vault_keys.setdefault(v.id, set())
+    for vid, keys in vault_keys.items():
+        vault: VaultPosture | None
+        try:
+            vault = await inv.read_vault(vid, keys)
+        except NotFound:
+            vault = None
+        if vault is not None:
+            world.vaults[vid.lower()] = vault
+    for iid in sorted(identities):
+        world.identities[iid.lower()] = await read_identity(session, iid)
+
+    for r in desired.registries:
+        for ep in r.private_link.endpoints if r.private_link else []:
+            if ep.subnet.lower() not in world.subnets:
+                world.subnets[ep.subnet.lower()] = await read_subnet(session, ep.subnet)
+            if ep.dns_zone and ep.dns_zone.lower() not in world.zones:
+                world.zones[ep.dns_zone.lower()] = await read_zone(session, ep.dns_zone)
+
+    # definitions behind enforced assignments over the registries the plan touches (Deny preview)
+    wanted_defs: set[str] = {a.definition for a in desired.policy_assignments}
+    regs = affected_registries(desired, world)
+    targets = [r.id for r in regs]
+    for m in desired.create_cmk_registry:
+        src = estate.registry(m.source)
+        if src is not None:
+            targets.append(f"/subscriptions/{m.subscription or src.subscription_id}/resourceGroups/"
+                           f"{m.resource_group or src.resource_group}/providers/Microsoft.ContainerRegistry/registries/{m.name}")
+    for a in estate.assignments:
+        if (a.effect or "deny").lower() == "deny" and any(a.applies_to(t) for t in targets):
+            wanted_defs.add(a.definition_id)
+    for did in sorted(wanted_defs):
+        defn = await read_definition(session, did)
+        if defn is not None:
+            world.definitions[did.lower()] = defn
+    for spec in desired.policy_assignments:
+        world.assignments[spec.assignment_id.lower()] = await read_assignment(session, spec.assignment_id,
+                                                                              world.definitions)
+    return world
