@@ -122,6 +122,9 @@ class AcrtuiApp(App[int]):
         self.post_message(EstateLoaded(await self.service.load(subscriptions, progress)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_failed(event)
+
+    def worker_failed(self, event: Worker.StateChanged) -> None:
         """The one failure handler: any worker's error becomes an error modal with a title and what to do."""
         if event.state != WorkerState.ERROR:
             return

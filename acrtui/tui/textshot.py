@@ -18,7 +18,7 @@ def svg_to_text(svg: str) -> str:
         spans = sorted(rows[y])
         line = ""
         for x, s in spans:
-            col = int(round(x / 12.2))  # Textual's SVG export uses a 12.2 px cell width
+            col = round(x / 12.2)  # Textual's SVG export uses a 12.2 px cell width
             if len(line) < col:
                 line += " " * (col - len(line))
             line += s

@@ -64,4 +64,10 @@ async def wait_for(pilot: Any, cond: Callable[[], bool], seconds: float = 15) ->
             return
         await pilot.pause(0.05)
         await asyncio.sleep(0)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError("condition not reached in time:\n" + dump(pilot.app))
+
+
+def dump(app: Any) -> str:
+    from acrtui.tui.textshot import svg_to_text
+
+    return svg_to_text(app.export_screenshot())

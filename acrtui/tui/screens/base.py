@@ -10,6 +10,7 @@ from textual.binding import BindingsMap
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.worker import Worker
 
 from ..keymap import actions_for, bindings_for, write_action_names
 from ..widgets.activity import ActivityPane
@@ -53,6 +54,10 @@ class ConsoleScreen(Screen[Any]):
         pane = self.query(ActivityPane)
         if pane:
             pane.first().set_class(bool(getattr(self.app, "show_activity", False)), "shown")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker state messages do not bubble: hand failures to the app's one failure handler."""
+        self.app.worker_failed(event)  # type: ignore[attr-defined]
 
     def refresh_from_estate(self) -> None:
         """Redraw from ``app.estate`` (called after every load and re-read)."""

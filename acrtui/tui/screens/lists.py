@@ -156,6 +156,8 @@ class RegistryListScreen(FilteredTable):
         self.query_one(DataTable).display = not loading
 
     def progress(self, stage: str, done: int, total: int) -> None:
+        if not self.is_mounted or not self.query("#loading-label"):
+            return
         self.query_one("#loading-label", Label).update(f"Reading the estate… {stage} ({done}/{total})")
         self.query_one("#loading-progress", ProgressBar).update(total=max(total, 1), progress=done)
 

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.worker import Worker
 
 from acrtui.domain.models import Estate, RegistryPosture
 from acrtui.errors import AcrtuiError, UsageError
@@ -53,6 +54,9 @@ class Wizard(ModalScreen[UiPlan | None]):
 
     def explain(self) -> Text | str:
         return ""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.app.worker_failed(event)  # type: ignore[attr-defined]
 
     def form(self) -> Iterable[Widget]:
         return ()
@@ -444,6 +448,7 @@ class PolicyWizard(Wizard):
             t.append(str(e), style="red")
         else:
             bad = [e for e in evals if e.compliance == "NonCompliant"]
+            t.append(f"{defn.display_name or defn.name} — effect {effect}\n", style="italic")
             t.append(f"Compliance preview — {len(bad)} of {len(evals)} registries in scope non-compliant\n", style="bold")
             for e in evals:
                 style = {"NonCompliant": "red", "Compliant": "green"}.get(e.compliance, "yellow")

@@ -1,0 +1,293 @@
+"""Pilot-driven console tests against the demo estate (in-process emulator, real SDK over TLS, frozen clock)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Select, Static
+
+from acrtui.emulator import Emulator
+from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
+from acrtui.tui.screens.modals import ConfirmModal, ErrorModal, HelpModal
+from acrtui.tui.screens.plan import PlanScreen
+from acrtui.tui.screens.registry import RegistryScreen
+from acrtui.tui.screens.wizards import Wizard
+
+from .conftest import SIZE, wait_for
+
+
+def plain(widget: Static) -> str:
+    """The text a Static shows (rich renderables rendered wide, so nothing wraps away)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(widget.content)
+    return console.export_text()
+
+
+def rows(screen: Any) -> list[str]:
+    t = screen.query_one(DataTable)
+    return [str(t.get_row_at(i)[0]) for i in range(t.row_count)]
+
+
+def reg_body(emu: Emulator, name: str) -> dict[str, Any]:
+    res = next(r for r in emu.state.of_type("Microsoft.ContainerRegistry/registries") if r.body["name"] == name)
+    return res.body
+
+
+async def open_list(app: Any, pilot: Any) -> None:
+    await wait_for(pilot, lambda: app.estate is not None and isinstance(app.screen, RegistryListScreen))
+    await pilot.pause()
+
+
+async def open_registry(app: Any, pilot: Any, name: str) -> RegistryScreen:
+    await open_list(app, pilot)
+    app.open_registry(name)
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    await pilot.pause()
+    return app.screen  # type: ignore[no-any-return]
+
+
+async def review_and_apply(app: Any, pilot: Any, type_name: str | None = None) -> PlanScreen:
+    """From an open wizard: Review plan → plan screen → ctrl+y → confirmation (Cancel focused) → apply."""
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    plan_screen = app.screen
+    await pilot.press("ctrl+y")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    assert app.focused is not None and app.focused.id == "cancel", "destructive dialogs open on Cancel"
+    if type_name:
+        assert app.screen.query_one("#confirm", Button).disabled
+        app.screen.query_one("#confirm-name", Input).value = type_name
+        await pilot.pause()
+    app.screen.query_one("#confirm", Button).press()
+    await wait_for(pilot, lambda: app.screen is plan_screen)
+    await plan_screen.wait_done()
+    return plan_screen
+
+
+# ------------------------------------------------------------------------------------------- navigation
+
+
+async def test_pick_subscription_drill_in_tabs_and_back(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.subscriptions))
+        assert isinstance(app.screen, SubscriptionScreen)
+        assert rows(app.screen) == ["contoso-production", "contoso-sandbox", "contoso-staging"]
+        await pilot.press("enter")  # contoso-production
+        await open_list(app, pilot)
+        assert rows(app.screen) == ["contosoprodacr", "contosoprodlost", "contosoprodpinned"]
+        assert app.chosen_names == ["contoso-production"]
+        assert app.screen.query_one("#context").has_class("production")
+        await pilot.press("down", "down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        detail = app.screen
+        assert detail.registry.name == "contosoprodpinned"
+        await pilot.press("2")
+        assert detail.active_tab == "cmk"
+        cmk = plain(detail.query_one("#section-cmk", Static))
+        assert "pinned to version" in cmk and "Purge protection" in cmk
+        await pilot.press("3")
+        assert detail.active_tab == "private-link"
+        await pilot.press("escape")
+        assert isinstance(app.screen, RegistryListScreen)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SubscriptionScreen)
+
+
+async def test_filter_jump_help_and_findings(make_app: Any) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_list(app, pilot)
+        assert len(rows(app.screen)) == 8
+        await pilot.press("slash", *"stg")
+        assert rows(app.screen) == ["contosostgacr", "contosostgstd"]
+        await pilot.press("enter", "enter")  # leave the filter box, then open the first row
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        assert app.screen.registry.name == "contosostgacr"
+        await pilot.press("escape")
+        await pilot.press("escape")  # clears the filter
+        assert len(rows(app.screen)) == 8
+        await pilot.press("colon", *"sandboxbasic", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        assert app.screen.registry.name == "sandboxbasic"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpModal)
+        help_text = plain(app.screen.query_one("#help-text", Static))
+        assert "Rotate key" in help_text and "cmk: rotate key" in help_text
+        await pilot.press("escape", "ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+        first = rows(app.screen)[0]
+        assert first == "critical"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        assert app.screen.active_tab == "findings"
+        assert app.screen.registry.name == "contosoprodlost"  # the only critical: key access lost
+
+
+async def test_detail_sections_show_dns_and_posture(make_app: Any) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        detail = await open_registry(app, pilot, "contosostgacr")
+        pl = plain(detail.query_one("#section-private-link", Static))
+        assert "contosostgacr.northeurope.data.azurecr.io" in pl and "missing" in pl
+        data = plain(detail.query_one("#section-data-endpoints", Static))
+        assert "contosostgacr.westeurope.data.azurecr.io" in data
+        pol = plain(detail.query_one("#section-policy", Static))
+        assert "Public network access should be disabled" in pol
+        app.pop_screen()
+        lost = await open_registry(app, pilot, "contosoprodlost")
+        assert "registry content is unreadable" in plain(lost.query_one("#section-cmk", Static))
+
+
+# ------------------------------------------------------------------------------------------- wizards → plan → apply
+
+
+async def test_data_endpoint_wizard_plan_apply_and_reread(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxpremium")
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        why = plain(app.screen.query_one("#wizard-why", Static))
+        assert "sandboxpremium.eastus.data.azurecr.io" in why  # the allowlist comes first
+        app.screen.query_one("#wizard-review", Button).press()
+        await pilot.pause()
+        assert "client firewalls" in plain(app.screen.query_one("#wizard-notes", Static)), app.screen
+        app.screen.query_one("#data-ack", Checkbox).value = True
+        before = demo.last_seq
+        plan = await review_and_apply(app, pilot)
+        text = plan.plan.render()
+        assert "~ dataEndpointEnabled" in text and "false -> true" in text
+        assert "Plan: 0 to add, 1 to change, 0 to destroy." in text
+        assert plan.state == "done"
+        assert reg_body(demo, "sandboxpremium")["properties"]["dataEndpointEnabled"] is True
+        assert [w.method for w in demo.writes(before)] == ["PATCH"]
+        await wait_for(pilot, lambda: app.estate.registry("sandboxpremium").data_endpoint_enabled)
+
+
+async def test_approve_pending_connection(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "contosoprodpinned")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        plan = await review_and_apply(app, pilot)
+        assert "\"Pending\" -> \"Approved\"" in plan.plan.render()
+        conns = reg_body(demo, "contosoprodpinned")["properties"]["privateEndpointConnections"]
+        assert [c["properties"]["privateLinkServiceConnectionState"]["status"] for c in conns] == ["Approved"]
+        await wait_for(pilot, lambda: bool(app.estate.registry("contosoprodpinned").approved_connections))
+
+
+async def test_rotate_pinned_key_to_versionless(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "contosoprodpinned")
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        await review_and_apply(app, pilot)
+        kid = reg_body(demo, "contosoprodpinned")["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"]
+        assert kid.rstrip("/").endswith("/keys/ledger-cmk")
+        await wait_for(pilot, lambda: app.estate.registry("contosoprodpinned").encryption.versionless)
+
+
+async def test_cmk_migration_needs_the_name_typed(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxpremium")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        assert "only when a registry is created" in plain(app.screen.query_one("#wizard-why", Static))
+        app.screen.query_one("#mig-name", Input).value = "sandboxcmk01"
+        app.screen.query_one("#mig-images", Input).value = "demo/web:main"
+        plan = await review_and_apply(app, pilot, type_name="sandboxcmk01")
+        assert plan.state == "done", plan.query_one("#plan-log").lines
+        body = reg_body(demo, "sandboxcmk01")
+        assert body["properties"]["encryption"]["status"] == "enabled"
+        await wait_for(pilot, lambda: app.estate.registry("sandboxcmk01") is not None)
+
+
+async def test_private_endpoint_wizard_creates_endpoint_and_dns(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxpremium")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard) and bool(app.screen.subnets))
+        wiz = app.screen
+        snet = next(s for s in wiz.subnets if s.name == "snet-pe" and s.vnet_name == "vnet-hub-prod")
+        wiz.query_one("#pe-subnet", Select).value = snet.id
+        await pilot.pause()
+        await review_and_apply(app, pilot)
+        await wait_for(pilot, lambda: bool(app.estate.registry("sandboxpremium").approved_connections))
+        reg = app.estate.registry("sandboxpremium")
+        assert reg.data_endpoint_enabled  # Azure turns them on with the first private endpoint
+        pe = app.estate.endpoints_for(reg)[0]
+        assert pe.dns_zone_group == "default" and all(r.ok for r in pe.records)
+
+
+async def test_firewall_wizard_warns_about_lockout(make_app: Any) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxpremium")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        app.screen.query_one("#fw-public", Checkbox).value = False
+        await pilot.pause()
+        assert "locks everyone out" in plain(app.screen.query_one("#wizard-notes", Static))
+        await pilot.click("#wizard-review")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        assert any("locks everyone out" in w for w in app.screen.plan.warnings)
+        await pilot.press("ctrl+w")  # save the plan file instead of applying
+        saved = app.screen.saved_to
+        assert saved is not None and saved.exists() and '"publicNetworkAccess"' in saved.read_text()
+
+
+async def test_policy_deny_shows_error_modal(make_app: Any, demo: Emulator) -> None:
+    """contosostgstd still has its admin user on; a Deny at its group refuses any write that leaves it so."""
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "contosostgstd")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        app.screen.query_one("#auth-arm", Checkbox).value = False
+        await pilot.pause()
+        await pilot.click("#wizard-review")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.click("#confirm")
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert app.errors_shown[-1][0] == "Blocked by Azure Policy"
+        assert "deny-acr-admin" in app.errors_shown[-1][1]
+        assert reg_body(demo, "contosostgstd")["properties"]["adminUserEnabled"] is True
+
+
+async def test_policy_wizard_previews_and_assigns(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxstd")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        wiz = app.screen
+        wiz.query_one("#pol-definition", Select).value = "9f2dea28-e834-476c-99c5-3507b4728395"  # anonymous pull
+        await wait_for(pilot, lambda: "anonymous" in plain(wiz.query_one("#pol-preview", Static)))
+        preview = plain(wiz.query_one("#pol-preview", Static))
+        assert "1 of 3 registries in scope non-compliant" in preview
+        await review_and_apply(app, pilot)
+        assigned = [r for r in demo.state.of_type("Microsoft.Authorization/policyAssignments")
+                    if r.body["name"].startswith("acrtui-9f2dea28")]
+        assert len(assigned) == 1
+
+
+async def test_radio_defaults_exist(make_app: Any) -> None:
+    """The connection wizard starts on Approve (the common decision) and offers Reject."""
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "contosoprodpinned")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        assert app.screen.query_one("#conn-approve", RadioButton).value
+        await pilot.press("escape")
+        assert isinstance(app.screen, RegistryScreen)
