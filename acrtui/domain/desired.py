@@ -268,18 +268,15 @@ class VaultSpec(_M):
     audit_logging: AuditLogging | None = Field(None, alias="auditLogging")
 
 
-class ImportSpec(_M):
-    images: list[str] = Field(min_length=1, description="repo:tag (or repo for :latest) from the source registry.")
+def _image(img: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?", img):
+        raise ValueError(f"{img!r} is not repository[:tag] (lower-case repository)")
+    return img if ":" in img.rsplit("/", 1)[-1] else img + ":latest"
 
-    @field_validator("images")
-    @classmethod
-    def _images(cls, v: list[str]) -> list[str]:
-        out = []
-        for img in v:
-            if not re.fullmatch(r"[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?", img):
-                raise ValueError(f"{img!r} is not repository[:tag] (lower-case repository)")
-            out.append(img if ":" in img.rsplit("/", 1)[-1] else img + ":latest")
-        return out
+
+class ImportSpec(_M):
+    images: list[Annotated[str, AfterValidator(_image)]] = Field(
+        min_length=1, description="repo:tag (or repo for :latest) from the source registry.")
 
 
 class CmkMigration(_M):

@@ -422,7 +422,8 @@ class _Builder:
     # ------------------------------------------------------------ policy
     def assign(self, a: Any) -> None:
         found = self.w.assignment(a.assignment_id)
-        in_scope = [x.key for x in self.actions if x.resource_id.lower().startswith(a.scope.lower().rstrip("/") + "/")]
+        in_scope = [x.key for x in self.actions if x.resource_id.lower().startswith(a.scope.lower().rstrip("/") + "/")
+                    and not isinstance(x, AssignPolicy) and x.kind != "UnassignPolicy"]
         new = AssignPolicy(resource_id=a.assignment_id, scope=a.scope, definition_id=a.definition, effect=a.effect,
                            enforcement_mode=a.enforcement_mode, display_name=a.display_name,
                            parameters=dict(a.parameters), location=a.location, depends_on=in_scope)

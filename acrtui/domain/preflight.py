@@ -26,6 +26,7 @@ from .actions import (
     SetExportPolicy,
     SetNetworkRules,
     SetPublicNetworkAccess,
+    UnassignPolicy,
     name_of,
 )
 from .desired import DesiredState, RegistrySpec
@@ -289,8 +290,9 @@ class _Checker:
     # ------------------------------------------------------------------ policy
     def deny(self, after: RegistryPosture, causes: list[Action]) -> None:
         body = registry_to_arm(after)
+        removed = {a.resource_id.lower() for a in self.plan.actions if isinstance(a, UnassignPolicy)}
         for asg in self.w.estate.assignments:
-            if not asg.applies_to(after.id) or asg.enforcement_mode.lower() != "default":
+            if not asg.applies_to(after.id) or asg.enforcement_mode.lower() != "default" or asg.id.lower() in removed:
                 continue
             if (asg.effect or "").lower() not in ("deny", ""):
                 continue
