@@ -15,6 +15,7 @@ from .actions import (
     Action,
     AssignPolicy,
     CreateCmkRegistry,
+    CreateDnsZoneGroup,
     CreatePrivateEndpoint,
     EnableDataEndpoint,
     GrantKeyAccess,
@@ -255,9 +256,17 @@ class _Checker:
     def no_private_path(self, reg: RegistryPosture) -> str | None:
         """Why the operator would have no private path to the registry once public access is off (None: has one)."""
         endpoints = []  # (vnet id, zone ids, linked vnets)
+        groups = {a.endpoint_id.lower(): a.zone_id for a in self.plan.actions if isinstance(a, CreateDnsZoneGroup)}
         for pe in self.w.estate.endpoints_for(reg):
             if pe.connection_status.lower() == "approved":
-                endpoints.append((pe.vnet_id or "", [z.lower() for z in pe.dns_zone_ids], {v.lower() for v in pe.zone_linked_vnets}))
+                zones = [z.lower() for z in pe.dns_zone_ids]
+                links = {v.lower() for v in pe.zone_linked_vnets}
+                if pe.id.lower() in groups:  # the plan gives it a zone group
+                    zid = groups[pe.id.lower()]
+                    zones.append(zid.lower())
+                    zone = self.w.zones.get(zid.lower())
+                    links |= {v.lower() for v in (zone.linked_vnets if zone else ())}
+                endpoints.append((pe.vnet_id or "", zones, links))
         planned_links: dict[str, set[str]] = {}
         for a in self.plan.actions:
             if isinstance(a, LinkPrivateDnsZone):
