@@ -184,8 +184,9 @@ def derive_action(method: str, path: str) -> tuple[str, str]:
     segs = path.strip("/").split("/")
     low = [s.lower() for s in segs]
     verb = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method, "action")
-    if "providers" in low:
-        i = len(low) - 1 - low[::-1].index("providers")
+    head = low[:-1]  # a path ending in '/providers' lists the providers: a subscription read
+    if "providers" in head:
+        i = len(head) - 1 - head[::-1].index("providers")
         ns, rest = segs[i + 1], segs[i + 2 :]
         types = rest[0::2]
         scope = "/" + "/".join(segs[: i + 2 + len(rest)])

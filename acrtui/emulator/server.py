@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import random
+import re
 import secrets
 import ssl
 import tempfile
@@ -268,7 +269,10 @@ class Emulator:
         request_id = str(uuid.uuid4())
         principal: Principal | None = None
         headers = {"x-ms-request-id": request_id, "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id", request_id)}
-        fault = self.faults.request_fault(request.method, request.path)
+        # ARM ignores empty path segments; the CLI sends some ('az resource show -g … --resource-type NS/type'
+        # builds '/providers/NS//type/name' when there is no parent resource).
+        path = re.sub("/{2,}", "/", request.path)
+        fault = self.faults.request_fault(request.method, path)
         if fault == "drop":
             self._record(request, 0, "arm", None, request_id)
             if request.transport is not None:
@@ -285,12 +289,12 @@ class Emulator:
                 raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
             self.settle()
             method = request.method
-            found = match(method, request.path)
+            found = match(method, path)
             if found is None:
-                raise ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{request.path}' and API version '{query['api-version']}'.")
+                raise ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{path}' and API version '{query['api-version']}'.")
             route, params = found
-            self._check_subscription(principal, request.path, headers, method)
-            action, scope = derive_action(method, request.path)
+            self._check_subscription(principal, path, headers, method)
+            action, scope = derive_action(method, path)
             if route.action:
                 action = route.action
             if route.rbac and not allowed(self.state, principal.object_id, action, scope):
@@ -302,7 +306,7 @@ class Emulator:
                     body = json.loads(raw)
                 except ValueError as exc:
                     raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from exc
-            ctx = Ctx(method, request.path, query, body, principal, self.state, self.url, self)
+            ctx = Ctx(method, path, query, body, principal, self.state, self.url, self)
             result = route.handler(ctx, params)
             if asyncio.iscoroutine(result):
                 result = await result

@@ -5,12 +5,18 @@ endpoint → Approved connection and data endpoints on; manual → Pending until
 group writes A records for the registry and every region's data endpoint; a later replica that does not fit a
 connected subnet fails with SubnetIsFull; a Deny assignment refuses a non-compliant registry write with
 RequestDisallowedByPolicy; policy states report the non-compliant registry; CMK at creation with a user-assigned
-identity and a vault access policy.
+identity and a vault access policy; 429s absorbed by the CLI's retry. Plus a sample of the ``az`` lines the product
+prints for its changes.
 
 The CLI is set up with exactly the lines ``acrtui emulator --print-az-setup`` prints (:func:`az_setup_lines`).
-It is not a project dependency: the test runs when ``ACRTUI_AZ_CLI`` names an ``az`` binary or ``az`` is on PATH.
-Key Vault keys are made with ``az rest`` on the ARM keys API: ``az keyvault key create`` is a data-plane command
-(it talks to ``https://<vault>.vault.azure.net``), which the emulator does not serve.
+It is not a project dependency: those tests run when ``ACRTUI_AZ_CLI`` names an ``az`` binary or ``az`` is on PATH.
+What the CLI cannot do against the emulator, and why:
+- ``az keyvault key create/set-attributes/list`` are data-plane commands (they talk to ``https://<vault>.vault.azure.net``,
+  a real DNS name) and the emulator serves no Key Vault data plane: keys are made with ``az rest`` on the ARM keys API.
+- ``az keyvault create`` in access-policy mode without ``--no-self-perms`` and ``az keyvault set-policy --spn/--upn``
+  look the signed-in principal up in Microsoft Graph, which the emulator does not serve: pass ``--no-self-perms`` and
+  ``--object-id``.
+The tests without ``az`` check what the emulator does for the CLI (cloud metadata, provider namespaces, '//' paths).
 """
 
 from __future__ import annotations
@@ -27,10 +33,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.core.rest import HttpRequest
+from azure.mgmt.resource.resources import models as rm
+from azure.mgmt.resource.resources.aio import ResourceManagementClient
 
 from acrtui.emulator import EmulatorConfig
 from acrtui.emulator.cli import az_setup_lines
 from acrtui.emulator.server import Emulator, EmulatorThread
+
+from .fidelity import assert_roundtrip
 
 AZ = os.environ.get("ACRTUI_AZ_CLI") or shutil.which("az")
 SKIP_REASON = (
@@ -39,17 +51,13 @@ SKIP_REASON = (
 )
 needs_az = pytest.mark.skipif(not AZ or not Path(AZ).is_file(), reason=SKIP_REASON)
 
-TIMEOUT_S = 180  # one az call (the CLI takes ~1 s to start; LROs here finish at once)
+TIMEOUT_S = 180  # per az call (the CLI takes ~1 s to start; LROs here finish at once)
 RG = "rg-empty"
 PUBLIC_ACCESS = "0fdf0491-d080-4575-b627-ad0e843cba0f"  # Public network access should be disabled for ACR
 
 
-class AzFailed(AssertionError):
-    pass
-
-
 class Az:
-    """Runs ``az`` with the environment the setup lines export; JSON output parsed."""
+    """Runs ``az`` (a command line, split like a shell would) with the environment the setup lines export."""
 
     def __init__(self, emu: Emulator, config_dir: Path) -> None:
         self.emu = emu
@@ -66,28 +74,33 @@ class Az:
                 self.env[key] = str(self.config_dir) if value.startswith("$(mktemp") else value
             else:
                 assert words[0] == "az", line
-                self.run(*words[1:], output=None)
+                p = self.run(line.removeprefix("az "), output=None)
+                assert p.returncode == 0, f"{line}\n{p.stderr}"
 
-    def run(self, *args: str, output: str | None = "json") -> subprocess.CompletedProcess[str]:
+    def run(self, line: str, output: str | None = "json") -> subprocess.CompletedProcess[str]:
         assert AZ is not None
-        cmd = [AZ, *args, "--only-show-errors"] + (["-o", output] if output else [])
-        return subprocess.run(
-            cmd, env=self.env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
-        )
+        cmd = [AZ, *shlex.split(line), "--only-show-errors"] + (["-o", output] if output else [])
+        return subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
 
-    def __call__(self, *args: str) -> Any:
-        p = self.run(*args)
-        if p.returncode != 0:
-            raise AzFailed(f"az {' '.join(args)} → exit {p.returncode}\n{p.stderr}")
+    def __call__(self, line: str) -> Any:
+        p = self.run(line)
+        assert p.returncode == 0, f"az {line} → exit {p.returncode}\n{p.stderr}"
         return json.loads(p.stdout) if p.stdout.strip() else None
 
-    def fails(self, *args: str) -> str:
-        """The error code of a command that must fail (from the CLI's ``(Code) message`` line)."""
-        p = self.run(*args)
-        assert p.returncode != 0, f"az {' '.join(args)} succeeded: {p.stdout[:500]}"
-        err = p.stderr
-        assert "(" in err and ")" in err, err
-        return err.split("(", 1)[1].split(")", 1)[0]
+    def fails(self, line: str) -> str:
+        """The ARM error code of a command that must fail (the CLI prints ``(Code) message``)."""
+        p = self.run(line)
+        assert p.returncode != 0, f"az {line} succeeded: {p.stdout[:500]}"
+        assert "(" in p.stderr and ")" in p.stderr, p.stderr
+        return p.stderr.split("(", 1)[1].split(")", 1)[0]
+
+
+def q(value: Any) -> str:
+    """Shell-quote a value (JSON for dicts and lists) for a command line."""
+    return shlex.quote(value if isinstance(value, str) else json.dumps(value))
+
+
+# ---------------------------------------------------------------- what the emulator does for the CLI (no az needed)
 
 
 def _get_json(emu: Emulator, path: str) -> Any:
@@ -100,28 +113,54 @@ def test_cloud_metadata_as_the_cli_reads_it() -> None:
     """``az cloud register`` GETs ``<ARM URL>/metadata/endpoints?api-version=2022-09-01``: one object, with the
     keys the CLI's ``_arm_to_cli_mapper`` reads; a URL given with a trailing slash makes the path start with '//'."""
     with EmulatorThread("empty") as emu:
-        for path in (
-            "/metadata/endpoints?api-version=2022-09-01",
-            "//metadata/endpoints?api-version=2022-09-01",
-        ):
+        for path in ("/metadata/endpoints?api-version=2022-09-01", "//metadata/endpoints?api-version=2022-09-01"):
             meta = _get_json(emu, path)
-            assert meta["name"] == "acrtui-emulator"
-            assert meta["resourceManager"] == emu.url + "/"
+            assert meta["name"] == "acrtui-emulator" and meta["resourceManager"] == emu.url + "/"
             assert meta["authentication"]["loginEndpoint"].rstrip("/") == emu.url
             assert meta["authentication"]["audiences"][0] == emu.url + "/"
-            assert (
-                meta["suffixes"]["acrLoginServer"] == "azurecr.io"
-                and meta["suffixes"]["keyVaultDns"] == "vault.azure.net"
-            )
+            assert (meta["suffixes"]["acrLoginServer"], meta["suffixes"]["keyVaultDns"]) == ("azurecr.io", "vault.azure.net")
             assert {"portal", "gallery", "graphAudience", "microsoftGraphResourceId"} <= meta.keys()
         oidc = _get_json(emu, f"/{emu.tenant_id}/v2.0/.well-known/openid-configuration")
         assert oidc["token_endpoint"] == f"{emu.url}/{emu.tenant_id}/oauth2/v2.0/token"
         lines = az_setup_lines(emu)
         login = next(line for line in lines if line.startswith("az login"))
-        assert f"--password={emu.login('owner').client_secret}" in shlex.split(
-            login
-        )  # a secret may start with '-'
+        assert f"--password={emu.login('owner').client_secret}" in shlex.split(login)  # a secret may start with '-'
         assert f"az cloud register -n acrtui-emulator --endpoint-resource-manager {emu.url}" in lines
+
+
+async def test_provider_namespaces_for_generic_clients(emu: Emulator, sdk: Any) -> None:
+    """``az resource show/update --ids`` reads the provider's resource types to choose an api-version (the first
+    non-preview one); the list of providers (``az provider list``) carries the same types."""
+    client = sdk(ResourceManagementClient, emu)
+    acr = await client.providers.get("microsoft.containerregistry")
+    assert acr.namespace == "Microsoft.ContainerRegistry" and acr.registration_state == "Registered"
+    types = {t.resource_type: t.api_versions for t in acr.resource_types}
+    assert types["registries"] == ["2025-11-01"] and "registries/replications" in types
+    assert "checkNameAvailability" in types and "registries/listCredentials" not in types  # an action, not a type
+    net = await client.providers.get("Microsoft.Network")
+    assert {t.resource_type: t.api_versions[0] for t in net.resource_types}["privateDnsZones"] == "2024-06-01"
+    listed = [p async for p in client.providers.list()]  # page size 2: several pages
+    assert {p.namespace for p in listed} >= {"Microsoft.ContainerRegistry", "Microsoft.KeyVault", "Microsoft.Network"}
+    assert all(p.resource_types for p in listed)
+    url = f"{emu.url}/subscriptions/{emu.subscription_id}/providers/Microsoft.KeyVault?api-version=2025-04-01"
+    raw = await client._client.send_request(HttpRequest("GET", url))  # the raw body, for fidelity
+    assert_roundtrip(rm.Provider, raw.json())
+    with pytest.raises(ResourceNotFoundError) as e:
+        await client.providers.get("Microsoft.Nothing")
+    assert e.value.error is not None and e.value.error.code == "InvalidResourceNamespace"
+
+
+async def test_empty_path_segments_are_ignored(emu: Emulator, sdk: Any) -> None:
+    """ARM ignores '//' in a path; ``az resource show -g RG -n NAME --resource-type NS/type`` sends
+    ``/providers/NS//type/NAME`` (an empty parent path)."""
+    client = sdk(ResourceManagementClient, emu)
+    url = f"{emu.url}/subscriptions/{emu.subscription_id}//resourcegroups/rg-empty?api-version=2025-04-01"
+    resp = await client._client.send_request(HttpRequest("GET", url))
+    assert resp.status_code == 200 and resp.json()["name"] == "rg-empty"
+    assert emu.request_log[-1].path.count("//") == 1  # the log keeps what the client sent
+
+
+# ---------------------------------------------------------------- the real CLI
 
 
 @pytest.fixture(scope="module")
@@ -136,11 +175,11 @@ def az(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Az]:
 @pytest.mark.slow
 @needs_az
 def test_setup_lines_sign_in_to_the_emulator_cloud(az: Az) -> None:
-    cloud = az("cloud", "show")
+    cloud = az("cloud show")
     assert cloud["name"] == "acrtui-emulator"
     assert cloud["endpoints"]["resourceManager"].rstrip("/") == az.emu.url
     assert cloud["suffixes"]["acrLoginServerEndpoint"] == ".azurecr.io"
-    account = az("account", "show")
+    account = az("account show")
     assert (account["id"], account["tenantId"]) == (az.emu.subscription_id, az.emu.tenant_id)
     assert account["user"] == {"name": az.emu.login("owner").client_id, "type": "servicePrincipal"}
     seen = [(r.kind, r.method, r.path, r.status) for r in az.emu.request_log]
@@ -148,318 +187,176 @@ def test_setup_lines_sign_in_to_the_emulator_cloud(az: Az) -> None:
     assert ("metadata", "GET", "/metadata/endpoints", 200) in seen
     assert ("metadata", "GET", f"/{tenant}/v2.0/.well-known/openid-configuration", 200) in seen
     assert ("token", "POST", f"/{tenant}/oauth2/v2.0/token", 200) in seen
-    assert az("group", "list", "--query", "[].name") == [RG]
+    assert az("group list --query [].name") == [RG]
 
 
 @pytest.mark.slow
 @needs_az
 def test_private_endpoints_dns_and_replicas(az: Az) -> None:
-    reg = az("acr", "create", "-g", RG, "-n", "clireg", "--sku", "Premium", "-l", "eastus")
+    reg = az(f"acr create -g {RG} -n clireg --sku Premium -l eastus")
     assert (reg["loginServer"], reg["dataEndpointEnabled"]) == ("clireg.azurecr.io", False)
-    assert az("acr", "update", "-n", "clireg", "--admin-enabled", "true")["adminUserEnabled"] is True
-    assert az("acr", "show", "-n", "clireg")["adminUserEnabled"] is True
-    az("acr", "create", "-g", RG, "-n", "clibasic", "--sku", "Basic", "-l", "eastus")
-    az("acr", "create", "-g", RG, "-n", "clistd", "--sku", "Standard", "-l", "westus")
-    assert sorted(r["name"] for r in az("acr", "list", "-g", RG)) == [
-        "clibasic",
-        "clireg",
-        "clistd",
-    ]  # 2 pages
+    assert az("acr update -n clireg --admin-enabled true")["adminUserEnabled"] is True
+    assert az("acr show -n clireg")["adminUserEnabled"] is True
+    az(f"acr create -g {RG} -n clibasic --sku Basic -l eastus")
+    az(f"acr create -g {RG} -n clistd --sku Standard -l westus")
+    assert sorted(r["name"] for r in az(f"acr list -g {RG}")) == ["clibasic", "clireg", "clistd"]  # 2 pages
 
-    az(
-        "network",
-        "vnet",
-        "create",
-        "-g",
-        RG,
-        "-n",
-        "vnet1",
-        "-l",
-        "eastus",
-        "--address-prefixes",
-        "10.0.0.0/16",
+    az(f"network vnet create -g {RG} -n vnet1 -l eastus --address-prefixes 10.0.0.0/16")
+    az(f"network vnet subnet create -g {RG} --vnet-name vnet1 -n auto --address-prefixes 10.0.1.0/24")
+    az(f"network vnet subnet create -g {RG} --vnet-name vnet1 -n manual --address-prefixes 10.0.2.0/29")
+    pe = (
+        f"network private-endpoint create -g {RG} -l eastus --vnet-name vnet1 "
+        f"--private-connection-resource-id {reg['id']} --group-id registry --connection-name conn"
     )
-    az(
-        "network",
-        "vnet",
-        "subnet",
-        "create",
-        "-g",
-        RG,
-        "--vnet-name",
-        "vnet1",
-        "-n",
-        "auto",
-        "--address-prefixes",
-        "10.0.1.0/24",
-    )
-    az(
-        "network",
-        "vnet",
-        "subnet",
-        "create",
-        "-g",
-        RG,
-        "--vnet-name",
-        "vnet1",
-        "-n",
-        "manual",
-        "--address-prefixes",
-        "10.0.2.0/29",
-    )
-    pe = [
-        "network",
-        "private-endpoint",
-        "create",
-        "-g",
-        RG,
-        "-l",
-        "eastus",
-        "--vnet-name",
-        "vnet1",
-        "--private-connection-resource-id",
-        reg["id"],
-        "--group-id",
-        "registry",
-        "--connection-name",
-        "conn",
-    ]
 
-    az(*pe, "-n", "pe-auto", "--subnet", "auto")
-    r = az("acr", "show", "-n", "clireg")
-    assert [c["privateLinkServiceConnectionState"]["status"] for c in r["privateEndpointConnections"]] == [
-        "Approved"
-    ]
+    az(f"{pe} -n pe-auto --subnet auto")
+    r = az("acr show -n clireg")
+    assert [c["privateLinkServiceConnectionState"]["status"] for c in r["privateEndpointConnections"]] == ["Approved"]
     assert r["dataEndpointEnabled"] is True
     assert r["dataEndpointHostNames"] == ["clireg.eastus.data.azurecr.io"]
 
-    az(*pe, "-n", "pe-manual", "--subnet", "manual", "--manual-request", "--request-message", "please")
-    conns = {
-        c["privateEndpoint"]["id"].rsplit("/", 1)[1]: c
-        for c in az("acr", "private-endpoint-connection", "list", "-r", "clireg")
-    }
-    assert {k: c["privateLinkServiceConnectionState"]["status"] for k, c in conns.items()} == {
-        "pe-auto": "Approved",
-        "pe-manual": "Pending",
-    }
-    done = az(
-        "acr",
-        "private-endpoint-connection",
-        "approve",
-        "-r",
-        "clireg",
-        "-n",
-        conns["pe-manual"]["name"],
-        "--description",
-        "ok",
-    )
+    az(f"{pe} -n pe-manual --subnet manual --manual-request --request-message please")
+    listed = az("acr private-endpoint-connection list -r clireg")
+    conns = {c["privateEndpoint"]["id"].rsplit("/", 1)[1]: c for c in listed}
+    states = {k: c["privateLinkServiceConnectionState"]["status"] for k, c in conns.items()}
+    assert states == {"pe-auto": "Approved", "pe-manual": "Pending"}
+    done = az(f"acr private-endpoint-connection approve -r clireg -n {conns['pe-manual']['name']} --description ok")
     assert done["privateLinkServiceConnectionState"]["status"] == "Approved"
-    got = az("network", "private-endpoint", "show", "-g", RG, "-n", "pe-manual")
-    assert (
-        got["manualPrivateLinkServiceConnections"][0]["privateLinkServiceConnectionState"]["status"]
-        == "Approved"
-    )
+    got = az(f"network private-endpoint show -g {RG} -n pe-manual")
+    assert got["manualPrivateLinkServiceConnections"][0]["privateLinkServiceConnectionState"]["status"] == "Approved"
 
-    az(
-        "acr", "replication", "create", "-r", "clireg", "-l", "westeurope"
-    )  # auto: 3rd IP; the manual /29: its last
-    zone = az("network", "private-dns", "zone", "create", "-g", RG, "-n", "privatelink.azurecr.io")
+    az("acr replication create -r clireg -l westeurope")  # auto subnet: 3rd IP; the manual /29: its last
+    zone = az(f"network private-dns zone create -g {RG} -n privatelink.azurecr.io")
     assert zone["location"] == "global"
+    az(f"network private-dns link vnet create -g {RG} -z privatelink.azurecr.io -n link1 -v vnet1 -e false")
     az(
-        "network",
-        "private-dns",
-        "link",
-        "vnet",
-        "create",
-        "-g",
-        RG,
-        "-z",
-        "privatelink.azurecr.io",
-        "-n",
-        "link1",
-        "-v",
-        "vnet1",
-        "-e",
-        "false",
+        f"network private-endpoint dns-zone-group create -g {RG} --endpoint-name pe-auto -n default "
+        "--private-dns-zone privatelink.azurecr.io --zone-name acr"
     )
-    az(
-        "network",
-        "private-endpoint",
-        "dns-zone-group",
-        "create",
-        "-g",
-        RG,
-        "--endpoint-name",
-        "pe-auto",
-        "-n",
-        "default",
-        "--private-dns-zone",
-        "privatelink.azurecr.io",
-        "--zone-name",
-        "acr",
-    )
-    records = az(
-        "network", "private-dns", "record-set", "a", "list", "-g", RG, "-z", "privatelink.azurecr.io"
-    )
+    records = az(f"network private-dns record-set a list -g {RG} -z privatelink.azurecr.io")
     a = {x["name"]: [i["ipv4Address"] for i in x["aRecords"]] for x in records}
-    assert a == {
-        "clireg": ["10.0.1.4"],
-        "clireg.eastus.data": ["10.0.1.5"],
-        "clireg.westeurope.data": ["10.0.1.6"],
-    }
-    subnet = ["network", "vnet", "subnet", "show", "-g", RG, "--vnet-name", "vnet1", "-n", "auto"]
-    assert len(az(*subnet)["ipConfigurations"]) == 3
+    assert a == {"clireg": ["10.0.1.4"], "clireg.eastus.data": ["10.0.1.5"], "clireg.westeurope.data": ["10.0.1.6"]}
+    subnet = f"network vnet subnet show -g {RG} --vnet-name vnet1 -n auto"
+    assert len(az(subnet)["ipConfigurations"]) == 3
 
-    assert az.fails("acr", "replication", "create", "-r", "clireg", "-l", "northeurope") == "SubnetIsFull"
-    assert [x["location"] for x in az("acr", "replication", "list", "-r", "clireg")] == ["westeurope"]
-    assert len(az(*subnet)["ipConfigurations"]) == 3  # rolled back everywhere
+    assert az.fails("acr replication create -r clireg -l northeurope") == "SubnetIsFull"  # the /29 is full
+    assert [x["location"] for x in az("acr replication list -r clireg")] == ["westeurope"]
+    assert len(az(subnet)["ipConfigurations"]) == 3  # rolled back everywhere
 
 
 @pytest.mark.slow
 @needs_az
 def test_customer_managed_key_at_creation(az: Az) -> None:
-    ident = az("identity", "create", "-g", RG, "-n", "id-acr", "-l", "eastus")
+    ident = az(f"identity create -g {RG} -n id-acr -l eastus")
     vault = az(
-        "keyvault",
-        "create",
-        "-g",
-        RG,
-        "-n",
-        "kv-acrtui-cli",
-        "-l",
-        "eastus",
-        "--enable-purge-protection",
-        "true",
-        "--enable-rbac-authorization",
-        "false",
-        "--no-self-perms",
+        f"keyvault create -g {RG} -n kv-acrtui-cli -l eastus --enable-purge-protection true "
+        "--enable-rbac-authorization false --no-self-perms"
     )
-    assert (
-        vault["properties"]["enablePurgeProtection"] is True and vault["properties"]["accessPolicies"] == []
-    )
-    key = az(
-        "rest",
-        "--method",
-        "put",
-        "--url",
-        f"{vault['id']}/keys/cmk?api-version=2026-05-15",
-        "--body",
-        json.dumps({"properties": {"kty": "RSA", "keySize": 2048}}),
-    )
+    assert vault["properties"]["enablePurgeProtection"] is True and vault["properties"]["accessPolicies"] == []
+    body = {"properties": {"kty": "RSA", "keySize": 2048}}
+    key = az(f"rest --method put --url {vault['id']}/keys/cmk?api-version=2026-05-15 --body {q(body)}")
     key_uri = key["properties"]["keyUri"]
     assert key_uri == "https://kv-acrtui-cli.vault.azure.net/keys/cmk"
-    cmk = [
-        "acr",
-        "create",
-        "-g",
-        RG,
-        "--sku",
-        "Premium",
-        "-l",
-        "eastus",
-        "--identity",
-        ident["id"],
-        "--key-encryption-key",
-        key_uri,
-    ]
+    cmk = f"acr create -g {RG} --sku Premium -l eastus --identity {ident['id']} --key-encryption-key {key_uri}"
 
-    assert (
-        az.fails(*cmk, "-n", "clicmknokey") == "KeyVaultAccessForbidden"
-    )  # no access policy for the identity yet
-    assert az("acr", "list", "-g", RG, "--query", "[?name=='clicmknokey']") == []
-    policy = az(
-        "keyvault",
-        "set-policy",
-        "-n",
-        "kv-acrtui-cli",
-        "--object-id",
-        ident["principalId"],
-        "--key-permissions",
-        "get",
-        "wrapKey",
-        "unwrapKey",
-    )
-    assert sorted(policy["properties"]["accessPolicies"][0]["permissions"]["keys"]) == [
-        "get",
-        "unwrapKey",
-        "wrapKey",
-    ]
-    reg = az(*cmk, "-n", "clicmk")
+    assert az.fails(f"{cmk} -n clicmknokey") == "KeyVaultAccessForbidden"  # no access policy for the identity yet
+    query = "[?name=='clicmknokey']"
+    assert az(f"acr list -g {RG} --query {q(query)}") == []
+    policy = az(f"keyvault set-policy -n kv-acrtui-cli --object-id {ident['principalId']} --key-permissions get wrapKey unwrapKey")
+    assert sorted(policy["properties"]["accessPolicies"][0]["permissions"]["keys"]) == ["get", "unwrapKey", "wrapKey"]
+    reg = az(f"{cmk} -n clicmk")
     enc = reg["encryption"]
     assert enc["status"] == "enabled"
     assert enc["keyVaultProperties"]["identity"] == ident["clientId"]
-    assert (
-        enc["keyVaultProperties"]["keyIdentifier"] == key_uri
-        and enc["keyVaultProperties"]["keyRotationEnabled"] is True
-    )
+    assert enc["keyVaultProperties"]["keyIdentifier"] == key_uri and enc["keyVaultProperties"]["keyRotationEnabled"] is True
     assert ident["id"].lower() in {k.lower() for k in reg["identity"]["userAssignedIdentities"]}
 
 
 @pytest.mark.slow
 @needs_az
 def test_policy_deny_and_states(az: Az) -> None:
-    az("group", "create", "-n", "rg-policy", "-l", "eastus")
-    az("acr", "create", "-g", "rg-policy", "-n", "clipublic", "--sku", "Premium", "-l", "eastus")
-    az(
-        "acr",
-        "create",
-        "-g",
-        "rg-policy",
-        "-n",
-        "cliprivate",
-        "--sku",
-        "Premium",
-        "-l",
-        "eastus",
-        "--public-network-enabled",
-        "false",
-    )
+    az("group create -n rg-policy -l eastus")
+    az("acr create -g rg-policy -n clipublic --sku Premium -l eastus")
+    az("acr create -g rg-policy -n cliprivate --sku Premium -l eastus --public-network-enabled false")
     a = az(
-        "policy",
-        "assignment",
-        "create",
-        "-n",
-        "deny-public",
-        "--display-name",
-        "Deny public ACR",
-        "-g",
-        "rg-policy",
-        "--policy",
-        PUBLIC_ACCESS,
-        "--params",
-        json.dumps({"effect": {"value": "Deny"}}),
+        f"policy assignment create -n deny-public --display-name {q('Deny public ACR')} -g rg-policy "
+        f"--policy {PUBLIC_ACCESS} --params {q({'effect': {'value': 'Deny'}})}"
     )
     assert a["policyDefinitionId"] == f"/providers/Microsoft.Authorization/policyDefinitions/{PUBLIC_ACCESS}"
     assert a["parameters"] == {"effect": {"value": "Deny"}} and a["enforcementMode"] == "Default"
 
-    assert (
-        az.fails("acr", "update", "-n", "clipublic", "--admin-enabled", "true") == "RequestDisallowedByPolicy"
-    )
-    assert (
-        az.fails("acr", "update", "-n", "cliprivate", "--public-network-enabled", "true")
-        == "RequestDisallowedByPolicy"
-    )
-    assert (
-        az.fails("acr", "create", "-g", "rg-policy", "-n", "clidenied", "--sku", "Premium", "-l", "eastus")
-        == "RequestDisallowedByPolicy"
-    )
-    p = az.run("acr", "update", "-n", "cliprivate", "--public-network-enabled", "true")
+    assert az.fails("acr update -n clipublic --admin-enabled true") == "RequestDisallowedByPolicy"
+    assert az.fails("acr update -n cliprivate --public-network-enabled true") == "RequestDisallowedByPolicy"
+    assert az.fails("acr create -g rg-policy -n clidenied --sku Premium -l eastus") == "RequestDisallowedByPolicy"
+    p = az.run("acr update -n cliprivate --public-network-enabled true")
     assert "PolicyViolation" in p.stderr and a["id"] in p.stderr
-    assert az("acr", "show", "-n", "cliprivate")["publicNetworkAccess"] == "Disabled"
-    assert az("acr", "show", "-n", "clipublic")["adminUserEnabled"] is False
-    assert (
-        az("acr", "update", "-n", "cliprivate", "--admin-enabled", "true")["adminUserEnabled"] is True
-    )  # compliant
+    assert az("acr show -n cliprivate")["publicNetworkAccess"] == "Disabled"
+    assert az("acr show -n clipublic")["adminUserEnabled"] is False
+    assert az("acr update -n cliprivate --admin-enabled true")["adminUserEnabled"] is True  # stays compliant
 
-    states = az("policy", "state", "list", "-g", "rg-policy", "--filter", "complianceState eq 'NonCompliant'")
-    assert {
-        (s["resourceId"].rsplit("/", 1)[1], s["policyAssignmentName"], s["complianceState"]) for s in states
-    } == {("clipublic", "deny-public", "NonCompliant")}
-    summary = az("policy", "state", "summarize", "-g", "rg-policy")
-    assert summary["results"]["nonCompliantResources"] == 1
-    az("policy", "state", "trigger-scan", "-g", "rg-policy")
-    az("policy", "assignment", "delete", "-n", "deny-public", "-g", "rg-policy")
-    assert az("acr", "update", "-n", "clipublic", "--admin-enabled", "true")["adminUserEnabled"] is True
+    noncompliant = "complianceState eq 'NonCompliant'"
+    states = az(f"policy state list -g rg-policy --filter {q(noncompliant)}")
+    found = {(s["resourceId"].rsplit("/", 1)[1], s["policyAssignmentName"], s["complianceState"]) for s in states}
+    assert found == {("clipublic", "deny-public", "NonCompliant")}
+    assert az("policy state summarize -g rg-policy")["results"]["nonCompliantResources"] == 1
+    az("policy state trigger-scan -g rg-policy")
+    az("policy assignment delete -n deny-public -g rg-policy")
+    assert az("acr update -n clipublic --admin-enabled true")["adminUserEnabled"] is True
+
+
+@pytest.mark.slow
+@needs_az
+def test_commands_acrtui_prints(az: Az) -> None:
+    """A sample of the ``az`` lines the product prints for its changes (acrtui/domain/actions.py, checks/*)."""
+    az(f"acr create -g {RG} -n cliupgrade --sku Basic -l eastus")
+    assert az("acr update -n cliupgrade --sku Premium")["sku"]["name"] == "Premium"
+    reg = az("acr update --name cliupgrade --data-endpoint-enabled true")
+    assert reg["dataEndpointHostNames"] == ["cliupgrade.eastus.data.azurecr.io"]
+    # default action first, as the product prints it: 'acr update --default-action' sends a networkRuleSet without
+    # ipRules, and a PATCH replaces networkRuleSet whole
+    rid = az("acr update --name cliupgrade --default-action Deny")["id"]
+    rules = az("acr network-rule add --name cliupgrade --ip-address 203.0.113.0/24")
+    assert rules["networkRuleSet"]["defaultAction"] == "Deny"
+    assert [r["ipAddressOrRange"] for r in rules["networkRuleSet"]["ipRules"]] == ["203.0.113.0/24"]
+    az("acr network-rule remove --name cliupgrade --ip-address 203.0.113.0/24")
+    assert az("acr network-rule list --name cliupgrade")["ipRules"] == []
+    az("acr config authentication-as-arm update --registry cliupgrade --status disabled")
+    assert az("acr show -n cliupgrade")["policies"]["azureAdAuthenticationAsArmPolicy"]["status"] == "disabled"
+
+    # generic resource commands pick an api-version from the provider's resource types
+    set_export = f"resource update --ids {rid} --set properties.policies.exportPolicy.status=disabled"
+    assert az.fails(set_export) == "ExportPolicyRequiresPublicNetworkAccessDisabled"
+    az("acr update --name cliupgrade --public-network-enabled false")
+    assert az(set_export)["properties"]["policies"]["exportPolicy"]["status"] == "disabled"
+    assert az(f"resource show -g {RG} -n cliupgrade --resource-type Microsoft.ContainerRegistry/registries")["id"] == rid
+    assert az("provider show -n Microsoft.ContainerRegistry")["registrationState"] == "Registered"
+    assert az("acr identity assign --name cliupgrade --identities [system]")["identity"]["type"] == "SystemAssigned"
+
+    # a key pinned to a version, then rotated to the versionless key id (automatic rotation)
+    ident = az(f"identity create --resource-group {RG} --name id-rotate -l eastus")
+    vault = az(f"keyvault create -g {RG} -n kv-acrtui-rot -l eastus --enable-rbac-authorization false --no-self-perms")
+    body = {"properties": {"kty": "RSA"}}
+    key = az(f"rest --method put --url {vault['id']}/keys/cmk?api-version=2026-05-15 --body {q(body)}")["properties"]
+    az(f"keyvault set-policy --name kv-acrtui-rot --object-id {ident['principalId']} --key-permissions get wrapKey unwrapKey")
+    pinned = az(
+        f"acr create -g {RG} -n clipinned --sku Premium -l eastus --identity {ident['id']} "
+        f"--key-encryption-key {key['keyUriWithVersion']}"
+    )
+    assert pinned["encryption"]["keyVaultProperties"]["keyRotationEnabled"] is False
+    rotated = az(f"acr encryption rotate-key --name clipinned --key-encryption-key {key['keyUri']} --identity {ident['id']}")
+    kvp = rotated["encryption"]["keyVaultProperties"]
+    assert (kvp["keyIdentifier"], kvp["keyRotationEnabled"]) == (key["keyUri"], True)
+    v = az("keyvault update --name kv-acrtui-rot --enable-purge-protection true")
+    assert v["properties"]["enablePurgeProtection"] is True
+    acls = az("keyvault update --name kv-acrtui-rot --bypass AzureServices --default-action Deny")["properties"]["networkAcls"]
+    assert (acls["bypass"], acls["defaultAction"]) == ("AzureServices", "Deny")
+    ws = az(f"monitor log-analytics workspace create -g {RG} -n ws-acrtui-audit -l eastus")
+    logs = [{"category": "AuditEvent", "enabled": True}]
+    az(f"monitor diagnostic-settings create --name audit --resource {vault['id']} --workspace {ws['id']} --logs {q(logs)}")
+    settings = az(f"monitor diagnostic-settings list --resource {vault['id']}")
+    assert [(s["name"], s["workspaceId"], [lg["category"] for lg in s["logs"]]) for s in settings] == [
+        ("audit", ws["id"], ["AuditEvent"])
+    ]
 
 
 @pytest.mark.slow
@@ -471,7 +368,7 @@ def test_throttling_429_is_absorbed_by_the_cli_retry(tmp_path: Path) -> None:
         cli = Az(emu, tmp_path)
         cli.setup()
         for _ in range(4):
-            assert cli("group", "list", "--query", "[].name") == [RG]
+            assert cli("group list --query [].name") == [RG]
         reads = [r for r in emu.request_log if r.path.lower().endswith("/resourcegroups")]
         assert 429 in [r.status for r in reads] and reads[-1].status == 200
         assert sum(r.status == 200 for r in reads) == 4

@@ -118,7 +118,66 @@ def operation_result(ctx: Ctx, p: dict[str, str]) -> Response:
     return Response(200, res.body) if res else Response(204)
 
 
+# The api-versions each namespace advertises (the ones the emulator is modelled on; it accepts any). Generic
+# clients pick one from here: ``az resource show/update --ids`` takes the first non-preview version of the type.
+API_VERSIONS: dict[str, list[str]] = {
+    "Microsoft.ContainerRegistry": ["2025-11-01"],
+    "Microsoft.KeyVault": ["2026-05-15"],
+    "Microsoft.Network": ["2026-03-01"],
+    "Microsoft.Network/privateDnsZones": ["2024-06-01"],
+    "Microsoft.ManagedIdentity": ["2024-11-30"],
+    "Microsoft.Authorization": ["2022-04-01"],
+    "Microsoft.Authorization/policyDefinitions": ["2026-06-01"],
+    "Microsoft.Authorization/policyAssignments": ["2026-06-01"],
+    "Microsoft.PolicyInsights": ["2019-10-01"],
+    "Microsoft.PolicyInsights/remediations": ["2021-10-01"],
+    "Microsoft.Insights": ["2021-05-01-preview"],
+    "Microsoft.OperationalInsights": ["2023-09-01"],
+    "Microsoft.ResourceGraph": ["2021-03-01"],
+}
+NAMESPACES = [k for k in API_VERSIONS if "/" not in k]
+
+
+def resource_types(namespace: str) -> list[dict[str, Any]]:
+    """The namespace's resource types (as ARM lists them, provider-level actions such as checkNameAvailability
+    included), read off the routes that end in a resource name or sit right under the namespace."""
+    from ..arm import ROUTES
+
+    found: dict[str, None] = {}
+    marker = f"/providers/{namespace}/".lower()
+    for r in ROUTES:
+        low = r.template.lower()
+        if marker not in low:
+            continue
+        rest = r.template[low.index(marker) + len(marker) :].split("/")
+        types = rest[0::2]
+        if (len(rest) == 1 or len(rest) % 2 == 0) and not any("{" in t for t in types):
+            found["/".join(types)] = None
+    out = []
+    for t in found:
+        versions = API_VERSIONS.get(f"{namespace}/{t.split('/')[0]}", API_VERSIONS[namespace])
+        out.append({"resourceType": t, "locations": [], "apiVersions": versions, "capabilities": "None"})
+    return out
+
+
+def provider_body(sub: str, namespace: str) -> dict[str, Any]:
+    return {
+        "id": f"/subscriptions/{sub}/providers/{namespace}",
+        "namespace": namespace,
+        "registrationState": "Registered",
+        "registrationPolicy": "RegistrationRequired",
+        "resourceTypes": resource_types(namespace),
+    }
+
+
 @route("GET", "/subscriptions/{sub}/providers")
 def list_providers(ctx: Ctx, p: dict[str, str]) -> Response:
-    namespaces = ["Microsoft.ContainerRegistry", "Microsoft.KeyVault", "Microsoft.Network", "Microsoft.ManagedIdentity", "Microsoft.Authorization", "Microsoft.PolicyInsights", "Microsoft.Insights", "Microsoft.OperationalInsights", "Microsoft.ResourceGraph"]
-    return page(ctx, [{"id": f"/subscriptions/{p['sub']}/providers/{n}", "namespace": n, "registrationState": "Registered", "registrationPolicy": "RegistrationRequired", "resourceTypes": []} for n in namespaces])
+    return page(ctx, [provider_body(p["sub"], n) for n in NAMESPACES])
+
+
+@route("GET", "/subscriptions/{sub}/providers/{ns}", action="Microsoft.Resources/subscriptions/providers/read")
+def get_provider(ctx: Ctx, p: dict[str, str]) -> Response:
+    ns = next((n for n in NAMESPACES if n.lower() == p["ns"].lower()), None)
+    if ns is None:
+        raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{p['ns']}' is invalid.")
+    return Response(200, provider_body(p["sub"], ns))
