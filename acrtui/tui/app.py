@@ -23,9 +23,11 @@ from textual.worker import Worker, WorkerState
 from acrtui.audit.runner import AuditReport
 from acrtui.domain.models import Estate
 from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
+from acrtui.plan.executor import Journal
 
+from . import planning
 from .keymap import commands_for
-from .messages import EstateLoaded, EstateProgress, SubscriptionsLoaded
+from .messages import EstateLoaded, EstateProgress, PlanReady, SubscriptionsLoaded
 from .screens.base import ConsoleScreen
 from .screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
 from .screens.modals import ErrorModal, HelpModal, JumpModal
@@ -79,7 +81,7 @@ class AcrtuiApp(App[int]):
     show_activity: var[bool] = var(False)
 
     def __init__(self, service: ServiceSource, *, read_only: bool | None = None, plan_dir: str | Path = ".",
-                 auto_open: list[str] | None = None) -> None:
+                 auto_open: list[str] | None = None, journal_path: str | Path | None = None) -> None:
         super().__init__()
         self._service_source = service
         self.service: ConsoleService = service if isinstance(service, ConsoleService) else service()
@@ -87,6 +89,7 @@ class AcrtuiApp(App[int]):
         if self.read_only and not self.service.read_only:
             raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
         self.plan_dir = Path(plan_dir)
+        self.journal = Journal(journal_path)  # the executor's JSON-lines journal of applied steps
         self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
         self.subscriptions: dict[str, str] = {}
         self.chosen: list[str] = []
@@ -120,6 +123,14 @@ class AcrtuiApp(App[int]):
             self.post_message(EstateProgress(stage, done, total))
 
         self.post_message(EstateLoaded(await self.service.load(subscriptions, progress)))
+
+    @work(exclusive=True, group="plan", exit_on_error=False)
+    async def prepare_plan(self, plan: planning.UiPlan) -> None:
+        """Observe, diff and preflight through the plan engine (reads only), then show the plan."""
+        self.post_message(PlanReady(await planning.prepare(self.service.session, plan, self.journal)))
+
+    def on_plan_ready(self, m: PlanReady) -> None:
+        self.push_screen(PlanScreen(m.plan))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.worker_failed(event)
@@ -198,7 +209,8 @@ class AcrtuiApp(App[int]):
 
         def reviewed(plan: Any) -> None:
             if plan is not None:
-                self.push_screen(PlanScreen(plan))
+                self.notify("Reading current state and checking the plan…", title="Planning")
+                self.prepare_plan(plan)
 
         self.push_screen(WIZARDS[name](self.estate, reg, self.service), reviewed)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from acrtui.domain.models import Estate
+
+if TYPE_CHECKING:
+    from .planning import UiPlan
 
 
 @dataclass
@@ -40,3 +44,8 @@ class PlanFinished(Message):
     lines: list[str]
     error_title: str | None = None
     error_message: str | None = None
+
+
+@dataclass
+class PlanReady(Message):
+    plan: UiPlan

@@ -50,7 +50,7 @@ async def demo() -> AsyncIterator[Emulator]:
 def make_app(demo: Emulator, tmp_path: Path) -> Callable[..., AcrtuiApp]:
     def make(*, read_only: bool = False, auto_open: list[str] | None = None, **kw: Any) -> AcrtuiApp:
         return AcrtuiApp(lambda: console_service(demo, read_only=read_only), read_only=read_only,
-                         plan_dir=tmp_path, auto_open=auto_open, **kw)
+                         plan_dir=tmp_path, auto_open=auto_open, journal_path=tmp_path / "journal.jsonl", **kw)
 
     return make
 

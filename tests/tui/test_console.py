@@ -174,6 +174,15 @@ async def test_approve_pending_connection(make_app: Any, demo: Emulator) -> None
         await open_registry(app, pilot, "contosoprodpinned")
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        app.screen.query_one("#wizard-review", Button).press()
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        await pilot.press("ctrl+w")  # save the plan file first: `acrtui apply` can run it
+        saved = app.screen.saved_to
+        assert saved is not None and '"kind": "SavedPlan"' in saved.read_text()
+        assert "ApprovePrivateEndpointConnection" in saved.read_text()
+        app.pop_screen()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
         plan = await review_and_apply(app, pilot)
         assert "\"Pending\" -> \"Approved\"" in plan.plan.render()
         conns = reg_body(demo, "contosoprodpinned")["properties"]["privateEndpointConnections"]
@@ -227,41 +236,69 @@ async def test_private_endpoint_wizard_creates_endpoint_and_dns(make_app: Any, d
         assert pe.dns_zone_group == "default" and all(r.ok for r in pe.records)
 
 
-async def test_firewall_wizard_warns_about_lockout(make_app: Any) -> None:
+async def test_firewall_wizard_warns_about_lockout(make_app: Any, demo: Emulator) -> None:
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         await open_registry(app, pilot, "sandboxpremium")
+        before = demo.last_seq
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
         app.screen.query_one("#fw-public", Checkbox).value = False
         await pilot.pause()
         assert "locks everyone out" in plain(app.screen.query_one("#wizard-notes", Static))
-        await pilot.click("#wizard-review")
+        app.screen.query_one("#wizard-review", Button).press()
         await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        assert any("locks everyone out" in w for w in app.screen.plan.warnings)
-        await pilot.press("ctrl+w")  # save the plan file instead of applying
-        saved = app.screen.saved_to
-        assert saved is not None and saved.exists() and '"publicNetworkAccess"' in saved.read_text()
+        plan = app.screen.plan
+        assert plan.blocking and "Error:" in plan.render()
+        assert demo.writes(before) == []
 
 
-async def test_policy_deny_shows_error_modal(make_app: Any, demo: Emulator) -> None:
-    """contosostgstd still has its admin user on; a Deny at its group refuses any write that leaves it so."""
+async def test_policy_deny_is_caught_by_preflight(make_app: Any, demo: Emulator) -> None:
+    """contosostgstd still has its admin user on; the Deny at its group would refuse any write that leaves it so."""
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         await open_registry(app, pilot, "contosostgstd")
+        before = demo.last_seq
         await pilot.press("u")
         await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
         app.screen.query_one("#auth-arm", Checkbox).value = False
         await pilot.pause()
-        await pilot.click("#wizard-review")
+        app.screen.query_one("#wizard-review", Button).press()
         await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        text = app.screen.plan.render()
+        assert "Azure Policy would refuse this change" in text and "deny-acr-admin" in text
+        assert app.screen.plan.blocking and app.screen.query_one("#plan-apply", Button).disabled
+        await pilot.press("ctrl+y")
+        assert not isinstance(app.screen, ConfirmModal)
+        assert demo.writes(before) == []
+
+
+async def test_deny_assigned_after_planning_shows_error_modal(make_app: Any, demo: Emulator) -> None:
+    """Someone assigns a Deny between review and apply: Azure's 403 becomes the error modal, nothing changes."""
+    from acrtui.azure.writes import Writer
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_registry(app, pilot, "sandboxstd")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        app.screen.query_one("#auth-anon", Checkbox).value = False  # fix anonymous pull, leave the admin user on
+        await pilot.pause()
+        app.screen.query_one("#wizard-review", Button).press()
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+        assert not app.screen.plan.blocking
+        reg = app.estate.registry("sandboxstd")
+        scope = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
+        await Writer(app.service.session).assign_policy(
+            scope, "deny-admin-late", "/providers/Microsoft.Authorization/policyDefinitions/"
+            "dc921057-6b28-4fbe-9b83-f7bec05db6c2", effect="Deny")
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.click("#confirm")
+        app.screen.query_one("#confirm", Button).press()
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
-        assert app.errors_shown[-1][0] == "Blocked by Azure Policy"
-        assert "deny-acr-admin" in app.errors_shown[-1][1]
-        assert reg_body(demo, "contosostgstd")["properties"]["adminUserEnabled"] is True
+        title, message = app.errors_shown[-1]
+        assert title == "Blocked by Azure Policy" and "deny-admin-late" in message
+        assert reg_body(demo, "sandboxstd")["properties"]["anonymousPullEnabled"] is True
 
 
 async def test_policy_wizard_previews_and_assigns(make_app: Any, demo: Emulator) -> None:

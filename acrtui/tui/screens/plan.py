@@ -14,8 +14,9 @@ from textual.widgets import Button, Label, ProgressBar, RichLog, Static
 from textual.worker import Worker
 
 from ...errors import AcrtuiError
+from .. import planning
 from ..messages import PlanFinished, PlanProgress
-from ..planning import Step, UiPlan, execute
+from ..planning import UiPlan
 from .base import ConsoleScreen
 from .modals import ConfirmModal
 
@@ -35,8 +36,14 @@ def colour_plan(text: str) -> Text:
             style = "red"
         elif s.startswith("*"):
             style = "cyan"
-        elif s.startswith("# !") or s.startswith("Warning:"):
+        elif s.startswith("Error:"):
             style = "bold red"
+        elif s.startswith("Warning:"):
+            style = "bold yellow"
+        elif s.startswith("Note:"):
+            style = "cyan"
+        elif s.startswith("Way forward:"):
+            style = "italic"
         elif s.startswith("#"):
             style = "bold"
         elif s.startswith("Plan:") or s.startswith("No changes"):
@@ -60,13 +67,14 @@ class PlanScreen(ConsoleScreen):
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
         with VerticalScroll(id="plan-scroll"):
             yield Static(colour_plan(self.plan.render()), id="plan-text")
-        yield ProgressBar(id="plan-progress", total=max(len(self.plan.steps), 1), show_eta=False)
+        yield ProgressBar(id="plan-progress", total=max(len(self.plan.actions), 1), show_eta=False)
         yield RichLog(id="plan-log", markup=False, wrap=True, max_lines=200)
         with Horizontal(classes="buttons"):
             yield Button("Cancel", id="plan-cancel")
             if not self.read_only:
                 yield Button("Save plan", id="plan-save")
-                yield Button("Apply…", id="plan-apply", variant="warning", disabled=self.plan.empty)
+                yield Button("Apply…", id="plan-apply", variant="warning",
+                             disabled=self.plan.empty or self.plan.blocking)
 
     def on_mount(self) -> None:
         self.query_one("#plan-progress").display = False
@@ -81,22 +89,29 @@ class PlanScreen(ConsoleScreen):
         else:
             self.action_back()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if allowed and action == "apply" and (self.plan.empty or self.plan.blocking or self.state != "review"):
+            return None  # shown disabled: preflight errors or nothing to do
+        return allowed
+
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:
+        if self.plan.planned is None or self.plan.empty:
+            return
+        svc = self.app.service  # type: ignore[attr-defined]
         directory = Path(getattr(self.app, "plan_dir", "."))
-        name = "".join(ch if ch.isalnum() else "-" for ch in self.plan.title.lower()).strip("-")[:60]
-        stamp = self.app.service.clock().strftime("%Y%m%dT%H%M%SZ")  # type: ignore[attr-defined]
-        self.saved_to = self.plan.save(directory / f"acrtui-plan-{name}-{stamp}.json")
-        self.notify(f"Plan saved to {self.saved_to}", title="Plan saved")
+        self.saved_to = self.plan.save(directory / planning.plan_file_name(self.plan, svc.clock()), svc.target)
+        self.notify(f"Plan saved to {self.saved_to} — `acrtui apply` runs it (refused once stale).",
+                    title="Plan saved")
 
     def action_apply(self) -> None:
-        if self.read_only or self.plan.empty or self.state != "review":
+        if self.read_only or self.plan.empty or self.plan.blocking or self.state != "review":
             return
-        n = self.plan.counts()
-        body = (f"{self.plan.title}\n\n{n['add']} to add, {n['change']} to change, {n['destroy']} to destroy"
-                + (f", {n['run']} to run" if n["run"] else "") + ".")
-        if self.plan.warnings:
-            body += "\n\n" + "\n".join(f"⚠ {w}" for w in self.plan.warnings)
+        body = f"{self.plan.title}\n\n{self.plan.summary()}"
+        warnings = [f.reason for f in (self.plan.planned.findings if self.plan.planned else [])] + self.plan.notes
+        if warnings:
+            body += "\n\n" + "\n".join(f"⚠ {w}" for w in warnings)
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -117,16 +132,20 @@ class PlanScreen(ConsoleScreen):
 
     @work(exclusive=True, group="apply", exit_on_error=False)
     async def run_plan(self) -> None:
-        from acrtui.azure.writes import Writer
+        svc = self.app.service  # type: ignore[attr-defined]
+        total = len(self.plan.actions)
+        done = [0]
 
-        writer = Writer(self.app.service.session)  # type: ignore[attr-defined]
+        def progress(what: str, action: object, detail: str) -> None:
+            if what == "done":
+                done[0] += 1
+            status = {"start": "running"}.get(what, what)
+            self.post_message(PlanProgress(done[0], total, action.describe() + (f" ({detail})" if detail else ""),  # type: ignore[attr-defined]
+                                           status))
 
-        def progress(i: int, total: int, step: Step, status: str) -> None:
-            self.post_message(PlanProgress(i, total, step.summary, status))
-
-        result = await execute(self.plan, writer, progress)
-        lines = [f"{r.status:>9}  {r.step.summary}" + (f" — {r.detail}" if r.detail else "") for r in result.results]
+        result = await planning.apply(svc.session, self.plan, self.app.journal, progress)  # type: ignore[attr-defined]
         err = result.error
+        lines = [f"succeeded  {k}" for k in result.succeeded] + [f"not run    {k}" for k in result.not_run]
         self.post_message(PlanFinished(result.ok, lines, err.title if err else None, err.message if err else None))
         if err is not None:
             raise err  # the app's one failure handler shows it

@@ -79,7 +79,9 @@ class Wizard(ModalScreen[UiPlan | None]):
         except AcrtuiError as e:
             self.notes(Text(f"✖ {e.message}", style="bold red"))
             return
-        plan.observed_at = self.estate.observed_at
+        except ValueError as e:  # the plan document refused a value (name, IP rule, image reference)
+            self.notes(Text(f"✖ {planning._first_error(e)}", style="bold red"))
+            return
         self.dismiss(plan)
 
     def action_cancel(self) -> None:
@@ -98,35 +100,28 @@ class RotateKeyWizard(Wizard):
         t.append("Current key: ", style="bold")
         t.append(f"{enc.key_identifier}\n")
         t.append("A versionless key id lets ACR pick up each new key version within an hour (automatic rotation). "
-                 "A versioned id pins one version until someone rotates by hand. The new version itself is made in "
-                 "Key Vault, not here.")
+                 "A versioned id pins one version until someone rotates by hand. New versions are made in Key "
+                 "Vault, not here.")
         return t
 
     def form(self) -> Iterable[Widget]:
         vault = self.estate.vault_for(self.reg)
         key = vault.key(self.reg.encryption.key_name or "") if vault else None
-        self.versionless_id = (key.key_id if key else (self.reg.encryption.key_identifier or "").rsplit("/", 1)[0]
-                               if self.reg.encryption.key_version else self.reg.encryption.key_identifier or "")
-        self.newest = f"{self.versionless_id.rstrip('/')}/{key.newest_version}" if key and key.newest_version else None
+        self.newest = key.newest_version if key else None
         with RadioSet(id="rotate-mode"):
             yield RadioButton("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
             if self.newest:
-                yield RadioButton(f"Pin the newest version ({key.newest_version if key else ''})", id="mode-newest")
-            yield RadioButton("Another key id (typed below)", id="mode-custom")
-        yield Input(placeholder="https://<vault>.vault.azure.net/keys/<name>[/<version>]", id="rotate-key")
+                yield RadioButton(f"Pin the newest version ({self.newest})", id="mode-newest")
+        yield Label("Key name (in the same vault)")
+        yield Input(value=self.reg.encryption.key_name or "", id="rotate-key")
 
     def build(self) -> UiPlan:
         pressed = self.query_one("#rotate-mode", RadioSet).pressed_button
-        mode = pressed.id if pressed else "mode-versionless"
-        if mode == "mode-newest" and self.newest:
-            key_id = self.newest
-        elif mode == "mode-custom":
-            key_id = self.query_one("#rotate-key", Input).value.strip()
-            if "/keys/" not in key_id:
-                raise UsageError("Type a Key Vault key id: https://<vault>.vault.azure.net/keys/<name>[/<version>]")
-        else:
-            key_id = self.versionless_id
-        return planning.build_rotate_key(self.reg, key_id)
+        version = self.newest if pressed is not None and pressed.id == "mode-newest" else None
+        name = self.query_one("#rotate-key", Input).value.strip() or None
+        if name and name != self.reg.encryption.key_name and version:
+            version = None  # the newest version belongs to the current key
+        return planning.build_rotate_key(self.estate, self.reg, key_version=version, key_name=name)
 
 
 class MigrateWizard(Wizard):
@@ -245,15 +240,14 @@ class EndpointWizard(Wizard):
 
     def build(self) -> UiPlan:
         sn = self.chosen()
-        zones = self.zones.get(sn.subscription_id, [])
-        zone = zones[0] if zones else None
-        linked = zone is not None and sn.vnet_id.lower() in self.linked_vnets.get(zone, set())
+        zone = None
+        if self.query_one("#pe-dns", Checkbox).value:
+            zones = self.zones.get(sn.subscription_id, [])
+            zone = zones[0] if zones else planning.default_zone_id(
+                sn.subscription_id, sn.resource_group, self.service.session.cloud.private_dns_zone)
         return planning.build_private_endpoint(
-            self.reg, subnet_id=sn.id, vnet_id=sn.vnet_id, location=sn.location,
-            name=self.query_one("#pe-name", Input).value.strip() or f"pe-{self.reg.name}",
-            resource_group=sn.resource_group, manual=self.query_one("#pe-manual", RadioButton).value,
-            zone_id=zone, zone_linked=linked, dns=self.query_one("#pe-dns", Checkbox).value)
-
+            self.reg, subnet_id=sn.id, name=self.query_one("#pe-name", Input).value.strip() or f"pe-{self.reg.name}",
+            manual=self.query_one("#pe-manual", RadioButton).value, zone_id=zone)
 
 
 class ConnectionsWizard(Wizard):
@@ -307,9 +301,7 @@ class DataEndpointWizard(Wizard):
         enabled = self.query_one("#data-enabled", Checkbox).value
         if enabled and not self.reg.data_endpoint_enabled and not self.query_one("#data-ack", Checkbox).value:
             raise UsageError("Confirm that client firewalls allow the data endpoint names first.")
-        if not self.reg.premium:
-            raise UsageError(f"{self.reg.sku} SKU: dedicated data endpoints need Premium.")
-        return planning.build_data_endpoint(self.reg, enabled)
+        return planning.build_data_endpoint(self.reg, enabled, self.query_one("#data-ack", Checkbox).value)
 
 
 class FirewallWizard(Wizard):
@@ -330,6 +322,9 @@ class FirewallWizard(Wizard):
         yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
         yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
                        id="fw-bypass")
+        yield Label("Your public IPs (for the lock-out check; comma-separated)")
+        yield Input(placeholder="203.0.113.10", id="fw-operator")
+        yield Checkbox("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
 
     def on_mount(self) -> None:
         self.update_warnings()
@@ -345,27 +340,18 @@ class FirewallWizard(Wizard):
     @on(Select.Changed)
     @on(Input.Changed)
     def update_warnings(self) -> None:
+        if not self.is_mounted:
+            return
         v = self.values()
         warn = planning.lockout_warnings(self.estate, self.reg, public_access=v["public_access"],
                                          default_action=v["default_action"], ip_rules=v["ip_rules"])
         self.notes(Text("\n".join(f"⚠ {w}" for w in warn), style="bold yellow") if warn else "")
 
     def build(self) -> UiPlan:
-        import ipaddress
-
         v = self.values()
-        for ip in v["ip_rules"]:
-            try:
-                net = ipaddress.ip_network(ip, strict=False)
-            except ValueError:
-                raise UsageError(f"{ip} is not an IPv4 address or CIDR.") from None
-            if net.version != 4:
-                raise UsageError(f"{ip}: registry IP rules are IPv4 only.")
-        if len(v["ip_rules"]) > 200:
-            raise UsageError("A registry takes at most 200 IP rules.")
-        if not self.reg.premium and (not v["public_access"] or v["ip_rules"] or v["default_action"] == "Deny"):
-            raise UsageError(f"{self.reg.sku} SKU: IP rules and disabling public access need Premium.")
-        return planning.build_firewall(self.estate, self.reg, **v)
+        ops = [i.strip() for i in self.query_one("#fw-operator", Input).value.split(",") if i.strip()]
+        return planning.build_firewall(self.reg, **v, operator_ips=ops,
+                                       allow_lockout=self.query_one("#fw-allow-lockout", Checkbox).value)
 
 
 class AuthWizard(Wizard):
@@ -470,9 +456,8 @@ class PolicyWizard(Wizard):
         if defn is not None and defn.display_name:
             display = defn.display_name
         name = f"acrtui-{guid[:8]}-{effect.lower()}"
-        return planning.build_policy_assignment(
-            scope=scope, definition_id=f"/providers/Microsoft.Authorization/policyDefinitions/{guid}",
-            display_name=display, effect=effect, name=name)
+        return planning.build_policy_assignment(scope=scope, definition_id=guid, display_name=display, effect=effect,
+                                                name=name)
 
 
 WIZARDS: dict[str, type[Wizard]] = {
