@@ -58,8 +58,8 @@ __all__ = [
 def json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a plan file, for editors and CI validation."""
     schema = PlanDocument.model_json_schema(by_alias=True, mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "acrtui plan file (acrtui/v1)", **schema}
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "acrtui plan file (acrtui/v1)"}
 
 
 class SavedPlan(BaseModel):

@@ -29,7 +29,7 @@ STG = "a2128325-8095-58b1-87b1-cff9e5e9f20a"
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50)) as e:
+    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
         yield e
 
 
