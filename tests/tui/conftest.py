@@ -49,8 +49,10 @@ async def demo() -> AsyncIterator[Emulator]:
 @pytest.fixture
 def make_app(demo: Emulator, tmp_path: Path) -> Callable[..., AcrtuiApp]:
     def make(*, read_only: bool = False, auto_open: list[str] | None = None, **kw: Any) -> AcrtuiApp:
-        return AcrtuiApp(lambda: console_service(demo, read_only=read_only), read_only=read_only,
-                         plan_dir=tmp_path, auto_open=auto_open, journal_path=tmp_path / "journal.jsonl", **kw)
+        app = AcrtuiApp(lambda: console_service(demo, read_only=read_only), read_only=read_only,
+                        plan_dir=tmp_path, auto_open=auto_open, journal_path=tmp_path / "journal.jsonl", **kw)
+        app.animation_level = "none"  # no tab-underline or scroll animations to wait for
+        return app
 
     return make
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import io
 from typing import Any
 
 from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Select, Static
@@ -21,7 +21,7 @@ def plain(widget: Static) -> str:
     """The text a Static shows (rich renderables rendered wide, so nothing wraps away)."""
     from rich.console import Console
 
-    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console = Console(width=200, record=True, file=io.StringIO())
     console.print(widget.content)
     return console.export_text()
 
@@ -70,261 +70,283 @@ async def review_and_apply(app: Any, pilot: Any, type_name: str | None = None) -
 # ------------------------------------------------------------------------------------------- navigation
 
 
-async def test_pick_subscription_drill_in_tabs_and_back(make_app: Any) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: bool(app.subscriptions))
-        assert isinstance(app.screen, SubscriptionScreen)
-        assert rows(app.screen) == ["contoso-production", "contoso-sandbox", "contoso-staging"]
-        await pilot.press("enter")  # contoso-production
-        await open_list(app, pilot)
-        assert rows(app.screen) == ["contosoprodacr", "contosoprodlost", "contosoprodpinned"]
-        assert app.chosen_names == ["contoso-production"]
-        assert app.screen.query_one("#context").has_class("production")
-        await pilot.press("down", "down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
-        detail = app.screen
-        assert detail.registry.name == "contosoprodpinned"
-        await pilot.press("2")
-        assert detail.active_tab == "cmk"
-        cmk = plain(detail.query_one("#section-cmk", Static))
-        assert "pinned to version" in cmk and "Purge protection" in cmk
-        await pilot.press("3")
-        assert detail.active_tab == "private-link"
-        await pilot.press("escape")
-        assert isinstance(app.screen, RegistryListScreen)
-        await pilot.press("ctrl+s")
-        assert isinstance(app.screen, SubscriptionScreen)
+async def scenario_pick_subscription_drill_in_tabs_and_back(app: Any, pilot: Any, demo: Emulator) -> None:
+    await wait_for(pilot, lambda: bool(app.subscriptions))
+    assert isinstance(app.screen, SubscriptionScreen)
+    assert rows(app.screen) == ["contoso-production", "contoso-sandbox", "contoso-staging"]
+    await pilot.press("enter")  # contoso-production
+    await open_list(app, pilot)
+    assert rows(app.screen) == ["contosoprodacr", "contosoprodlost", "contosoprodpinned"]
+    assert app.chosen_names == ["contoso-production"]
+    assert app.screen.query_one("#context").has_class("production")
+    await pilot.press("down", "down", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    detail = app.screen
+    assert detail.registry.name == "contosoprodpinned"
+    await pilot.press("2")
+    assert detail.active_tab == "cmk"
+    cmk = plain(detail.query_one("#section-cmk", Static))
+    assert "pinned to version" in cmk and "Purge protection" in cmk
+    await pilot.press("3")
+    assert detail.active_tab == "private-link"
+    await pilot.press("escape")
+    assert isinstance(app.screen, RegistryListScreen)
+    await pilot.press("ctrl+s")
+    assert isinstance(app.screen, SubscriptionScreen)
 
 
-async def test_filter_jump_help_and_findings(make_app: Any) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_list(app, pilot)
-        assert len(rows(app.screen)) == 8
-        await pilot.press("slash", *"stg")
-        assert rows(app.screen) == ["contosostgacr", "contosostgstd"]
-        await pilot.press("enter", "enter")  # leave the filter box, then open the first row
-        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
-        assert app.screen.registry.name == "contosostgacr"
-        await pilot.press("escape")
-        await pilot.press("escape")  # clears the filter
-        assert len(rows(app.screen)) == 8
-        await pilot.press("colon", *"sandboxbasic", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
-        assert app.screen.registry.name == "sandboxbasic"
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpModal)
-        help_text = plain(app.screen.query_one("#help-text", Static))
-        assert "Rotate key" in help_text and "cmk: rotate key" in help_text
-        await pilot.press("escape", "ctrl+f")
-        await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
-        first = rows(app.screen)[0]
-        assert first == "critical"
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
-        assert app.screen.active_tab == "findings"
-        assert app.screen.registry.name == "contosoprodlost"  # the only critical: key access lost
+async def scenario_filter_jump_help_and_findings(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_list(app, pilot)
+    assert len(rows(app.screen)) == 8
+    await pilot.press("slash", *"stg")
+    assert rows(app.screen) == ["contosostgacr", "contosostgstd"]
+    await pilot.press("enter", "enter")  # leave the filter box, then open the first row
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    assert app.screen.registry.name == "contosostgacr"
+    await pilot.press("escape")
+    await pilot.press("escape")  # clears the filter
+    assert len(rows(app.screen)) == 8
+    await pilot.press("colon", *"sandboxbasic", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    assert app.screen.registry.name == "sandboxbasic"
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpModal)
+    help_text = plain(app.screen.query_one("#help-text", Static))
+    assert "Rotate key" in help_text and "cmk: rotate key" in help_text
+    await pilot.press("escape", "ctrl+f")
+    await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+    first = rows(app.screen)[0]
+    assert first == "critical"
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    assert app.screen.active_tab == "findings"
+    assert app.screen.registry.name == "contosoprodlost"  # the only critical: key access lost
 
 
-async def test_detail_sections_show_dns_and_posture(make_app: Any) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        detail = await open_registry(app, pilot, "contosostgacr")
-        pl = plain(detail.query_one("#section-private-link", Static))
-        assert "contosostgacr.northeurope.data.azurecr.io" in pl and "missing" in pl
-        data = plain(detail.query_one("#section-data-endpoints", Static))
-        assert "contosostgacr.westeurope.data.azurecr.io" in data
-        pol = plain(detail.query_one("#section-policy", Static))
-        assert "Public network access should be disabled" in pol
-        app.pop_screen()
-        lost = await open_registry(app, pilot, "contosoprodlost")
-        assert "registry content is unreadable" in plain(lost.query_one("#section-cmk", Static))
+async def scenario_detail_sections_show_dns_and_posture(app: Any, pilot: Any, demo: Emulator) -> None:
+    detail = await open_registry(app, pilot, "contosostgacr")
+    pl = plain(detail.query_one("#section-private-link", Static))
+    assert "contosostgacr.northeurope.data.azurecr.io" in pl and "missing" in pl
+    data = plain(detail.query_one("#section-data-endpoints", Static))
+    assert "contosostgacr.westeurope.data.azurecr.io" in data
+    pol = plain(detail.query_one("#section-policy", Static))
+    assert "Public network access should be disabled" in pol
+    app.pop_screen()
+    lost = await open_registry(app, pilot, "contosoprodlost")
+    assert "registry content is unreadable" in plain(lost.query_one("#section-cmk", Static))
 
 
 # ------------------------------------------------------------------------------------------- wizards → plan → apply
 
 
-async def test_data_endpoint_wizard_plan_apply_and_reread(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxpremium")
-        await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        why = plain(app.screen.query_one("#wizard-why", Static))
-        assert "sandboxpremium.eastus.data.azurecr.io" in why  # the allowlist comes first
-        app.screen.query_one("#wizard-review", Button).press()
-        await pilot.pause()
-        assert "client firewalls" in plain(app.screen.query_one("#wizard-notes", Static)), app.screen
-        app.screen.query_one("#data-ack", Checkbox).value = True
-        before = demo.last_seq
-        plan = await review_and_apply(app, pilot)
-        text = plan.plan.render()
-        assert "~ dataEndpointEnabled" in text and "false -> true" in text
-        assert "Plan: 0 to add, 1 to change, 0 to destroy." in text
-        assert plan.state == "done"
-        assert reg_body(demo, "sandboxpremium")["properties"]["dataEndpointEnabled"] is True
-        assert [w.method for w in demo.writes(before)] == ["PATCH"]
-        await wait_for(pilot, lambda: app.estate.registry("sandboxpremium").data_endpoint_enabled)
+async def scenario_data_endpoint_wizard_plan_apply_and_reread(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "sandboxpremium")
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    why = plain(app.screen.query_one("#wizard-why", Static))
+    assert "sandboxpremium.eastus.data.azurecr.io" in why  # the allowlist comes first
+    app.screen.query_one("#wizard-review", Button).press()
+    await pilot.pause()
+    assert "client firewalls" in plain(app.screen.query_one("#wizard-notes", Static)), app.screen
+    app.screen.query_one("#data-ack", Checkbox).value = True
+    before = demo.last_seq
+    plan = await review_and_apply(app, pilot)
+    text = plan.plan.render()
+    assert "~ dataEndpointEnabled" in text and "false -> true" in text
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in text
+    assert plan.state == "done"
+    assert reg_body(demo, "sandboxpremium")["properties"]["dataEndpointEnabled"] is True
+    assert [w.method for w in demo.writes(before)] == ["PATCH"]
+    await wait_for(pilot, lambda: app.estate.registry("sandboxpremium").data_endpoint_enabled)
 
 
-async def test_approve_pending_connection(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "contosoprodpinned")
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        app.screen.query_one("#wizard-review", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        await pilot.press("ctrl+w")  # save the plan file first: `acrtui apply` can run it
-        saved = app.screen.saved_to
-        assert saved is not None and '"kind": "SavedPlan"' in saved.read_text()
-        assert "ApprovePrivateEndpointConnection" in saved.read_text()
-        app.pop_screen()
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        plan = await review_and_apply(app, pilot)
-        assert "\"Pending\" -> \"Approved\"" in plan.plan.render()
-        conns = reg_body(demo, "contosoprodpinned")["properties"]["privateEndpointConnections"]
-        assert [c["properties"]["privateLinkServiceConnectionState"]["status"] for c in conns] == ["Approved"]
-        await wait_for(pilot, lambda: bool(app.estate.registry("contosoprodpinned").approved_connections))
+async def scenario_approve_pending_connection(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "contosoprodpinned")
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    await pilot.press("ctrl+w")  # save the plan file first: `acrtui apply` can run it
+    saved = app.screen.saved_to
+    assert saved is not None and '"kind": "SavedPlan"' in saved.read_text()
+    assert "ApprovePrivateEndpointConnection" in saved.read_text()
+    app.pop_screen()
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    plan = await review_and_apply(app, pilot)
+    assert "\"Pending\" -> \"Approved\"" in plan.plan.render()
+    conns = reg_body(demo, "contosoprodpinned")["properties"]["privateEndpointConnections"]
+    assert [c["properties"]["privateLinkServiceConnectionState"]["status"] for c in conns] == ["Approved"]
+    await wait_for(pilot, lambda: bool(app.estate.registry("contosoprodpinned").approved_connections))
 
 
-async def test_rotate_pinned_key_to_versionless(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "contosoprodpinned")
-        await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        await review_and_apply(app, pilot)
-        kid = reg_body(demo, "contosoprodpinned")["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"]
-        assert kid.rstrip("/").endswith("/keys/ledger-cmk")
-        await wait_for(pilot, lambda: app.estate.registry("contosoprodpinned").encryption.versionless)
+async def scenario_rotate_pinned_key_to_versionless(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "contosoprodpinned")
+    await pilot.press("k")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    await review_and_apply(app, pilot)
+    kid = reg_body(demo, "contosoprodpinned")["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"]
+    assert kid.rstrip("/").endswith("/keys/ledger-cmk")
+    await wait_for(pilot, lambda: app.estate.registry("contosoprodpinned").encryption.versionless)
 
 
-async def test_cmk_migration_needs_the_name_typed(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxpremium")
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        assert "only when a registry is created" in plain(app.screen.query_one("#wizard-why", Static))
-        app.screen.query_one("#mig-name", Input).value = "sandboxcmk01"
-        app.screen.query_one("#mig-images", Input).value = "demo/web:main"
-        plan = await review_and_apply(app, pilot, type_name="sandboxcmk01")
-        assert plan.state == "done", plan.query_one("#plan-log").lines
-        body = reg_body(demo, "sandboxcmk01")
-        assert body["properties"]["encryption"]["status"] == "enabled"
-        await wait_for(pilot, lambda: app.estate.registry("sandboxcmk01") is not None)
+async def scenario_cmk_migration_needs_the_name_typed(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "sandboxpremium")
+    await pilot.press("m")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    assert "only when a registry is created" in plain(app.screen.query_one("#wizard-why", Static))
+    app.screen.query_one("#mig-name", Input).value = "sandboxcmk01"
+    app.screen.query_one("#mig-images", Input).value = "demo/web:main"
+    plan = await review_and_apply(app, pilot, type_name="sandboxcmk01")
+    assert plan.state == "done", plan.query_one("#plan-log").lines
+    body = reg_body(demo, "sandboxcmk01")
+    assert body["properties"]["encryption"]["status"] == "enabled"
+    await wait_for(pilot, lambda: app.estate.registry("sandboxcmk01") is not None)
 
 
-async def test_private_endpoint_wizard_creates_endpoint_and_dns(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxpremium")
-        await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard) and bool(app.screen.subnets))
-        wiz = app.screen
-        snet = next(s for s in wiz.subnets if s.name == "snet-pe" and s.vnet_name == "vnet-hub-prod")
-        wiz.query_one("#pe-subnet", Select).value = snet.id
-        await pilot.pause()
-        await review_and_apply(app, pilot)
-        await wait_for(pilot, lambda: bool(app.estate.registry("sandboxpremium").approved_connections))
-        reg = app.estate.registry("sandboxpremium")
-        assert reg.data_endpoint_enabled  # Azure turns them on with the first private endpoint
-        pe = app.estate.endpoints_for(reg)[0]
-        assert pe.dns_zone_group == "default" and all(r.ok for r in pe.records)
+async def scenario_private_endpoint_wizard_creates_endpoint_and_dns(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "sandboxpremium")
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard) and bool(app.screen.subnets))
+    wiz = app.screen
+    snet = next(s for s in wiz.subnets if s.name == "snet-pe" and s.vnet_name == "vnet-hub-prod")
+    wiz.query_one("#pe-subnet", Select).value = snet.id
+    await pilot.pause()
+    await review_and_apply(app, pilot)
+    await wait_for(pilot, lambda: bool(app.estate.registry("sandboxpremium").approved_connections))
+    reg = app.estate.registry("sandboxpremium")
+    assert reg.data_endpoint_enabled  # Azure turns them on with the first private endpoint
+    pe = app.estate.endpoints_for(reg)[0]
+    assert pe.dns_zone_group == "default" and all(r.ok for r in pe.records)
 
 
-async def test_firewall_wizard_warns_about_lockout(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxpremium")
-        before = demo.last_seq
-        await pilot.press("f")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        app.screen.query_one("#fw-public", Checkbox).value = False
-        await pilot.pause()
-        assert "locks everyone out" in plain(app.screen.query_one("#wizard-notes", Static))
-        app.screen.query_one("#wizard-review", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        plan = app.screen.plan
-        assert plan.blocking and "Error:" in plan.render()
-        assert demo.writes(before) == []
+async def scenario_firewall_wizard_warns_about_lockout(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "sandboxpremium")
+    before = demo.last_seq
+    await pilot.press("f")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#fw-public", Checkbox).value = False
+    await pilot.pause()
+    assert "locks everyone out" in plain(app.screen.query_one("#wizard-notes", Static))
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    plan = app.screen.plan
+    assert plan.blocking and "Error:" in plan.render()
+    assert demo.writes(before) == []
 
 
-async def test_policy_deny_is_caught_by_preflight(make_app: Any, demo: Emulator) -> None:
+async def scenario_policy_deny_is_caught_by_preflight(app: Any, pilot: Any, demo: Emulator) -> None:
     """contosostgstd still has its admin user on; the Deny at its group would refuse any write that leaves it so."""
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "contosostgstd")
-        before = demo.last_seq
-        await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        app.screen.query_one("#auth-arm", Checkbox).value = False
-        await pilot.pause()
-        app.screen.query_one("#wizard-review", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        text = app.screen.plan.render()
-        assert "Azure Policy would refuse this change" in text and "deny-acr-admin" in text
-        assert app.screen.plan.blocking and app.screen.query_one("#plan-apply", Button).disabled
-        await pilot.press("ctrl+y")
-        assert not isinstance(app.screen, ConfirmModal)
-        assert demo.writes(before) == []
+    await open_registry(app, pilot, "contosostgstd")
+    before = demo.last_seq
+    await pilot.press("u")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#auth-arm", Checkbox).value = False
+    await pilot.pause()
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    text = app.screen.plan.render()
+    assert "Azure Policy would refuse this change" in text and "deny-acr-admin" in text
+    assert app.screen.plan.blocking and app.screen.query_one("#plan-apply", Button).disabled
+    await pilot.press("ctrl+y")
+    assert not isinstance(app.screen, ConfirmModal)
+    assert demo.writes(before) == []
 
 
-async def test_deny_assigned_after_planning_shows_error_modal(make_app: Any, demo: Emulator) -> None:
+async def scenario_deny_assigned_after_planning_shows_error_modal(app: Any, pilot: Any, demo: Emulator) -> None:
     """Someone assigns a Deny between review and apply: Azure's 403 becomes the error modal, nothing changes."""
     from acrtui.azure.writes import Writer
 
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxstd")
-        await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        app.screen.query_one("#auth-anon", Checkbox).value = False  # fix anonymous pull, leave the admin user on
-        await pilot.pause()
-        app.screen.query_one("#wizard-review", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        assert not app.screen.plan.blocking
-        reg = app.estate.registry("sandboxstd")
-        scope = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
-        await Writer(app.service.session).assign_policy(
-            scope, "deny-admin-late", "/providers/Microsoft.Authorization/policyDefinitions/"
-            "dc921057-6b28-4fbe-9b83-f7bec05db6c2", effect="Deny")
-        await pilot.press("ctrl+y")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        app.screen.query_one("#confirm", Button).press()
-        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
-        title, message = app.errors_shown[-1]
-        assert title == "Blocked by Azure Policy" and "deny-admin-late" in message
-        assert reg_body(demo, "sandboxstd")["properties"]["anonymousPullEnabled"] is True
+    await open_registry(app, pilot, "sandboxstd")
+    await pilot.press("u")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#auth-anon", Checkbox).value = False  # fix anonymous pull, leave the admin user on
+    await pilot.pause()
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    assert not app.screen.plan.blocking
+    reg = app.estate.registry("sandboxstd")
+    scope = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
+    await Writer(app.service.session).assign_policy(
+        scope, "deny-admin-late", "/providers/Microsoft.Authorization/policyDefinitions/"
+        "dc921057-6b28-4fbe-9b83-f7bec05db6c2", effect="Deny")
+    await pilot.press("ctrl+y")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    app.screen.query_one("#confirm", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+    title, message = app.errors_shown[-1]
+    assert title == "Blocked by Azure Policy" and "deny-admin-late" in message
+    assert reg_body(demo, "sandboxstd")["properties"]["anonymousPullEnabled"] is True
 
 
-async def test_policy_wizard_previews_and_assigns(make_app: Any, demo: Emulator) -> None:
-    app = make_app(auto_open=[])
-    async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "sandboxstd")
-        await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        wiz = app.screen
-        wiz.query_one("#pol-definition", Select).value = "9f2dea28-e834-476c-99c5-3507b4728395"  # anonymous pull
-        await wait_for(pilot, lambda: "anonymous" in plain(wiz.query_one("#pol-preview", Static)))
-        preview = plain(wiz.query_one("#pol-preview", Static))
-        assert "1 of 3 registries in scope non-compliant" in preview
-        await review_and_apply(app, pilot)
-        assigned = [r for r in demo.state.of_type("Microsoft.Authorization/policyAssignments")
-                    if r.body["name"].startswith("acrtui-9f2dea28")]
-        assert len(assigned) == 1
+async def scenario_policy_wizard_previews_and_assigns(app: Any, pilot: Any, demo: Emulator) -> None:
+    await open_registry(app, pilot, "sandboxstd")
+    await pilot.press("y")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    wiz = app.screen
+    wiz.query_one("#pol-definition", Select).value = "9f2dea28-e834-476c-99c5-3507b4728395"  # anonymous pull
+    await wait_for(pilot, lambda: "anonymous" in plain(wiz.query_one("#pol-preview", Static)))
+    preview = plain(wiz.query_one("#pol-preview", Static))
+    assert "1 of 3 registries in scope non-compliant" in preview
+    await review_and_apply(app, pilot)
+    assigned = [r for r in demo.state.of_type("Microsoft.Authorization/policyAssignments")
+                if r.body["name"].startswith("acrtui-9f2dea28")]
+    assert len(assigned) == 1
 
 
-async def test_radio_defaults_exist(make_app: Any) -> None:
+async def scenario_radio_defaults_exist(app: Any, pilot: Any, demo: Emulator) -> None:
     """The connection wizard starts on Approve (the common decision) and offers Reject."""
+    await open_registry(app, pilot, "contosoprodpinned")
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    assert app.screen.query_one("#conn-approve", RadioButton).value
+    await pilot.press("escape")
+    assert isinstance(app.screen, RegistryScreen)
+
+
+async def home(app: Any, pilot: Any) -> None:
+    """Back to the registry list of every subscription (between scenarios sharing one console)."""
+    while len(app.screen_stack) > 3:
+        app.pop_screen()
+    await pilot.pause()
+    if set(app.chosen) != set(app.subscriptions) or not isinstance(app.screen, RegistryListScreen):
+        app.open_subscriptions(list(app.subscriptions))
+    await open_list(app, pilot)
+
+
+# One console per test (starting it and reading the estate is the expensive part); scenarios run in sequence.
+
+
+async def test_navigation_filter_jump_help_tabs(make_app: Any, demo: Emulator) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await scenario_pick_subscription_drill_in_tabs_and_back(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_filter_jump_help_and_findings(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_detail_sections_show_dns_and_posture(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_radio_defaults_exist(app, pilot, demo)
+        assert demo.writes() == []  # looking changes nothing
+
+
+async def test_wizards_plan_and_apply_through_the_engine(make_app: Any, demo: Emulator) -> None:
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
-        await open_registry(app, pilot, "contosoprodpinned")
-        await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-        assert app.screen.query_one("#conn-approve", RadioButton).value
-        await pilot.press("escape")
-        assert isinstance(app.screen, RegistryScreen)
+        for scenario in (scenario_data_endpoint_wizard_plan_apply_and_reread, scenario_approve_pending_connection,
+                         scenario_rotate_pinned_key_to_versionless, scenario_policy_wizard_previews_and_assigns,
+                         scenario_private_endpoint_wizard_creates_endpoint_and_dns,
+                         scenario_cmk_migration_needs_the_name_typed):
+            await home(app, pilot)
+            await scenario(app, pilot, demo)
+        journal = (app.plan_dir / "journal.jsonl").read_text()
+        assert '"event": "apply-end"' in journal and '"ok": true' in journal
+
+
+async def test_refusals_preflight_lockout_and_azure_deny(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        for scenario in (scenario_firewall_wizard_warns_about_lockout, scenario_policy_deny_is_caught_by_preflight,
+                         scenario_deny_assigned_after_planning_shows_error_modal):
+            await home(app, pilot)
+            await scenario(app, pilot, demo)

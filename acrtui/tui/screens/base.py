@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingsMap
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from ..keymap import actions_for, bindings_for, write_action_names
 from ..widgets.activity import ActivityPane
 from ..widgets.context import ContextBar
+from ..widgets.keybar import KeyBar
 
 
 class ConsoleScreen(Screen[Any]):
@@ -34,7 +34,7 @@ class ConsoleScreen(Screen[Any]):
         yield ContextBar(self.VIEW or self.SCREEN_ID)
         yield from self.body()
         yield ActivityPane()
-        yield Footer()
+        yield KeyBar(self.SCREEN_ID, self.read_only)
 
     def body(self) -> Iterable[Widget]:
         return ()
@@ -48,7 +48,12 @@ class ConsoleScreen(Screen[Any]):
     def offered(self) -> list[str]:
         return [a.id for a in actions_for(self.SCREEN_ID, read_only=self.read_only)]
 
+    def refresh_keys(self) -> None:
+        for kb in self.query(KeyBar):
+            kb.refresh_keys()
+
     def on_screen_resume(self) -> None:
+        self.refresh_keys()
         for bar in self.query(ContextBar):
             bar.update_context()
         pane = self.query(ActivityPane)

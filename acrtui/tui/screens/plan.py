@@ -128,6 +128,7 @@ class PlanScreen(ConsoleScreen):
         for b in self.query(Button):
             b.disabled = b.id != "plan-cancel"
         self.query_one("#plan-cancel", Button).label = "Stop"
+        self.refresh_keys()
         self.worker = self.run_plan()
 
     @work(exclusive=True, group="apply", exit_on_error=False)
@@ -163,6 +164,7 @@ class PlanScreen(ConsoleScreen):
         log = self.query_one("#plan-log", RichLog)
         log.write("Applied. Re-reading state from Azure…" if m.ok else f"Stopped: {m.error_title}: {m.error_message}")
         self.query_one("#plan-cancel", Button).label = "Close"
+        self.refresh_keys()
         self.app.refresh_estate()  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
