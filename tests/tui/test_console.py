@@ -14,7 +14,7 @@ from acrtui.tui.screens.plan import PlanScreen
 from acrtui.tui.screens.registry import RegistryScreen
 from acrtui.tui.screens.wizards import Wizard
 
-from .conftest import SIZE, wait_for
+from .conftest import SIZE, dump, wait_for
 
 
 def plain(widget: Static) -> str:
@@ -112,7 +112,7 @@ async def scenario_filter_jump_help_and_findings(app: Any, pilot: Any, demo: Emu
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpModal)
     help_text = plain(app.screen.query_one("#help-text", Static))
-    assert "Rotate key" in help_text and "cmk: rotate key" in help_text
+    assert "Rotate" in help_text and "cmk: rotate key" in help_text
     await pilot.press("escape", "ctrl+f")
     await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
     first = rows(app.screen)[0]
@@ -327,7 +327,32 @@ async def test_navigation_filter_jump_help_tabs(make_app: Any, demo: Emulator) -
         await scenario_detail_sections_show_dns_and_posture(app, pilot, demo)
         await home(app, pilot)
         await scenario_radio_defaults_exist(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_palette_and_keymap(app, pilot, demo)
         assert demo.writes() == []  # looking changes nothing
+
+
+async def scenario_palette_and_keymap(app: Any, pilot: Any, demo: Emulator) -> None:
+    """Commands are ``area: verb`` and offered only where they make sense; keys remap by binding id."""
+    from acrtui.tui.app import ConsoleCommands
+
+    on_list = {n for n, _, _ in ConsoleCommands(app.screen)._entries()}
+    assert "list: filter" in on_list and "cmk: rotate key" not in on_list
+    assert all(": " in n for n in on_list)
+    await open_registry(app, pilot, "contosoprodpinned")
+    on_reg = {n for n, _, _ in ConsoleCommands(app.screen)._entries()}
+    assert {"cmk: rotate key", "private link: approve or reject", "registry: show cmk"} <= on_reg
+    assert "list: filter" not in on_reg
+    run = next(r for n, _, r in ConsoleCommands(app.screen)._entries() if n == "registry: show private link")
+    await run()
+    assert app.screen.active_tab == "private-link"
+    app.set_keymap({"app.audit": "f2"})
+    await pilot.press("f2")
+    await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+    assert "f2 Findings" not in dump(app)  # the audit view does not offer itself
+    app.pop_screen()
+    await pilot.pause()
+    assert "f2 Findings" in dump(app)  # the key bar shows the remapped key
 
 
 async def test_wizards_plan_and_apply_through_the_engine(make_app: Any, demo: Emulator) -> None:

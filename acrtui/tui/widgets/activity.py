@@ -8,7 +8,7 @@ from textual.widgets import RichLog
 
 class ActivityPane(RichLog):
     DEFAULT_CSS = """
-    ActivityPane { dock: bottom; height: 10; border-top: solid $accent; display: none; }
+    ActivityPane { height: 10; border-top: solid $accent; display: none; }
     ActivityPane.shown { display: block; }
     """
 

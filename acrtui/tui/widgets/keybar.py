@@ -22,7 +22,7 @@ def key_label(key: str) -> str:
 
 class KeyBar(Static):
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: 1; background: $panel; color: $text; padding: 0 1; }
+    KeyBar { dock: bottom; height: auto; max-height: 2; background: $panel; color: $text; padding: 0 1; }
     """
 
     def __init__(self, screen_id: str, read_only: bool) -> None:
@@ -36,14 +36,15 @@ class KeyBar(Static):
     def refresh_keys(self) -> None:
         screen = self.screen
         keymap = getattr(self.app, "_keymap", {}) or {}
-        t = Text(no_wrap=True, overflow="ellipsis")
+        lines = {"view": Text(no_wrap=True, overflow="ellipsis"), "change": Text(no_wrap=True, overflow="ellipsis")}
         tabs_done = False
         for a in actions_for(self.screen_id, read_only=self.read_only):
             if not a.show:
                 continue
+            t = lines["change" if a.group == "Change" and self.screen_id != "plan" else "view"]
             if a.id.startswith("registry.tab."):
                 if not tabs_done:
-                    t.append(" 1-7 ", style="bold reverse")
+                    t.append("1-7", style="bold cyan")
                     t.append(" tabs  ")
                     tabs_done = True
                 continue
@@ -51,8 +52,10 @@ class KeyBar(Static):
             allowed = screen.check_action(name, ()) if hasattr(screen, "check_action") else True
             if allowed is False:
                 continue
-            key = key_label(keymap.get(a.id, a.key))
-            t.append(f" {key} ", style="bold reverse" if allowed else "dim reverse")
+            t.append(key_label(keymap.get(a.id, a.key)), style="bold cyan" if allowed else "dim")
             t.append(f" {a.description}  ", style="" if allowed else "dim")
-        t.append("  ^p palette", style="dim")
+        lines["view"].append("^p palette", style="dim")
+        t = lines["view"]
+        if lines["change"].plain:
+            t = Text("\n", no_wrap=True).join([lines["view"], Text("changes ▸ ", style="bold yellow") + lines["change"]])
         self.update(t)

@@ -111,7 +111,9 @@ def cmk(estate: Estate, reg: RegistryPosture) -> RenderableType:
          else Text(f"pinned to version {enc.key_version}", style="yellow")),
         ("In use", enc.versioned_key_identifier or "—"),
         ("Newest version", (key.newest_version if key else "?") or "?"),
-        ("Behind newest", mark(bool(key and current and key.newest_version != current)) if key else "?"),
+        ("Behind newest", "?" if not key or not current else (
+            Text("yes — a newer key version exists", style="bold yellow") if key.newest_version != current
+            else Text("no", style="green"))),
         ("Last rotation", enc.last_key_rotation.isoformat() if enc.last_key_rotation else "—"),
         ("Identity", "system-assigned" if enc.uses_system_identity else (ident.resource_id if ident else enc.identity_client_id or "—")),
         ("Identity key access", Text("✓ get / wrapKey / unwrapKey", style="green") if access
