@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined"
 """Pilot-driven console tests against the demo estate (in-process emulator, real SDK over TLS, frozen clock)."""
 
 from __future__ import annotations
@@ -372,6 +373,30 @@ async def test_refusals_preflight_lockout_and_azure_deny(make_app: Any, demo: Em
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         for scenario in (scenario_firewall_wizard_warns_about_lockout, scenario_policy_deny_is_caught_by_preflight,
-                         scenario_deny_assigned_after_planning_shows_error_modal):
+                         scenario_deny_assigned_after_planning_shows_error_modal, scenario_stop_waiting_mid_apply):
             await home(app, pilot)
             await scenario(app, pilot, demo)
+
+
+async def scenario_stop_waiting_mid_apply(app: Any, pilot: Any, demo: Emulator) -> None:
+    """Esc while ARM runs the operation: the console stops waiting, says it is still running, and re-reads."""
+    await open_registry(app, pilot, "sandboxpremium")
+    await pilot.press("d")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#data-ack", Checkbox).value = True
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    plan_screen = app.screen
+    demo.config.lro_duration_s = 5  # Azure takes its time
+    try:
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        before = demo.last_seq
+        app.screen.query_one("#confirm", Button).press()
+        await wait_for(pilot, lambda: any(w.method == "PATCH" for w in demo.writes(before)))
+        await pilot.press("escape")
+        assert plan_screen.state == "submitted"
+        log = "\n".join(str(line.text) for line in plan_screen.query_one("#plan-log").lines)
+        assert "still running in" in log and "submitted" in log
+    finally:
+        demo.config.lro_duration_s = 0.0

@@ -120,7 +120,7 @@ class SubscriptionScreen(FilteredTable):
     def status(self, shown: int) -> str:
         if not getattr(self.app, "subscriptions", None):
             return "Listing subscriptions…"
-        return f"{shown} subscriptions visible to {getattr(self.app.service, 'principal', 'you')}"
+        return f"{shown} subscriptions visible to {getattr(getattr(self.app, 'service', None), 'principal', 'you')}"
 
     def action_open(self) -> None:
         key = self.selected_key()

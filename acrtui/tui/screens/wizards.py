@@ -430,8 +430,8 @@ class PolicyWizard(Wizard):
         t = Text()
         try:
             evals = preview_registries(defn, regs, effect=effect)
-        except PolicyError as e:
-            t.append(str(e), style="red")
+        except PolicyError as exc:
+            t.append(str(exc), style="red")
         else:
             bad = [e for e in evals if e.compliance == "NonCompliant"]
             t.append(f"{defn.display_name or defn.name} — effect {effect}\n", style="italic")

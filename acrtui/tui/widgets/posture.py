@@ -141,8 +141,8 @@ def private_link(estate: Estate, reg: RegistryPosture) -> RenderableType:
         return Text(f"{reg.sku} SKU: Private Link needs Premium.", style="yellow")
     parts: list[RenderableType] = []
     conns = Table(title="Private endpoint connections", title_justify="left", title_style="bold", expand=True)
-    for c in ("Connection", "Status", "Endpoint", "Description"):
-        conns.add_column(c)
+    for col in ("Connection", "Status", "Endpoint", "Description"):
+        conns.add_column(col)
     for c in reg.private_endpoint_connections:
         style = {"approved": "green", "pending": "yellow", "rejected": "red"}.get(c.status.lower(), "")
         conns.add_row(c.name, Text(c.status, style=style), (c.private_endpoint_id or "").split("/")[-1],
@@ -158,8 +158,8 @@ def private_link(estate: Estate, reg: RegistryPosture) -> RenderableType:
             ("Zone linked to VNet", mark(pe.zone_linked_to_vnet)),
         ]))
         dns = Table(expand=True)
-        for c in ("", "FQDN", "Expected IP", "Zone", "A record"):
-            dns.add_column(c)
+        for col in ("", "FQDN", "Expected IP", "Zone", "A record"):
+            dns.add_column(col)
         for rec in pe.records:
             dns.add_row(mark(rec.ok), rec.fqdn, rec.expected_ip or "?", rec.zone or "—",
                         ", ".join(rec.record_ips) or Text("missing", style="red"))
