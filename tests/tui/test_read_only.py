@@ -80,7 +80,8 @@ async def test_read_only_console_makes_zero_writes(make_app: Any, demo: Emulator
             await wait_for(pilot, lambda: app.estate is not None and isinstance(app.screen, RegistryListScreen))
             regs = app.screen
         assert regs.query_one(DataTable).row_count == 8
-        for reg in list(app.estate.registries):
+        # the registry view's bindings do not depend on the registry: one of each kind (CMK/PE, Standard, Basic)
+        for reg in [r for r in app.estate.registries if r.name in ("contosoprodpinned", "contosostgstd", "sandboxbasic")]:
             app.open_registry(reg.id)
             await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
             detail = app.screen
