@@ -274,14 +274,20 @@ def run_tui(*, demo: bool = False, read_only: bool = False, cloud: str = "AzureC
             subscriptions: list[str] | None = None, log_file: str | None = None) -> int:
     """Open the console (``acrtui``); returns the process exit code."""
     from acrtui.azure.targets import TargetOptions, open_session
-
-    def factory() -> ConsoleService:
-        opts = TargetOptions(demo=demo, cloud=cloud, subscriptions=list(subscriptions or []), read_only=read_only,
-                             log_file=log_file)
-        return ConsoleService(open_session(opts), clock=lambda: dt.datetime.now(dt.UTC))
+    from acrtui.settings import load_settings
 
     try:
+        settings = load_settings(subscriptions=subscriptions, log_file=log_file)
+        cloud = cloud if cloud != "AzureCloud" else settings.cloud
+
+        def factory() -> ConsoleService:
+            opts = TargetOptions(demo=demo, cloud=cloud, subscriptions=list(settings.subscriptions), read_only=read_only,
+                                 log_file=settings.log_file, concurrency=settings.concurrency)
+            return ConsoleService(open_session(opts), clock=lambda: dt.datetime.now(dt.UTC))
+
         app = AcrtuiApp(factory, read_only=read_only)
+        if settings.keymap:
+            app.set_keymap(settings.keymap)  # remap by binding id, as Posting does
     except AcrtuiError as e:
         import sys
 

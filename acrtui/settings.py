@@ -1,0 +1,82 @@
+"""User settings: ``$XDG_CONFIG_HOME/acrtui/config.yaml`` (or the file ``ACRTUI_CONFIG`` names), then ``ACRTUI_*``
+environment variables, then command-line options — later wins.
+
+```yaml
+cloud: AzureCloud
+subscriptions: [contoso-production]
+keymap: {app.audit: f2, registry.rotate: ctrl+k}   # remap keys by binding id (see `?` in the console)
+audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9]}
+```
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import UsageError
+
+
+class AuditSettings(BaseModel):
+    key_rotation_max_age_days: int = Field(90, ge=1)
+    key_expiry_warning_days: int = Field(30, ge=0)
+    operator_ips: list[str] = Field(default_factory=list)
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("ACRTUI_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "acrtui" / "config.yaml"
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = config_path()
+        if not path.exists():
+            if os.environ.get("ACRTUI_CONFIG"):
+                raise UsageError(f"ACRTUI_CONFIG names {path}, which does not exist")
+            return {}
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise UsageError(f"{path}: not valid YAML: {e}") from e
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: the settings file must be a mapping")
+        return data
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACRTUI_", env_nested_delimiter="__", extra="forbid")
+
+    cloud: str = "AzureCloud"
+    subscriptions: list[str] = Field(default_factory=list)
+    concurrency: int = Field(16, ge=1, le=64)
+    log_file: str | None = None
+    keymap: dict[str, str] = Field(default_factory=dict)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _YamlSource(settings_cls)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with command-line ``overrides`` (None values ignored); a bad file is a usage error naming it."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v not in (None, [], ())})
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"settings ({config_path()} or ACRTUI_* environment): {where}: {first['msg']}") from e

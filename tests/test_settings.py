@@ -1,0 +1,44 @@
+"""Settings: file (XDG or ACRTUI_CONFIG), then environment, then command-line overrides; bad input is a usage error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acrtui.errors import UsageError
+from acrtui.settings import config_path, load_settings
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACRTUI_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    s = load_settings()
+    assert s.cloud == "AzureCloud" and s.keymap == {} and s.audit.key_rotation_max_age_days == 90
+    assert config_path() == tmp_path / "acrtui" / "config.yaml"
+
+
+def test_file_then_env_then_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "acrtui.yaml"
+    cfg.write_text("cloud: AzureUSGovernment\nsubscriptions: [a]\nkeymap: {app.audit: f2}\naudit: {operator_ips: [198.51.100.9]}\n")
+    monkeypatch.setenv("ACRTUI_CONFIG", str(cfg))
+    s = load_settings()
+    assert (s.cloud, s.subscriptions, s.keymap, s.audit.operator_ips) == ("AzureUSGovernment", ["a"], {"app.audit": "f2"}, ["198.51.100.9"])
+    monkeypatch.setenv("ACRTUI_CLOUD", "AzureChinaCloud")
+    assert load_settings().cloud == "AzureChinaCloud"
+    assert load_settings(subscriptions=["b"]).subscriptions == ["b"]
+    assert load_settings(subscriptions=[]).subscriptions == ["a"]  # an empty option does not erase the file's value
+
+
+def test_bad_settings_name_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "acrtui.yaml"
+    cfg.write_text("concurrency: 0\n")
+    monkeypatch.setenv("ACRTUI_CONFIG", str(cfg))
+    with pytest.raises(UsageError, match="concurrency"):
+        load_settings()
+    cfg.write_text("keymap: [\n")
+    with pytest.raises(UsageError, match="not valid YAML"):
+        load_settings()
+    monkeypatch.setenv("ACRTUI_CONFIG", str(tmp_path / "missing.yaml"))
+    with pytest.raises(UsageError, match="does not exist"):
+        load_settings()
