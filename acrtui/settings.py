@@ -23,8 +23,8 @@ from .errors import UsageError
 
 
 class AuditSettings(BaseModel):
-    key_rotation_max_age_days: int = Field(90, ge=1)
-    key_expiry_warning_days: int = Field(30, ge=0)
+    key_rotation_max_age_days: int = Field(default=90, ge=1)
+    key_expiry_warning_days: int = Field(default=30, ge=0)
     operator_ips: list[str] = Field(default_factory=list)
 
 
@@ -60,10 +60,10 @@ class Settings(BaseSettings):
 
     cloud: str = "AzureCloud"
     subscriptions: list[str] = Field(default_factory=list)
-    concurrency: int = Field(16, ge=1, le=64)
+    concurrency: int = Field(default=16, ge=1, le=64)
     log_file: str | None = None
     keymap: dict[str, str] = Field(default_factory=dict)
-    audit: AuditSettings = Field(default_factory=AuditSettings)
+    audit: AuditSettings = AuditSettings()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

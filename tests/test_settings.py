@@ -42,3 +42,25 @@ def test_bad_settings_name_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ACRTUI_CONFIG", str(tmp_path / "missing.yaml"))
     with pytest.raises(UsageError, match="does not exist"):
         load_settings()
+
+
+def test_audit_takes_thresholds_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from acrtui.cli import cli
+
+    def cmk002(extra: list[str]) -> str:
+        out = CliRunner().invoke(cli, ["audit", "--demo", "--registry", "contosoprodpinned", "--check", "ACR-CMK-002",
+                                       "--format", "json", "--soft-fail", "--now", "2026-06-01T00:00:00Z", *extra])
+        assert out.exit_code == 0, out.output
+        return str(json.loads(out.output)["findings"][0]["status"])
+
+    cfg = tmp_path / "acrtui.yaml"
+    monkeypatch.setenv("ACRTUI_CONFIG", str(cfg))
+    cfg.write_text("audit: {key_rotation_max_age_days: 30}\n")
+    assert cmk002([]) == "fail"  # pinned since the seed (2026-01-15): older than 30 days
+    cfg.write_text("audit: {key_rotation_max_age_days: 400}\n")
+    assert cmk002([]) == "pass"
+    assert cmk002(["--key-max-age-days", "30"]) == "fail"  # the option beats the file

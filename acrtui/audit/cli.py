@@ -174,9 +174,23 @@ def audit(
     now_text: str | None,
 ) -> None:
     """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv)."""
-    parent = click.get_current_context().find_root().obj or {}
+    ctx = click.get_current_context()
+    parent = ctx.find_root().obj or {}
     demo = demo or bool(parent.get("demo"))  # `acrtui --demo audit` works like `acrtui audit --demo`
     subscriptions = subscriptions or tuple(parent.get("subscriptions") or ())
+    try:
+        from acrtui.settings import load_settings
+
+        settings = load_settings()
+    except AcrtuiError as e:
+        raise click.UsageError(e.message) from None
+    subscriptions = subscriptions or tuple(settings.subscriptions)
+    defaulted = click.core.ParameterSource.DEFAULT
+    if ctx.get_parameter_source("key_max_age_days") == defaulted:
+        key_max_age_days = settings.audit.key_rotation_max_age_days
+    if ctx.get_parameter_source("key_expiry_days") == defaulted:
+        key_expiry_days = settings.audit.key_expiry_warning_days
+    operator_ips = operator_ips or tuple(settings.audit.operator_ips)
     try:
         checks = select_checks(include, exclude)
     except KeyError as exc:
