@@ -181,16 +181,16 @@ def audit(
     try:
         from acrtui.settings import load_settings
 
-        settings = load_settings()
+        user = load_settings()
     except AcrtuiError as e:
         raise click.UsageError(e.message) from None
-    subscriptions = subscriptions or tuple(settings.subscriptions)
+    subscriptions = subscriptions or tuple(user.subscriptions)
     defaulted = click.core.ParameterSource.DEFAULT
     if ctx.get_parameter_source("key_max_age_days") == defaulted:
-        key_max_age_days = settings.audit.key_rotation_max_age_days
+        key_max_age_days = user.audit.key_rotation_max_age_days
     if ctx.get_parameter_source("key_expiry_days") == defaulted:
-        key_expiry_days = settings.audit.key_expiry_warning_days
-    operator_ips = operator_ips or tuple(settings.audit.operator_ips)
+        key_expiry_days = user.audit.key_expiry_warning_days
+    operator_ips = operator_ips or tuple(user.audit.operator_ips)
     try:
         checks = select_checks(include, exclude)
     except KeyError as exc:
