@@ -20,18 +20,30 @@ LAZY_COMMANDS = {
     "export": ("acrtui.plan.cli", "export_command"),
 }
 
+# `acrtui --help` lists these without importing the commands (the emulator alone pulls in aiohttp).
+SHORT_HELP = {
+    "apply": "Apply a plan file or a saved plan (idempotent; journals every step).",
+    "audit": "Audit registries read-only and report findings.",
+    "checks": "List the audit checks: id, severity, family, title and references.",
+    "emulator": "Run the embedded Azure emulator and print how to reach it.",
+    "export": "Write today's state as a plan file.",
+    "plan": "Show what a plan file would change (Terraform-style).",
+}
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
             module, attr = LAZY_COMMANDS[name]
-            try:
-                cmd: Any = getattr(importlib.import_module(module), attr)
-            except (ImportError, AttributeError):
-                return None
+            cmd: Any = getattr(importlib.import_module(module), attr)  # a broken import should fail loudly
             return cmd  # type: ignore[no-any-return]
         return super().get_command(ctx, name)
 
