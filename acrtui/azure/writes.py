@@ -174,19 +174,26 @@ class Writer:
         identity_id: str | None = None,
         versionless: bool = True,
         tags: dict[str, str] | None = None,
+        key_version: str | None = None,
+        grant_access: bool = True,
     ) -> RegistryPosture:
         """A new Premium registry encrypted with a Key Vault key: identity, key access, key, registry.
 
         CMK can only be set at creation and needs a user-assigned identity; a versionless key id means ACR
-        rotates to new key versions by itself.
+        rotates to new key versions by itself. ``key_version`` pins that version at creation (no rotation after);
+        ``grant_access=False`` skips the key-access write when the caller has granted it already.
         """
         ident = (await self._identity(identity_id) if identity_id
                  else await self.create_user_identity(subscription, resource_group, f"id-{name}", location))
         if not ident.principal_id or not ident.client_id:
             raise CmkRuleViolation(f"Identity {ident.resource_id} has no principal/client id yet; retry in a minute.")
-        await self.grant_key_access(vault_id, ident.principal_id)
+        if grant_access:
+            await self.grant_key_access(vault_id, ident.principal_id)
         key = await self.ensure_key(vault_id, key_name)
-        key_id = key.key_id if versionless else f"{key.key_id.rstrip('/')}/{key.newest_version}"
+        if key_version:
+            key_id = f"{key.key_id.rstrip('/')}/{key_version}"
+        else:
+            key_id = key.key_id if versionless else f"{key.key_id.rstrip('/')}/{key.newest_version}"
         acr = self.s.client("containerregistry", subscription)
         body = {
             "location": location,

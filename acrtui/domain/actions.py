@@ -607,18 +607,63 @@ class EnableVaultAuditLogging(Action):
     resource_type: str = "Microsoft.Insights/diagnosticSettings"
     workspace_id: str
     setting_name: str = "acrtui-audit"
+    categories: list[str] = Field(default_factory=lambda: ["AuditEvent"])
 
     def describe(self) -> str:
-        return f"Send {self.name}'s AuditEvent log (who used which key) to workspace {name_of(self.workspace_id)}"
+        what = "AuditEvent log (who used which key)" if self.categories == ["AuditEvent"] else \
+            f"logs ({', '.join(self.categories)})"
+        return f"Send {self.name}'s {what} to workspace {name_of(self.workspace_id)}"
 
     def changes(self) -> list[Change]:
         return [Change("name", None, self.setting_name), Change("workspaceId", None, self.workspace_id),
-                Change("logs", None, ["AuditEvent"])]
+                Change("logs", None, list(self.categories))]
+
+    def logs(self) -> list[dict[str, Any]]:
+        """The diagnostic setting's ``logs``: categories, or category groups (``audit``, ``allLogs``)."""
+        return [{"categoryGroup" if c in ("audit", "allLogs") else "category": c, "enabled": True}
+                for c in self.categories]
 
     def az(self) -> list[str]:
-        logs = '[{"category":"AuditEvent","enabled":true}]'
+        logs = json.dumps(self.logs(), separators=(",", ":"))
         return [f"az monitor diagnostic-settings create --name {self.setting_name} --resource {_q(self.resource_id)} "
                 f"--workspace {_q(self.workspace_id)} --logs {_q(logs)}"]
+
+
+class EnableVaultPurgeProtection(Action):
+    """Irreversible: once on, purge protection can never be turned off (the vault keeps deleted keys recoverable)."""
+
+    kind: Literal["EnableVaultPurgeProtection"] = "EnableVaultPurgeProtection"
+    resource_type: str = "Microsoft.KeyVault/vaults"
+
+    def describe(self) -> str:
+        return (f"Turn on purge protection for {self.name} (IRREVERSIBLE: Azure can never turn it off; a deleted "
+                "key stays recoverable for the retention period)")
+
+    def changes(self) -> list[Change]:
+        return [Change("properties.enablePurgeProtection", None, True)]
+
+    def az(self) -> list[str]:
+        return [f"az keyvault update --name {self.name}{self.where} --enable-purge-protection true"]
+
+
+class SetVaultNetworkBypass(Action):
+    """Whether trusted Azure services (ACR among them) get through the vault's firewall."""
+
+    kind: Literal["SetVaultNetworkBypass"] = "SetVaultNetworkBypass"
+    resource_type: str = "Microsoft.KeyVault/vaults"
+    old: str
+    new: Literal["AzureServices", "None"]
+
+    def describe(self) -> str:
+        if self.new == "AzureServices":
+            return f"Let trusted Azure services (ACR) through {self.name}'s firewall"
+        return f"Stop letting trusted Azure services through {self.name}'s firewall"
+
+    def changes(self) -> list[Change]:
+        return [Change("properties.networkAcls.bypass", self.old, self.new)]
+
+    def az(self) -> list[str]:
+        return [f"az keyvault update --name {self.name}{self.where} --bypass {self.new}"]
 
 
 AnyAction = Annotated[
@@ -626,7 +671,7 @@ AnyAction = Annotated[
     | SetExportPolicy | SetArmAudienceTokens | CreatePrivateEndpoint | CreatePrivateDnsZone | LinkPrivateDnsZone
     | CreateDnsZoneGroup | ApprovePrivateEndpointConnection | RejectPrivateEndpointConnection
     | CreateUserAssignedIdentity | GrantKeyAccess | RotateKey | CreateCmkRegistry | ImportImages | AssignPolicy
-    | UnassignPolicy | EnableVaultAuditLogging,
+    | UnassignPolicy | EnableVaultAuditLogging | EnableVaultPurgeProtection | SetVaultNetworkBypass,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[list[AnyAction]] = TypeAdapter(list[AnyAction])

@@ -136,18 +136,33 @@ class DataEndpoint(_M):
         description="Client firewalls already allow <registry>.<region>.data.<suffix> on 443 (pulls break otherwise).")
 
 
-class Cmk(_M):
-    """Customer-managed key. On an existing CMK registry this rotates; it can never be added in place."""
+KeyAccess = Annotated[Literal["granted"], _canon(("granted",))]
 
-    key_vault: VaultId = Field(alias="keyVault")
-    key: str
+
+class Cmk(_M):
+    """Customer-managed key of an existing CMK registry: rotates the key/version/identity, and with
+    ``keyAccess: granted`` makes sure the encryption identity can use the key. It can never add CMK in place.
+
+    ``keyVault``, ``key`` and ``identity`` come together; leave all three out (``cmk: {keyAccess: granted}``) to
+    mean the key and identity the registry uses today.
+    """
+
+    key_vault: VaultId | None = Field(None, alias="keyVault")
+    key: str | None = None
     key_version: str | None = Field(None, alias="keyVersion", description="Pin to this version; omit for auto-rotation.")
-    identity: str = Field(
-        description="User-assigned identity id, or 'system' for the registry's system-assigned identity.")
+    identity: str | None = Field(
+        None, description="User-assigned identity id, or 'system' for the registry's system-assigned identity.")
+    key_access: KeyAccess | None = Field(
+        None, alias="keyAccess",
+        description="granted: the encryption identity gets get/wrapKey/unwrapKey on the key (an access policy, or "
+                    "the Key Vault Crypto Service Encryption User role on RBAC vaults) if it lacks them. "
+                    "acrtui never removes key access.")
 
     @field_validator("identity")
     @classmethod
-    def _identity(cls, v: str) -> str:
+    def _identity(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
         if v.lower() == "system":
             return "system"
         if resource_type(v).lower() != "microsoft.managedidentity/userassignedidentities" or not _ARM_ID.match(v):
@@ -156,10 +171,29 @@ class Cmk(_M):
 
     @field_validator("key")
     @classmethod
-    def _key(cls, v: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9-]{1,127}", v):
+    def _key(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,127}", v):
             raise ValueError(f"key name {v!r}: letters, digits and '-' only")
         return v
+
+    @model_validator(mode="after")
+    def _complete(self) -> Cmk:
+        given = [n for n, v in (("keyVault", self.key_vault), ("key", self.key), ("identity", self.identity)) if v]
+        if given and len(given) < 3:
+            missing = [n for n in ("keyVault", "key", "identity") if n not in given]
+            raise ValueError(f"keyVault, key and identity come together (missing: {', '.join(missing)}); "
+                             "leave all three out to keep the registry's current key and identity")
+        if not given:
+            if self.key_version is not None:
+                raise ValueError("keyVersion needs keyVault, key and identity")
+            if self.key_access is None:
+                raise ValueError("name the key (keyVault, key, identity) or set keyAccess: granted")
+        return self
+
+    @property
+    def current(self) -> bool:
+        """The block names no key: it means the registry's current key and identity."""
+        return self.key_vault is None
 
 
 class Endpoint(_M):
@@ -259,13 +293,68 @@ class PolicyAssignmentSpec(_M):
         return f"{self.scope.rstrip('/')}/providers/Microsoft.Authorization/policyAssignments/{self.name}"
 
 
+VaultLogCategory = Annotated[
+    Literal["AuditEvent", "AzurePolicyEvaluationDetails", "audit", "allLogs"],
+    _canon(("AuditEvent", "AzurePolicyEvaluationDetails", "audit", "allLogs")),
+]
+
+
 class AuditLogging(_M):
-    workspace: WorkspaceId
+    workspace: WorkspaceId = Field(description="Log Analytics workspace a new diagnostic setting sends the logs to.")
+    categories: list[VaultLogCategory] = Field(
+        default_factory=lambda: ["AuditEvent"],  # type: ignore[arg-type,return-value]
+        min_length=1,
+        description="Log categories (AuditEvent, AzurePolicyEvaluationDetails) or groups (audit, allLogs); "
+                    "satisfied by any diagnostic setting that already sends them.")
+
+    @field_validator("categories")
+    @classmethod
+    def _dedup(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(v))
 
 
-class VaultSpec(_M):
-    id: VaultId
+class KeyVaultSpec(_M):
+    """Settings of a key vault that holds registry keys. Found by ``id``, or by ``name`` (plus resourceGroup /
+    subscription when the name alone is ambiguous)."""
+
+    name: str | None = Field(None, description="Vault name (3-24 letters, digits, '-').")
+    id: VaultId | None = None
+    subscription: str | None = Field(None, description="Id or display name; only needed to tell vaults apart.")
+    resource_group: str | None = Field(None, alias="resourceGroup")
+    purge_protection: bool | None = Field(
+        None, alias="purgeProtection",
+        description="true turns purge protection on. IRREVERSIBLE: Azure can never turn it off again.")
     audit_logging: AuditLogging | None = Field(None, alias="auditLogging")
+    network_bypass: Bypass | None = Field(
+        None, alias="networkBypass",
+        description="AzureServices lets trusted services (ACR) through a vault firewall; None does not.")
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]", v):
+            raise ValueError(f"key vault name {v!r} must be 3-24 letters, digits and '-', starting with a letter")
+        return v
+
+    @field_validator("purge_protection")
+    @classmethod
+    def _pp(cls, v: bool | None) -> bool | None:
+        if v is False:
+            raise ValueError("purgeProtection can only be true: once on, Azure never turns it off; "
+                             "leave it out to keep the vault as it is")
+        return v
+
+    @model_validator(mode="after")
+    def _ident(self) -> KeyVaultSpec:
+        if self.id is None and self.name is None:
+            raise ValueError("give the vault's name (or its id)")
+        if self.id is not None and self.name is not None and self.id.rstrip("/").rsplit("/", 1)[-1].lower() != self.name.lower():
+            raise ValueError(f"name {self.name!r} does not match the id {self.id!r}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or (self.id or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def _image(img: str) -> str:
@@ -311,7 +400,7 @@ class DesiredState(_M):
     registries: list[RegistrySpec] = Field(default_factory=list)
     create_cmk_registry: list[CmkMigration] = Field(default_factory=list, alias="createCmkRegistry")
     policy_assignments: list[PolicyAssignmentSpec] = Field(default_factory=list, alias="policyAssignments")
-    vaults: list[VaultSpec] = Field(default_factory=list)
+    key_vaults: list[KeyVaultSpec] = Field(default_factory=list, alias="keyVaults")
 
     @model_validator(mode="after")
     def _unique(self) -> DesiredState:
@@ -323,4 +412,8 @@ class DesiredState(_M):
         dup = sorted({n for n in ids if ids.count(n) > 1})
         if dup:
             raise ValueError(f"policy assignment listed twice: {', '.join(dup)}")
+        vaults = [v.label.lower() for v in self.key_vaults]
+        dup = sorted({n for n in vaults if vaults.count(n) > 1})
+        if dup:
+            raise ValueError(f"key vault listed twice: {', '.join(dup)}")
         return self

@@ -26,6 +26,7 @@ from .actions import (
     CreateUserAssignedIdentity,
     EnableDataEndpoint,
     EnableVaultAuditLogging,
+    EnableVaultPurgeProtection,
     GrantKeyAccess,
     ImportImages,
     LinkPrivateDnsZone,
@@ -38,11 +39,13 @@ from .actions import (
     SetExportPolicy,
     SetNetworkRules,
     SetPublicNetworkAccess,
+    SetVaultNetworkBypass,
     group_of,
     name_of,
 )
-from .desired import CmkMigration, DesiredState, Endpoint, RegistrySpec, normalise_ip_rule
+from .desired import CmkMigration, DesiredState, Endpoint, KeyVaultSpec, RegistrySpec, normalise_ip_rule
 from .models import (
+    DiagnosticSetting,
     Encryption,
     Estate,
     IpRule,
@@ -102,6 +105,8 @@ class World:
     subnets: dict[str, SubnetInfo | None] = field(default_factory=dict)  # id (lower) → subnet or missing
     zones: dict[str, ZoneInfo] = field(default_factory=dict)  # id (lower)
     assignments: dict[str, PolicyAssignmentInfo | None] = field(default_factory=dict)  # id (lower) → read by id
+    # assignments over scopes the estate does not cover (a group that holds no registry yet): read at the scope
+    scope_assignments: list[PolicyAssignmentInfo] = field(default_factory=list)
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # definition id (lower) → ARM body
     imported: frozenset[tuple[str, str]] = frozenset()  # (target registry id lower, image) done (journal)
     dns_zone_name: str = "privatelink.azurecr.io"
@@ -110,6 +115,24 @@ class World:
     def vault(self, vault_id: str) -> VaultPosture | None:
         v = self.vaults.get(vault_id.lower())
         return v or next((x for x in self.estate.vaults if x.id.lower() == vault_id.lower()), None)
+
+    def vaults_named(self, name: str) -> list[VaultPosture]:
+        """Every observed vault with this name (planned-for reads first), one per id."""
+        out: dict[str, VaultPosture] = {}
+        for v in [*self.vaults.values(), *self.estate.vaults]:
+            if v.name.lower() == name.lower():
+                out.setdefault(v.id.lower(), v)
+        return list(out.values())
+
+    def vault_by_key(self, vault_name: str) -> VaultPosture | None:
+        """The vault a key URI's host names (vault names are unique within a cloud)."""
+        hits = self.vaults_named(vault_name) if vault_name else []
+        return hits[0] if hits else None
+
+    def all_assignments(self) -> list[PolicyAssignmentInfo]:
+        """The estate's assignments plus those read at scopes the estate does not cover."""
+        seen = {a.id.lower() for a in self.estate.assignments}
+        return [*self.estate.assignments, *(a for a in self.scope_assignments if a.id.lower() not in seen)]
 
     def assignment(self, assignment_id: str) -> PolicyAssignmentInfo | None:
         if assignment_id.lower() in self.assignments:
@@ -143,6 +166,58 @@ def key_uri(world: World, vault_id: str, key: str, version: str | None) -> str:
 
 def same_key(a: str | None, b: str | None) -> bool:
     return (a or "").lower().rstrip("/") == (b or "").lower().rstrip("/")
+
+
+# Key Vault's log category groups, as categories (AuditEvent is the vault's only audit category)
+_LOG_GROUPS = {"audit": {"auditevent"}, "alllogs": {"auditevent", "azurepolicyevaluationdetails"}}
+
+
+def _log_set(categories: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for c in categories:
+        out |= _LOG_GROUPS.get(c.lower(), {c.lower()})
+    return out
+
+
+def missing_logs(settings: Iterable[DiagnosticSetting], wanted: Iterable[str]) -> list[str]:
+    """The wanted log categories (or groups) no diagnostic setting sends yet."""
+    have = _log_set(c for d in settings for c in d.categories)
+    return [c for c in wanted if not _log_set([c]) <= have]
+
+
+def resolve_vault(world: World, spec: KeyVaultSpec) -> tuple[VaultPosture | None, str | None]:
+    """The observed vault a ``keyVaults`` entry names, or why it cannot be told."""
+    if spec.id is not None:
+        v = world.vault(spec.id)
+        return (v, None) if v is not None else (None, f"key vault {spec.id} not found (or not readable)")
+    hits = world.vaults_named(spec.label)
+    if spec.subscription:
+        s = spec.subscription.lower()
+        hits = [v for v in hits if s in (v.subscription_id.lower(), world.estate.subscriptions.get(v.subscription_id, "").lower())]
+    if spec.resource_group:
+        hits = [v for v in hits if v.resource_group.lower() == spec.resource_group.lower()]
+    if len(hits) > 1:
+        return None, f"key vault {spec.label} exists in several places: add subscription/resourceGroup (or give its id)"
+    if not hits:
+        return None, f"key vault {spec.label} not found in the chosen subscriptions (or not readable)"
+    return hits[0], None
+
+
+def encryption_principal(reg: RegistryPosture, identity: str | None = None) -> tuple[str | None, str]:
+    """(principal id, identity id) of the identity a CMK registry reads its key as: ``identity`` ('system' or a
+    user-assigned id), else the one its encryption settings name today. The principal is None when the registry
+    does not hold that identity; 'system' identities get the pseudo id ``<registry id>/system``."""
+    if identity is None:
+        if reg.encryption.uses_system_identity:
+            identity = "system"
+        else:
+            cid = (reg.encryption.identity_client_id or "").lower()
+            ua = next((u for u in reg.identity.user_assigned if cid and (u.client_id or "").lower() == cid), None)
+            return (ua.principal_id, ua.resource_id) if ua else (None, reg.encryption.identity_client_id or "")
+    if identity == "system":
+        return reg.identity.system_principal_id, f"{reg.id}/system"
+    ua = next((u for u in reg.identity.user_assigned if u.resource_id.lower() == identity.lower()), None)
+    return (ua.principal_id if ua else None), identity
 
 
 def registry_id(sub: str, rg: str, name: str) -> str:
@@ -216,7 +291,7 @@ class _Builder:
         for a in self.d.policy_assignments:
             if a.state == "absent":
                 self.unassign(a.assignment_id)
-        for v in self.d.vaults:
+        for v in self.d.key_vaults:
             self.vault(v)
         for m in self.d.create_cmk_registry:
             self.migration(m)
@@ -247,13 +322,28 @@ class _Builder:
         if found is not None:
             self.add(UnassignPolicy(resource_id=found.id, definition_id=found.definition_id))
 
-    def vault(self, spec: Any) -> None:
-        v = self.w.vault(spec.id)
-        if v is None:
-            self.problems.append(f"key vault {spec.id} not found (or not readable)")
+    def vault(self, spec: KeyVaultSpec) -> None:
+        v, problem = resolve_vault(self.w, spec)
+        if v is None or problem:
+            self.problems.append(problem or f"key vault {spec.label} not found")
             return
-        if spec.audit_logging and not v.audit_logging:
-            self.add(EnableVaultAuditLogging(resource_id=v.id, workspace_id=spec.audit_logging.workspace))
+        if not v.readable:
+            self.problems.append(f"key vault {v.name} could not be read: its settings cannot be compared "
+                                 "(you need at least Key Vault Reader on it)")
+            return
+        if spec.purge_protection and not v.purge_protection:
+            self.add(EnableVaultPurgeProtection(resource_id=v.id))
+        have_bp = canon(v.network_bypass, ("AzureServices", "None"), "AzureServices")
+        if spec.network_bypass is not None and spec.network_bypass != have_bp:
+            self.add(SetVaultNetworkBypass(resource_id=v.id, old=have_bp, new=spec.network_bypass))
+        if spec.audit_logging is not None:
+            wanted = spec.audit_logging.categories
+            if missing_logs(v.diagnostic_settings, wanted):
+                name = EnableVaultAuditLogging.model_fields["setting_name"].default
+                others = [d for d in v.diagnostic_settings if d.name.lower() != name.lower()]
+                # only what other settings do not send: Azure refuses one destination getting a category twice
+                self.add(EnableVaultAuditLogging(resource_id=v.id, workspace_id=spec.audit_logging.workspace,
+                                                 categories=missing_logs(others, wanted)))
 
     def identity_ready(self, identity_id: str, location: str) -> tuple[UserIdentity | None, list[str]]:
         """The identity if it exists, else a create action; returns (identity, dependency keys)."""
@@ -397,6 +487,23 @@ class _Builder:
         if spec.cmk is None or reg.name.lower() in self.created_registries:
             return
         c = spec.cmk
+        enc = reg.encryption
+        if c.current:  # cmk: {keyAccess: granted} — the key and identity the registry uses today
+            if not enc.enabled:
+                self.problems.append(f"registry {reg.name}: cmk.keyAccess applies to CMK registries, and {reg.name} "
+                                     "is not encrypted with a customer-managed key (CMK is set only at creation: "
+                                     "see createCmkRegistry)")
+                return
+            vault = self.w.vault_by_key(enc.vault_name or "")
+            if vault is None:
+                self.problems.append(f"registry {reg.name}: its key vault {enc.vault_name} was not found in the "
+                                     "chosen subscriptions (or not readable)")
+                return
+            principal, ident_id = encryption_principal(reg)
+            if principal:  # else preflight explains: the registry does not hold the identity its key settings name
+                self.key_access(vault.id, ident_id, UserIdentity(resource_id=ident_id, principal_id=principal), [])
+            return
+        assert c.key_vault and c.key and c.identity  # Cmk's validator: the three come together
         want_key = key_uri(self.w, c.key_vault, c.key, c.key_version)
         if c.identity == "system":
             want_ident, ident = "system", None
@@ -404,20 +511,19 @@ class _Builder:
             attached = next((u for u in reg.identity.user_assigned if u.resource_id.lower() == c.identity.lower()), None)
             ident = attached or self.w.identities.get(c.identity.lower())
             want_ident = (ident.client_id if ident and ident.client_id else c.identity)
-        enc = reg.encryption
-        if enc.enabled and same_key(enc.key_identifier, want_key) and \
-                (enc.identity_client_id or "").lower() == want_ident.lower():
-            return
+        rotate = not (enc.enabled and same_key(enc.key_identifier, want_key)
+                      and (enc.identity_client_id or "").lower() == want_ident.lower())
         deps: list[str] = []
-        if enc.enabled:
+        if enc.enabled and (rotate or c.key_access == "granted"):
             principal = reg.identity.system_principal_id if c.identity == "system" else (ident.principal_id if ident else None)
             if principal:
                 deps = self.key_access(c.key_vault, c.identity if c.identity != "system" else f"{reg.id}/system",
                                        UserIdentity(resource_id=c.identity, principal_id=principal), [])
-        self.add(RotateKey(resource_id=reg.id, old_key_identifier=enc.key_identifier if enc.enabled else None,
-                           new_key_identifier=want_key, old_identity=enc.identity_client_id if enc.enabled else None,
-                           new_identity=want_ident, identity_id=None if c.identity == "system" else c.identity,
-                           depends_on=deps))
+        if rotate:
+            self.add(RotateKey(resource_id=reg.id, old_key_identifier=enc.key_identifier if enc.enabled else None,
+                               new_key_identifier=want_key, old_identity=enc.identity_client_id if enc.enabled else None,
+                               new_identity=want_ident, identity_id=None if c.identity == "system" else c.identity,
+                               depends_on=deps))
 
     # ------------------------------------------------------------ policy
     def assign(self, a: Any) -> None:

@@ -18,6 +18,7 @@ from .actions import (
     CreateDnsZoneGroup,
     CreatePrivateEndpoint,
     EnableDataEndpoint,
+    EnableVaultPurgeProtection,
     GrantKeyAccess,
     LinkPrivateDnsZone,
     Plan,
@@ -27,11 +28,12 @@ from .actions import (
     SetExportPolicy,
     SetNetworkRules,
     SetPublicNetworkAccess,
+    SetVaultNetworkBypass,
     UnassignPolicy,
     name_of,
 )
 from .desired import DesiredState, RegistrySpec
-from .diff import World, new_cmk_registry, simulate
+from .diff import World, encryption_principal, new_cmk_registry, simulate
 from .models import KeyPosture, RegistryPosture, VaultPosture, key_parts
 from .policy_eval import PolicyError, find_definition, preview_writes, registry_to_arm, resolve_parameters
 
@@ -113,6 +115,13 @@ class _Checker:
                 self.data_endpoint(reg, a)
             elif isinstance(a, AssignPolicy):
                 self.assignment(a)
+            elif isinstance(a, GrantKeyAccess):
+                self.grant(a)
+            elif isinstance(a, EnableVaultPurgeProtection):
+                self.purge_protection(a)
+            elif isinstance(a, SetVaultNetworkBypass):
+                self.vault_bypass(a)
+        self.key_access_specs()
         self.subnet_capacity()
         for reg in self.regs.values():
             after = simulate(reg, self.plan.actions)
@@ -173,16 +182,18 @@ class _Checker:
                      "cannot be checked or granted.",
                      "Check the vault id and that you have at least Key Vault Reader (and rights to grant access).", a)
             return
-        if vault.network_default_action.lower() == "deny" and vault.network_bypass.lower() != "azureservices":
+        if self.firewalled_without_bypass(vault):
             self.err(subject, f"Key vault {vault.name} is firewalled without trusted-services bypass; ACR cannot "
                      "reach the key (a known creation failure).",
-                     f"az keyvault update --name {vault.name} --bypass AzureServices", a)
+                     f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan "
+                     f"(az keyvault update --name {vault.name} --bypass AzureServices)", a)
         if not vault.soft_delete:
             self.err(subject, f"Key vault {vault.name} has soft delete off; a deleted key would destroy the registry.",
                      "Use a vault with soft delete (the default).", a)
-        elif not vault.purge_protection:
+        elif not vault.purge_protection and not self.planned(EnableVaultPurgeProtection, vault.id):
             self.warn(subject, f"Key vault {vault.name} has no purge protection: a purged key makes the registry's "
-                      "content unreadable for good.", f"az keyvault update --name {vault.name} --enable-purge-protection true", a)
+                      "content unreadable for good.",
+                      f"Add keyVaults: [{{name: {vault.name}, purgeProtection: true}}] to the plan (irreversible)", a)
         key: KeyPosture | None = vault.key(key_name)
         if key is None:
             if must_exist:
@@ -197,6 +208,76 @@ class _Checker:
                      "Create an RSA key (az keyvault key create --kty RSA --size 3072) and use it.", a)
         if key.enabled is False:
             self.err(subject, f"Key {key_name} is disabled.", "Enable it, or use another key.", a)
+
+    # ------------------------------------------------------------------ key access and key vaults
+    def planned(self, cls: type[Action], vault_id: str, **match: Any) -> bool:
+        return any(isinstance(a, cls) and a.resource_id.lower() == vault_id.lower()
+                   and all(getattr(a, k) == v for k, v in match.items()) for a in self.plan.actions)
+
+    def firewalled_without_bypass(self, vault: VaultPosture) -> bool:
+        """After this plan: the vault's firewall keeps ACR (a trusted service) out."""
+        firewalled = vault.network_default_action.lower() == "deny" or \
+            (vault.public_network_access or "").lower() == "disabled"
+        if self.planned(SetVaultNetworkBypass, vault.id):
+            bypass = self.planned(SetVaultNetworkBypass, vault.id, new="AzureServices")
+        else:
+            bypass = vault.network_bypass.lower() == "azureservices"
+        return firewalled and not bypass
+
+    def grant(self, a: GrantKeyAccess) -> None:
+        """A grant for an existing CMK registry (migrations check their vault in create_cmk)."""
+        if any(a.key in b.depends_on for b in self.plan.actions if isinstance(b, CreateCmkRegistry)):
+            return
+        vault = self.w.vault(a.resource_id)
+        if vault is None or not vault.readable:
+            self.err(a.name, f"Key vault {a.name} cannot be read, so key access cannot be checked or granted.",
+                     "You need to read the vault and to grant access on it (Key Vault Contributor for access "
+                     "policies; Owner or User Access Administrator for RBAC vaults).", a)
+            return
+        if self.firewalled_without_bypass(vault):
+            self.warn(a.name, f"Key vault {vault.name} is firewalled without the trusted-services bypass: even with "
+                      "key access, ACR cannot reach the key.",
+                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan.", a)
+
+    def key_access_specs(self) -> None:
+        """``cmk.keyAccess: granted`` on a registry that does not hold the identity its key settings name."""
+        for spec in self.d.registries:
+            c = spec.cmk
+            reg = next((r for r in self.regs.values() if r.name.lower() == spec.name.lower()), None)
+            if c is None or c.key_access != "granted" or reg is None or not reg.encryption.enabled:
+                continue
+            principal, ident = encryption_principal(reg, c.identity)
+            if principal:
+                continue
+            what = "its system-assigned identity" if (c.identity or "") == "system" or \
+                (c.identity is None and reg.encryption.uses_system_identity) else f"identity {name_of(ident) or '?'}"
+            self.err(reg.name, f"{reg.name} does not hold {what}, which its customer-managed key settings name; "
+                     "granting key access to it cannot restore the registry.",
+                     f"Assign the identity to {reg.name} (az acr identity assign --name {reg.name} --identities "
+                     "<identity>), then plan again.")
+
+    def purge_protection(self, a: EnableVaultPurgeProtection) -> None:
+        vault = self.w.vault(a.resource_id)
+        if vault is not None and not vault.soft_delete:
+            self.err(a.name, f"Key vault {a.name} has soft delete off; purge protection needs soft delete.",
+                     f"az keyvault update --name {a.name} --enable-soft-delete true, then plan again.", a)
+            return
+        self.warn(a.name, f"Purge protection on {a.name} is IRREVERSIBLE: once on, Azure never turns it off, and a "
+                  "deleted vault or key cannot be purged before its retention period ends (the name stays taken).",
+                  "Intended for vaults holding registry keys; remove purgeProtection from the plan if not.", a)
+
+    def vault_bypass(self, a: SetVaultNetworkBypass) -> None:
+        vault = self.w.vault(a.resource_id)
+        if a.new != "None" or vault is None:
+            return
+        firewalled = vault.network_default_action.lower() == "deny" or \
+            (vault.public_network_access or "").lower() == "disabled"
+        users = [r.name for r in self.regs.values() if r.encryption.enabled
+                 and (r.encryption.vault_name or "").lower() == vault.name.lower()]
+        if firewalled and users:
+            self.err(a.name, f"Key vault {vault.name} is firewalled; without the trusted-services bypass "
+                     f"{', '.join(users)} can no longer reach its key and its content becomes unreadable.",
+                     "Keep networkBypass: AzureServices on vaults that hold registry keys.", a)
 
     # ------------------------------------------------------------------ private link
     def endpoint(self, a: CreatePrivateEndpoint, reg: RegistryPosture | None) -> None:
@@ -300,7 +381,7 @@ class _Checker:
     def deny(self, after: RegistryPosture, causes: list[Action]) -> None:
         body = registry_to_arm(after)
         removed = {a.resource_id.lower() for a in self.plan.actions if isinstance(a, UnassignPolicy)}
-        for asg in self.w.estate.assignments:
+        for asg in self.w.all_assignments():
             if not asg.applies_to(after.id) or asg.enforcement_mode.lower() != "default" or asg.id.lower() in removed:
                 continue
             if (asg.effect or "").lower() not in ("deny", ""):

@@ -20,13 +20,13 @@ from acrtui.domain.desired import (
     DataEndpoint,
     DesiredState,
     Endpoint,
+    KeyVaultSpec,
     NetworkRules,
     PolicyAssignmentSpec,
     PrivateLink,
     RegistrySpec,
-    VaultSpec,
 )
-from acrtui.domain.diff import DiffError, World, diff, norm_rule
+from acrtui.domain.diff import DiffError, World, diff, encryption_principal, missing_logs, norm_rule
 from acrtui.domain.models import Estate, RegistryPosture
 from acrtui.domain.preflight import Finding, errors, preflight
 from acrtui.errors import AcrtuiError, ExitCode
@@ -136,7 +136,10 @@ def registry_spec(reg: RegistryPosture, estate: Estate) -> RegistrySpec:
             (u.resource_id for u in reg.identity.user_assigned
              if u.client_id and enc.identity_client_id and u.client_id.lower() == enc.identity_client_id.lower()), None)
         if vault is not None and ident:
-            data["cmk"] = Cmk(keyVault=vault.id, key=enc.key_name, keyVersion=enc.key_version, identity=ident)
+            principal, _ = encryption_principal(reg)
+            granted = bool(principal and principal.lower() in vault.key_users)
+            data["cmk"] = Cmk.model_validate({"keyVault": vault.id, "key": enc.key_name, "keyVersion": enc.key_version,
+                                              "identity": ident, **({"keyAccess": "granted"} if granted else {})})
     endpoints = []
     for pe in estate.endpoints_for(reg):
         if not pe.subnet_id:
@@ -163,14 +166,20 @@ def export_desired(estate: Estate, names: list[str] | None = None) -> DesiredSta
     ]
     vaults = []
     for v in estate.vaults:
-        if any(estate.vault_for(r) == v for r in regs):
-            ws = next((d.workspace_id for d in v.diagnostic_settings if d.workspace_id and
-                       any(c.lower() in ("auditevent", "audit", "alllogs") for c in d.categories)), None)
-            if ws:
-                vaults.append(VaultSpec(id=v.id, auditLogging=AuditLogging(workspace=ws)))
+        if not v.readable or not any(estate.vault_for(r) == v for r in regs):
+            continue
+        entry: dict[str, Any] = {"name": v.name, "subscription": v.subscription_id, "resourceGroup": v.resource_group,
+                                 "networkBypass": "None" if v.network_bypass.lower() == "none" else "AzureServices"}
+        if v.purge_protection:
+            entry["purgeProtection"] = True
+        ws = next((d.workspace_id for d in v.diagnostic_settings
+                   if d.workspace_id and not missing_logs([d], ["AuditEvent"])), None)
+        if ws:
+            entry["auditLogging"] = AuditLogging(workspace=ws)
+        vaults.append(KeyVaultSpec.model_validate(entry))
     return DesiredState.model_validate({
         "apiVersion": API_VERSION, "description": "Exported by acrtui: today's settings; plan it back for no changes.",
-        "registries": [registry_spec(r, estate) for r in regs], "policyAssignments": assignments, "vaults": vaults})
+        "registries": [registry_spec(r, estate) for r in regs], "policyAssignments": assignments, "keyVaults": vaults})
 
 
 async def export_state(session: AzureSession, names: list[str] | None = None) -> DesiredState:

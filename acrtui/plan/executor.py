@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from acrtui.azure.inventory import id_parts
+from acrtui.azure.vault_writes import VaultWriter
 from acrtui.azure.writes import Writer
 from acrtui.domain.actions import (
     Action,
@@ -33,16 +34,19 @@ from acrtui.domain.actions import (
     CreatePrivateEndpoint,
     CreateUserAssignedIdentity,
     EnableVaultAuditLogging,
+    EnableVaultPurgeProtection,
     GrantKeyAccess,
     ImportImages,
     LinkPrivateDnsZone,
     RegistryPatch,
     RejectPrivateEndpointConnection,
     RotateKey,
+    SetVaultNetworkBypass,
     UnassignPolicy,
     group_of,
     name_of,
 )
+from acrtui.domain.diff import missing_logs
 from acrtui.domain.models import RegistryPosture
 from acrtui.errors import AcrtuiError, Conflict
 
@@ -126,6 +130,7 @@ class Executor:
     def __init__(self, writer: Writer, journal: Journal, *, source: str = "",
                  progress: Callable[[str, Action, str], None] | None = None) -> None:
         self.w = writer
+        self.vaults = VaultWriter(writer.s)
         self.journal = journal
         self.source = source
         self.progress = progress
@@ -228,13 +233,12 @@ class Executor:
             return (reg.encryption.key_identifier or "").lower().rstrip("/") == a.new_key_identifier.lower().rstrip("/")
         if isinstance(a, CreateCmkRegistry):
             ip = id_parts(a.resource_id)
+            # key access is the plan's own GrantKeyAccess step (or was there already): not granted twice
             reg = await w.create_cmk_registry(ip["subscription"], group_of(a.resource_id), a.name, a.location,
                                               vault_id=a.vault_id, key_name=a.key_name, identity_id=a.identity_id,
-                                              versionless=a.key_version is None, tags=a.tags)
-            if a.key_version and not (reg.encryption.key_identifier or "").rstrip("/").endswith("/" + a.key_version):
-                pinned = (reg.encryption.key_identifier or "").rstrip("/").rsplit("/", 1)[0] + "/" + a.key_version
-                reg = await w.rotate_key(reg.id, pinned)
-            return reg.encryption.enabled
+                                              key_version=a.key_version, tags=a.tags, grant_access=False)
+            pinned = not a.key_version or (reg.encryption.key_identifier or "").rstrip("/").endswith("/" + a.key_version)
+            return reg.encryption.enabled and pinned
         if isinstance(a, ImportImages):
             for image in a.images:
                 try:
@@ -253,8 +257,14 @@ class Executor:
             await w.unassign_policy(a.resource_id)
             return True
         if isinstance(a, EnableVaultAuditLogging):
-            vault = await w.set_vault_audit_logging(a.resource_id, workspace_id=a.workspace_id, name=a.setting_name)
-            return vault.audit_logging
+            vault = await self.vaults.set_audit_logging(a.resource_id, workspace_id=a.workspace_id,
+                                                        categories=a.categories, name=a.setting_name)
+            return not missing_logs(vault.diagnostic_settings, a.categories)
+        if isinstance(a, EnableVaultPurgeProtection):
+            return (await self.vaults.enable_purge_protection(a.resource_id)).purge_protection
+        if isinstance(a, SetVaultNetworkBypass):
+            vault = await self.vaults.set_network_bypass(a.resource_id, a.new)
+            return vault.network_bypass.lower() == a.new.lower()
         raise AcrtuiError(f"No executor for action {a.kind}.", title="Unknown action")
 
 

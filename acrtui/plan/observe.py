@@ -14,7 +14,7 @@ from acrtui.azure.inventory import Inventory, _ci, _d, id_parts, load_estate, po
 from acrtui.azure.session import AzureSession
 from acrtui.domain.desired import DesiredState
 from acrtui.domain.diff import SubnetInfo, World, ZoneInfo, affected_registries, vnet_of
-from acrtui.domain.models import PolicyAssignmentInfo, UserIdentity, VaultPosture
+from acrtui.domain.models import Estate, PolicyAssignmentInfo, UserIdentity, VaultPosture
 from acrtui.errors import NotFound
 
 POLICY_ASSIGNMENTS = "/providers/Microsoft.Authorization/policyAssignments/"
@@ -92,6 +92,68 @@ async def read_assignment(session: AzureSession, assignment_id: str,
     return info
 
 
+async def key_vault_ids(session: AzureSession, desired: DesiredState, estate: Estate) -> list[str]:
+    """Ids of the ``keyVaults`` entries: given, built from subscription + group, or found by name in the estate or
+    in the session's subscriptions. Entries that match nothing (or several) are left to the diff to report."""
+    out: list[str] = []
+    listed: list[dict[str, Any]] | None = None
+    for spec in desired.key_vaults:
+        if spec.id:
+            out.append(spec.id)
+            continue
+        sub = spec.subscription and next((k for k, v in estate.subscriptions.items()
+                                          if spec.subscription.lower() in (k.lower(), v.lower())), spec.subscription)
+        if sub and spec.resource_group:
+            out.append(f"/subscriptions/{sub}/resourceGroups/{spec.resource_group}/providers/Microsoft.KeyVault/vaults/"
+                       f"{spec.label}")
+            continue
+        if any(v.name.lower() == spec.label.lower() for v in estate.vaults):
+            continue  # the diff finds it in the estate
+        if listed is None:
+            listed = []
+            for s in list(estate.subscriptions) or list(session.subscriptions):
+                async with translate():
+                    listed += [raw(v) async for v in session.client("keyvault", s).vaults.list_by_subscription()]
+        out += [str(v["id"]) for v in listed if str(v.get("name", "")).lower() == spec.label.lower()
+                and (not sub or id_parts(str(v["id"]))["subscription"].lower() == sub.lower())
+                and (not spec.resource_group
+                     or id_parts(str(v["id"])).get("resource_group", "").lower() == spec.resource_group.lower())]
+    return out
+
+
+async def scope_assignments(session: AzureSession, estate: Estate, targets: list[str],
+                            definitions: dict[str, dict[str, Any]]) -> list[PolicyAssignmentInfo]:
+    """Assignments over the groups of planned registries that the estate does not see: it keeps only those over
+    existing registries, so a group (or subscription) that holds none yet is read at its scope (``atScope()``:
+    the group's own assignments and those inherited from above)."""
+    seen = {a.id.lower() for a in estate.assignments}
+    done: set[str] = set()
+    out: list[PolicyAssignmentInfo] = []
+    for t in targets:
+        ip = id_parts(t)
+        group = f"/subscriptions/{ip['subscription']}/resourceGroups/{ip.get('resource_group', '')}".lower()
+        if group in done or any(r.id.lower().startswith(group + "/") for r in estate.registries):
+            continue
+        done.add(group)
+        pol = session.client("policy", ip["subscription"])
+        async with translate():
+            bodies = [raw(b) async for b in pol.policy_assignments.list_for_resource_group(
+                ip["resource_group"], filter="atScope()")]
+        for body in bodies:
+            info = policy_from_json(body)
+            if info.id.lower() in seen or not info.applies_to(t):
+                continue
+            seen.add(info.id.lower())
+            if info.effect is None:
+                defn = definitions.get(info.definition_id.lower()) or await read_definition(session, info.definition_id)
+                if defn is not None:
+                    definitions[info.definition_id.lower()] = defn
+                eff = _ci(_d(_ci(_d(_ci(_d(_ci(defn or {}, "properties")), "parameters")), "effect")), "defaultValue")
+                info = policy_from_json(body, eff)
+            out.append(info)
+    return out
+
+
 async def observe(session: AzureSession, desired: DesiredState, imported: frozenset[tuple[str, str]] = frozenset()
                   ) -> World:
     """The world a plan is computed against."""
@@ -106,13 +168,16 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
         vault_keys.setdefault(m.key_vault, set()).add(m.key)
         identities.add(m.identity)
     for r in desired.registries:
-        if r.cmk is not None:
+        if r.cmk is not None and r.cmk.key_vault and r.cmk.key:
             vault_keys.setdefault(r.cmk.key_vault, set()).add(r.cmk.key)
-            if r.cmk.identity != "system":
+            if r.cmk.identity and r.cmk.identity != "system":
                 identities.add(r.cmk.identity)
-    for v in desired.vaults:
-        vault_keys.setdefault(v.id, set())
+    for vid in await key_vault_ids(session, desired, estate):
+        if not any(v.id.lower() == vid.lower() for v in estate.vaults):
+            vault_keys.setdefault(vid, set())  # the estate reads only the vaults of CMK registries
     for vid, keys in vault_keys.items():
+        known = next((v for v in estate.vaults if v.id.lower() == vid.lower()), None)
+        keys = keys | {k.name for k in known.keys} if known else keys  # keep what the estate read
         vault: VaultPosture | None
         try:
             vault = await inv.read_vault(vid, keys)
@@ -139,7 +204,8 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
         if src is not None:
             targets.append(f"/subscriptions/{m.subscription or src.subscription_id}/resourceGroups/"
                            f"{m.resource_group or src.resource_group}/providers/Microsoft.ContainerRegistry/registries/{m.name}")
-    for a in estate.assignments:
+    world.scope_assignments = await scope_assignments(session, estate, targets, world.definitions)
+    for a in world.all_assignments():
         if (a.effect or "deny").lower() == "deny" and any(a.applies_to(t) for t in targets):
             wanted_defs.add(a.definition_id)
     for did in sorted(wanted_defs):

@@ -23,12 +23,12 @@ from acrtui.domain.desired import (
     DataEndpoint,
     DesiredState,
     Endpoint,
+    KeyVaultSpec,
     NetworkRules,
     Operator,
     PolicyAssignmentSpec,
     PrivateLink,
     RegistrySpec,
-    VaultSpec,
 )
 from acrtui.domain.diff import World, affected_registries, endpoints_of
 
@@ -42,6 +42,7 @@ __all__ = [
     "Connection",
     "DataEndpoint",
     "Endpoint",
+    "KeyVaultSpec",
     "NetworkRules",
     "Operator",
     "PlanDocument",
@@ -49,7 +50,6 @@ __all__ = [
     "PrivateLink",
     "RegistrySpec",
     "SavedPlan",
-    "VaultSpec",
     "fingerprint",
     "json_schema",
 ]
@@ -91,7 +91,7 @@ def fingerprint(desired: DesiredState, world: World) -> str:
         "subnets": {k: (vars(v) if v else None) for k, v in sorted(world.subnets.items())},
         "zones": {k: [v.exists, sorted(x.lower() for x in v.linked_vnets)] for k, v in sorted(world.zones.items())},
         "assignments": sorted(
-            [a.model_dump(mode="json") for a in world.estate.assignments if any(a.applies_to(i) for i in ids)]
+            [a.model_dump(mode="json") for a in world.all_assignments() if any(a.applies_to(i) for i in ids)]
             + [a.model_dump(mode="json") for a in world.assignments.values() if a is not None],
             key=lambda a: str(a["id"]).lower()),
         "imported": sorted(f"{t}|{i}" for t, i in world.imported),

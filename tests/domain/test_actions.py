@@ -40,6 +40,8 @@ SAMPLES: list[A.Action] = [
                    definition_id=fx.ADMIN_DENY, effect="Deny", op="create", location="eastus"),
     A.UnassignPolicy(resource_id=fx.RG + "/providers/Microsoft.Authorization/policyAssignments/p1", definition_id=fx.ADMIN_DENY),
     A.EnableVaultAuditLogging(resource_id=fx.VAULT, workspace_id=f"{fx.SUB}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law"),
+    A.EnableVaultPurgeProtection(resource_id=fx.VAULT),
+    A.SetVaultNetworkBypass(resource_id=fx.VAULT, old="None", new="AzureServices"),
 ]
 
 
@@ -83,3 +85,13 @@ def test_plan_counts_like_terraform() -> None:
 def test_az_commands_name_the_subscription_for_bare_names() -> None:
     [cmd] = A.SetAdminUser(resource_id=REG, old=True, new=False).az()
     assert "--resource-group rg-reg --subscription 11111111-1111-1111-1111-111111111111" in cmd
+
+
+def test_vault_actions_say_what_they_send() -> None:
+    purge = A.EnableVaultPurgeProtection(resource_id=fx.VAULT)
+    assert "IRREVERSIBLE" in purge.describe() and purge.op == "update"
+    assert purge.az() == ["az keyvault update --name kv-main --resource-group rg-sec --subscription "
+                          "11111111-1111-1111-1111-111111111111 --enable-purge-protection true"]
+    logs = A.EnableVaultAuditLogging(resource_id=fx.VAULT, workspace_id="/w", categories=["AuditEvent", "allLogs"])
+    assert logs.logs() == [{"category": "AuditEvent", "enabled": True}, {"categoryGroup": "allLogs", "enabled": True}]
+    assert "categoryGroup" in logs.az()[0]
