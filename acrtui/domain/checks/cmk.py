@@ -314,7 +314,7 @@ CHECKS = [
         remediation=Remediation(
             "Enable purge protection on the vault (irreversible).",
             az="az keyvault update -n <vault> --enable-purge-protection true",
-            action="EnablePurgeProtection",
+            action="EnableVaultPurgeProtection",
         ),
         fn=check_vault_recovery,
         references=References(
@@ -358,7 +358,7 @@ CHECKS = [
         remediation=Remediation(
             "Set the vault's network bypass to AzureServices.",
             az="az keyvault update -n <vault> --bypass AzureServices",
-            action="SetVaultBypass",
+            action="SetVaultNetworkBypass",
         ),
         fn=check_vault_trusted_services,
         references=References(
