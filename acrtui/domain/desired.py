@@ -147,6 +147,12 @@ class Cmk(_M):
     mean the key and identity the registry uses today.
     """
 
+    model_config = ConfigDict(json_schema_extra={
+        "dependentRequired": {"keyVault": ["key", "identity"], "key": ["keyVault", "identity"],
+                              "identity": ["keyVault", "key"], "keyVersion": ["keyVault"]},
+        "anyOf": [{"required": ["keyVault"]}, {"required": ["keyAccess"]}],
+    })
+
     key_vault: VaultId | None = Field(None, alias="keyVault")
     key: str | None = None
     key_version: str | None = Field(None, alias="keyVersion", description="Pin to this version; omit for auto-rotation.")
@@ -317,12 +323,14 @@ class KeyVaultSpec(_M):
     """Settings of a key vault that holds registry keys. Found by ``id``, or by ``name`` (plus resourceGroup /
     subscription when the name alone is ambiguous)."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["id"]}]})
+
     name: str | None = Field(None, description="Vault name (3-24 letters, digits, '-').")
     id: VaultId | None = None
     subscription: str | None = Field(None, description="Id or display name; only needed to tell vaults apart.")
     resource_group: str | None = Field(None, alias="resourceGroup")
     purge_protection: bool | None = Field(
-        None, alias="purgeProtection",
+        None, alias="purgeProtection", json_schema_extra={"const": True},
         description="true turns purge protection on. IRREVERSIBLE: Azure can never turn it off again.")
     audit_logging: AuditLogging | None = Field(None, alias="auditLogging")
     network_bypass: Bypass | None = Field(

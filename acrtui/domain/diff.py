@@ -2,9 +2,10 @@
 
 Only what the desired state names is compared; everything is normalised first (enum case, IPv4 rules as ARM stores
 them, rule order, Azure's defaults for unreported settings) so a plan against freshly read-back state shows no
-false changes. Order: removals of policy assignments, Key Vault audit logging, CMK migrations (identity, key
-access, registry, images), then per registry private link (zone, links, endpoint, zone group, approvals), property
-changes (one PATCH per registry at execution) and key rotation, and last new policy assignments — registries
+false changes. Order: removals of policy assignments, key vault settings (purge protection, bypass, audit
+logging), CMK migrations (identity, key access, registry, images), then per registry private link (zone, links,
+endpoint, zone group, approvals), property changes (one PATCH per registry at execution), key access and key
+rotation, and last new policy assignments — registries
 become compliant before a Deny lands on them.
 """
 
