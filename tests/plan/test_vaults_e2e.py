@@ -18,7 +18,7 @@ from acrtui.domain.checks import CheckSettings, Status, get_check
 from acrtui.domain.models import Estate
 from acrtui.emulator import Emulator, EmulatorConfig
 from acrtui.emulator.seeds import add_group
-from acrtui.plan.engine import apply_planned, make_plan
+from acrtui.plan.engine import PlanRefused, apply_planned, make_plan
 from acrtui.plan.executor import Journal
 from acrtui.plan.loader import load, parse
 from acrtui.plan.render import render_text
@@ -154,3 +154,23 @@ async def test_pinned_migration_creates_pinned_and_grants_once(emu: Emulator, se
     assert not any(w.startswith("PATCH") for w in writes)  # pinned at creation, no rotation after
     reg = emu.state.find_name("Microsoft.ContainerRegistry/registries", "ledgercmk2")
     assert reg is not None and reg.props["encryption"]["keyVaultProperties"]["keyIdentifier"].endswith("/" + old)
+
+
+async def test_a_vault_outside_the_estate_is_found_by_name_or_group(emu: Emulator, session: AzureSession,
+                                                                  journal: Journal) -> None:
+    """The estate reads only vaults of CMK registries; keyVaults finds others by listing, or by group + subscription."""
+    sbx = next(k for k, v in emu.state.subscriptions.items() if v["displayName"] == "contoso-sandbox")
+    kv = session.client("keyvault", sbx)
+    props = {"tenantId": emu.tenant_id, "sku": {"family": "A", "name": "standard"}, "accessPolicies": []}
+    await (await kv.vaults.begin_create_or_update("rg-sandbox", "kv-sbx-spare", {"location": "eastus", "properties": props})).result()
+    assert not any(v.name == "kv-sbx-spare" for v in (await load_estate(session)).vaults)
+    by_name = "apiVersion: acrtui/v1\nkeyVaults:\n  - name: kv-sbx-spare\n    purgeProtection: true\n"
+    planned = await make_plan(session, parse(by_name), journal)
+    assert [(a.kind, a.name) for a in planned.plan.actions] == [("EnableVaultPurgeProtection", "kv-sbx-spare")]
+    by_group = ("apiVersion: acrtui/v1\nkeyVaults:\n  - name: kv-sbx-spare\n    subscription: contoso-sandbox\n"
+                "    resourceGroup: rg-sandbox\n    networkBypass: None\n    purgeProtection: true\n")
+    kinds, _ = await apply_and_replan(emu, session, journal, by_group)
+    assert kinds == ["EnableVaultPurgeProtection", "SetVaultNetworkBypass"]
+    missing = "apiVersion: acrtui/v1\nkeyVaults:\n  - name: kv-nowhere\n    purgeProtection: true\n"
+    with pytest.raises(PlanRefused, match="kv-nowhere not found"):
+        await make_plan(session, parse(missing), journal)
