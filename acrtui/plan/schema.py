@@ -92,7 +92,8 @@ def fingerprint(desired: DesiredState, world: World) -> str:
         "zones": {k: [v.exists, sorted(x.lower() for x in v.linked_vnets)] for k, v in sorted(world.zones.items())},
         "assignments": sorted(
             [a.model_dump(mode="json") for a in world.all_assignments() if any(a.applies_to(i) for i in ids)]
-            + [a.model_dump(mode="json") for a in world.assignments.values() if a is not None],
+            + [a.model_dump(mode="json") for a in world.assignments.values() if a is not None]
+            + [a.model_dump(mode="json") for a in world.scope_assignments],
             key=lambda a: str(a["id"]).lower()),
         "imported": sorted(f"{t}|{i}" for t, i in world.imported),
     }

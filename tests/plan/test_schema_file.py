@@ -53,3 +53,18 @@ def test_schema_accepts(data: dict[str, Any]) -> None:
 def test_schema_refuses(data: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, json_schema())
+
+
+def test_loader_names_line_and_field_for_key_vault_and_key_access_mistakes() -> None:
+    from acrtui.plan.loader import PlanFileError, parse
+
+    text = ("apiVersion: acrtui/v1\nkeyVaults:\n  - name: kv-a\n    purge: true\n  - name: kv-b\n"
+            "    purgeProtection: false\nvaults: []\nregistries:\n  - name: abcde\n"
+            f"    cmk: {{keyVault: {VAULT}}}\n")
+    with pytest.raises(PlanFileError) as info:
+        parse(text, "p.yaml")
+    problems = info.value.problems
+    assert problems[0].startswith("p.yaml:4: keyVaults[0].purge: unknown key (allowed here: auditLogging, id, name,")
+    assert problems[1].startswith("p.yaml:6: keyVaults[1].purgeProtection: purgeProtection can only be true")
+    assert problems[2].startswith("p.yaml:7: vaults: unknown key") and "keyVaults" in problems[2]
+    assert problems[3].startswith("p.yaml:10: registries[0].cmk: keyVault, key and identity come together")
