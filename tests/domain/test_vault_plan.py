@@ -243,14 +243,14 @@ def test_deny_preview_sees_assignments_read_at_a_scope_the_estate_lacks() -> Non
     assert any(f.subject == "newcmk" and "deny-public" in f.reason for f in errors(findings))
 
 
-def test_every_cmk_check_remediation_names_a_plan_action() -> None:
-    """The CMK findings point at the plan action that fixes them (other families use looser verbs)."""
+def test_every_check_remediation_names_a_real_plan_action() -> None:
+    """Findings point at the plan action that fixes them; where acrtui has none (SKU change, replicas) only az."""
     import typing
 
     from acrtui.domain import actions as A
     from acrtui.domain.checks import CATALOGUE
 
     kinds = {c.__name__ for c in typing.get_args(typing.get_args(A.AnyAction)[0])}
-    named = {c.id: c.remediation.action for c in CATALOGUE if c.remediation.action and c.id.startswith("ACR-CMK")}
+    named = {c.id: c.remediation.action for c in CATALOGUE if c.remediation.action}
     assert {i: a for i, a in named.items() if a not in kinds} == {}
     assert named["ACR-CMK-003"] == "GrantKeyAccess" and named["ACR-CMK-005"] == "EnableVaultPurgeProtection"

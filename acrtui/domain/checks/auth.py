@@ -87,7 +87,7 @@ CHECKS = [
         remediation=Remediation(
             "Disable the admin user; use Entra identities with AcrPull/AcrPush.",
             az="az acr update -n <registry> --admin-enabled false",
-            action="DisableAdminUser",
+            action="SetAdminUser",
         ),
         fn=check_admin,
         references=References(
@@ -109,7 +109,7 @@ CHECKS = [
         remediation=Remediation(
             "Disable anonymous pull.",
             az="az acr update -n <registry> --anonymous-pull-enabled false",
-            action="DisableAnonymousPull",
+            action="SetAnonymousPull",
         ),
         fn=check_anonymous,
         references=References(
@@ -132,7 +132,7 @@ CHECKS = [
         remediation=Remediation(
             "Disable the azureADAuthenticationAsArmPolicy.",
             az="az acr config authentication-as-arm update -r <registry> --status disabled",
-            action="DisableArmAudienceTokens",
+            action="SetArmAudienceTokens",
         ),
         fn=check_arm_tokens,
         references=References(
@@ -152,7 +152,6 @@ CHECKS = [
         remediation=Remediation(
             "Create replicas (and new registries) with zone redundancy enabled.",
             az="az acr replication create -r <registry> -l <region> --zone-redundancy enabled",
-            action="CreateReplica",
         ),
         fn=check_zone_redundancy,
         references=References(
@@ -170,7 +169,6 @@ CHECKS = [
         remediation=Remediation(
             "Add a replica in a second region (each replica needs one more IP in every private endpoint subnet).",
             az="az acr replication create -r <registry> -l <region>",
-            action="CreateReplica",
         ),
         fn=check_geo_replica,
         references=References(psrule=("Azure.ACR.GeoReplica",), checkov=("CKV_AZURE_165",)),

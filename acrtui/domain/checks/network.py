@@ -327,7 +327,6 @@ CHECKS = [
         remediation=Remediation(
             "Upgrade the registry to Premium.",
             az="az acr update -n <registry> --sku Premium",
-            action="SetSku",
         ),
         fn=check_sku,
         references=References(
@@ -444,7 +443,7 @@ CHECKS = [
         remediation=Remediation(
             "Give operators a private path (VPN, peering, jump host) or an IP rule before restricting access.",
             az="az acr network-rule add -n <registry> --ip-address <operator-cidr>",
-            action="AddIpRule",
+            action="SetNetworkRules",
         ),
         fn=check_operator_path,
         references=References(docs=(LEARN_FW, LEARN_PL)),
@@ -461,7 +460,7 @@ CHECKS = [
         remediation=Remediation(
             "Disable the export policy (requires public network access disabled).",
             az="az resource update --ids <registry-id> --set properties.policies.exportPolicy.status=disabled",
-            action="DisableExport",
+            action="SetExportPolicy",
         ),
         fn=check_export,
         references=References(
