@@ -25,12 +25,12 @@ from acrtui.domain.models import Estate
 from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
 from acrtui.plan.executor import Journal
 
-from . import planning
+from . import gates, planning
 from .keymap import commands_for
 from .messages import EstateLoaded, EstateProgress, PlanReady, SubscriptionsLoaded
 from .screens.base import ConsoleScreen
 from .screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
-from .screens.modals import ErrorModal, HelpModal, JumpModal
+from .screens.modals import ErrorModal, HelpModal, JumpModal, UnavailableModal
 from .screens.plan import PlanScreen
 from .screens.registry import RegistryScreen
 from .service import ConsoleService
@@ -48,9 +48,11 @@ class ConsoleCommands(Provider):
         if sid is None:
             return []
         read_only = bool(getattr(app, "read_only", True))
+        refusals = screen.gates() if isinstance(screen, ConsoleScreen) else {}
         out = []
         for a in commands_for(sid, read_only=read_only):
-            out.append((a.command or a.id, a.tooltip, _runner(screen, a.action)))
+            gate = refusals.get(a.id)  # still offered: running it explains why and the way forward
+            out.append((a.command or a.id, f"✗ {gate.short}" if gate else a.tooltip, _runner(screen, a.action)))
         return out
 
     async def discover(self) -> Hits:
@@ -206,6 +208,15 @@ class AcrtuiApp(App[int]):
         reg = self.estate.registry(registry_id) if self.estate else None
         if reg is None or self.estate is None:
             return
+        refused = gates.gate(name, reg, self.estate)
+        if refused is not None:  # say why now, not after a form and a plan review
+
+            def next_step(alternative: str | None) -> None:
+                if alternative:
+                    self.start_wizard(alternative, registry_id)
+
+            self.push_screen(UnavailableModal(reg.name, refused), next_step)
+            return
 
         def reviewed(plan: Any) -> None:
             if plan is not None:
@@ -217,7 +228,8 @@ class AcrtuiApp(App[int]):
     # ------------------------------------------------------------ app-level actions (bound per screen)
     def action_help(self) -> None:
         s = self.screen
-        self.push_screen(HelpModal(getattr(s, "SCREEN_ID", "base"), str(getattr(s, "VIEW", "")), self.read_only))
+        self.push_screen(HelpModal(getattr(s, "SCREEN_ID", "base"), str(getattr(s, "VIEW", "")), self.read_only,
+                                   s.gates() if isinstance(s, ConsoleScreen) else None))
 
     def action_toggle_activity(self) -> None:
         self.show_activity = not self.show_activity

@@ -75,6 +75,16 @@ class UiPlan:
             text += "\n" + "\n".join(f"Note: {n}" for n in self.notes) + "\n"
         return text
 
+    def subscriptions(self) -> list[str]:
+        """Ids of the subscriptions this plan writes to (the header's production badge on the plan screen)."""
+        d = self.desired
+        ids = [r.subscription for r in d.registries] + [m.subscription for m in d.create_cmk_registry]
+        ids += [_subscription_of(a.scope) for a in d.policy_assignments]
+        ids += [_subscription_of(v.id) for v in getattr(d, "key_vaults", []) if getattr(v, "id", None)]
+        if self.registry_id:
+            ids.append(_subscription_of(self.registry_id))
+        return list(dict.fromkeys(i for i in ids if i))
+
     def save(self, path: str | Path, target: str) -> Path:
         """A saved plan (``kind: SavedPlan``): ``acrtui apply FILE`` applies it, or refuses it once stale."""
         if self.planned is None:
@@ -121,21 +131,62 @@ def identity_of(reg: RegistryPosture) -> str | None:
                 None)
 
 
+@dataclass(frozen=True)
+class IdentityChoice:
+    """An identity a CMK registry could read its key as: ``system`` or a user-assigned identity it holds."""
+
+    value: str  # ``system`` or the user-assigned identity's resource id (the plan file's cmk.identity)
+    label: str
+    principal_id: str | None
+    current: bool
+    key_access: bool | None  # None: the vault could not be read
+
+
+def identity_choices(estate: Estate, reg: RegistryPosture) -> list[IdentityChoice]:
+    """The identities ACR can use for the key: only those assigned to the registry (Azure refuses others)."""
+    vault = estate.vault_for(reg)
+    users = set(vault.key_users) if vault is not None and vault.readable else None
+    current = identity_of(reg)
+
+    def access(principal: str | None) -> bool | None:
+        return None if users is None else bool(principal and principal.lower() in users)
+
+    out = [IdentityChoice(u.resource_id, f"{u.resource_id.rsplit('/', 1)[-1]} (user-assigned)", u.principal_id,
+                          current is not None and current.lower() == u.resource_id.lower(), access(u.principal_id))
+           for u in reg.identity.user_assigned]
+    if reg.identity.system_principal_id:
+        sp = reg.identity.system_principal_id
+        out.append(IdentityChoice("system", "system-assigned", sp, current == "system", access(sp)))
+    return out
+
+
 def build_rotate_key(estate: Estate, reg: RegistryPosture, *, key_version: str | None,
-                     key_name: str | None = None) -> UiPlan:
-    """Point a CMK registry at its key versionless (ACR follows new versions) or pinned to one version."""
+                     key_name: str | None = None, identity: str | None = None) -> UiPlan:
+    """Point a CMK registry at its key versionless (ACR follows new versions) or pinned to one version, read as
+    its current identity or another one it holds (``identity``: ``system`` or a user-assigned identity id)."""
     if not reg.encryption.enabled:
         raise UsageError(f"{reg.name} has no customer-managed key; CMK can only be set at creation: use the CMK "
                          "migration (a new registry plus image import).")
     vault = estate.vault_for(reg)
-    ident = identity_of(reg)
+    current = identity_of(reg)
+    ident = identity or current
     if vault is None or ident is None:
         raise UsageError(f"The key vault or identity of {reg.name} could not be read; rotation needs both.")
+    choice = next((c for c in identity_choices(estate, reg) if c.value.lower() == ident.lower()), None)
+    if identity is not None and choice is None:
+        raise UsageError(f"{identity.rsplit('/', 1)[-1]} is not assigned to {reg.name}; ACR can only use identities "
+                         f"the registry holds (az acr identity assign --name {reg.name} --identities <id>).")
     cmk = Cmk.model_validate({"keyVault": vault.id, "key": key_name or reg.encryption.key_name,
                               "keyVersion": key_version, "identity": ident})
     plan = UiPlan(f"Rotate the key of {reg.name}", _doc(registries=[_spec(reg, cmk=cmk)]), reg.id)
     if key_version:
         plan.notes.append("a pinned version is used until someone rotates again; ACR will not follow new versions.")
+    if choice is not None and not choice.current:
+        plan.notes.append(f"{reg.name} will read its key as {choice.label}; the previous identity stays assigned "
+                          "to the registry (remove it yourself once nothing else uses it).")
+        if choice.key_access is False:
+            plan.notes.append(f"{choice.label} cannot use the key yet: the plan grants it get/wrapKey/unwrapKey "
+                              "before switching.")
     return plan
 
 
@@ -255,6 +306,11 @@ def build_policy_assignment(*, scope: str, definition_id: str, display_name: str
         plan.notes.append("Deny refuses every later write that leaves a registry in scope non-compliant, including "
                           "unrelated changes to it.")
     return plan
+
+
+def _subscription_of(resource_id: str | None) -> str | None:
+    parts = (resource_id or "").split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else None
 
 
 def _first_error(e: ValueError) -> str:

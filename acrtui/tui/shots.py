@@ -34,6 +34,7 @@ async def wait_until(pilot: Any, cond: Callable[[], bool], seconds: float = 20) 
 
 async def tour(app: Any, pilot: Any, save: Save) -> None:
     from .screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
+    from .screens.modals import UnavailableModal
     from .screens.plan import PlanScreen
     from .screens.registry import RegistryScreen
     from .screens.wizards import Wizard
@@ -57,6 +58,13 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, RegistryScreen))
         await save("read-only")
         return
+    app.open_registry("sandboxstd")
+    await wait_until(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    await pilot.press("p")  # Premium only: the console says why and the way forward instead of opening a form
+    await wait_until(pilot, lambda: isinstance(app.screen, UnavailableModal))
+    await save("premium-only")
+    await pilot.press("escape")
+    app.pop_screen()
     app.open_registry("sandboxpremium")
     await wait_until(pilot, lambda: isinstance(app.screen, RegistryScreen))
     await pilot.press("f")

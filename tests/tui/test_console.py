@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
-from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, RadioButton, Select, Static
 
 from acrtui.emulator import Emulator
 from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
-from acrtui.tui.screens.modals import ConfirmModal, ErrorModal, HelpModal
+from acrtui.tui.screens.modals import ConfirmModal, ErrorModal, HelpModal, UnavailableModal
 from acrtui.tui.screens.plan import PlanScreen
 from acrtui.tui.screens.registry import RegistryScreen
 from acrtui.tui.screens.wizards import Wizard
@@ -181,14 +182,49 @@ async def scenario_approve_pending_connection(app: Any, pilot: Any, demo: Emulat
     await wait_for(pilot, lambda: bool(app.estate.registry("contosoprodpinned").approved_connections))
 
 
+async def give_pinned_a_second_identity(demo: Emulator, sdk: Any) -> dict[str, str]:
+    """Operator setup outside the console (az acr identity assign): id-acr-prod and a system identity join
+    contosoprodpinned, which still reads its key as id-acr-ledger. Returns id-acr-prod's resource."""
+    from azure.mgmt.containerregistry.aio import ContainerRegistryManagementClient
+
+    pinned = next(r for r in demo.state.of_type("Microsoft.ContainerRegistry/registries")
+                  if r.body["name"] == "contosoprodpinned")
+    sub, rg = pinned.body["id"].split("/")[2], pinned.body["id"].split("/")[4]
+    prod_id = next(r for r in demo.state.of_type("Microsoft.ManagedIdentity/userAssignedIdentities")
+                   if r.body["name"] == "id-acr-prod")
+    acr = sdk(ContainerRegistryManagementClient, demo, subscription=sub)
+    poller = await acr.registries.begin_update(rg, "contosoprodpinned", {"identity": {
+        "type": "SystemAssigned, UserAssigned", "userAssignedIdentities": {prod_id.body["id"]: {}}}})
+    await poller.result()
+    return {"id": prod_id.body["id"], "clientId": prod_id.body["properties"]["clientId"],
+            "principalId": prod_id.body["properties"]["principalId"]}
+
+
 async def scenario_rotate_pinned_key_to_versionless(app: Any, pilot: Any, demo: Emulator) -> None:
+    """Versionless, and read as another identity the registry holds: the plan grants it key access first."""
     await open_registry(app, pilot, "contosoprodpinned")
     await pilot.press("k")
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
-    await review_and_apply(app, pilot)
-    kid = reg_body(demo, "contosoprodpinned")["properties"]["encryption"]["keyVaultProperties"]["keyIdentifier"]
-    assert kid.rstrip("/").endswith("/keys/ledger-cmk")
+    wiz = app.screen
+    choices = {c.label: c for c in wiz.identities}
+    assert set(choices) == {"id-acr-ledger (user-assigned)", "id-acr-prod (user-assigned)", "system-assigned"}
+    assert choices["id-acr-ledger (user-assigned)"].current and choices["id-acr-ledger (user-assigned)"].key_access
+    assert choices["id-acr-prod (user-assigned)"].key_access is False  # its access is on another vault
+    wiz.query_one("#rotate-identity", Select).value = app.prod_identity["id"]
+    await pilot.pause()
+    assert "grants them before it switches" in plain(wiz.query_one("#wizard-notes", Static))
+    plan = await review_and_apply(app, pilot)
+    text = plan.plan.render()
+    assert "Let identity id-acr-prod use keys in kv-contoso-ledger" in text, text
+    assert app.prod_identity["clientId"] in text
+    assert plan.state == "done", plan.query_one("#plan-log").lines
+    kvp = reg_body(demo, "contosoprodpinned")["properties"]["encryption"]["keyVaultProperties"]
+    assert kvp["keyIdentifier"].rstrip("/").endswith("/keys/ledger-cmk")
+    assert kvp["identity"] == app.prod_identity["clientId"]
     await wait_for(pilot, lambda: app.estate.registry("contosoprodpinned").encryption.versionless)
+    reg = app.estate.registry("contosoprodpinned")
+    assert reg.encryption.identity_client_id == app.prod_identity["clientId"]
+    assert app.prod_identity["principalId"].lower() in app.estate.vault_for(reg).key_users
 
 
 async def scenario_cmk_migration_needs_the_name_typed(app: Any, pilot: Any, demo: Emulator) -> None:
@@ -305,6 +341,98 @@ async def scenario_radio_defaults_exist(app: Any, pilot: Any, demo: Emulator) ->
     assert isinstance(app.screen, RegistryScreen)
 
 
+# ------------------------------------------------------------------------------------------- SKU-aware wizards
+
+
+def header(app: Any) -> str:
+    """The header as drawn (its one line at the current width)."""
+    bar = app.screen.query_one("#context", Static)
+    return "".join(seg.text for seg in bar.render_line(0)).strip()
+
+
+async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, demo: Emulator) -> None:
+    """On a Standard registry the Premium-only wizards explain the refusal instead of opening a form."""
+    detail = await open_registry(app, pilot, "sandboxstd")
+    gates = detail.gates()
+    assert set(gates) == {"pe.create", "pe.review", "data.switch", "network.firewall", "cmk.rotate"}
+    assert gates["data.switch"].title == "Dedicated data endpoints need Premium"
+    assert gates["pe.review"].title == "Private Link needs Premium"
+    for key, title in (("p", "Private Link needs Premium"), ("f", "A registry firewall needs Premium")):
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, UnavailableModal))
+        modal = app.screen
+        assert str(modal.query_one("#unavailable-title", Label).content) == f"{title} — sandboxstd"
+        assert "sandboxstd is Standard" in plain(modal.query_one("#unavailable-body", Static))
+        assert "az acr update --name sandboxstd --resource-group rg-sandbox --sku Premium" in \
+            plain(modal.query_one("#unavailable-command", Static))
+        assert app.focused is not None and app.focused.id == "close"
+        await pilot.press("escape")
+        assert app.screen is detail
+    # rotation without CMK points to the migration, and one button takes it
+    await pilot.press("k")
+    await wait_for(pilot, lambda: isinstance(app.screen, UnavailableModal))
+    assert "CMK migration" in plain(app.screen.query_one("#unavailable-body", Static))
+    app.screen.query_one("#alternative", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    assert app.screen.TITLE_TEXT == "CMK migration" and app.screen.reg.name == "sandboxstd"
+    await pilot.press("escape")
+    # help and palette carry the reason; what the SKU allows is untouched
+    await pilot.press("question_mark")
+    help_text = plain(app.screen.query_one("#help-text", Static))
+    assert "✗ Private Link needs Premium" in help_text and "Admin user, anonymous pull" in help_text
+    await pilot.press("escape")
+    from acrtui.tui.app import ConsoleCommands
+
+    offered = {n: h for n, h, _ in ConsoleCommands(detail)._entries()}
+    assert offered["data endpoint: switch"].startswith("✗ Dedicated data endpoints need Premium")
+    assert not offered["auth: edit settings"].startswith("✗")
+    await pilot.press("u")  # Standard: export cannot be turned off, so it cannot be chosen
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    assert app.screen.query_one("#auth-export", Checkbox).disabled
+    assert not app.screen.query_one("#auth-anon", Checkbox).disabled
+    await pilot.press("escape")
+    from acrtui.tui.gates import gates_for
+    from acrtui.tui.keymap import actions_for
+
+    def gated(name: str) -> set[str]:
+        return set(gates_for(actions_for("registry", read_only=False), app.estate.registry(name), app.estate))
+
+    assert gated("sandboxpremium") == {"cmk.rotate", "pe.review"}  # Premium, but no CMK and no connection
+    assert gated("contosoprodpinned") == set()
+
+
+async def scenario_header_follows_the_view(app: Any, pilot: Any, demo: Emulator) -> None:
+    """The production badge is about what is on screen (the registry's subscription, or how many of a list's);
+    nothing essential is cut off at 120 or 100 columns."""
+    await open_list(app, pilot)
+    assert "PRODUCTION (1 of 3)" in header(app) and not app.screen.query_one("#context").has_class("production")
+    await open_registry(app, pilot, "sandboxstd")
+    assert "PRODUCTION" not in header(app) and "contoso-sandbox" in header(app)
+    assert not app.screen.query_one("#context").has_class("production")
+    app.pop_screen()
+    detail = await open_registry(app, pilot, "contosoprodpinned")
+    assert "PRODUCTION" in header(app) and "contoso-production" in header(app)
+    assert app.screen.query_one("#context").has_class("production")
+    # 120 columns: the header fits, badge and context apart. 100x30: every key and the wizard buttons show.
+    await pilot.resize_terminal(120, 40)
+    await pilot.pause()
+    top = header(app)
+    assert re.search(r" PRODUCTION +AzureCloud │ demo │ contoso-production │ registry contosoprodpinned$", top), top
+    await pilot.resize_terminal(100, 30)
+    await pilot.pause()
+    text = dump(app)
+    for entry in ("? Help", "^p palette", "1-7 tabs", "esc Back", "changes ▸ k Rotate", "y Policy"):
+        assert entry in text, (entry, text)
+    await pilot.press("f")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    await pilot.pause()
+    assert "Review plan" in dump(app) and "Cancel" in dump(app)
+    await pilot.press("escape")
+    assert app.screen is detail
+    await pilot.resize_terminal(*SIZE)
+    await pilot.pause()
+
+
 async def home(app: Any, pilot: Any) -> None:
     """Back to the registry list of every subscription (between scenarios sharing one console)."""
     while len(app.screen_stack) > 3:
@@ -328,6 +456,10 @@ async def test_navigation_filter_jump_help_tabs(make_app: Any, demo: Emulator) -
         await scenario_detail_sections_show_dns_and_posture(app, pilot, demo)
         await home(app, pilot)
         await scenario_radio_defaults_exist(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_premium_only_wizards_say_why_up_front(app, pilot, demo)
+        await home(app, pilot)
+        await scenario_header_follows_the_view(app, pilot, demo)
         await home(app, pilot)
         await scenario_palette_and_keymap(app, pilot, demo)
         assert demo.writes() == []  # looking changes nothing
@@ -356,8 +488,10 @@ async def scenario_palette_and_keymap(app: Any, pilot: Any, demo: Emulator) -> N
     assert "f2 Findings" in dump(app)  # the key bar shows the remapped key
 
 
-async def test_wizards_plan_and_apply_through_the_engine(make_app: Any, demo: Emulator) -> None:
+async def test_wizards_plan_and_apply_through_the_engine(make_app: Any, demo: Emulator, sdk: Any) -> None:
+    prod_identity = await give_pinned_a_second_identity(demo, sdk)
     app = make_app(auto_open=[])
+    app.prod_identity = prod_identity
     async with app.run_test(size=SIZE) as pilot:
         for scenario in (scenario_data_endpoint_wizard_plan_apply_and_reread, scenario_approve_pending_connection,
                          scenario_rotate_pinned_key_to_versionless, scenario_policy_wizard_previews_and_assigns,

@@ -7,6 +7,7 @@ refused twice before Azure saw it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.widgets import DataTable
@@ -90,6 +91,12 @@ async def test_read_only_console_makes_zero_writes(make_app: Any, demo: Emulator
             await pilot.pause()
             assert not isinstance(app.screen, Wizard)
             if reg.name == "contosoprodpinned":  # one registry: every key and every command (tabs, help, jump…)
+                await pilot.resize_terminal(120, 40)  # the longest header: lock, badge and context side by side
+                await pilot.pause()
+                top = "".join(seg.text for seg in detail.query_one("#context").render_line(0)).strip()
+                assert re.fullmatch(r"acrtui +🔒 READ-ONLY +PRODUCTION +AzureCloud │ demo │ contoso-production │ "
+                                    r"registry contosoprodpinned", top), top
+                await pilot.resize_terminal(*SIZE)
                 for i, _tab in enumerate(REGISTRY_TABS):
                     await pilot.press(str(i + 1))
                 for key in WRITE_KEYS:

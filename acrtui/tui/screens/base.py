@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker
 
+from ..gates import Gate
 from ..keymap import actions_for, bindings_for, write_action_names
 from ..widgets.activity import ActivityPane
 from ..widgets.context import ContextBar
@@ -44,6 +45,14 @@ class ConsoleScreen(Screen[Any]):
         if self.read_only and (action in write_action_names() or action == "wizard"):
             return False
         return True
+
+    def gates(self) -> dict[str, Gate]:
+        """Action id → why that change cannot help what this view shows (none on views without a registry)."""
+        return {}
+
+    def about_subscriptions(self) -> list[str]:
+        """Ids of the subscriptions this view is about (the header's production badge follows them)."""
+        return list(getattr(self.app, "chosen", []) or [])
 
     def offered(self) -> list[str]:
         return [a.id for a in actions_for(self.SCREEN_ID, read_only=self.read_only)]

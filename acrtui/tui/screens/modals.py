@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ..gates import Gate
 from ..keymap import actions_for
 
 
@@ -80,16 +81,63 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class UnavailableModal(ModalScreen[str | None]):
+    """A wizard that cannot help this registry: why (in Azure's terms), the way forward, and the command for it.
+
+    Dismisses with the name of the alternative wizard when the operator takes it (CMK migration for rotation on a
+    registry without CMK), else None. Close is focused: nothing here changes anything.
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close", id="unavailable.close", tooltip="Close the dialog")]
+
+    def __init__(self, registry: str, gate: Gate) -> None:
+        super().__init__(classes="modal unavailable-modal")
+        self.registry = registry
+        self.gate = gate
+
+    def compose(self) -> ComposeResult:
+        g = self.gate
+        body = Text()
+        body.append(g.reason + "\n\n")
+        body.append("Way forward: ", style="bold")
+        body.append(g.way_forward[:1].upper() + g.way_forward[1:] + "\n")
+        with Vertical(id="dialog"):
+            yield Label(f"{g.title} — {self.registry}", id="unavailable-title", classes="dialog-title")
+            yield Static(body, id="unavailable-body")
+            if g.command:
+                yield Static(Text(g.command, style="bold cyan"), id="unavailable-command", classes="command")
+            with Horizontal(classes="buttons"):
+                if g.command:
+                    yield Button("Copy command", id="copy")
+                if g.alternative:
+                    yield Button(g.alternative_label or g.alternative, id="alternative", variant="primary")
+                yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy" and self.gate.command:
+            self.app.copy_to_clipboard(self.gate.command)
+            self.notify("Command copied to the clipboard.", title="Copied")
+            return
+        self.dismiss(self.gate.alternative if event.button.id == "alternative" else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class HelpModal(ModalScreen[None]):
     """Keys and commands of the view it was opened on, from the same table as the footer and the palette."""
 
     BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close", tooltip="Close help")]
 
-    def __init__(self, screen_id: str, view: str, read_only: bool) -> None:
+    def __init__(self, screen_id: str, view: str, read_only: bool, gates: dict[str, Gate] | None = None) -> None:
         super().__init__(classes="modal help-modal")
         self.screen_id = screen_id
         self.view = view
         self.read_only = read_only
+        self.gates = gates or {}  # action id → why it cannot help the registry on screen
 
     def compose(self) -> ComposeResult:
         t = Text()
@@ -100,9 +148,13 @@ class HelpModal(ModalScreen[None]):
             t.append(f"{name}\n", style="bold underline")
             for a in acts:
                 key = a.key.replace("question_mark", "?").replace("colon", ":").replace("slash", "/")
-                t.append(f"  {key:<10}", style="bold cyan")
-                t.append(f"{a.description:<18}")
-                t.append(f"{a.tooltip}", style="dim")
+                gate = self.gates.get(a.id)
+                t.append(f"  {key:<10}", style="dim" if gate else "bold cyan")
+                t.append(f"{a.description:<18}", style="dim" if gate else "")
+                if gate:
+                    t.append(f"✗ {gate.short}", style="yellow")
+                else:
+                    t.append(f"{a.tooltip}", style="dim")
                 if a.command:
                     t.append(f"   ⌘ {a.command}", style="italic dim")
                 t.append("\n")

@@ -63,6 +63,9 @@ class PlanScreen(ConsoleScreen):
         self.worker: Worker[None] | None = None
         self.saved_to: Path | None = None
 
+    def about_subscriptions(self) -> list[str]:
+        return self.plan.subscriptions() or super().about_subscriptions()
+
     def body(self) -> Iterable[Widget]:
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
         with VerticalScroll(id="plan-scroll"):

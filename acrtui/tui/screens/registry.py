@@ -9,8 +9,10 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, Static, TabbedContent, TabPane
 
-from ..keymap import REGISTRY_TABS
+from ..gates import Gate, gates_for
+from ..keymap import REGISTRY_TABS, actions_for
 from ..widgets import posture
+from ..widgets.context import ContextBar
 from .base import ConsoleScreen
 
 TAB_TITLES = {"overview": "Overview", "cmk": "CMK", "private-link": "Private Link", "network": "Network",
@@ -68,6 +70,18 @@ class RegistryScreen(ConsoleScreen):
         }
         for k, v in sections.items():
             self.query_one(f"#section-{k}", Static).update(v)
+        self.refresh_keys()  # a re-read can change what the registry allows (an upgraded SKU, a new connection)
+        for bar in self.query(ContextBar):
+            bar.update_context()
+
+    def gates(self) -> dict[str, Gate]:
+        if self.read_only:
+            return {}  # no change action exists to gate
+        return gates_for(actions_for(self.SCREEN_ID, read_only=False), self.registry, getattr(self.app, "estate", None))
+
+    def about_subscriptions(self) -> list[str]:
+        reg = self.registry
+        return [reg.subscription_id] if reg else super().about_subscriptions()
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

@@ -55,6 +55,15 @@ class Wizard(ModalScreen[UiPlan | None]):
     def explain(self) -> Text | str:
         return ""
 
+    def on_resize(self) -> None:
+        """Keep Review/Cancel on screen in a short terminal: the form scrolls, the buttons do not move away.
+
+        The dialog may take 90% of the height; its border, padding, title and buttons take 10 rows of that.
+        """
+        body = self.query("#wizard-body")
+        if body:
+            body.first().styles.max_height = max(4, min(36, int(self.size.height * 0.9) - 10))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.worker_failed(event)  # type: ignore[attr-defined]
 
@@ -101,19 +110,43 @@ class RotateKeyWizard(Wizard):
         t.append(f"{enc.key_identifier}\n")
         t.append("A versionless key id lets ACR pick up each new key version within an hour (automatic rotation). "
                  "A versioned id pins one version until someone rotates by hand. New versions are made in Key "
-                 "Vault, not here.")
+                 "Vault, not here. The key is read as one of the registry's own identities; another one it holds "
+                 "can take over.")
         return t
 
     def form(self) -> Iterable[Widget]:
         vault = self.estate.vault_for(self.reg)
         key = vault.key(self.reg.encryption.key_name or "") if vault else None
         self.newest = key.newest_version if key else None
+        self.identities = planning.identity_choices(self.estate, self.reg)
         with RadioSet(id="rotate-mode"):
             yield RadioButton("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
             if self.newest:
                 yield RadioButton(f"Pin the newest version ({self.newest})", id="mode-newest")
         yield Label("Key name (in the same vault)")
         yield Input(value=self.reg.encryption.key_name or "", id="rotate-key")
+        yield Label("Encryption identity (identities assigned to the registry)")
+        current = next((c.value for c in self.identities if c.current), None)
+        yield Select([(self.identity_label(c), c.value) for c in self.identities], id="rotate-identity",
+                     value=current if current else Select.BLANK, allow_blank=current is None)
+
+    @staticmethod
+    def identity_label(c: planning.IdentityChoice) -> str:
+        access = {True: "has key access", False: "no key access yet", None: "key access unknown"}[c.key_access]
+        return f"{c.label} — {'current, ' if c.current else ''}{access}"
+
+    @on(Select.Changed, "#rotate-identity")
+    def identity_changed(self) -> None:
+        value = self.query_one("#rotate-identity", Select).value
+        c = next((c for c in self.identities if c.value == value), None)
+        if c is None or c.current:
+            self.notes("")
+        elif c.key_access is False:
+            self.notes(Text(f"{c.label} has no get/wrapKey/unwrapKey on the key: the plan grants them before it "
+                            "switches (a registry whose identity cannot use its key cannot serve content).",
+                            style="yellow"))
+        else:
+            self.notes(Text(f"The registry will read its key as {c.label}.", style="cyan"))
 
     def build(self) -> UiPlan:
         pressed = self.query_one("#rotate-mode", RadioSet).pressed_button
@@ -121,7 +154,9 @@ class RotateKeyWizard(Wizard):
         name = self.query_one("#rotate-key", Input).value.strip() or None
         if name and name != self.reg.encryption.key_name and version:
             version = None  # the newest version belongs to the current key
-        return planning.build_rotate_key(self.estate, self.reg, key_version=version, key_name=name)
+        ident = self.query_one("#rotate-identity", Select).value
+        return planning.build_rotate_key(self.estate, self.reg, key_version=version, key_name=name,
+                                         identity=ident if isinstance(ident, str) else None)
 
 
 class MigrateWizard(Wizard):
@@ -363,10 +398,15 @@ class AuthWizard(Wizard):
 
     def form(self) -> Iterable[Widget]:
         r = self.reg
+        basic = r.sku.lower() == "basic"
         yield Checkbox("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
-        yield Checkbox("Anonymous pull enabled", value=r.anonymous_pull_enabled, id="auth-anon")
+        # what the SKU cannot do is shown, but cannot be chosen (preflight would refuse it)
+        yield Checkbox("Anonymous pull enabled" + (" (needs Standard or Premium)" if basic and not
+                                                   r.anonymous_pull_enabled else ""),
+                       value=r.anonymous_pull_enabled, id="auth-anon", disabled=basic and not r.anonymous_pull_enabled)
         yield Checkbox("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
-        yield Checkbox("Export allowed", value=r.export_policy_enabled, id="auth-export")
+        yield Checkbox("Export allowed" + ("" if r.premium else " (only Premium can turn exports off)"),
+                       value=r.export_policy_enabled, id="auth-export", disabled=not r.premium)
 
     def build(self) -> UiPlan:
         return planning.build_auth(self.reg, admin_user=self.query_one("#auth-admin", Checkbox).value,
