@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from acrtui.domain.models import Estate, RegistryPosture
 
 from .keymap import UiAction
+from .planning import cmk_fixes
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,12 @@ def gate(wizard: str, reg: RegistryPosture, estate: Estate | None = None) -> Gat
                 way_forward="create a private endpoint (p), or wait for one requested from another subscription "
                             "to appear as Pending.",
             )
-    if wizard == "rotate" and not reg.encryption.enabled:
+    if wizard == "cmkfix" and reg.encryption.enabled:
+        return _nothing_to_fix(reg, estate)
+    if wizard in ("rotate", "cmkfix") and not reg.encryption.enabled:
         sku = "" if reg.premium else f" CMK also needs Premium, and {reg.name} is {reg.sku}: the new registry is Premium."
         return Gate(
-            title="No customer-managed key to rotate",
+            title="No customer-managed key" + (" to rotate" if wizard == "rotate" else ""),
             reason=f"{reg.name} is encrypted with a Microsoft-managed key. Azure sets a customer-managed key only "
                    f"when a registry is created and never adds it to an existing one.{sku}",
             way_forward="the CMK migration: a new Premium registry encrypted with your key, the images imported "
@@ -88,6 +91,29 @@ def gate(wizard: str, reg: RegistryPosture, estate: Estate | None = None) -> Gat
             alternative_label="Open the CMK migration",
         )
     return None
+
+
+def _nothing_to_fix(reg: RegistryPosture, estate: Estate | None) -> Gate | None:
+    if estate is None:
+        return None
+    fixes = cmk_fixes(estate, reg)
+    vault = fixes.vault
+    if vault is None or not vault.readable:
+        return Gate(
+            title="Key vault not readable",
+            reason=f"The key vault of {reg.name} ({reg.encryption.vault_name}) could not be read, so acrtui cannot "
+                   "tell whether the identity can use the key or how the vault is protected.",
+            way_forward="read access to the vault (Reader on it, plus key list permission), then refresh (ctrl+r).",
+        )
+    if fixes.any:
+        return None
+    extra = f" (soft delete is off on {vault.name}: turn it on outside acrtui)" if fixes.soft_delete_off else ""
+    return Gate(
+        title="Nothing to fix",
+        reason=f"{fixes.identity or 'The identity'} can use the key, and {vault.name} has purge protection, sends "
+               f"its AuditEvent log and lets ACR through its firewall{extra}.",
+        way_forward="nothing to do here; rotate the key with k when a new version is due.",
+    )
 
 
 def gates_for(actions: list[UiAction], reg: RegistryPosture | None, estate: Estate | None = None) -> dict[str, Gate]:

@@ -29,7 +29,7 @@ from acrtui.domain.desired import (
     PolicyAssignmentSpec,
     PrivateLink,
 )
-from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture
+from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture, VaultPosture
 from acrtui.errors import UsageError
 from acrtui.plan.engine import Planned, apply_planned, make_plan
 from acrtui.plan.executor import ApplyResult, Journal
@@ -187,6 +187,92 @@ def build_rotate_key(estate: Estate, reg: RegistryPosture, *, key_version: str |
         if choice.key_access is False:
             plan.notes.append(f"{choice.label} cannot use the key yet: the plan grants it get/wrapKey/unwrapKey "
                               "before switching.")
+    return plan
+
+
+@dataclass(frozen=True)
+class CmkFixes:
+    """What is wrong with a CMK registry's key access and key vault that a plan can put right.
+
+    Each flag mirrors an audit check: ACR-CMK-003 (the identity lost get/wrapKey/unwrapKey: content unreadable),
+    ACR-CMK-005 (no purge protection), ACR-CMK-006 (no AuditEvent log), ACR-CMK-007 (vault firewall keeps ACR out).
+    """
+
+    vault: VaultPosture | None
+    identity: str | None  # what the registry reads its key as (``system-assigned`` or the identity's name)
+    key_access: bool = False
+    purge_protection: bool = False
+    audit_logging: bool = False
+    network_bypass: bool = False
+    soft_delete_off: bool = False  # purge protection needs it first; not something this fix can turn on
+
+    @property
+    def any(self) -> bool:
+        return self.key_access or self.purge_protection or self.audit_logging or self.network_bypass
+
+    def labels(self) -> list[str]:
+        return [n for n, on in (("key access", self.key_access), ("purge protection", self.purge_protection),
+                                ("audit logging", self.audit_logging), ("firewall bypass", self.network_bypass)) if on]
+
+
+def cmk_fixes(estate: Estate, reg: RegistryPosture) -> CmkFixes:
+    """The fixable CMK problems of ``reg`` (nothing when it has no CMK or its vault could not be read)."""
+    enc = reg.encryption
+    vault = estate.vault_for(reg) if enc.enabled else None
+    if vault is None or not vault.readable:
+        return CmkFixes(vault, None)
+    principal: str | None
+    ident: str | None
+    if enc.uses_system_identity:
+        principal, ident = reg.identity.system_principal_id, "system-assigned"
+    else:
+        u = next((u for u in reg.identity.user_assigned
+                  if u.client_id and (enc.identity_client_id or "").lower() == u.client_id.lower()), None)
+        principal, ident = (u.principal_id, u.resource_id.rsplit("/", 1)[-1]) if u else (None, None)
+    firewalled = vault.network_default_action.lower() == "deny" or (vault.public_network_access or "").lower() == "disabled"
+    return CmkFixes(
+        vault, ident,
+        key_access=bool(principal) and (principal or "").lower() not in vault.key_users,
+        purge_protection=not vault.purge_protection and vault.soft_delete,
+        audit_logging=not vault.audit_logging,
+        network_bypass=firewalled and "azureservices" not in vault.network_bypass.lower(),
+        soft_delete_off=not vault.soft_delete,
+    )
+
+
+def build_cmk_fix(estate: Estate, reg: RegistryPosture, *, key_access: bool, purge_protection: bool,
+                  audit_workspace: str | None, network_bypass: bool) -> UiPlan:
+    """Restore the encryption identity's key access (``cmk.keyAccess: granted``) and fix the key vault
+    (``keyVaults``: purge protection, AuditEvent logging, trusted-services bypass) — the plan file's own blocks."""
+    vault = estate.vault_for(reg) if reg.encryption.enabled else None
+    if vault is None:
+        raise UsageError(f"{reg.name} has no customer-managed key, or its key vault could not be read.")
+    vs: dict[str, Any] = {}
+    if purge_protection:
+        vs["purgeProtection"] = True
+    if audit_workspace:
+        vs["auditLogging"] = {"workspace": audit_workspace, "categories": ["AuditEvent"]}
+    if network_bypass:
+        vs["networkBypass"] = "AzureServices"
+    if not key_access and not vs:
+        raise UsageError("Choose at least one fix.")
+    doc: dict[str, Any] = {}
+    if key_access:
+        doc["registries"] = [_spec(reg, cmk={"keyAccess": "granted"})]
+    if vs:
+        doc["keyVaults"] = [{"id": vault.id, **vs}]
+    try:
+        desired = _doc(**doc)
+    except ValueError as e:
+        raise UsageError(_first_error(e)) from None
+    # what cannot be undone asks for the vault's name at confirmation
+    plan = UiPlan(f"Fix the key access and key vault of {reg.name}", desired, reg.id,
+                  confirm_name=vault.name if purge_protection else None)
+    if purge_protection:
+        plan.notes.append(f"purge protection can never be turned off again: deleted keys in {vault.name} stay "
+                          "recoverable (and the vault undeletable) for its retention period.")
+    if key_access:
+        plan.notes.append("acrtui only grants: if the access was removed on purpose (revoking the key), do not apply.")
     return plan
 
 

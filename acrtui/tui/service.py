@@ -138,6 +138,16 @@ class ConsoleService:
                 ip["resource_group"], ip["name"]))
         return sorted(str(((lk.get("properties") or {}).get("virtualNetwork") or {}).get("id", "")) for lk in links)
 
+    async def workspaces(self, subscriptions: list[str]) -> list[str]:
+        """Ids of the Log Analytics workspaces in the subscriptions (targets for a key vault's AuditEvent log)."""
+        flt = "resourceType eq 'Microsoft.OperationalInsights/workspaces'"
+        out: list[str] = []
+        async with translate():
+            for sub in subscriptions:
+                out += [str(w["id"]) for w in await collect(self.session.client("resources", sub).resources.list(
+                    filter=flt))]
+        return sorted(out, key=lambda i: i.rsplit("/", 1)[-1].lower())
+
     async def policy_definition(self, guid: str) -> dict[str, Any]:
         """A built-in definition as ARM JSON (cached): the compliance preview evaluates its rule locally."""
         if guid not in self._definitions:

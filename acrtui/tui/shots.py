@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from textual.widgets import Button, Checkbox
+from textual.widgets import Button, Checkbox, Select
 
 FROZEN = dt.datetime(2026, 5, 4, 9, 30, tzinfo=dt.UTC)
 SIZE = (150, 44)
@@ -63,6 +63,14 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     await pilot.press("p")  # Premium only: the console says why and the way forward instead of opening a form
     await wait_until(pilot, lambda: isinstance(app.screen, UnavailableModal))
     await save("premium-only")
+    await pilot.press("escape")
+    app.pop_screen()
+    app.open_registry("contosoprodlost", "cmk")  # the critical finding, one key from a plan
+    await wait_until(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    await pilot.press("v")
+    await wait_until(pilot, lambda: isinstance(app.screen, Wizard)
+                     and isinstance(app.screen.query_one("#fix-workspace", Select).value, str))
+    await save("wizard-cmk-fix")
     await pilot.press("escape")
     app.pop_screen()
     app.open_registry("sandboxpremium")

@@ -227,6 +227,51 @@ async def scenario_rotate_pinned_key_to_versionless(app: Any, pilot: Any, demo: 
     assert app.prod_identity["principalId"].lower() in app.estate.vault_for(reg).key_users
 
 
+async def scenario_fix_lost_key_access_and_vault_with_one_key(app: Any, pilot: Any, demo: Emulator) -> None:
+    """contosoprodlost's identity lost its key access (critical) and its vault logs nothing: v on the CMK tab."""
+    detail = await open_registry(app, pilot, "contosoprodlost")
+    await pilot.press("2")
+    assert "v  fix key access, audit logging" in plain(detail.query_one("#section-cmk", Static))
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    wiz = app.screen
+    await wait_for(pilot, lambda: isinstance(wiz.query_one("#fix-workspace", Select).value, str))
+    assert wiz.query_one("#fix-workspace", Select).value.endswith("/workspaces/law-security-prod")
+    assert not wiz.query("#fix-purge")  # purge protection is already on for kv-contoso-legacy
+    plan = await review_and_apply(app, pilot)
+    text = plan.plan.render()
+    assert "Let identity id-acr-legacy use keys in kv-contoso-legacy" in text, text
+    assert "AuditEvent log" in text and "Plan: 2 to add, 0 to change, 0 to destroy." in text, text
+    assert plan.state == "done", plan.query_one("#plan-log").lines
+    await wait_for(pilot, lambda: not [f for f in app.report.failing() if f.registry.name == "contosoprodlost"
+                                       and f.check.id in ("ACR-CMK-003", "ACR-CMK-006")])
+    app.pop_screen()
+    await pilot.pause()
+    assert "v  fix" not in plain(detail.query_one("#section-cmk", Static))
+    assert detail.gates()["cmk.fix"].title == "Nothing to fix"
+    # the other vault lacks purge protection: irreversible, so the confirmation wants the vault's name typed
+    app.pop_screen()
+    await open_registry(app, pilot, "contosoprodpinned")
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    wiz = app.screen
+    assert wiz.query_one("#fix-purge", Checkbox).value and not wiz.query("#fix-key-access")
+    wiz.query_one("#fix-audit", Checkbox).value = False
+    before = demo.last_seq
+    wiz.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+    assert "IRREVERSIBLE" in app.screen.plan.render()
+    await pilot.press("ctrl+y")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    assert app.screen.query_one("#confirm", Button).disabled
+    app.screen.query_one("#confirm-name", Input).value = "kv-contoso-ledger"
+    await pilot.pause()
+    assert not app.screen.query_one("#confirm", Button).disabled
+    app.screen.query_one("#cancel", Button).press()
+    await pilot.pause()
+    assert demo.writes(before) == []
+
+
 async def scenario_cmk_migration_needs_the_name_typed(app: Any, pilot: Any, demo: Emulator) -> None:
     await open_registry(app, pilot, "sandboxpremium")
     await pilot.press("m")
@@ -354,7 +399,7 @@ async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, d
     """On a Standard registry the Premium-only wizards explain the refusal instead of opening a form."""
     detail = await open_registry(app, pilot, "sandboxstd")
     gates = detail.gates()
-    assert set(gates) == {"pe.create", "pe.review", "data.switch", "network.firewall", "cmk.rotate"}
+    assert set(gates) == {"pe.create", "pe.review", "data.switch", "network.firewall", "cmk.rotate", "cmk.fix"}
     assert gates["data.switch"].title == "Dedicated data endpoints need Premium"
     assert gates["pe.review"].title == "Private Link needs Premium"
     for key, title in (("p", "Private Link needs Premium"), ("f", "A registry firewall needs Premium")):
@@ -397,8 +442,9 @@ async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, d
     def gated(name: str) -> set[str]:
         return set(gates_for(actions_for("registry", read_only=False), app.estate.registry(name), app.estate))
 
-    assert gated("sandboxpremium") == {"cmk.rotate", "pe.review"}  # Premium, but no CMK and no connection
+    assert gated("sandboxpremium") == {"cmk.rotate", "cmk.fix", "pe.review"}  # Premium, no CMK, no connection
     assert gated("contosoprodpinned") == set()
+    assert gated("contosoprodacr") == {"cmk.fix"}  # the target state: nothing to fix
 
 
 async def scenario_header_follows_the_view(app: Any, pilot: Any, demo: Emulator) -> None:
@@ -494,7 +540,8 @@ async def test_wizards_plan_and_apply_through_the_engine(make_app: Any, demo: Em
     app.prod_identity = prod_identity
     async with app.run_test(size=SIZE) as pilot:
         for scenario in (scenario_data_endpoint_wizard_plan_apply_and_reread, scenario_approve_pending_connection,
-                         scenario_rotate_pinned_key_to_versionless, scenario_policy_wizard_previews_and_assigns,
+                         scenario_rotate_pinned_key_to_versionless, scenario_fix_lost_key_access_and_vault_with_one_key,
+                         scenario_policy_wizard_previews_and_assigns,
                          scenario_private_endpoint_wizard_creates_endpoint_and_dns,
                          scenario_cmk_migration_needs_the_name_typed):
             await home(app, pilot)

@@ -21,7 +21,7 @@ from .conftest import console_service
 
 GOLDEN = Path(__file__).parent / "golden"
 SHOTS = ["subscriptions", "registries", "registry-cmk", "registry-private-link", "audit", "premium-only",
-         "wizard-firewall", "plan-review"]
+         "wizard-cmk-fix", "wizard-firewall", "plan-review"]
 
 
 async def test_main_screens_match_golden_text(make_app: Any, demo: Emulator) -> None:

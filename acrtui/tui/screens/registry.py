@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
@@ -11,6 +12,7 @@ from textual.widgets import Label, Static, TabbedContent, TabPane
 
 from ..gates import Gate, gates_for
 from ..keymap import REGISTRY_TABS, actions_for
+from ..planning import cmk_fixes
 from ..widgets import posture
 from ..widgets.context import ContextBar
 from .base import ConsoleScreen
@@ -59,9 +61,14 @@ class RegistryScreen(ConsoleScreen):
         title.append(f"  {reg.sku} · {', '.join(reg.regions)} · {reg.login_server}   ")
         title.append_text(posture.severity_counts(report, reg))
         self.query_one("#registry-title", Label).update(title)
+        cmk: RenderableType = posture.cmk(estate, reg)
+        fixes = cmk_fixes(estate, reg)
+        if fixes.any and not self.read_only:  # the findings above, one key away from a reviewed plan
+            cmk = Group(cmk, Text.assemble("\n", (" v ", "bold reverse cyan"),
+                                           f" fix {', '.join(fixes.labels())}: a plan to review first"))
         sections = {
             "overview": posture.overview(estate, reg, report),
-            "cmk": posture.cmk(estate, reg),
+            "cmk": cmk,
             "private-link": posture.private_link(estate, reg),
             "network": posture.network(estate, reg),
             "data-endpoints": posture.data_endpoints(reg),

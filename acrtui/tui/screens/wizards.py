@@ -207,6 +207,85 @@ class MigrateWizard(Wizard):
             versionless=self.query_one("#mig-versionless", Checkbox).value, images=images)
 
 
+class CmkFixWizard(Wizard):
+    """One key from the CMK tab's findings to a plan: key access back, and the vault's protections on."""
+
+    TITLE_TEXT = "Fix key access and key vault"
+
+    def explain(self) -> Text:
+        t = Text()
+        t.append("Why: ", style="bold")
+        t.append("a CMK registry reads its key as one identity; if that identity loses get, wrapKey and unwrapKey, "
+                 "ACR cannot decrypt the registry's content. Purge protection keeps a deleted key recoverable, "
+                 "AuditEvent logs record who used the key or changed its access, and a vault firewall must let "
+                 "trusted Azure services (ACR) through. Fixes go through the plan file's own blocks "
+                 "(cmk.keyAccess, keyVaults).")
+        return t
+
+    def form(self) -> Iterable[Widget]:
+        self.fixes = planning.cmk_fixes(self.estate, self.reg)
+        f, v = self.fixes, self.fixes.vault
+        vault = v.name if v else "?"
+        key = self.reg.encryption.key_name or "the key"
+
+        def fine(text: str) -> Static:
+            return Static(Text.assemble(("✓ ", "bold green"), text), classes="fine")
+
+        if f.key_access:
+            yield Checkbox(f"Restore key access: let {f.identity} get, wrapKey and unwrapKey on {key} "
+                           f"({'RBAC role' if v and v.rbac_authorization else 'access policy'})", value=True,
+                           id="fix-key-access")
+        else:
+            yield fine(f"{f.identity or 'The identity'} can use {key}")
+        if f.purge_protection:
+            yield Checkbox(f"Turn on purge protection for {vault} (IRREVERSIBLE)", value=True, id="fix-purge")
+        elif f.soft_delete_off:
+            yield Static(Text(f"✗ {vault} has soft delete off: purge protection needs it first (outside acrtui).",
+                              style="yellow"))
+        else:
+            yield fine(f"{vault} has purge protection")
+        if f.audit_logging:
+            yield Checkbox(f"Send {vault}'s AuditEvent log to a Log Analytics workspace", value=True, id="fix-audit")
+            yield Select([], id="fix-workspace", prompt="workspace (loading…)")
+        else:
+            yield fine(f"{vault} sends its AuditEvent log")
+        if f.network_bypass:
+            yield Checkbox(f"Let trusted Azure services (ACR) through {vault}'s firewall", value=True, id="fix-bypass")
+        else:
+            yield fine(f"{vault}'s firewall lets ACR reach the key")
+
+    def on_mount(self) -> None:
+        if self.fixes.audit_logging:
+            self.load_workspaces()
+
+    @work(exclusive=True, group="wizard-workspaces", exit_on_error=False)
+    async def load_workspaces(self) -> None:
+        vault = self.fixes.vault
+        subs = list(dict.fromkeys([vault.subscription_id] if vault else []) | dict.fromkeys(self.estate.subscriptions))
+        found = await self.service.workspaces(subs)
+        used = [d.workspace_id for v in self.estate.vaults for d in v.diagnostic_settings if d.workspace_id]
+        ids = list(dict.fromkeys([*used, *found]))  # one other vaults already log to comes first
+        sel = self.query_one("#fix-workspace", Select)
+        sel.set_options([(f"{i.rsplit('/', 1)[-1]} ({i.split('/')[4]})", i) for i in ids])
+        if ids:
+            sel.value = ids[0]
+
+    def checked(self, wid: str) -> bool:
+        boxes = self.query(f"#{wid}")
+        return bool(boxes) and bool(boxes.first(Checkbox).value)
+
+    def build(self) -> UiPlan:
+        workspace = None
+        if self.checked("fix-audit"):
+            value = self.query_one("#fix-workspace", Select).value
+            if not isinstance(value, str):
+                raise UsageError("Choose the workspace that receives the AuditEvent log.")
+            workspace = value
+        return planning.build_cmk_fix(self.estate, self.reg, key_access=self.checked("fix-key-access"),
+                                      purge_protection=self.checked("fix-purge"), audit_workspace=workspace,
+                                      network_bypass=self.checked("fix-bypass"))
+
+
 # ------------------------------------------------------------------------------------------------ Private Link
 
 
@@ -503,6 +582,7 @@ class PolicyWizard(Wizard):
 WIZARDS: dict[str, type[Wizard]] = {
     "rotate": RotateKeyWizard,
     "migrate": MigrateWizard,
+    "cmkfix": CmkFixWizard,
     "endpoint": EndpointWizard,
     "connections": ConnectionsWizard,
     "data": DataEndpointWizard,
