@@ -467,14 +467,19 @@ async def scenario_header_follows_the_view(app: Any, pilot: Any, demo: Emulator)
     await pilot.resize_terminal(100, 30)
     await pilot.pause()
     text = dump(app)
-    for entry in ("? Help", "^p palette", "1-7 tabs", "esc Back", "changes ▸ k Rotate", "y Policy"):
+    for entry in ("? Help", "^p palette", "1-7 tabs", "esc Back", "changes ▸ k Rotate", "v Fix CMK", "y Policy"):
         assert entry in text, (entry, text)
     await pilot.press("f")
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
     await pilot.pause()
-    assert "Review plan" in dump(app) and "Cancel" in dump(app)
+    text = dump(app)
+    assert "Review plan" in text and "Cancel" in text, text
     await pilot.press("escape")
     assert app.screen is detail
+    app.pop_screen()  # the list: posture columns first, context columns may scroll off
+    await pilot.pause()
+    row = next(line for line in dump(app).splitlines() if "contosoprodlost" in line)
+    assert re.search(r"contosoprodlost +1C 3H 5M 2L +Premium +versionless +✗ none +open +✗", row), row
     await pilot.resize_terminal(*SIZE)
     await pilot.pause()
 

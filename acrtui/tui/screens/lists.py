@@ -138,8 +138,9 @@ class SubscriptionScreen(FilteredTable):
 class RegistryListScreen(FilteredTable):
     SCREEN_ID = "registries"
     VIEW = "registries"
-    COLUMNS = ("Registry", "Subscription", "SKU", "Regions", "CMK", "Private link", "Public access", "Data endpoints",
-               "Findings")
+    # most telling first: on a narrow terminal the columns that scroll off are context, not posture
+    COLUMNS = ("Registry", "Findings", "SKU", "CMK", "Private link", "Public access", "Data EP", "Subscription",
+               "Regions")
 
     def body(self) -> Iterable[Widget]:
         with Vertical(id="loading"):
@@ -182,14 +183,14 @@ class RegistryListScreen(FilteredTable):
                 Text("firewalled", style="yellow") if r.default_action == "Deny" else Text("open", style="red"))
             out.append((r.id, [
                 Text(r.name, style="bold"),
-                estate.subscriptions.get(r.subscription_id, r.subscription_id),
+                severity_counts(report, r),
                 r.sku,
-                ", ".join(r.regions),
                 cmk_cell(r),
                 pl,
                 pna,
                 mark(r.data_endpoint_enabled) if r.premium else Text("n/a", style="dim"),
-                severity_counts(report, r),
+                estate.subscriptions.get(r.subscription_id, r.subscription_id),
+                ", ".join(r.regions),
             ]))
         return out
 
