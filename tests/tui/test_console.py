@@ -411,6 +411,9 @@ async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, d
         assert "az acr update --name sandboxstd --resource-group rg-sandbox --sku Premium" in \
             plain(modal.query_one("#unavailable-command", Static))
         assert app.focused is not None and app.focused.id == "close"
+        modal.query_one("#copy", Button).press()
+        await pilot.pause()
+        assert app.clipboard.startswith("az acr update --name sandboxstd")
         await pilot.press("escape")
         assert app.screen is detail
     # rotation without CMK points to the migration, and one button takes it
