@@ -40,8 +40,25 @@ def group_of(rid: str) -> str:
     return parts[low.index("resourcegroups") + 1] if "resourcegroups" in low else ""
 
 
+def sub_of(rid: str) -> str:
+    parts = rid.strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0].lower() == "subscriptions" else ""
+
+
 def _q(v: str) -> str:
-    return shlex.quote(v)
+    """Bash-safe: names and ids pass through unchanged unless they hold shell characters."""
+    return shlex.quote(str(v))
+
+
+def at(rid: str, *, group: bool = True) -> str:
+    """`` --resource-group RG --subscription SUB`` for az commands that take a bare name: without the subscription
+    the CLI looks in its default subscription, which is often another one of the estate's."""
+    rg, sub = group_of(rid), sub_of(rid)
+    return (f" --resource-group {_q(rg)}" if rg and group else "") + (f" --subscription {_q(sub)}" if sub else "")
+
+
+PRINCIPAL_VAR = "principal_id"
+KEY_ARM_API = "2023-07-01"  # a GA Microsoft.KeyVault api-version with the vaults/keys ARM API
 
 
 def _onoff(b: bool) -> str:
@@ -70,10 +87,7 @@ class Action(BaseModel):
     @property
     def where(self) -> str:
         """``--resource-group … --subscription …`` for az commands that take a bare name."""
-        parts = self.resource_id.strip("/").split("/")
-        sub = parts[1] if len(parts) > 1 and parts[0].lower() == "subscriptions" else ""
-        rg = group_of(self.resource_id)
-        return (f" --resource-group {rg}" if rg else "") + (f" --subscription {sub}" if sub else "")
+        return at(self.resource_id)
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -116,7 +130,11 @@ class SetPublicNetworkAccess(RegistryPatch):
         return reg.model_copy(update={"public_network_access": self.new})
 
     def az(self) -> list[str]:
-        return [f"az acr update --name {self.name}{self.where} --public-network-enabled {_onoff(self.new == 'Enabled')}"]
+        """Off through ``az resource update``: ``az acr update --public-network-enabled false`` also replaces the
+        firewall with default action Deny and no IP rules, which acrtui does not do."""
+        if self.new == "Enabled":
+            return [f"az acr update --name {_q(self.name)}{self.where} --public-network-enabled true"]
+        return [f"az resource update --ids {_q(self.resource_id)} --set properties.publicNetworkAccess=Disabled"]
 
 
 class SetNetworkRules(RegistryPatch):
@@ -172,18 +190,19 @@ class SetNetworkRules(RegistryPatch):
                                       "network_rule_bypass": self.new_bypass})
 
     def az(self) -> list[str]:
+        """Default action first: ``az acr update --default-action`` sends a networkRuleSet without ipRules, which
+        replaces the registry's rules with none, so every wanted rule is added after it."""
         out = []
+        reg = f"--name {_q(self.name)}{self.where}"
+        adds = [r for r in self.new_ip_rules if r not in self.old_ip_rules]
+        removes = [r for r in self.old_ip_rules if r not in self.new_ip_rules]
         if self.old_default_action != self.new_default_action:
-            out.append(f"az acr update --name {self.name}{self.where} --default-action {self.new_default_action}")
-        for r in self.new_ip_rules:
-            if r not in self.old_ip_rules:
-                out.append(f"az acr network-rule add --name {self.name}{self.where} --ip-address {r}")
-        for r in self.old_ip_rules:
-            if r not in self.new_ip_rules:
-                out.append(f"az acr network-rule remove --name {self.name}{self.where} --ip-address {r}")
+            out.append(f"az acr update {reg} --default-action {_q(self.new_default_action)}")
+            adds, removes = list(self.new_ip_rules), []
+        out += [f"az acr network-rule add {reg} --ip-address {_q(r)}" for r in adds]
+        out += [f"az acr network-rule remove {reg} --ip-address {_q(r)}" for r in removes]
         if self.old_bypass != self.new_bypass:
-            out.append(f"az acr update --name {self.name}{self.where} --allow-trusted-services "
-                       f"{_onoff(self.new_bypass == 'AzureServices')}")
+            out.append(f"az acr update {reg} --allow-trusted-services {_onoff(self.new_bypass == 'AzureServices')}")
         return out
 
 
@@ -205,7 +224,7 @@ class _Flag(RegistryPatch):
         return reg.model_copy(update={self._field: self.new})
 
     def az(self) -> list[str]:
-        return [f"az acr update --name {self.name}{self.where} {self._az} {_onoff(self.new)}"]
+        return [f"az acr update --name {_q(self.name)}{self.where} {self._az} {_onoff(self.new)}"]
 
 
 class EnableDataEndpoint(_Flag):
@@ -276,7 +295,7 @@ class SetArmAudienceTokens(_Flag):
         return {"policies": {"azureADAuthenticationAsArmPolicy": {"status": "enabled" if self.new else "disabled"}}}
 
     def az(self) -> list[str]:
-        return [f"az acr config authentication-as-arm update --registry {self.name}{self.where} "
+        return [f"az acr config authentication-as-arm update --registry {_q(self.name)}{self.where} "
                 f"--status {'enabled' if self.new else 'disabled'}"]
 
 
@@ -306,9 +325,9 @@ class CreatePrivateEndpoint(Action):
 
     def az(self) -> list[str]:
         manual = " --manual-request true" if self.manual else ""
-        return [f"az network private-endpoint create --resource-group {group_of(self.resource_id)} --name {self.name} "
-                f"--location {self.location} --subnet {_q(self.subnet_id)} --private-connection-resource-id "
-                f"{_q(self.registry_id)} --group-id registry --connection-name {self.name}-conn{manual}"]
+        return [f"az network private-endpoint create --name {_q(self.name)}{self.where} --location {_q(self.location)} "
+                f"--subnet {_q(self.subnet_id)} --private-connection-resource-id {_q(self.registry_id)} "
+                f"--group-id registry --connection-name {_q(self.name + '-conn')}{manual}"]
 
 
 class CreatePrivateDnsZone(Action):
@@ -323,7 +342,7 @@ class CreatePrivateDnsZone(Action):
         return [Change("name", None, self.name), Change("location", None, "global")]
 
     def az(self) -> list[str]:
-        return [f"az network private-dns zone create --resource-group {group_of(self.resource_id)} --name {self.name}"]
+        return [f"az network private-dns zone create --name {_q(self.name)}{self.where}"]
 
 
 class LinkPrivateDnsZone(Action):
@@ -344,9 +363,8 @@ class LinkPrivateDnsZone(Action):
         return [Change("virtualNetwork.id", None, self.vnet_id), Change("registrationEnabled", None, False)]
 
     def az(self) -> list[str]:
-        return [f"az network private-dns link vnet create --resource-group {group_of(self.zone_id)} "
-                f"--zone-name {name_of(self.zone_id)} --name {self.name} --virtual-network {_q(self.vnet_id)} "
-                "--registration-enabled false"]
+        return [f"az network private-dns link vnet create --zone-name {_q(name_of(self.zone_id))}{at(self.zone_id)} "
+                f"--name {_q(self.name)} --virtual-network {_q(self.vnet_id)} --registration-enabled false"]
 
 
 class CreateDnsZoneGroup(Action):
@@ -364,9 +382,9 @@ class CreateDnsZoneGroup(Action):
                 Change("A records", None, KNOWN_AFTER_APPLY)]
 
     def az(self) -> list[str]:
-        return [f"az network private-endpoint dns-zone-group create --resource-group {group_of(self.endpoint_id)} "
-                f"--endpoint-name {name_of(self.endpoint_id)} --name {self.name} --private-dns-zone "
-                f"{_q(self.zone_id)} --zone-name {name_of(self.zone_id).replace('.', '-')}"]
+        return [f"az network private-endpoint dns-zone-group create --endpoint-name {_q(name_of(self.endpoint_id))}"
+                f"{at(self.endpoint_id)} --name {_q(self.name)} --private-dns-zone {_q(self.zone_id)} "
+                f"--zone-name {_q(name_of(self.zone_id).replace('.', '-'))}"]
 
 
 class _ConnectionState(Action):
@@ -387,8 +405,8 @@ class _ConnectionState(Action):
 
     def az(self) -> list[str]:
         verb = "approve" if self._new == "Approved" else "reject"
-        return [f"az acr private-endpoint-connection {verb} --registry-name {name_of(self.registry_id)} "
-                f"--name {self.name}"]
+        return [f"az acr private-endpoint-connection {verb} --registry-name {_q(name_of(self.registry_id))}"
+                f"{at(self.registry_id)} --name {_q(self.name)}"]
 
 
 class ApprovePrivateEndpointConnection(_ConnectionState):
@@ -418,8 +436,7 @@ class CreateUserAssignedIdentity(Action):
                 Change("clientId", None, KNOWN_AFTER_APPLY)]
 
     def az(self) -> list[str]:
-        return [f"az identity create --resource-group {group_of(self.resource_id)} --name {self.name} "
-                f"--location {self.location}"]
+        return [f"az identity create --name {_q(self.name)}{self.where} --location {_q(self.location)}"]
 
 
 class GrantKeyAccess(Action):
@@ -446,11 +463,19 @@ class GrantKeyAccess(Action):
                        ["get", "wrapKey", "unwrapKey"] if not self.rbac else "Key Vault Crypto Service Encryption User")]
 
     def az(self) -> list[str]:
-        pid = self.principal_id or f"$(az identity show --ids {_q(self.identity_id)} --query principalId -o tsv)"
+        """A principal id known only after apply is read into a variable on its own line, so ``set -e`` stops the
+        script when the read fails (a failing ``$(…)`` inside another command's arguments would not)."""
+        out, pid = [], _q(self.principal_id or "")
+        if not self.principal_id:
+            out.append(f"{PRINCIPAL_VAR}=$(az identity show --ids {_q(self.identity_id)} --query principalId -o tsv)")
+            pid = f'"${PRINCIPAL_VAR}"'
         if self.rbac:
-            return [f"az role assignment create --assignee-object-id {pid} --assignee-principal-type ServicePrincipal "
-                    f"--role 'Key Vault Crypto Service Encryption User' --scope {_q(self.resource_id)}"]
-        return [f"az keyvault set-policy --name {self.name} --object-id {pid} --key-permissions get wrapKey unwrapKey"]
+            out.append(f"az role assignment create --assignee-object-id {pid} --assignee-principal-type ServicePrincipal "
+                       f"--role 'Key Vault Crypto Service Encryption User' --scope {_q(self.resource_id)}")
+        else:
+            out.append(f"az keyvault set-policy --name {_q(self.name)}{self.where} --object-id {pid} "
+                       "--key-permissions get wrapKey unwrapKey")
+        return out
 
 
 class RotateKey(Action):
@@ -480,8 +505,8 @@ class RotateKey(Action):
         return out
 
     def az(self) -> list[str]:
-        ident = "[system]" if self.new_identity == "system" else _q(self.identity_id or self.new_identity)
-        return [f"az acr encryption rotate-key --name {self.name}{self.where} --key-encryption-key "
+        ident = "'[system]'" if self.new_identity == "system" else _q(self.identity_id or self.new_identity)
+        return [f"az acr encryption rotate-key --name {_q(self.name)}{self.where} --key-encryption-key "
                 f"{_q(self.new_key_identifier)} --identity {ident}"]
 
 
@@ -511,9 +536,15 @@ class CreateCmkRegistry(Action):
                 Change("loginServer", None, KNOWN_AFTER_APPLY)]
 
     def az(self) -> list[str]:
-        key = f"$(az keyvault key show --vault-name {name_of(self.vault_id)} --name {self.key_name} --query key.kid -o tsv)"
-        return [f"az acr create --resource-group {group_of(self.resource_id)} --name {self.name} --sku Premium "
-                f"--location {self.location} --identity {_q(self.identity_id)} --key-encryption-key {key}"]
+        """The key through the ARM keys API, as acrtui does: it creates the key only if missing (never a second
+        version), needs no data-plane role and is not stopped by the vault's firewall; it answers the key's URI."""
+        body = json.dumps({"properties": {"kty": "RSA", "keySize": 3072}}, separators=(",", ":"))
+        url = f"{self.vault_id}/keys/{self.key_name}?api-version={KEY_ARM_API}"
+        key = f'"$key_uri/{self.key_version}"' if self.key_version else '"$key_uri"'
+        tags = (" --tags " + " ".join(_q(f"{k}={v}") for k, v in sorted(self.tags.items()))) if self.tags else ""
+        return [f"key_uri=$(az rest --method put --url {_q(url)} --body {_q(body)} --query properties.keyUri -o tsv)",
+                f"az acr create --name {_q(self.name)}{self.where} --sku Premium --location {_q(self.location)} "
+                f"--identity {_q(self.identity_id)} --key-encryption-key {key}{tags}"]
 
 
 class ImportImages(Action):
@@ -530,8 +561,10 @@ class ImportImages(Action):
         return [Change(img, None, "imported") for img in self.images]
 
     def az(self) -> list[str]:
-        return [f"az acr import --name {self.name}{self.where} --source {img} --registry {_q(self.source_registry_id)}"
-                for img in self.images]
+        note = ["# (acrtui knows only the imports it made: after these, its next plan lists them again; running "
+                "them again fails on the existing tag and changes nothing)"]
+        return note + [f"az acr import --name {_q(self.name)}{self.where} --source {_q(img)} "
+                       f"--registry {_q(self.source_registry_id)}" for img in self.images]
 
 
 # ---------------------------------------------------------------------------------------------------- policy
@@ -569,16 +602,36 @@ class AssignPolicy(Action):
         return [Change(k, self.old.get(k), v) for k, v in new.items()
                 if v is not None and str(self.old.get(k) or "").lower() != str(v).lower()]
 
+    def _definition(self) -> tuple[str, str]:
+        """(``--policy`` value, ``az policy definition show`` arguments). A built-in goes by its name: the CLI
+        reads an id starting with ``/providers/`` as a management group's definition and fails on a built-in one."""
+        name = name_of(self.definition_id)
+        parts = self.definition_id.strip("/").split("/")
+        if parts[0].lower() == "providers" and parts[1].lower() == "microsoft.authorization":
+            return _q(name), f"--name {_q(name)}"
+        if parts[0].lower() == "providers":  # /providers/Microsoft.Management/managementGroups/{mg}/…
+            return _q(self.definition_id), f"--name {_q(name)} --management-group {_q(parts[3])}"
+        return _q(self.definition_id), f"--name {_q(name)} --subscription {_q(sub_of(self.definition_id))}"
+
     def az(self) -> list[str]:
+        """With a location the assignment gets a system-assigned identity, and (as acrtui does) that identity gets
+        each role the definition names at the scope, so Modify/DeployIfNotExists remediation can write."""
         params = dict(self.parameters)
         if self.effect:
             params["effect"] = self.effect
         p = f" --params {_q(json.dumps({k: {'value': v} for k, v in params.items()}))}" if params else ""
         extra = f" --display-name {_q(self.display_name)}" if self.display_name else ""
-        if self.location:
-            extra += f" --location {self.location} --mi-system-assigned"
-        return [f"az policy assignment create --name {self.name} --scope {_q(self.scope)} --policy "
-                f"{_q(self.definition_id)} --enforcement-mode {self.enforcement_mode}{p}{extra}"]
+        policy, show = self._definition()
+        create = (f"az policy assignment create --name {_q(self.name)} --scope {_q(self.scope)} --policy {policy} "
+                  f"--enforcement-mode {self.enforcement_mode}{p}{extra}")
+        if not self.location:
+            return [create]
+        sub = f" --subscription {_q(sub_of(self.scope))}" if sub_of(self.scope) else ""
+        return [f"{PRINCIPAL_VAR}=$({create} --location {_q(self.location)} --mi-system-assigned "
+                "--query identity.principalId -o tsv)",
+                f"roles=$(az policy definition show {show} --query 'policyRule.then.details.roleDefinitionIds[]' -o tsv)",
+                f'for role in $roles; do az role assignment create --assignee-object-id "${PRINCIPAL_VAR}" '
+                f'--assignee-principal-type ServicePrincipal --role "${{role##*/}}" --scope {_q(self.scope)}{sub}; done']
 
 
 class UnassignPolicy(Action):
@@ -595,7 +648,7 @@ class UnassignPolicy(Action):
 
     def az(self) -> list[str]:
         scope = self.resource_id.split("/providers/Microsoft.Authorization/", 1)[0]
-        return [f"az policy assignment delete --name {self.name} --scope {_q(scope)}"]
+        return [f"az policy assignment delete --name {_q(self.name)} --scope {_q(scope)}"]
 
 
 # ------------------------------------------------------------------------------------------------- Key Vault
@@ -625,7 +678,7 @@ class EnableVaultAuditLogging(Action):
 
     def az(self) -> list[str]:
         logs = json.dumps(self.logs(), separators=(",", ":"))
-        return [f"az monitor diagnostic-settings create --name {self.setting_name} --resource {_q(self.resource_id)} "
+        return [f"az monitor diagnostic-settings create --name {_q(self.setting_name)} --resource {_q(self.resource_id)} "
                 f"--workspace {_q(self.workspace_id)} --logs {_q(logs)}"]
 
 
@@ -643,7 +696,7 @@ class EnableVaultPurgeProtection(Action):
         return [Change("properties.enablePurgeProtection", None, True)]
 
     def az(self) -> list[str]:
-        return [f"az keyvault update --name {self.name}{self.where} --enable-purge-protection true"]
+        return [f"az keyvault update --name {_q(self.name)}{self.where} --enable-purge-protection true"]
 
 
 class SetVaultNetworkBypass(Action):
@@ -663,7 +716,7 @@ class SetVaultNetworkBypass(Action):
         return [Change("properties.networkAcls.bypass", self.old, self.new)]
 
     def az(self) -> list[str]:
-        return [f"az keyvault update --name {self.name}{self.where} --bypass {self.new}"]
+        return [f"az keyvault update --name {_q(self.name)}{self.where} --bypass {self.new}"]
 
 
 AnyAction = Annotated[
@@ -698,6 +751,23 @@ class Plan(BaseModel):
 
     def by_key(self) -> dict[str, AnyAction]:
         return {a.key: a for a in self.actions}
+
+
+def az_order(actions: list[Any]) -> list[Any]:
+    """The order to print az commands in. acrtui sends consecutive changes to one registry as one PATCH; az sends
+    one request per command, so within such a run export is turned on first (Azure refuses export off while
+    public access is on, and turning public access on while export is off)."""
+    out: list[Any] = []
+    run: list[Any] = []
+    for a in [*actions, None]:
+        if a is not None and isinstance(a, RegistryPatch) and run and run[0].resource_id.lower() == a.resource_id.lower():
+            run.append(a)
+            continue
+        out += sorted(run, key=lambda x: not (isinstance(x, SetExportPolicy) and x.new))
+        run = [a] if isinstance(a, RegistryPatch) else []
+        if a is not None and not run:
+            out.append(a)
+    return out
 
 
 def actions_to_json(actions: list[Any]) -> list[dict[str, Any]]:

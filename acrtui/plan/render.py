@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from acrtui.domain.actions import KNOWN_AFTER_APPLY, Plan
+from acrtui.domain.actions import KNOWN_AFTER_APPLY, Plan, az_order
 from acrtui.domain.preflight import Finding
 
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+"}
@@ -95,16 +95,24 @@ def render_json(plan: Plan, findings: list[Finding] | None = None, **extra: Any)
     return json.dumps(plan_json(plan, findings, **extra), indent=2, default=str) + "\n"
 
 
+def _comment(text: str) -> str:
+    """One shell comment line per line of text (a newline in a reason must not end the comment)."""
+    return "\n".join("# " + line if line else "#" for line in text.splitlines() or [""])
+
+
 def render_az(plan: Plan, findings: list[Finding] | None = None) -> str:
-    """A reviewable shell script of the same steps (for people who must run changes by hand)."""
+    """A shell script of the same steps, for people who must run changes by hand: it stops at the first failing
+    command (``set -euo pipefail``), and each action's commands follow a comment saying what they do."""
     lines = ["#!/usr/bin/env bash", "# az CLI equivalent of this acrtui plan, in order. Review before running.",
-             "set -euo pipefail", ""]
+             "# Sign in first (az login) to the cloud the plan was made against.", "set -euo pipefail", ""]
     if plan.empty:
         return "\n".join([*lines, "# " + NO_CHANGES]) + "\n"
     for f in findings or []:
-        lines.append(f"# {f.severity.upper()}: {f.subject}: {f.reason}")
-    for a in plan.actions:
-        lines.append(f"# {a.describe()}")
+        lines.append(_comment(f"{f.severity.upper()}: {f.subject}: {f.reason}"))
+    if findings:
+        lines.append("")
+    for a in az_order(plan.actions):
+        lines.append(_comment(a.describe()))
         lines += a.az()
         lines.append("")
     return "\n".join(lines)
