@@ -6,12 +6,13 @@ Pure (no I/O): the CLI loads the estate through the read-only service layer, the
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from acrtui.domain.checks import CATALOGUE, Check, CheckSettings, Finding, Severity, Status
-from acrtui.domain.models import Estate, RegistryPosture
+from acrtui.domain.models import Estate, RegistryPosture, VaultPosture
 
 SCHEMA_VERSION = "1.0"
 
@@ -21,6 +22,7 @@ class FindingRecord:
     check: Check
     registry: RegistryPosture
     finding: Finding
+    vault: VaultPosture | None = None  # the registry's key vault, when it has a CMK and the vault was read
 
     @property
     def status(self) -> Status:
@@ -32,12 +34,17 @@ class FindingRecord:
 
     @property
     def fix(self) -> str | None:
-        """The check's ``az`` command with this registry's names filled in (placeholders it cannot know stay)."""
+        """The check's ``az`` command with this registry's names filled in, shell-quoted (placeholders it cannot
+        know stay)."""
         az = self.check.remediation.az
         if az is None:
             return None
         reg = self.registry
-        known = {"<registry>": reg.name, "<registry-id>": reg.id, "<rg>": reg.resource_group, "<scope>": reg.id}
+        known = {"<registry>": reg.name, "<registry-id>": reg.id, "<rg>": reg.resource_group, "<scope>": reg.id,
+                 "<subscription>": reg.subscription_id}
+        if self.vault is not None:
+            known.update({"<vault-id>": self.vault.id, "<vault-rg>": self.vault.resource_group,
+                          "<vault-subscription>": self.vault.subscription_id})
         enc = reg.encryption
         if enc.vault_name:
             known["<vault>"] = enc.vault_name
@@ -51,7 +58,8 @@ class FindingRecord:
             if user.principal_id:
                 known["<principal-id>"] = user.principal_id
         for placeholder, value in known.items():
-            az = az.replace(placeholder, value)
+            if value:
+                az = az.replace(placeholder, shlex.quote(value))
         return az
 
     def to_json(self) -> dict[str, Any]:
@@ -175,7 +183,7 @@ def run_audit(
     """Run each check on each registry (registry order, then catalogue order)."""
     settings = settings or CheckSettings()
     regs = registries if registries is not None else select_registries(estate)
-    findings = [FindingRecord(c, r, c.run(r, estate, settings)) for r in regs for c in checks]
+    findings = [FindingRecord(c, r, c.run(r, estate, settings), estate.vault_for(r)) for r in regs for c in checks]
     return AuditReport(
         generated_at=settings.now,
         registries=list(regs),

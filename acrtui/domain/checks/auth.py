@@ -86,7 +86,7 @@ CHECKS = [
         rationale="The admin user is one shared password with full push and pull rights and no per-person audit.",
         remediation=Remediation(
             "Disable the admin user; use Entra identities with AcrPull/AcrPush.",
-            az="az acr update -n <registry> --admin-enabled false",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --admin-enabled false",
             action="SetAdminUser",
         ),
         fn=check_admin,
@@ -108,7 +108,7 @@ CHECKS = [
         rationale="Anonymous pull serves every image to unauthenticated clients.",
         remediation=Remediation(
             "Disable anonymous pull.",
-            az="az acr update -n <registry> --anonymous-pull-enabled false",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --anonymous-pull-enabled false",
             action="SetAnonymousPull",
         ),
         fn=check_anonymous,
@@ -131,7 +131,7 @@ CHECKS = [
         "registry; ACR-audience tokens limit a stolen token's reach.",
         remediation=Remediation(
             "Disable the azureADAuthenticationAsArmPolicy.",
-            az="az acr config authentication-as-arm update -r <registry> --status disabled",
+            az="az acr config authentication-as-arm update -r <registry> -g <rg> --subscription <subscription> --status disabled",
             action="SetArmAudienceTokens",
         ),
         fn=check_arm_tokens,
@@ -151,7 +151,7 @@ CHECKS = [
         rationale="Zone redundancy keeps the registry available through a zone outage; it is chosen at creation.",
         remediation=Remediation(
             "Create replicas (and new registries) with zone redundancy enabled.",
-            az="az acr replication create -r <registry> -l <region> --zone-redundancy enabled",
+            az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region> --zone-redundancy enabled",
         ),
         fn=check_zone_redundancy,
         references=References(
@@ -168,7 +168,7 @@ CHECKS = [
         rationale="A replica keeps pulls working through a regional outage and serves clients from nearby.",
         remediation=Remediation(
             "Add a replica in a second region (each replica needs one more IP in every private endpoint subnet).",
-            az="az acr replication create -r <registry> -l <region>",
+            az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region>",
         ),
         fn=check_geo_replica,
         references=References(psrule=("Azure.ACR.GeoReplica",), checkov=("CKV_AZURE_165",)),

@@ -242,8 +242,9 @@ CHECKS = [
         remediation=Remediation(
             "CMK can only be chosen at creation: create a Premium registry with CMK, import the images, move "
             "clients, retire the old registry.",
-            az="az acr create -n <new> -g <rg> --sku Premium --identity <identity-id> "
-            "--key-encryption-key <versionless-key-id> && az acr import -n <new> --source <old>.azurecr.io/<repo>:<tag>",
+            az="az acr create -n <new> -g <rg> --subscription <subscription> --sku Premium --identity <identity-id> "
+            "--key-encryption-key <versionless-key-id> && az acr import -n <new> -g <rg> --subscription <subscription> --source <repo>:<tag> "
+            "--registry <registry-id>",
             action="CreateCmkRegistry",
         ),
         fn=check_encryption,
@@ -260,7 +261,8 @@ CHECKS = [
         "must be rotated by hand, and old keys widen the blast radius of a leak.",
         remediation=Remediation(
             "Point the registry at the versionless key id (automatic rotation) or rotate to a new version.",
-            az="az acr encryption rotate-key -n <registry> --key-encryption-key <versionless-key-id> --identity <identity>",
+            az="az acr encryption rotate-key -n <registry> -g <rg> --subscription <subscription> --key-encryption-key <versionless-key-id> "
+            "--identity <identity-id>",
             action="RotateKey",
         ),
         fn=check_rotation,
@@ -278,7 +280,10 @@ CHECKS = [
         remediation=Remediation(
             "Grant the encryption identity key permissions get, wrapKey, unwrapKey (access policy) or the role "
             "Key Vault Crypto Service Encryption User (RBAC vault).",
-            az="az keyvault set-policy -n <vault> --object-id <principal-id> --key-permissions get wrapKey unwrapKey",
+            az="az keyvault set-policy -n <vault> -g <vault-rg> --subscription <vault-subscription> --object-id <principal-id> "
+            "--key-permissions get wrapKey unwrapKey  # RBAC vault: az role assignment create --assignee-object-id "
+            "<principal-id> --assignee-principal-type ServicePrincipal --role 'Key Vault Crypto Service Encryption "
+            "User' --scope <vault-id>",
             action="GrantKeyAccess",
         ),
         fn=check_identity_access,
@@ -294,7 +299,8 @@ CHECKS = [
         rationale="ACR accepts only RSA keys; a disabled or expired key makes registry content unreadable.",
         remediation=Remediation(
             "Enable the key, extend its expiry, or rotate the registry to a new RSA key.",
-            az="az keyvault key set-attributes --vault-name <vault> -n <key> --enabled true --expires <date>",
+            az="az keyvault key set-attributes --vault-name <vault> -n <key> --enabled true --expires <date>  "
+            "# Key Vault data plane: needs a data-plane role (Key Vault Crypto Officer) and a network path to the vault",
             action="RotateKey",
         ),
         fn=check_key_health,
@@ -313,7 +319,7 @@ CHECKS = [
         "key recoverable for the retention period.",
         remediation=Remediation(
             "Enable purge protection on the vault (irreversible).",
-            az="az keyvault update -n <vault> --enable-purge-protection true",
+            az="az keyvault update -n <vault> -g <vault-rg> --subscription <vault-subscription> --enable-purge-protection true",
             action="EnableVaultPurgeProtection",
         ),
         fn=check_vault_recovery,
@@ -357,7 +363,7 @@ CHECKS = [
         "cuts the registry off from its key.",
         remediation=Remediation(
             "Set the vault's network bypass to AzureServices.",
-            az="az keyvault update -n <vault> --bypass AzureServices",
+            az="az keyvault update -n <vault> -g <vault-rg> --subscription <vault-subscription> --bypass AzureServices",
             action="SetVaultNetworkBypass",
         ),
         fn=check_vault_trusted_services,

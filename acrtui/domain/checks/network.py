@@ -326,7 +326,7 @@ CHECKS = [
         "or Standard registry can only ever be reached publicly.",
         remediation=Remediation(
             "Upgrade the registry to Premium.",
-            az="az acr update -n <registry> --sku Premium",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --sku Premium",
         ),
         fn=check_sku,
         references=References(
@@ -342,8 +342,9 @@ CHECKS = [
         "access once public access is disabled.",
         remediation=Remediation(
             "Create a private endpoint for group 'registry' in a client VNet, with a DNS zone group.",
-            az="az network private-endpoint create -n <pe> -g <rg> --subnet <subnet-id> "
-            "--private-connection-resource-id <registry-id> --group-id registry --connection-name <name>",
+            az="az network private-endpoint create -n <pe> -g <pe-rg> --subscription <vnet-subscription> "
+            "-l <vnet-location> --subnet <subnet-id> --private-connection-resource-id <registry-id> --group-id registry "
+            "--connection-name <pe>-conn",
             action="CreatePrivateEndpoint",
         ),
         fn=check_private_endpoint,
@@ -366,7 +367,7 @@ CHECKS = [
         "over the public endpoint, or an unknown party is asking for a path into the registry.",
         remediation=Remediation(
             "Review the request, then approve or reject it.",
-            az="az acr private-endpoint-connection approve -r <registry> -n <connection>",
+            az="az acr private-endpoint-connection approve -r <registry> -g <rg> --subscription <subscription> -n <connection>",
             action="ApprovePrivateEndpointConnection",
         ),
         fn=check_pending,
@@ -383,8 +384,8 @@ CHECKS = [
         "privatelink zone, pulls go to the public IP (or fail when public access is off).",
         remediation=Remediation(
             "Attach a DNS zone group for privatelink.azurecr.io to the endpoint; it writes every record.",
-            az="az network private-endpoint dns-zone-group create -g <rg> --endpoint-name <pe> -n default "
-            "--private-dns-zone <zone-id> --zone-name registry",
+            az="az network private-endpoint dns-zone-group create -g <pe-rg> --subscription <pe-subscription> "
+            "--endpoint-name <pe> -n default --private-dns-zone <zone-id> --zone-name registry",
             action="CreateDnsZoneGroup",
         ),
         fn=check_dns,
@@ -402,7 +403,8 @@ CHECKS = [
         rationale="Records in a zone the VNet is not linked to are invisible to its clients.",
         remediation=Remediation(
             "Link the privatelink zone to the VNet (registration disabled).",
-            az="az network private-dns link vnet create -g <rg> -z privatelink.azurecr.io -n <link> -v <vnet-id> -e false",
+            az="az network private-dns link vnet create -g <zone-rg> --subscription <zone-subscription> "
+            "-z privatelink.azurecr.io -n <link> -v <vnet-id> -e false",
             action="LinkPrivateDnsZone",
         ),
         fn=check_zone_link,
@@ -418,8 +420,9 @@ CHECKS = [
         rationale="An open public endpoint lets anyone with a credential push or pull from anywhere.",
         remediation=Remediation(
             "Disable public access (with a private endpoint in place), or set default action Deny with IP rules.",
-            az="az acr update -n <registry> --public-network-enabled false  "
-            "# or: az acr update -n <registry> --default-action Deny && az acr network-rule add -n <registry> --ip-address <cidr>",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --public-network-enabled false  "
+            "# or: az acr update -n <registry> -g <rg> --subscription <subscription> --default-action Deny && "
+            "az acr network-rule add -n <registry> -g <rg> --subscription <subscription> --ip-address <cidr>",
             action="SetPublicNetworkAccess",
         ),
         fn=check_public_access,
@@ -442,7 +445,7 @@ CHECKS = [
         "push and pull. This says who would be locked out instead of failing the hardening.",
         remediation=Remediation(
             "Give operators a private path (VPN, peering, jump host) or an IP rule before restricting access.",
-            az="az acr network-rule add -n <registry> --ip-address <operator-cidr>",
+            az="az acr network-rule add -n <registry> -g <rg> --subscription <subscription> --ip-address <operator-cidr>",
             action="SetNetworkRules",
         ),
         fn=check_operator_path,
@@ -458,8 +461,10 @@ CHECKS = [
         rationale="With export enabled, anyone with import rights elsewhere can copy artifacts out, bypassing the "
         "network restrictions.",
         remediation=Remediation(
-            "Disable the export policy (requires public network access disabled).",
-            az="az resource update --ids <registry-id> --set properties.policies.exportPolicy.status=disabled",
+            "Disable the export policy; Azure allows that only with public network access disabled, so one "
+            "request turns both off.",
+            az="az resource update --ids <registry-id> --set properties.publicNetworkAccess=Disabled "
+            "properties.policies.exportPolicy.status=disabled",
             action="SetExportPolicy",
         ),
         fn=check_export,
@@ -479,7 +484,7 @@ CHECKS = [
         "Azure — to pull layers; with them the allowlist is the registry's own names.",
         remediation=Remediation(
             "Allow the listed host names on 443 in client firewalls first, then enable data endpoints.",
-            az="az acr update -n <registry> --data-endpoint-enabled true",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --data-endpoint-enabled true",
             action="EnableDataEndpoint",
         ),
         fn=check_data_endpoint,
