@@ -104,7 +104,9 @@ def assert_no_changes(world: World, path: Path, ran: str) -> None:
     assert again.returncode == 0, again.stderr
     left = json.loads(again.stdout)["actions"]
     for a in [a for a in left if a["kind"] == "ImportImages"]:
-        repos = world.thread.call(lambda rid=a["resourceId"]: world.emu.state.get(rid).extra.get("repositories", {}))
+        target = world.thread.call(world.emu.state.get, a["resourceId"])
+        assert target is not None, f"{a['resourceId']} was not created"
+        repos = target.extra.get("repositories", {})
         for image in [c["path"] for c in a["changes"]]:
             repo, tag = image.rsplit(":", 1)
             assert tag in repos.get(repo, []), f"{image} was not imported into {a['resourceId']}"
