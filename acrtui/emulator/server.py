@@ -154,7 +154,12 @@ class Emulator:
     def reset(self, seed: str | None = None) -> None:
         """Back to a freshly seeded state (same URL, CA and credentials)."""
         self.seed = seed or self.seed
+        old = self.state
         self.state = build_seed(self.seed, self.cloud)
+        for oid, p in self.state.principals.items():  # seeded principals keep their secrets: clients stay signed in
+            before = old.principals.get(oid)
+            if before is not None and before.secret and p.secret:
+                p.secret = before.secret
         self.operations.clear()
         self.request_log.clear()
         self.faults.clear()

@@ -259,3 +259,12 @@ def test_standalone_command_prints_the_connection_lines() -> None:
                     "AZURE_CLIENT_SECRET", "AZURE_SUBSCRIPTION_ID", "ACRTUI_READER_CLIENT_ID", "ACRTUI_READER_CLIENT_SECRET"]
     assert lines[0].startswith("ACRTUI_EMULATOR_URL=https://127.0.0.1:")
     assert lines[9] == "ready"
+
+
+async def test_reset_reseeds_but_keeps_credentials(emu: Emulator, sdk) -> None:
+    rc = sdk(ResourceManagementClient, emu)
+    await rc.resource_groups.create_or_update("rg-temp", ResourceGroup(location="eastus"))
+    secret = emu.login().client_secret
+    emu.reset()
+    assert emu.login().client_secret == secret and emu.request_log == []
+    assert [g.name async for g in rc.resource_groups.list()] == ["rg-empty"]  # same client, same token, fresh state

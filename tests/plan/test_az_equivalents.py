@@ -23,7 +23,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -32,7 +31,6 @@ import pytest
 
 from acrtui.domain.actions import AnyAction
 from acrtui.emulator import Emulator, EmulatorConfig
-from acrtui.emulator.cli import az_setup_lines
 from acrtui.emulator.server import EmulatorThread
 from tests.emulator.test_azure_cli import AZ, SKIP_REASON, Az
 
@@ -56,19 +54,25 @@ class World:
         self.journal = bin_dir / "journal.jsonl"  # never written: plan does not write the journal
 
     def fresh(self) -> None:
-        """A freshly seeded demo estate; the seed makes new client secrets, so both clients sign in again."""
+        """A freshly seeded demo estate; reset keeps the principals and their secrets, so az stays signed in."""
         self.thread.call(self.emu.reset, "demo")
         self.acrtui_env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "ACRTUI_EMULATOR"))}
         self.acrtui_env.update(self.emu.env())
-        login = next(line for line in az_setup_lines(self.emu) if line.startswith("az login "))
-        p = self.az.run(login.removeprefix("az "), output=None)
-        assert p.returncode == 0, p.stderr
 
     def acrtui(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """``acrtui …``; plans read an empty journal of their own (no imports recorded by other runs)."""
+        """``acrtui …`` in process (the emulator runs on its own thread); plans read an empty journal of their own
+        (no imports recorded by other runs)."""
+        from click.testing import CliRunner
+
+        from acrtui.cli import cli
+
         journal = ["--journal", str(self.journal)] if args[0] == "plan" else []
-        return subprocess.run([sys.executable, "-m", "acrtui", *args, *journal], env=self.acrtui_env,
-                              capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("AZURE_", "ACRTUI_EMULATOR"))}
+        env.update(self.acrtui_env)
+        r = CliRunner().invoke(cli, [*args, *journal], env=env)
+        if r.exception is not None and not isinstance(r.exception, SystemExit):
+            raise r.exception
+        return subprocess.CompletedProcess(["acrtui", *args], r.exit_code, r.stdout, r.stderr)
 
     def bash(self, script: str, path: Path) -> subprocess.CompletedProcess[str]:
         path.write_text(script, encoding="utf-8")
