@@ -44,7 +44,8 @@ def wizard_of(action: UiAction) -> str | None:
 
 
 def upgrade_command(reg: RegistryPosture) -> str:
-    return f"az acr update --name {reg.name} --resource-group {reg.resource_group} --sku Premium"
+    return (f"az acr update --name {reg.name} --resource-group {reg.resource_group} "
+            f"--subscription {reg.subscription_id} --sku Premium")
 
 
 def _premium(reg: RegistryPosture, feature: str, extra: str = "", title: str | None = None) -> Gate:

@@ -408,8 +408,9 @@ async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, d
         modal = app.screen
         assert str(modal.query_one("#unavailable-title", Label).content) == f"{title} — sandboxstd"
         assert "sandboxstd is Standard" in plain(modal.query_one("#unavailable-body", Static))
-        assert "az acr update --name sandboxstd --resource-group rg-sandbox --sku Premium" in \
+        assert "az acr update --name sandboxstd --resource-group rg-sandbox --subscription " in \
             plain(modal.query_one("#unavailable-command", Static))
+        assert plain(modal.query_one("#unavailable-command", Static)).rstrip().endswith("--sku Premium")
         assert app.focused is not None and app.focused.id == "close"
         modal.query_one("#copy", Button).press()
         await pilot.pause()
