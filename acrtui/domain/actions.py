@@ -223,6 +223,10 @@ class _Flag(RegistryPatch):
     def simulate(self, reg: RegistryPosture) -> RegistryPosture:
         return reg.model_copy(update={self._field: self.new})
 
+    def patch(self) -> dict[str, Any]:
+        """A top-level registry property; flags under ``policies`` override this."""
+        return {self._arm: self.new}
+
     def az(self) -> list[str]:
         return [f"az acr update --name {_q(self.name)}{self.where} {self._az} {_onoff(self.new)}"]
 
@@ -240,9 +244,6 @@ class EnableDataEndpoint(_Flag):
             out.append(Change("dataEndpointHostNames", None, KNOWN_AFTER_APPLY))
         return out
 
-    def patch(self) -> dict[str, Any]:
-        return {"dataEndpointEnabled": self.new}
-
 
 class SetAdminUser(_Flag):
     kind: Literal["SetAdminUser"] = "SetAdminUser"
@@ -251,9 +252,6 @@ class SetAdminUser(_Flag):
     _what = "the admin user"
     _az = "--admin-enabled"
 
-    def patch(self) -> dict[str, Any]:
-        return {"adminUserEnabled": self.new}
-
 
 class SetAnonymousPull(_Flag):
     kind: Literal["SetAnonymousPull"] = "SetAnonymousPull"
@@ -261,9 +259,6 @@ class SetAnonymousPull(_Flag):
     _arm = "anonymousPullEnabled"
     _what = "anonymous pull"
     _az = "--anonymous-pull-enabled"
-
-    def patch(self) -> dict[str, Any]:
-        return {"anonymousPullEnabled": self.new}
 
 
 class SetExportPolicy(_Flag):
