@@ -251,6 +251,23 @@ def deterministic_guids(seed: str) -> Iterator[None]:
         _guid_rng = old
 
 
+def system_data(state: State, who: Principal | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
+    """ARM's ``systemData``: creation fields kept from ``old``, modification fields from this request
+    (``who`` None = the seed)."""
+    now = state.now_iso()
+    by = who.client_id if who else "acrtui-seed"
+    kind = "ManagedIdentity" if who is not None and who.kind == "ManagedIdentity" else "Application"
+    first = old or {}
+    return {
+        "createdBy": first.get("createdBy", by),
+        "createdByType": first.get("createdByType", kind),
+        "createdAt": first.get("createdAt", now),
+        "lastModifiedBy": by,
+        "lastModifiedByType": kind,
+        "lastModifiedAt": now,
+    }
+
+
 # ---------------------------------------------------------------- paging
 
 

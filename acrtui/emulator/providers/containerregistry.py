@@ -65,6 +65,7 @@ from ..arm import (
     res_id,
     rg_id,
     route,
+    system_data,
 )
 from ..state import Resource, State
 from .resources import require_rg
@@ -101,18 +102,6 @@ def _bad(code: str, message: str, target: str | None = None) -> ArmError:
 def _lower(v: Any) -> str:
     return str(v or "").lower()
 
-
-def _system_data(ctx: Ctx, old: dict[str, Any] | None = None) -> dict[str, Any]:
-    now = ctx.state.now_iso()
-    who = ctx.principal.client_id
-    kind = "Application" if ctx.principal.kind == "ServicePrincipal" else "User"
-    created = old or {"createdBy": who, "createdByType": kind, "createdAt": now}
-    return {
-        **{k: created[k] for k in ("createdBy", "createdByType", "createdAt") if k in created},
-        "lastModifiedBy": who,
-        "lastModifiedByType": kind,
-        "lastModifiedAt": now,
-    }
 
 
 def _registry(ctx: Ctx, p: dict[str, str]) -> Resource:
@@ -637,7 +626,7 @@ def put_registry(ctx: Ctx, p: dict[str, str]) -> Response:
         "type": RTYPE,
         "location": old.body["location"] if old else location,
         "tags": get_ci(data, "tags") or {},
-        "systemData": _system_data(ctx, old.body.get("systemData") if old else None),
+        "systemData": system_data(ctx.state, ctx.principal, old.body.get("systemData") if old else None),
         "sku": _sku(data),
         "properties": props,
     }
@@ -668,7 +657,7 @@ def patch_registry(ctx: Ctx, p: dict[str, str]) -> Response:
     )
     if ident:
         body["identity"] = ident
-    body["systemData"] = _system_data(ctx, old.body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, old.body.get("systemData"))
     _validate(ctx, body, old.body, old.id)
     return _store_registry(ctx, old.id, body, old, 200)
 
@@ -980,7 +969,7 @@ def put_replication(ctx: Ctx, p: dict[str, str]) -> Response:
         "type": REPL_TYPE,
         "location": region,
         "tags": get_ci(data, "tags") or {},
-        "systemData": _system_data(ctx, old.body.get("systemData") if old else None),
+        "systemData": system_data(ctx.state, ctx.principal, old.body.get("systemData") if old else None),
         "properties": {
             "provisioningState": "Updating" if old else "Creating",
             "status": {"displayStatus": "Ready", "timestamp": ctx.state.now_iso()},
@@ -1008,7 +997,7 @@ def patch_replication(ctx: Ctx, p: dict[str, str]) -> Response:
     body["properties"] = {**res.props, "provisioningState": "Updating"}
     if enabled is not None:
         body["properties"]["regionEndpointEnabled"] = bool(enabled)
-    body["systemData"] = _system_data(ctx, res.body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, res.body.get("systemData"))
     hooks.before_write(ctx, res.id, body)
     ctx.state.put(res.id, body)
     return lro(ctx, 200, body, res.id)

@@ -60,6 +60,7 @@ from ..arm import (
     page,
     res_id,
     route,
+    system_data,
 )
 from ..rbac import allowed
 from ..state import Principal, Resource, State, stable_uuid
@@ -134,20 +135,6 @@ def _unix(state: State) -> int:
 def _norm_location(loc: str) -> str:
     return loc.lower().replace(" ", "")
 
-
-def _system_data(state: State, who: Principal | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
-    now = state.now_iso()
-    by = who.client_id if who else "acrtui-seed"
-    kind = "Application" if who is None or who.kind != "ManagedIdentity" else "ManagedIdentity"
-    created = old or {"createdBy": by, "createdByType": kind, "createdAt": now}
-    return {
-        "createdBy": created.get("createdBy", by),
-        "createdByType": created.get("createdByType", kind),
-        "createdAt": created.get("createdAt", now),
-        "lastModifiedBy": by,
-        "lastModifiedByType": kind,
-        "lastModifiedAt": now,
-    }
 
 
 def _bool(v: Any, field: str) -> bool | None:
@@ -458,7 +445,7 @@ def add_vault(
         "type": VAULT_TYPE,
         "location": _norm_location(location),
         "tags": dict(tags or {}),
-        "systemData": _system_data(state, principal),
+        "systemData": system_data(state, principal),
         "properties": _vault_props(state, name, want, None),
     }
     if legacy_soft_off:
@@ -499,7 +486,7 @@ def _recover(ctx: Ctx, p: dict[str, str], data: dict[str, Any]) -> Response:
         )
     body = copy.deepcopy(deleted.extra["vault"])
     body["properties"]["provisioningState"] = "RegisteringDns"
-    body["systemData"] = _system_data(ctx.state, ctx.principal, body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, body.get("systemData"))
     hooks.before_write(ctx, rid, body)
     children = deleted.extra.get("children", [])
     ctx.state.delete(deleted.id)
@@ -547,7 +534,7 @@ def put_vault(ctx: Ctx, p: dict[str, str]) -> Response:
         "type": VAULT_TYPE,
         "location": existing.body["location"] if existing else _norm_location(str(location)),
         "tags": dict(tags) if isinstance(tags, dict) else {},
-        "systemData": _system_data(ctx.state, ctx.principal, existing.body.get("systemData") if existing else None),
+        "systemData": system_data(ctx.state, ctx.principal, existing.body.get("systemData") if existing else None),
         "properties": props,
     }
     hooks.before_write(ctx, rid, body)
@@ -577,7 +564,7 @@ def patch_vault(ctx: Ctx, p: dict[str, str]) -> Response:
     tags = get_ci(data, "tags")
     if isinstance(tags, dict):
         body["tags"] = dict(tags)
-    body["systemData"] = _system_data(ctx.state, ctx.principal, res.body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, res.body.get("systemData"))
     hooks.before_write(ctx, res.id, body)
     ctx.state.put(res.id, body)
     return Response(200, body)
@@ -699,7 +686,7 @@ def update_access_policy(ctx: Ctx, p: dict[str, str]) -> Response:
         raise bad_request("BadRequest", f"A vault can have at most {MAX_POLICIES} access policies.")
     body = copy.deepcopy(res.body)
     body["properties"]["accessPolicies"] = current
-    body["systemData"] = _system_data(ctx.state, ctx.principal, res.body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, res.body.get("systemData"))
     hooks.before_write(ctx, res.id, body)
     ctx.state.put(res.id, body)
     return Response(

@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from .. import hooks
-from ..arm import ArmError, Ctx, Response, bad_request, get_ci, page, parse_id, res_id, route
+from ..arm import ArmError, Ctx, Response, bad_request, get_ci, page, parse_id, res_id, route, system_data
 from ..state import Principal, Resource, State, stable_uuid
 from .resources import require_rg
 
@@ -45,20 +45,6 @@ def _unique_ids(state: State, seed: str) -> tuple[str, str]:
             return oid, cid
         n += 1
 
-
-def _system_data(state: State, who: Principal | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
-    now = state.now_iso()
-    by = who.client_id if who else "acrtui-seed"
-    kind = "ManagedIdentity" if who is not None and who.kind == "ManagedIdentity" else "Application"
-    first = old or {}
-    return {
-        "createdBy": first.get("createdBy", by),
-        "createdByType": first.get("createdByType", kind),
-        "createdAt": first.get("createdAt", now),
-        "lastModifiedBy": by,
-        "lastModifiedByType": kind,
-        "lastModifiedAt": now,
-    }
 
 
 def _isolation(value: Any) -> str:
@@ -88,7 +74,7 @@ def add_identity(
         "type": MI_TYPE,
         "location": location.lower().replace(" ", ""),
         "tags": dict(tags or {}),
-        "systemData": _system_data(state, principal),
+        "systemData": system_data(state, principal),
         "properties": {"tenantId": state.tenant_id, "principalId": oid, "clientId": cid, "isolationScope": _isolation(isolation_scope)},
     }
     state.add_principal(Principal(object_id=oid, client_id=cid, display_name=name, secret=None, kind="ManagedIdentity"))
@@ -159,7 +145,7 @@ def put_identity(ctx: Ctx, p: dict[str, str]) -> Response:
         body = {
             **existing.body,
             "tags": dict(tags) if isinstance(tags, dict) else {},
-            "systemData": _system_data(ctx.state, ctx.principal, existing.body.get("systemData")),
+            "systemData": system_data(ctx.state, ctx.principal, existing.body.get("systemData")),
             "properties": {**existing.props, "isolationScope": _isolation(get_ci(props, "isolationScope") or "None")},
         }
         hooks.before_write(ctx, rid, body)
@@ -186,7 +172,7 @@ def patch_identity(ctx: Ctx, p: dict[str, str]) -> Response:
     scope = get_ci(get_ci(data, "properties") or {}, "isolationScope")
     if scope is not None:
         body["properties"]["isolationScope"] = _isolation(scope)
-    body["systemData"] = _system_data(ctx.state, ctx.principal, res.body.get("systemData"))
+    body["systemData"] = system_data(ctx.state, ctx.principal, res.body.get("systemData"))
     hooks.before_write(ctx, res.id, body)
     ctx.state.put(res.id, body)
     return Response(200, body)

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from .. import hooks
-from ..arm import ArmError, Ctx, Response, bad_request, get_ci, new_guid, page, parse_id, route
+from ..arm import ArmError, Ctx, Response, bad_request, get_ci, new_guid, page, parse_id, route, system_data
 from ..policy import (
     ASSIGNMENT_TYPE,
     DEFINITION_TYPE,
@@ -296,18 +296,6 @@ def _assignment_id(scope: str, name: str) -> str:
     return f"{scope}{PA}/{name}"
 
 
-def _system_data(ctx: Ctx, old: dict[str, Any] | None) -> dict[str, Any]:
-    now = ctx.state.now_iso()
-    prev = (old or {}).get("systemData") or {}
-    return {
-        "createdBy": prev.get("createdBy", ctx.principal.client_id),
-        "createdByType": prev.get("createdByType", "Application"),
-        "createdAt": prev.get("createdAt", now),
-        "lastModifiedBy": ctx.principal.client_id,
-        "lastModifiedByType": "Application",
-        "lastModifiedAt": now,
-    }
-
 
 @route("PUT", "{scope*}" + PA + "/{name}")
 def put_assignment(ctx: Ctx, p: dict[str, str]) -> Response:
@@ -395,7 +383,7 @@ def put_assignment(ctx: Ctx, p: dict[str, str]) -> Response:
         "id": rid,
         "type": ASSIGNMENT_TYPE,
         "name": name,
-        "systemData": _system_data(ctx, old),
+        "systemData": system_data(ctx.state, ctx.principal, (old or {}).get("systemData")),
     }
     if messages:
         body["properties"]["nonComplianceMessages"] = [
@@ -449,7 +437,7 @@ def update_assignment(ctx: Ctx, p: dict[str, str]) -> Response:
         val = get_ci(get_ci(data, "properties") or {}, key)
         if val is not None:
             body["properties"][key] = val
-    body["systemData"] = _system_data(ctx, body)
+    body["systemData"] = system_data(ctx.state, ctx.principal, body.get("systemData"))
     ctx.state.put(body["id"], body)
     return Response(200, body)
 
