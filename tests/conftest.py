@@ -10,6 +10,18 @@ import pytest
 from acrtui.emulator import Emulator, EmulatorConfig
 
 
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own state and config directories, so journals, locks and settings never leak between
+    tests or between pytest-xdist workers (and never touch the developer's own files)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for var in ("ACRTUI_JOURNAL", "ACRTUI_CONFIG", "ACRTUI_EMULATOR_URL", "ACRTUI_CLOUD", "ACRTUI_CONCURRENCY",
+                "ACRTUI_SUBSCRIPTIONS", "ACRTUI_LOG_FILE"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """A fresh ``empty`` emulator with a small page size, so every list exercises ``nextLink`` paging."""
