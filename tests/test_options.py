@@ -342,12 +342,16 @@ def test_the_in_flight_measure_sees_concurrency(run: Harness, thread: EmulatorTh
     assert r.code in (0, 1) and 1 < max(x.in_flight for x in r.arm) <= 8
 
 
+@pytest.mark.parametrize("source", ["settings", "option"])
 @pytest.mark.parametrize("path", SESSION_PATHS, ids=ids)
-def test_settings_file_subscriptions_limit_the_session(path: tuple[str, ...], run: Harness, anon: str,
-                                                       tmp_path: Path) -> None:
+def test_subscriptions_limit_what_is_read(path: tuple[str, ...], source: str, run: Harness, anon: str,
+                                          tmp_path: Path) -> None:
+    """The settings file's ``subscriptions`` (and its ``concurrency``), or ``acrtui --subscription``: no other
+    subscription's resources are read."""
     config = tmp_path / "config.yaml"
-    config.write_text(f"subscriptions: [{SANDBOX}]\nconcurrency: 4\n")
-    r = session_run(run, path, anon, env={"ACRTUI_CONFIG": str(config)})
+    config.write_text(f"subscriptions: [{SANDBOX}]\nconcurrency: 4\n" if source == "settings" else "concurrency: 4\n")
+    globals_ = ("--subscription", SANDBOX) if source == "option" else ()
+    r = session_run(run, path, anon, env={"ACRTUI_CONFIG": str(config)}, globals_=globals_)
     assert {s.concurrency for s in r.sessions} == {4}
     touched = {x.path.split("/")[2].lower() for x in r.arm if x.path.lower().startswith("/subscriptions/")
                and len(x.path.split("/")) > 3}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -34,6 +34,9 @@ from .screens.modals import ErrorModal, HelpModal, JumpModal, UnavailableModal
 from .screens.plan import PlanScreen
 from .screens.registry import RegistryScreen
 from .service import ConsoleService
+
+if TYPE_CHECKING:
+    from acrtui.azure.targets import TargetOptions
 
 ServiceSource = ConsoleService | Callable[[], ConsoleService]
 
@@ -282,7 +285,7 @@ class AcrtuiApp(App[int]):
         self.push_screen(JumpModal(choices), go)
 
 
-def console_app(options: Any) -> AcrtuiApp:
+def console_app(options: TargetOptions) -> AcrtuiApp:
     """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
     read-only app on a read-only session; the keymap comes from the settings file."""
     from acrtui.azure.targets import open_session
@@ -299,7 +302,7 @@ def console_app(options: Any) -> AcrtuiApp:
     return app
 
 
-def run_tui(options: Any) -> int:
+def run_tui(options: TargetOptions) -> int:
     """Open the console (``acrtui``); returns the process exit code."""
     try:
         app = console_app(options)
