@@ -282,8 +282,9 @@ def session_run(h: Harness, path: tuple[str, ...], anon: str, **kw: Any) -> Run:
         warnings.warn(f"`acrtui {ids(path)}` has no example in session_examples: ran it with no arguments",
                       stacklevel=1)
     r = h(path, args or [], **kw)
-    assert r.sessions, (f"`acrtui {ids(path)}` opened no session: add it to session_examples (or to NO_SESSION "
-                        f"if it never talks to Azure)\n{r.stdout}\n{r.stderr}")
+    assert r.sessions, (f"`acrtui {ids(path)}` opened no session: add it to session_examples and to "
+                        "acrtui.cli.SESSION_COMMANDS (or to NO_SESSION if it never talks to Azure)"
+                        f"\n{r.stdout}\n{r.stderr}")
     assert r.code in (0, 1), f"{ids(path)}: exit {r.code}\n{r.stdout}\n{r.stderr}"
     return r
 
