@@ -81,7 +81,7 @@ def _refuse_unused_globals(ctx: click.Context, command: str | None) -> None:
 @click.option("--read-only", is_flag=True, help="No write on any path: removed from the console, refused by apply "
               "and in the HTTP pipeline.")
 @click.option("--apply", "apply_file", type=click.Path(dir_okay=False), metavar="PLAN.yaml", help="Apply a plan file (shows the diff first).")
-@click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="With --apply FILE or `apply`: do not ask for confirmation.")
 @click.option("--cloud", default=None, type=click.Choice(CLOUDS),
               help="Default: ACRTUI_CLOUD, then the settings file, then AzureCloud.")
 @click.option("--subscription", "subscriptions", multiple=True, metavar="ID", help="Limit to these subscriptions (repeatable).")
