@@ -48,34 +48,71 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+# Subcommands that open a session and so honour the top-level --demo/--cloud/--subscription/--log-file (through
+# acrtui.options.session_options); the others refuse them instead of ignoring them. --read-only suits every
+# command: those here make their session read-only (apply refuses), the others never talk to Azure.
+SESSION_COMMANDS = {"audit", "plan", "apply", "export"}
+CLOUDS = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]
+
+
+FLAGS = {"apply_file": "--apply", "yes": "--yes", "demo": "--demo", "cloud": "--cloud",
+         "subscriptions": "--subscription", "log_file": "--log-file"}
+
+
+def _refuse_unused_globals(ctx: click.Context, command: str | None) -> None:
+    """A top-level option the command cannot honour is a usage error, never silently ignored."""
+    given = [p for p in FLAGS if ctx.get_parameter_source(p) not in (None, click.core.ParameterSource.DEFAULT)]
+    if command is None:  # the console, or --apply FILE
+        unused = [p for p in given if p == "yes" and not ctx.params["apply_file"]]
+        where = "the console (it goes with --apply FILE)"
+    else:
+        allowed = {"demo", "cloud", "subscriptions", "log_file"} if command in SESSION_COMMANDS else set()
+        if command == "apply":
+            allowed.add("yes")
+        unused = [p for p in given if p not in allowed]
+        where = f"`acrtui {command}` (see `acrtui {command} --help` for its own options)"
+    if unused:
+        raise click.UsageError(f"{', '.join(FLAGS[p] for p in unused)} has no effect on {where}.")
+
+
 @click.group(cls=LazyGroup, invoke_without_command=True)
 @click.version_option(package_name="acrtui")
 @click.option("--demo", is_flag=True, help="Run against the embedded Azure emulator with the demo estate.")
-@click.option("--read-only", is_flag=True, help="Every write removed from the console and refused in the HTTP pipeline.")
+@click.option("--read-only", is_flag=True, help="No write on any path: removed from the console, refused by apply "
+              "and in the HTTP pipeline.")
 @click.option("--apply", "apply_file", type=click.Path(dir_okay=False), metavar="PLAN.yaml", help="Apply a plan file (shows the diff first).")
-@click.option("--yes", is_flag=True, help="With --apply: do not ask for confirmation.")
-@click.option("--cloud", default="AzureCloud", type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]))
+@click.option("--yes", is_flag=True, help="With --apply FILE or `apply`: do not ask for confirmation.")
+@click.option("--cloud", default=None, type=click.Choice(CLOUDS),
+              help="Default: ACRTUI_CLOUD, then the settings file, then AzureCloud.")
 @click.option("--subscription", "subscriptions", multiple=True, metavar="ID", help="Limit to these subscriptions (repeatable).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append every Azure request (secrets redacted) here.")
 @click.pass_context
-def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None, yes: bool, cloud: str,
+def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None, yes: bool, cloud: str | None,
         subscriptions: tuple[str, ...], log_file: str | None) -> None:
     """acrtui — harden Azure Container Registry from the terminal.
 
     Without a subcommand it opens the console (``--read-only`` for audit-only); ``--apply FILE`` applies a plan file.
     """
-    ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions), "log_file": log_file}
+    ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions),
+               "log_file": log_file, "yes": yes}
+    _refuse_unused_globals(ctx, ctx.invoked_subcommand)
     if ctx.invoked_subcommand is not None:
         return
+    from acrtui.errors import AcrtuiError
+    from acrtui.options import session_options
+
+    try:
+        options = session_options(ctx, writes=bool(apply_file))  # read-only --apply: refused, nothing sent
+    except AcrtuiError as e:
+        click.echo(f"error: {e.title}: {e.message}", err=True)
+        ctx.exit(int(e.exit_code))
     if apply_file:
-        if read_only:
-            raise click.UsageError("--apply writes; it cannot be combined with --read-only (use `acrtui plan FILE`).")
         from acrtui.plan.cli import run_apply
 
-        ctx.exit(run_apply(apply_file, demo=demo, cloud=cloud, subscriptions=list(subscriptions), yes=yes, log_file=log_file))
+        ctx.exit(run_apply(apply_file, options=options, yes=yes))
     from acrtui.tui.app import run_tui
 
-    ctx.exit(run_tui(demo=demo, read_only=read_only, cloud=cloud, subscriptions=list(subscriptions), log_file=log_file))
+    ctx.exit(run_tui(options))
 
 
 def main() -> None:

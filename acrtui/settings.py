@@ -3,6 +3,7 @@ environment variables, then command-line options — later wins.
 
 ```yaml
 cloud: AzureCloud
+read_only: true            # every command: the console without writes, apply refused (ACRTUI_READ_ONLY=1 too)
 subscriptions: [contoso-production]
 keymap: {app.audit: f2, registry.rotate: ctrl+k}   # remap keys by binding id (see `?` in the console)
 audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9]}
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     subscriptions: list[str] = Field(default_factory=list)
     concurrency: int = Field(default=16, ge=1, le=64)
     log_file: str | None = None
+    read_only: bool = False
     keymap: dict[str, str] = Field(default_factory=dict)
     audit: AuditSettings = AuditSettings()
 

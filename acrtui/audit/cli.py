@@ -37,14 +37,11 @@ def _version() -> str:
         return "0"
 
 
-async def _load(
-    demo: bool, subscriptions: tuple[str, ...], preview: str | None
-) -> tuple[Any, list[dict[str, Any]], str]:
+async def _load(options: Any, preview: str | None) -> tuple[Any, list[dict[str, Any]], str]:
     """Estate (and the policy definition to preview) through the read-only service layer."""
     from acrtui.azure.inventory import load_estate
-    from acrtui.azure.targets import TargetOptions, describe_target, open_session
+    from acrtui.azure.targets import describe_target, open_session
 
-    options = TargetOptions(demo=demo, subscriptions=list(subscriptions), read_only=True)
     target = describe_target(options)
     session = open_session(options)
     async with session:
@@ -175,16 +172,15 @@ def audit(
 ) -> None:
     """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv)."""
     ctx = click.get_current_context()
-    parent = ctx.find_root().obj or {}
-    demo = demo or bool(parent.get("demo"))  # `acrtui --demo audit` works like `acrtui audit --demo`
-    subscriptions = subscriptions or tuple(parent.get("subscriptions") or ())
     try:
+        from acrtui.options import session_options
         from acrtui.settings import load_settings
 
+        # `acrtui --demo --cloud X audit` works like `acrtui audit --demo`; always read-only (the pipeline's guard)
+        options = session_options(ctx, demo=demo, subscriptions=subscriptions, read_only=True)
         user = load_settings()
     except AcrtuiError as e:
         raise click.UsageError(e.message) from None
-    subscriptions = subscriptions or tuple(user.subscriptions)
     defaulted = click.core.ParameterSource.DEFAULT
     if ctx.get_parameter_source("key_max_age_days") == defaulted:
         key_max_age_days = user.audit.key_rotation_max_age_days
@@ -215,7 +211,7 @@ def audit(
         now = now.replace(tzinfo=dt.UTC)
 
     try:
-        estate, definitions, target = asyncio.run(_load(demo, subscriptions, preview_policy))
+        estate, definitions, target = asyncio.run(_load(options, preview_policy))
     except AcrtuiError as exc:
         _fail(exc)
         return

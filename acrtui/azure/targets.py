@@ -1,7 +1,8 @@
 """Where to connect: real Azure, the in-process demo emulator, or an emulator already running elsewhere.
 
 Below the credential the three are the same code path: the same clients, pipeline and inventory. Every
-command (TUI, audit, plan, apply) calls :func:`open_session`.
+command (TUI, audit, plan, apply, export) calls :func:`open_session` with the options
+:func:`acrtui.options.session_options` resolved.
 """
 
 from __future__ import annotations

@@ -58,6 +58,8 @@ class RequestRecord:
     principal_name: str | None = None
     api_version: str | None = None
     request_id: str | None = None
+    started: float | None = None  # when the request arrived (``time`` is when its response was ready)
+    in_flight: int = 0  # ARM requests being served when this one arrived, itself included: a client's concurrency
 
     @property
     def is_write(self) -> bool:
@@ -105,6 +107,7 @@ class Emulator:
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
         self._seq = 0
+        self._in_flight = 0
         self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.url = ""
@@ -230,7 +233,8 @@ class Emulator:
         settle(self)
 
     # ---------------------------------------------------------------- HTTP
-    def _record(self, request: web.Request, status: int, kind: str, p: Principal | None = None, rid: str | None = None) -> None:
+    def _record(self, request: web.Request, status: int, kind: str, p: Principal | None = None, rid: str | None = None,
+                arrival: tuple[float | None, int] = (None, 0)) -> None:
         self._seq += 1
         self.request_log.append(
             RequestRecord(
@@ -245,6 +249,8 @@ class Emulator:
                 principal_name=p.display_name if p else None,
                 api_version=request.query.get("api-version"),
                 request_id=rid,
+                started=arrival[0],
+                in_flight=arrival[1],
             )
         )
 
@@ -271,6 +277,13 @@ class Emulator:
         return await self._arm(request)
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
+        self._in_flight += 1
+        try:
+            return await self._arm_request(request, (time.time(), self._in_flight))
+        finally:
+            self._in_flight -= 1
+
+    async def _arm_request(self, request: web.Request, arrival: tuple[float, int]) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         principal: Principal | None = None
         headers = {"x-ms-request-id": request_id, "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id", request_id)}
@@ -279,7 +292,7 @@ class Emulator:
         path = re.sub("/{2,}", "/", request.path)
         fault = self.faults.request_fault(request.method, path)
         if fault == "drop":
-            self._record(request, 0, "arm", None, request_id)
+            self._record(request, 0, "arm", None, request_id, arrival)
             if request.transport is not None:
                 request.transport.abort()
             raise ConnectionResetError("injected dropped connection")
@@ -325,7 +338,7 @@ class Emulator:
             status = e.status
             resp_headers = {**headers, **e.headers, "x-ms-failure-cause": "gateway"}
             payload = json.dumps(e.body())
-        self._record(request, status, "arm", principal, request_id)
+        self._record(request, status, "arm", principal, request_id, arrival)
         return web.Response(status=status, text=payload, headers=resp_headers, content_type="application/json" if payload is not None else None)
 
     def _authenticate(self, request: web.Request) -> Principal:

@@ -20,7 +20,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -28,29 +28,42 @@ from acrtui.errors import AcrtuiError, ExitCode, UsageError
 
 from .loader import PlanFileError
 
+if TYPE_CHECKING:
+    from acrtui.azure.targets import TargetOptions
+
 T = TypeVar("T")
 CHANGES_PENDING = 2
 
 
 def _opts(ctx: click.Context, demo: bool, cloud: str | None, subscriptions: tuple[str, ...],
-          log_file: str | None) -> dict[str, Any]:
-    """Merge this command's options with the top-level ones (``acrtui --demo plan FILE`` works too)."""
-    root = ctx.find_root().obj or {}
-    return {"demo": demo or bool(root.get("demo")), "cloud": cloud or root.get("cloud") or "AzureCloud",
-            "subscriptions": list(subscriptions) or list(root.get("subscriptions") or []),
-            "log_file": log_file or root.get("log_file")}
+          log_file: str | None, *, writes: bool = False) -> TargetOptions:
+    """This command's options merged with the top-level ones, environment and settings (acrtui/options.py);
+    a usage error (a bad settings file, or a write under read-only) exits here, before any request."""
+    from acrtui.options import session_options
+
+    try:
+        return session_options(ctx, demo=demo, cloud=cloud, subscriptions=subscriptions, log_file=log_file,
+                               writes=writes)
+    except AcrtuiError as exc:
+        raise click.exceptions.Exit(_report(exc)) from None
 
 
-def _session(demo: bool, cloud: str, subscriptions: list[str], log_file: str | None) -> Any:
-    from acrtui.azure.targets import TargetOptions, open_session
+def _options(options: TargetOptions | None) -> TargetOptions:
+    from acrtui.azure.targets import TargetOptions
 
-    return open_session(TargetOptions(demo=demo, cloud=cloud, subscriptions=subscriptions, log_file=log_file))
+    return options or TargetOptions()
 
 
-def _target(demo: bool) -> str:
-    from acrtui.azure.targets import TargetOptions, describe_target
+def _session(options: TargetOptions) -> Any:
+    from acrtui.azure.targets import open_session
 
-    return describe_target(TargetOptions(demo=demo))
+    return open_session(options)
+
+
+def _target(options: TargetOptions) -> str:
+    from acrtui.azure.targets import describe_target
+
+    return describe_target(options)
 
 
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
@@ -121,21 +134,21 @@ def plan_command(ctx: click.Context, file: str | None, fmt: str, out: str | None
     if not file:
         raise click.UsageError("missing FILE (or use --schema)")
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
-    ctx.exit(run_plan(file, fmt=fmt, out=out, detailed=detailed_exitcode, journal_path=journal_path, **o))
+    ctx.exit(run_plan(file, fmt=fmt, out=out, detailed=detailed_exitcode, journal_path=journal_path, options=o))
 
 
-def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: bool = False, demo: bool = False,
-             cloud: str = "AzureCloud", subscriptions: list[str] | None = None, log_file: str | None = None,
-             journal_path: str | None = None) -> int:
+def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: bool = False,
+             options: TargetOptions | None = None, journal_path: str | None = None) -> int:
     from .engine import make_plan
     from .loader import load
     from .render import render
 
+    options = _options(options)
     try:
         desired = load(path)
 
         async def go() -> Any:
-            async with _session(demo, cloud, subscriptions or [], log_file) as s:
+            async with _session(options) as s:
                 return await make_plan(s, desired, _journal(journal_path))
 
         planned = _run(go)
@@ -148,7 +161,7 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
                    "run this plan until they are fixed.", err=True)
         return int(ExitCode.FINDINGS)
     if out:
-        saved = planned.saved(str(path), _target(demo))
+        saved = planned.saved(str(path), _target(options))
         Path(out).write_text(saved.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
         click.echo(f"\nSaved the plan to {out}. Apply it with: acrtui apply {out}", err=True)
     if detailed and not planned.plan.empty:
@@ -171,18 +184,20 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
 def apply_command(ctx: click.Context, file: str, yes: bool, demo: bool, cloud: str | None,
                   subscriptions: tuple[str, ...], log_file: str | None, journal_path: str | None) -> None:
     """Apply a plan file (or a saved plan from `acrtui plan --out`): show the diff, confirm, write, journal."""
-    o = _opts(ctx, demo, cloud, subscriptions, log_file)
-    ctx.exit(run_apply(file, yes=yes, journal_path=journal_path, **o))
+    o = _opts(ctx, demo, cloud, subscriptions, log_file, writes=True)  # read-only: exit 2, nothing sent
+    yes = yes or bool(ctx.find_root().obj and ctx.find_root().obj.get("yes"))  # `acrtui --yes apply FILE`
+    ctx.exit(run_apply(file, yes=yes, journal_path=journal_path, options=o))
 
 
-def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subscriptions: list[str] | None = None,
-              yes: bool = False, log_file: str | None = None, journal_path: str | None = None) -> int:
+def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = False,
+              journal_path: str | None = None) -> int:
     """``acrtui --apply FILE`` and ``acrtui apply FILE``: returns the exit code."""
     from .engine import apply_planned, make_plan, plan_saved
     from .loader import load
     from .render import render_findings, render_text, summary_line
     from .schema import SavedPlan
 
+    options = _options(options)
     journal = _journal(journal_path)
 
     def progress(what: str, action: Any, detail: str) -> None:
@@ -200,12 +215,12 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
             saved = SavedPlan.model_validate_json(Path(path).read_text(encoding="utf-8"))
         except ValueError as exc:
             raise UsageError(f"{path} is not a valid saved plan: {exc}") from None
-        if saved.target != _target(demo):
-            raise UsageError(f"{path} was planned against {saved.target}, not {_target(demo)}.")
+        if saved.target != _target(options):
+            raise UsageError(f"{path} was planned against {saved.target}, not {_target(options)}.")
         return saved, None
 
     async def go() -> int:
-        async with _session(demo, cloud, subscriptions or [], log_file) as s:
+        async with _session(options) as s:
             planned = await (plan_saved(s, saved, journal) if saved else make_plan(s, desired, journal))
             if planned.plan.empty:
                 click.echo(render_text(planned.plan, planned.findings), nl=False)
@@ -273,7 +288,7 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
 
     async def go() -> Any:
-        async with _session(o["demo"], o["cloud"], o["subscriptions"], o["log_file"]) as s:
+        async with _session(o) as s:
             return await export_state(s, list(registries))
 
     try:

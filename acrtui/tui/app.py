@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -34,6 +34,9 @@ from .screens.modals import ErrorModal, HelpModal, JumpModal, UnavailableModal
 from .screens.plan import PlanScreen
 from .screens.registry import RegistryScreen
 from .service import ConsoleService
+
+if TYPE_CHECKING:
+    from acrtui.azure.targets import TargetOptions
 
 ServiceSource = ConsoleService | Callable[[], ConsoleService]
 
@@ -282,24 +285,27 @@ class AcrtuiApp(App[int]):
         self.push_screen(JumpModal(choices), go)
 
 
-def run_tui(*, demo: bool = False, read_only: bool = False, cloud: str = "AzureCloud",
-            subscriptions: list[str] | None = None, log_file: str | None = None) -> int:
-    """Open the console (``acrtui``); returns the process exit code."""
-    from acrtui.azure.targets import TargetOptions, open_session
+def console_app(options: TargetOptions) -> AcrtuiApp:
+    """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
+    read-only app on a read-only session; the keymap comes from the settings file."""
+    from acrtui.azure.targets import open_session
     from acrtui.settings import load_settings
 
+    settings = load_settings()
+
+    def factory() -> ConsoleService:
+        return ConsoleService(open_session(options), clock=lambda: dt.datetime.now(dt.UTC))
+
+    app = AcrtuiApp(factory, read_only=options.read_only)
+    if settings.keymap:
+        app.set_keymap(settings.keymap)  # remap by binding id, as Posting does
+    return app
+
+
+def run_tui(options: TargetOptions) -> int:
+    """Open the console (``acrtui``); returns the process exit code."""
     try:
-        settings = load_settings(subscriptions=subscriptions, log_file=log_file)
-        cloud = cloud if cloud != "AzureCloud" else settings.cloud
-
-        def factory() -> ConsoleService:
-            opts = TargetOptions(demo=demo, cloud=cloud, subscriptions=list(settings.subscriptions), read_only=read_only,
-                                 log_file=settings.log_file, concurrency=settings.concurrency)
-            return ConsoleService(open_session(opts), clock=lambda: dt.datetime.now(dt.UTC))
-
-        app = AcrtuiApp(factory, read_only=read_only)
-        if settings.keymap:
-            app.set_keymap(settings.keymap)  # remap by binding id, as Posting does
+        app = console_app(options)
     except AcrtuiError as e:
         import sys
 
