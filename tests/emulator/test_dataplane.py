@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-
 from azure.containerregistry._generated._serialization import Deserializer, Serializer
 from azure.containerregistry._generated.models import _models as gmm
 from azure.containerregistry.aio import ContainerRegistryClient
