@@ -16,12 +16,16 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ..domain.content import RegistryContent, split_image
+from ..domain.content import DigestCheck, RegistryContent, split_image
 from ..domain.desired import DesiredState
 from ..domain.models import Estate
 from ..errors import AcrtuiError
 from .pipeline import JournalEntry, redact_text, redact_url
 from .session import AzureSession
+
+# a login server that resolves to an address this machine cannot reach (a private endpoint's, from outside) hangs
+# on connect: fail in seconds, not azure-core's default 300 s per attempt
+CONNECT_TIMEOUT_S = 10
 
 
 class DataPlaneUnreachable(AcrtuiError):
@@ -53,7 +57,8 @@ async def open_client(session: AzureSession, login_server: str) -> AsyncIterator
         session.journal.add(JournalEntry.now(req.method, redact_url(req.url), http.status_code, 0.0,
                                              http.headers.get("x-ms-request-id"), "data plane"))
 
-    kw: dict[str, Any] = {"audience": session.cloud.acr_audience, "raw_response_hook": hook, **session.retry.kwargs()}
+    kw: dict[str, Any] = {"audience": session.cloud.acr_audience, "raw_response_hook": hook,
+                          "connection_timeout": CONNECT_TIMEOUT_S, **session.retry.kwargs()}
     if session.connection_verify:
         kw["connection_verify"] = session.connection_verify
     async with ContainerRegistryClient(endpoint(session, login_server), session.credential, **kw) as client:
@@ -121,6 +126,18 @@ async def tag_digest(session: AzureSession, login_server: str, repository: str, 
             return str((await c.get_manifest(repository, tag)).digest)
         except ResourceNotFoundError:
             return None
+
+
+async def verify_imported(session: AzureSession, source_login: str, target_login: str,
+                          images: Iterable[str]) -> list[DigestCheck]:
+    """After an import: each ``repo:tag``'s manifest digest in the source and in the target (same name), so the
+    caller can show which tags match. Raises :class:`DataPlaneUnreachable` when either side cannot be read."""
+    out: list[DigestCheck] = []
+    for image in images:
+        repo, tag = split_image(image)
+        out.append(DigestCheck(f"{repo}:{tag}", await tag_digest(session, source_login, repo, tag),
+                               await tag_digest(session, target_login, repo, tag)))
+    return out
 
 
 async def read_content(session: AzureSession, registry_id: str, login_server: str,

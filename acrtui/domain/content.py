@@ -49,6 +49,19 @@ class RegistryContent:
             f" ({repo} has {have})" if have else f" ({repo} has no tags)")
 
 
+@dataclass(frozen=True)
+class DigestCheck:
+    """One imported tag compared between source and target (None: not there, or not readable)."""
+
+    image: str
+    source_digest: str | None
+    target_digest: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.source_digest is not None and self.source_digest == self.target_digest
+
+
 def split_image(image: str) -> tuple[str, str]:
     """``repo[:tag]`` → (repo, tag); the tag defaults to latest, as ACR's import does."""
     last = image.rsplit("/", 1)[-1]

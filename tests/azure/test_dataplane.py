@@ -15,6 +15,7 @@ from acrtui.azure.dataplane import (
     read_content,
     read_import_sources,
     tag_digest,
+    verify_imported,
 )
 from acrtui.azure.inventory import load_estate
 from acrtui.azure.session import AzureSession, RetrySettings
@@ -128,3 +129,20 @@ async def test_import_sources_read_only_the_named_repositories(session: AzureSes
     assert src is not None and list(got) == [src.id.lower()]
     assert list(got[src.id.lower()].tags) == ["platform/nginx"]
     assert got[src.id.lower()].repositories == ("payments/api", "platform/nginx")
+
+
+async def test_verify_imported_compares_source_and_target_digests(session: AzureSession, demo: Emulator) -> None:
+    from azure.mgmt.containerregistry.aio import ContainerRegistryManagementClient
+
+    src = demo.state.find_name(RTYPE, "sandboxstd")
+    dst = demo.state.find_name(RTYPE, "sandboxpremium")  # holds demo/web:main of its own (other content)
+    assert src is not None and dst is not None
+    sub, rg = dst.id.split("/")[2], dst.id.split("/")[4]
+    c: ContainerRegistryManagementClient = session.client("containerregistry", sub)
+    body = {"source": {"resourceId": src.id, "sourceImage": "demo/db:16"}}
+    await (await c.registries.begin_import_image(rg, "sandboxpremium", body)).result()
+    checks = await verify_imported(session, src.props["loginServer"], dst.props["loginServer"],
+                                   ["demo/db:16", "demo/web:main", "demo/web:dev"])
+    assert [(x.image, x.ok) for x in checks] == [("demo/db:16", True), ("demo/web:main", False), ("demo/web:dev", False)]
+    assert checks[1].target_digest is not None and checks[1].source_digest != checks[1].target_digest
+    assert checks[2].target_digest is None  # never imported
