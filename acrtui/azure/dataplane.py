@@ -12,6 +12,7 @@ Calls are journaled like the management clients' (``raw_response_hook``; the tok
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,11 +27,13 @@ from .session import AzureSession
 # a login server that resolves to an address this machine cannot reach (a private endpoint's, from outside) hangs
 # on connect: fail in seconds, not azure-core's default 300 s per attempt
 CONNECT_TIMEOUT_S = 10
+READ_CONCURRENCY = 8  # repositories whose tags are listed at once (discovery of a large registry)
 
 
 class DataPlaneUnreachable(AcrtuiError):
     """The registry's data plane could not be read from this machine. ``cause``: ``denied`` (403: public access
-    off / firewall), ``unauthorized`` (401: no pull right), ``network`` (no connection), ``service`` (5xx)."""
+    off / firewall), ``unauthorized`` (401: no pull right), ``network`` (no connection), ``service`` (any other
+    answer: 5xx after retries, throttling, an unknown registry)."""
 
     title = "Registry data plane unreachable"
 
@@ -68,7 +71,12 @@ async def open_client(session: AzureSession, login_server: str) -> AsyncIterator
 @asynccontextmanager
 async def _translate(login_server: str) -> AsyncIterator[None]:
     """SDK errors → :class:`DataPlaneUnreachable` with the reason and the way forward (never a token)."""
-    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     name = login_server.split(".", 1)[0]
     try:
@@ -86,12 +94,11 @@ async def _translate(login_server: str) -> AsyncIterator[None]:
                 "firewall does not admit this address).", cause="denied", login_server=login_server,
                 way_forward="Run from a network with a private path to the registry (a VNet with its private "
                 "endpoint, VPN), add this address to its firewall, or list the images by hand.") from e
-        if status >= 500 or status == 429:
-            raise DataPlaneUnreachable(
-                f"{login_server} answered {status} after retries.", cause="service", login_server=login_server,
-                way_forward="Try again in a few minutes, or list the images by hand.") from e
-        raise
-    except ServiceRequestError as e:
+        raise DataPlaneUnreachable(
+            f"{login_server} answered {status}{' after retries' if status >= 500 or status == 429 else ''}.",
+            cause="service", login_server=login_server,
+            way_forward="Try again in a few minutes, or list the images by hand.") from e
+    except (ServiceRequestError, ServiceResponseError) as e:
         raise DataPlaneUnreachable(
             f"{login_server} could not be reached ({redact_text(type(e).__name__)}: no connection).",
             cause="network", login_server=login_server,
@@ -150,12 +157,17 @@ async def read_content(session: AzureSession, registry_id: str, login_server: st
 
             catalog = tuple(sorted([n async for n in c.list_repository_names()]))
             wanted = catalog if repositories is None else sorted({r for r in repositories if r in catalog})
-            tags: dict[str, dict[str, str]] = {}
-            for repo in wanted:
-                try:
-                    tags[repo] = {t.name: t.digest async for t in c.list_tag_properties(repo)}
-                except ResourceNotFoundError:
-                    continue  # deleted between the catalog and now
+            slots = asyncio.Semaphore(READ_CONCURRENCY)
+
+            async def one(repo: str) -> tuple[str, dict[str, str] | None]:
+                async with slots:
+                    try:
+                        return repo, {t.name: t.digest async for t in c.list_tag_properties(repo)}
+                    except ResourceNotFoundError:
+                        return repo, None  # deleted between the catalog and now
+
+            got = await asyncio.gather(*(one(r) for r in wanted))
+            tags = {repo: t for repo, t in got if t is not None}
     except DataPlaneUnreachable as e:
         return RegistryContent(registry_id, login_server, unreadable=e.reason, way_forward=e.way_forward)
     return RegistryContent(registry_id, login_server, catalog, tags)

@@ -118,6 +118,20 @@ async def test_a_dropped_connection_is_unreachable_as_network(demo: Emulator) ->
     assert ei.value.cause == "network" and "DNS" in ei.value.way_forward
 
 
+async def test_server_errors_after_retries_and_an_unknown_registry_are_unreachable_as_service(demo: Emulator) -> None:
+    demo.faults.add("503", path="contosostgacr.azurecr.io")
+    s = make_session(demo, retry=RetrySettings(total=1, backoff_factor=0.01, backoff_max=1))
+    try:
+        with pytest.raises(DataPlaneUnreachable) as ei:
+            await list_repositories(s, STG)
+        assert ei.value.cause == "service" and "503 after retries" in ei.value.reason
+        with pytest.raises(DataPlaneUnreachable) as ei:
+            await list_repositories(s, "nosuchregistry.azurecr.io")
+        assert ei.value.cause == "service" and "404" in ei.value.reason
+    finally:
+        await s.close()
+
+
 async def test_import_sources_read_only_the_named_repositories(session: AzureSession, demo: Emulator) -> None:
     estate = await load_estate(session)
     desired = DesiredState.model_validate({"apiVersion": "acrtui/v1", "createCmkRegistry": [{
