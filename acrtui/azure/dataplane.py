@@ -19,7 +19,7 @@ from typing import Any
 
 from ..domain.content import DigestCheck, RegistryContent, split_image
 from ..domain.desired import DesiredState
-from ..domain.models import Estate
+from ..domain.models import Estate, RegistryPosture
 from ..errors import AcrtuiError
 from .pipeline import JournalEntry, redact_text, redact_url
 from .session import AzureSession
@@ -171,6 +171,11 @@ async def read_content(session: AzureSession, registry_id: str, login_server: st
     except DataPlaneUnreachable as e:
         return RegistryContent(registry_id, login_server, unreadable=e.reason, way_forward=e.way_forward)
     return RegistryContent(registry_id, login_server, catalog, tags)
+
+
+async def discover(session: AzureSession, registry: RegistryPosture) -> RegistryContent:
+    """Every repository and tag (with digests) of a registry: what a migration offers to import by default."""
+    return await read_content(session, registry.id, registry.login_server)
 
 
 async def read_import_sources(session: AzureSession, desired: DesiredState, estate: Estate) -> dict[str, RegistryContent]:

@@ -286,7 +286,7 @@ class Emulator:
             self._record(request, int(fault), "dataplane")
             return web.json_response({"errors": [{"code": "UNKNOWN", "message": "Injected fault."}]}, status=int(fault))
         sub = request.path.strip("/")[len(login):] or "/"
-        resp, _ = await self.dataplane.handle(request, login, re.sub("/{2,}", "/", sub))
+        resp = await self.dataplane.handle(request, login, re.sub("/{2,}", "/", sub))
         self._record(request, resp.status, "dataplane")
         return resp
 

@@ -9,6 +9,7 @@ import pytest
 
 from acrtui.azure.dataplane import (
     DataPlaneUnreachable,
+    discover,
     endpoint,
     list_repositories,
     list_tags,
@@ -78,6 +79,19 @@ async def test_read_content_names_what_exists(session: AzureSession, demo: Emula
     assert content.missing("demo/api") == "repository demo/api does not exist in sandboxstd (it has demo/db, demo/web)"
     only = await read_content(session, reg.id, reg.props["loginServer"], ["demo/web", "absent/repo"])
     assert list(only.tags) == ["demo/web"] and only.repositories == ("demo/db", "demo/web")
+
+
+async def test_discover_reads_every_tag_in_a_read_only_session(demo: Emulator) -> None:
+    """Data-plane reads (token exchange POSTs included) run in --read-only sessions."""
+    s = make_session(demo, read_only=True)
+    try:
+        estate = await load_estate(s)
+        reg = estate.registry("contosostgacr")
+        assert reg is not None
+        content = await discover(s, reg)
+    finally:
+        await s.close()
+    assert content.images() == ["payments/api:1.5.0-rc1", "platform/nginx:1.27"]
 
 
 async def test_public_access_off_is_unreachable_with_the_way_forward(session: AzureSession, demo: Emulator) -> None:

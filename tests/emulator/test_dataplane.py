@@ -274,6 +274,7 @@ async def test_import_keeps_the_source_digest(emu: Emulator, sdk: Any, acr: Any)
 
 @pytest.mark.parametrize(("role", "at_registry", "can_read"), [
     ("AcrPull", True, True),
+    ("AcrPush", True, True),
     ("Reader", True, True),  # Learn's role table: Reader can pull (RBAC Registry Permissions mode)
     ("Contributor", False, True),  # at the subscription: inherited
     ("Network Contributor", False, False),

@@ -201,8 +201,7 @@ class DataPlane:
         return segment.lower().endswith("." + self.state.suffix("acr"))
 
     # ------------------------------------------------------------ dispatch
-    async def handle(self, request: web.Request, login: str, path: str) -> tuple[web.StreamResponse, str | None]:
-        """The response and the principal's object id (for the request log)."""
+    async def handle(self, request: web.Request, login: str, path: str) -> web.StreamResponse:
         try:
             reg = self.registry(login)
             if reg is None:
@@ -215,14 +214,14 @@ class DataPlane:
                     f"client with IP '{ip}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.",
                 )
             if request.method == "POST" and path == "/oauth2/exchange":
-                return await self._exchange(request, reg, login), None
+                return await self._exchange(request, reg, login)
             if request.method == "POST" and path == "/oauth2/token":
-                return await self._token(request, reg, login), None
+                return await self._token(request, reg, login)
             if request.method not in ("GET", "HEAD"):
                 raise DataPlaneError(405, "UNSUPPORTED", "The emulator serves the registry data plane read-only.")
             return self._read(request, reg, login, path)
         except DataPlaneError as e:
-            return e.response(), None
+            return e.response()
 
     def _challenge(self, login: str, scope: str | None) -> dict[str, str]:
         realm = f"{self.emu.url}/{login}/oauth2/token"
@@ -325,16 +324,16 @@ class DataPlane:
         raise self._unauthorized(login, scope)
 
     # ------------------------------------------------------------ reads
-    def _read(self, request: web.Request, reg: Resource, login: str, path: str) -> tuple[web.StreamResponse, str | None]:
+    def _read(self, request: web.Request, reg: Resource, login: str, path: str) -> web.StreamResponse:
         repos: dict[str, list[str]] = reg.extra.get("repositories") or {}
         if path in ("/v2", "/v2/"):
             self._require(request, login, None)
-            return web.json_response({}), None
+            return web.json_response({})
         if path == "/acr/v1/_catalog":
             self._require(request, login, "registry:catalog:*")
             names = sorted(r for r in repos)
             page, link = self._page(request, names, "/acr/v1/_catalog")
-            return web.json_response({"repositories": page}, headers=link), None
+            return web.json_response({"repositories": page}, headers=link)
         if m := re.fullmatch(r"/v2/(.+)/manifests/([^/]+)", path):
             repo, ref = m.group(1), m.group(2)
             self._require(request, login, f"repository:{repo}:pull")
@@ -342,8 +341,8 @@ class DataPlane:
             body = manifest_bytes(origin)
             headers = {"Docker-Content-Digest": digest_of(origin), "Content-Type": MANIFEST_MEDIA_TYPE}
             if request.method == "HEAD":
-                return web.Response(status=200, headers={**headers, "Content-Length": str(len(body))}), None
-            return web.Response(status=200, body=body, headers=headers), None
+                return web.Response(status=200, headers={**headers, "Content-Length": str(len(body))})
+            return web.Response(status=200, body=body, headers=headers)
         m = re.fullmatch(r"/acr/v1/(.+?)/(_tags|_manifests)(?:/([^/]+))?", path)
         repo = m.group(1) if m else path.removeprefix("/acr/v1/")
         if not path.startswith("/acr/v1/") or not repo:
@@ -354,23 +353,23 @@ class DataPlane:
         tags = sorted(repos[repo])
         base = {"registry": login, "imageName": repo}
         if m is None:
-            return web.json_response({**base, **self._repo_props(reg, repo, tags)}), None
+            return web.json_response({**base, **self._repo_props(reg, repo, tags)})
         what, ref = m.group(2), m.group(3)
         if what == "_tags" and ref is None:
             page, link = self._page(request, tags, f"/acr/v1/{repo}/_tags")
-            return web.json_response({**base, "tags": [self._tag(reg, repo, t) for t in page]}, headers=link), None
+            return web.json_response({**base, "tags": [self._tag(reg, repo, t) for t in page]}, headers=link)
         if what == "_tags":
             if ref not in tags:
                 raise DataPlaneError(404, "TAG_UNKNOWN", "the specified tag does not exist", {"name": repo, "tag": ref})
-            return web.json_response({**base, "tag": self._tag(reg, repo, ref)}), None
+            return web.json_response({**base, "tag": self._tag(reg, repo, ref)})
         manifests = self._manifests(reg, repo, tags)
         if ref is None:
             digests = sorted(manifests)
             page, link = self._page(request, digests, f"/acr/v1/{repo}/_manifests")
-            return web.json_response({**base, "manifests": [manifests[d] for d in page]}, headers=link), None
+            return web.json_response({**base, "manifests": [manifests[d] for d in page]}, headers=link)
         if ref not in manifests:
             raise DataPlaneError(404, "MANIFEST_UNKNOWN", "manifest unknown", {"name": repo, "digest": ref})
-        return web.json_response({**base, "manifest": manifests[ref]}), None
+        return web.json_response({**base, "manifest": manifests[ref]})
 
     def _resolve(self, reg: Resource, repos: dict[str, list[str]], repo: str, ref: str) -> str:
         if repo not in repos:
