@@ -71,6 +71,7 @@ async def open_client(session: AzureSession, login_server: str) -> AsyncIterator
 @asynccontextmanager
 async def _translate(login_server: str) -> AsyncIterator[None]:
     """SDK errors → :class:`DataPlaneUnreachable` with the reason and the way forward (never a token)."""
+    from azure.containerregistry import DigestValidationError
     from azure.core.exceptions import (
         ClientAuthenticationError,
         HttpResponseError,
@@ -81,6 +82,11 @@ async def _translate(login_server: str) -> AsyncIterator[None]:
     name = login_server.split(".", 1)[0]
     try:
         yield
+    except DigestValidationError as e:
+        raise DataPlaneUnreachable(
+            f"{login_server} served a manifest whose content does not match its digest.", cause="service",
+            login_server=login_server, way_forward="Read it again; if it persists, the registry (or a proxy "
+            "between) is altering content — do not trust this read.") from e
     except ClientAuthenticationError as e:
         raise DataPlaneUnreachable(
             f"{login_server} refused the signed-in principal (401: no pull right on the registry, or the token "
