@@ -14,6 +14,10 @@ class AzureCloudInfo:
     acr_suffix: str  # login servers: <name>.<suffix> (always read loginServer; use this only to recognise)
     vault_suffix: str
     private_dns_zone: str  # the Private Link zone for registries
+    # the registry data plane: the AAD audience ContainerRegistryClient asks for (the SDK documents the public
+    # ACR audience and the sovereign ARM audiences) and where a login server's data plane is served
+    acr_audience: str = "https://containerregistry.azure.net"
+    acr_endpoint_template: str = "https://{login_server}"
 
     @property
     def scopes(self) -> list[str]:
@@ -22,8 +26,11 @@ class AzureCloudInfo:
     def with_endpoint(self, url: str) -> AzureCloudInfo:
         """The same cloud served from another ARM endpoint (the emulator): the scope follows the endpoint."""
         base = url.rstrip("/") + "/"
+        # an ARM-audience data-plane token follows the endpoint too; the emulator serves <url>/<login server>
+        audience = base.rstrip("/") if self.acr_audience.startswith("https://management.") else self.acr_audience
         return AzureCloudInfo(
-            self.name, base, self.authority, base + ".default", self.acr_suffix, self.vault_suffix, self.private_dns_zone
+            self.name, base, self.authority, base + ".default", self.acr_suffix, self.vault_suffix, self.private_dns_zone,
+            audience, base + "{login_server}",
         )
 
 
@@ -45,6 +52,7 @@ CLOUDS: dict[str, AzureCloudInfo] = {
         "azurecr.us",
         "vault.usgovcloudapi.net",
         "privatelink.azurecr.us",
+        "https://management.usgovcloudapi.net",
     ),
     "AzureChinaCloud": AzureCloudInfo(
         "AzureChinaCloud",
@@ -54,6 +62,7 @@ CLOUDS: dict[str, AzureCloudInfo] = {
         "azurecr.cn",
         "vault.azure.cn",
         "privatelink.azurecr.cn",
+        "https://management.chinacloudapi.cn",
     ),
 }
 

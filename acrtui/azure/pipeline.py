@@ -32,6 +32,8 @@ READ_ONLY_POSTS: tuple[str, ...] = (
     "/providers/microsoft.policyinsights/policystates/latest/queryresults",
     "/providers/microsoft.policyinsights/policystates/latest/summarize",
     "/checknameavailability",
+    "/oauth2/exchange",  # registry data plane: Entra token → ACR refresh token (acrtui/azure/dataplane.py)
+    "/oauth2/token",  # … → ACR access token
 )
 
 # Query parameters whose value is a secret (SAS signatures, codes, keys): replaced in the journal and in errors.

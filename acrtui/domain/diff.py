@@ -44,6 +44,7 @@ from .actions import (
     group_of,
     name_of,
 )
+from .content import RegistryContent
 from .desired import CmkMigration, DesiredState, Endpoint, KeyVaultSpec, RegistrySpec, normalise_ip_rule
 from .models import (
     DiagnosticSetting,
@@ -110,6 +111,8 @@ class World:
     scope_assignments: list[PolicyAssignmentInfo] = field(default_factory=list)
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # definition id (lower) → ARM body
     imported: frozenset[tuple[str, str]] = frozenset()  # (target registry id lower, image) done (journal)
+    # registry id (lower) → what its data plane shows (import sources; acrtui.azure.dataplane.read_import_sources)
+    contents: dict[str, RegistryContent] = field(default_factory=dict)
     dns_zone_name: str = "privatelink.azurecr.io"
     vault_suffix: str = "vault.azure.net"
 

@@ -20,6 +20,7 @@ from .actions import (
     EnableDataEndpoint,
     EnableVaultPurgeProtection,
     GrantKeyAccess,
+    ImportImages,
     LinkPrivateDnsZone,
     Plan,
     RegistryPatch,
@@ -443,9 +444,38 @@ def _covers(rule: str, ip: str) -> bool:
         return False
 
 
+def import_tags(plan: Plan, world: World) -> list[Finding]:
+    """Every tag to import exists in its source, as the source's data plane shows it (``world.contents``).
+
+    ARM's importImage says ``ImageNotFound`` only when the import runs — after the new registry was created — so a
+    missing tag is refused here, naming what the source has. A source whose data plane could not be read is a
+    warning: the tags are unverified, not fine.
+    """
+    out: list[Finding] = []
+    for a in plan.actions:
+        if not isinstance(a, ImportImages):
+            continue
+        content = world.contents.get(a.source_registry_id.lower())
+        src = name_of(a.source_registry_id)
+        if content is None:
+            continue  # not read (the source is not an existing registry): the diff reports it
+        if not content.readable:
+            out.append(Finding("warning", src, f"The tags to import could not be verified: {content.unreadable}",
+                               f"{content.way_forward} Until then a missing tag fails the import after "
+                               f"{a.name} exists.", a.key))
+            continue
+        for image in a.images:
+            why = content.missing(image)
+            if why is not None:
+                out.append(Finding("error", src, f"Cannot import {image}: {why}.",
+                                   f"Correct the image in import.images (or push it to {src} first); nothing "
+                                   "was changed.", a.key))
+    return out
+
+
 def preflight(plan: Plan, desired: DesiredState, world: World) -> list[Finding]:
     """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write."""
-    return _Checker(plan, desired, world).run()
+    return [*_Checker(plan, desired, world).run(), *import_tags(plan, world)]
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

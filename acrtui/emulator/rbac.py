@@ -110,6 +110,11 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
             }
         ],
     },
+    "8311e382-0749-4cb8-b61a-304f252e45ec": {
+        "roleName": "AcrPush",
+        "description": "acr push",
+        "permissions": [{"actions": ["Microsoft.ContainerRegistry/registries/pull/read", "Microsoft.ContainerRegistry/registries/push/write"], "notActions": [], "dataActions": [], "notDataActions": []}],
+    },
     "7f951dda-4ed3-4680-a7ca-43fe172d538d": {
         "roleName": "AcrPull",
         "description": "acr pull",

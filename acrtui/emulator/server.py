@@ -30,6 +30,7 @@ from . import providers  # noqa: F401  (registers every provider's routes)
 from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
+from .providers.dataplane import DataPlane
 from .rbac import allowed, forbidden_message, has_any_role
 from .seeds import build_seed
 from .state import Principal, State
@@ -53,7 +54,7 @@ class RequestRecord:
     path: str
     query: str
     status: int
-    kind: str  # arm | token | admin | metadata
+    kind: str  # arm | token | admin | metadata | dataplane
     principal: str | None = None  # client id
     principal_name: str | None = None
     api_version: str | None = None
@@ -103,6 +104,7 @@ class Emulator:
         self.faults = Faults()
         self.throttle = Throttle(self.config)
         self.tokens = TokenIssuer(self.config.token_lifetime_s)
+        self.dataplane = DataPlane(self)
         self.admin_token = secrets.token_urlsafe(24)
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
@@ -264,6 +266,8 @@ class Emulator:
             self._record(request, 200, "metadata")
             return resp
         parts = low.strip("/").split("/")
+        if self.dataplane.is_login_server(parts[0]):
+            return await self._dataplane(request, path.strip("/").split("/")[0])
         if request.method == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
             form = dict(await request.post())
             status, body = token_response(self.state, self.tokens, path.strip("/").split("/")[0], {k: str(v) for k, v in form.items()})
@@ -275,6 +279,22 @@ class Emulator:
             self._record(request, 200, "metadata")
             return web.json_response(openid_configuration(self.url, tenant))
         return await self._arm(request)
+
+    async def _dataplane(self, request: web.Request, login: str) -> web.StreamResponse:
+        """``<url>/<login server>/…``: the registry data plane (providers/dataplane.py), with the fault knobs."""
+        fault = self.faults.request_fault(request.method, request.path)
+        if fault == "drop":
+            self._record(request, 0, "dataplane")
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected dropped connection")
+        if fault in ("500", "503"):
+            self._record(request, int(fault), "dataplane")
+            return web.json_response({"errors": [{"code": "UNKNOWN", "message": "Injected fault."}]}, status=int(fault))
+        sub = request.path.strip("/")[len(login):] or "/"
+        resp = await self.dataplane.handle(request, login, re.sub("/{2,}", "/", sub))
+        self._record(request, resp.status, "dataplane")
+        return resp
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
         self._in_flight += 1

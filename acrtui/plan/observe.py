@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from acrtui.azure.dataplane import read_import_sources
 from acrtui.azure.errors import translate
 from acrtui.azure.inventory import Inventory, _ci, _d, id_parts, load_estate, policy_from_json, raw
 from acrtui.azure.session import AzureSession
@@ -187,6 +188,7 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
             world.vaults[vid.lower()] = vault
     for iid in sorted(identities):
         world.identities[iid.lower()] = await read_identity(session, iid)
+    world.contents = await read_import_sources(session, desired, estate)  # every tag to import exists (preflight)
 
     for r in desired.registries:
         for ep in r.private_link.endpoints if r.private_link else []:

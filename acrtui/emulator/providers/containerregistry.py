@@ -68,6 +68,7 @@ from ..arm import (
     system_data,
 )
 from ..state import Resource, State
+from .dataplane import digest_of, origin_of, record_import
 from .resources import require_rg
 
 RTYPE = "Microsoft.ContainerRegistry/registries"
@@ -892,6 +893,12 @@ def import_image(ctx: Ctx, p: dict[str, str]) -> Response:
     untagged = [str(r).lower() for r in get_ci(data, "untaggedTargetRepositories") or []]
     if not targets and not untagged and tag is not None:
         targets.append((repo, tag))
+    # the content each target tag gets (providers/dataplane.py serves it with the source's digest)
+    origin = f"{get_ci(source, 'registryUri') or 'docker.io'}/{image}"
+    if src is not None and tag is not None:
+        origin = origin_of(src, repo, tag)
+    elif src is not None and _digest:
+        origin = next((o for t in src_repos.get(repo, []) if digest_of(o := origin_of(src, repo, t)) == _digest), origin)
     mode = _lower(get_ci(data, "mode") or "NoForce")
     if mode not in ("noforce", "force"):
         raise _bad(
@@ -916,6 +923,7 @@ def import_image(ctx: Ctx, p: dict[str, str]) -> Response:
             tags = store.setdefault(t_repo, [])
             if t_tag not in tags:
                 tags.append(t_tag)
+            record_import(live, t_repo, t_tag, origin)
 
     return lro(ctx, 202, None, target.id, done, location_header=True)
 
