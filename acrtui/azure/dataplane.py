@@ -21,7 +21,7 @@ from ..domain.content import DigestCheck, RegistryContent, split_image
 from ..domain.desired import DesiredState
 from ..domain.models import Estate, RegistryPosture
 from ..errors import AcrtuiError
-from .pipeline import JournalEntry, redact_text, redact_url
+from .pipeline import JournalEntry, ReadOnlyRequestCheck, redact_text, redact_url
 from .session import AzureSession
 
 # a login server that resolves to an address this machine cannot reach (a private endpoint's, from outside) hangs
@@ -64,6 +64,8 @@ async def open_client(session: AzureSession, login_server: str) -> AsyncIterator
                           "connection_timeout": CONNECT_TIMEOUT_S, **session.retry.kwargs()}
     if session.connection_verify:
         kw["connection_verify"] = session.connection_verify
+    if session.read_only:
+        kw["per_call_policies"] = [ReadOnlyRequestCheck(session.journal)]
     async with ContainerRegistryClient(endpoint(session, login_server), session.credential, **kw) as client:
         yield client
 

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncHTTPPolicy
+from azure.core.pipeline.policies import AsyncHTTPPolicy, SansIOHTTPPolicy
 
 from ..errors import ReadOnlyViolation
 
@@ -84,6 +84,22 @@ class ReadOnlyGuardPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 self.journal.add(JournalEntry.now(http.method, redact_url(http.url), None, 0.0, None, "refused: read-only"))
             raise ReadOnlyViolation(http.method, redact_url(http.url))
         return await self.next.send(request)
+
+
+class ReadOnlyRequestCheck(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """The same refusal as :class:`ReadOnlyGuardPolicy` for SDK clients that hand one policy list to several
+    pipelines (``azure-containerregistry`` gives its kwargs to its token-exchange client too): a SansIO policy holds
+    no ``next``, so one instance may serve them all."""
+
+    def __init__(self, journal: Journal | None = None) -> None:
+        self.journal = journal
+
+    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+        http = request.http_request
+        if not is_read_only_request(http.method, http.url):
+            if self.journal is not None:
+                self.journal.add(JournalEntry.now(http.method, redact_url(http.url), None, 0.0, None, "refused: read-only"))
+            raise ReadOnlyViolation(http.method, redact_url(http.url))
 
 
 class ConcurrencyLimiter:

@@ -94,6 +94,23 @@ async def test_discover_reads_every_tag_in_a_read_only_session(demo: Emulator) -
     assert content.images() == ["payments/api:1.5.0-rc1", "platform/nginx:1.27"]
 
 
+async def test_a_data_plane_write_in_a_read_only_session_never_leaves_the_process(demo: Emulator) -> None:
+    """The data-plane client carries the read-only refusal too: a tag delete is refused before it is sent."""
+    from acrtui.azure.dataplane import open_client
+    from acrtui.errors import ReadOnlyViolation
+
+    s = make_session(demo, read_only=True)
+    try:
+        async with open_client(s, STG) as client:
+            with pytest.raises(ReadOnlyViolation):
+                await client.delete_tag("platform/nginx", "1.27")
+    finally:
+        await s.close()
+    assert any(e.note == "refused: read-only" and e.method == "DELETE" for e in s.journal)
+    async with open_client(make_session(demo), STG) as client:  # still there
+        assert [t.name async for t in client.list_tag_properties("platform/nginx")] == ["1.27"]
+
+
 async def test_public_access_off_is_unreachable_with_the_way_forward(session: AzureSession, demo: Emulator) -> None:
     login = "contosoprodacr.azurecr.io"  # the demo's hardened registry: public access disabled
     with pytest.raises(DataPlaneUnreachable) as ei:
