@@ -32,6 +32,7 @@ from .actions import (
     UnassignPolicy,
     name_of,
 )
+from .address_space import DEFAULT_OPEN_SHARE, admitted, percent
 from .desired import DesiredState, RegistrySpec
 from .diff import World, encryption_principal, new_cmk_registry, simulate
 from .models import KeyPosture, RegistryPosture, VaultPosture, key_parts
@@ -70,10 +71,11 @@ def _premium_needed(a: Action) -> str | None:
 
 
 class _Checker:
-    def __init__(self, plan: Plan, desired: DesiredState, world: World) -> None:
+    def __init__(self, plan: Plan, desired: DesiredState, world: World, open_share: float = DEFAULT_OPEN_SHARE) -> None:
         self.plan = plan
         self.d = desired
         self.w = world
+        self.open_share = open_share
         self.out: list[Finding] = []
         self.regs = {r.id.lower(): r for r in world.estate.registries}
         self.specs = {s.name.lower(): s for s in desired.registries}
@@ -123,6 +125,7 @@ class _Checker:
                 self.vault_bypass(a)
         self.key_access_specs()
         self.subnet_capacity()
+        self.firewalls()
         for reg in self.regs.values():
             after = simulate(reg, self.plan.actions)
             if after != reg:
@@ -278,6 +281,33 @@ class _Checker:
             self.err(a.name, f"Key vault {vault.name} is firewalled; without the trusted-services bypass "
                      f"{', '.join(users)} can no longer reach its key and its content becomes unreadable.",
                      "Keep networkBypass: AzureServices on vaults that hold registry keys.", a)
+
+    # ------------------------------------------------------------------ firewall address space
+    def firewalls(self) -> None:
+        """Rules a plan sets are judged by what they admit: the whole internet (or more than the open share) is no
+        restriction, and private ranges can never match a client of the public endpoint."""
+        for a in self.plan.actions:
+            if not isinstance(a, SetNetworkRules) or a.new_default_action != "Deny":
+                continue
+            reg = self.reg_of(a)
+            pna = next((x.new for x in self.plan.actions if isinstance(x, SetPublicNetworkAccess)
+                        and x.resource_id.lower() == a.resource_id.lower()),
+                       reg.public_network_access if reg is not None else "Enabled")
+            if pna.lower() == "disabled":
+                continue  # public access off: the rules are not evaluated
+            space = admitted(a.new_ip_rules)
+            if space.is_open(self.open_share):
+                self.warn(a.name, f"networkRules.ipRules admit {space.describe()}: with default action Deny the "
+                          "registry is still open to the internet, not restricted.",
+                          "List only the ranges your clients use (or add a private endpoint and disable public "
+                          f"access); more than {percent(self.open_share)} of the internet counts as open "
+                          "(audit.firewall_open_share).", a)
+            if space.non_public:
+                rules = ", ".join(f"{r.rule} ({r.kind})" for r in space.non_public)
+                self.warn(a.name, f"networkRules.ipRules {rules} can never match: clients of the public endpoint "
+                          "come from public addresses.",
+                          "Reach the registry from private networks through a private endpoint, and drop these "
+                          "rules.", a)
 
     # ------------------------------------------------------------------ private link
     def endpoint(self, a: CreatePrivateEndpoint, reg: RegistryPosture | None) -> None:
@@ -443,9 +473,11 @@ def _covers(rule: str, ip: str) -> bool:
         return False
 
 
-def preflight(plan: Plan, desired: DesiredState, world: World) -> list[Finding]:
-    """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write."""
-    return _Checker(plan, desired, world).run()
+def preflight(plan: Plan, desired: DesiredState, world: World, *, open_share: float = DEFAULT_OPEN_SHARE
+              ) -> list[Finding]:
+    """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write.
+    ``open_share``: IP rules admitting more of the public internet than this are no restriction (a warning)."""
+    return _Checker(plan, desired, world, open_share).run()
 
 
 def errors(findings: list[Finding]) -> list[Finding]:
