@@ -125,6 +125,20 @@ def needs(a: Action) -> list[Need]:
     return []
 
 
+ID_FIELDS = ("resource_id", "scope", "registry_id", "subnet_id", "zone_id", "vnet_id", "endpoint_id", "vault_id",
+             "identity_id", "workspace_id", "source_registry_id")
+
+
+def subscriptions_of(a: Action) -> set[str]:
+    """Every subscription an action writes into or names (its target, scope, vault, subnet, zone, ...)."""
+    out = set()
+    for f in ID_FIELDS:
+        v = getattr(a, f, None)
+        if isinstance(v, str) and (sub := subscription_of(v)):
+            out.add(sub)
+    return out
+
+
 def subscription_of(scope: str) -> str:
     parts = scope.strip("/").split("/")
     return parts[1] if len(parts) > 1 and parts[0].lower() == "subscriptions" else ""
@@ -162,4 +176,4 @@ def created_by(actions: Iterable[Action]) -> set[str]:
 
 
 __all__ = ["APPROVE_ACTION", "Need", "Permission", "allows", "ask_at", "created_by", "group_scope", "matches",
-           "needs", "subscription_of", "top_resource"]
+           "needs", "subscription_of", "subscriptions_of", "top_resource"]
