@@ -43,7 +43,7 @@ async def test_permissions_list_the_callers_roles_and_deserialise_into_the_sdk_m
     actions = sorted(a for p in got for a in p.actions)
     assert "*/read" in actions and "Microsoft.Network/*" in actions
     url = f"{emu.url}{sub}/resourcegroups/{RG}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01"
-    raw = (await auth._client.send_request(HttpRequest("GET", url))).json()  # noqa: SLF001
+    raw = (await auth._client.send_request(HttpRequest("GET", url))).json()
     assert_roundtrip(am.PermissionGetResult, raw)
     for body in raw["value"]:
         assert_roundtrip(am.Permission, body)
