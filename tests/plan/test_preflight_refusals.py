@@ -5,6 +5,7 @@ Each of these wrote before failing (orphans or a partial apply) until preflight 
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,3 +184,30 @@ def test_firewall_rules_admitting_the_internet_are_a_plan_warning(emu: Emulator,
     r = invoke(emu, tmp_path, "plan", path)
     assert r.exit_code == 0 and "10.0.0.0/8 (private (RFC 1918)) can never match" in r.stdout + r.stderr
     assert emu.writes() == []
+
+
+def test_the_open_share_setting_reaches_plan_and_audit(emu: Emulator, thread: EmulatorThread, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten public /8s (about 4.5% of the internet): open at the default 1%, restricted at 50%; and a registry
+    whose firewall admits 0.0.0.0/1 + 128.0.0.0/1 fails ACR-NET-001 as open, not restricted."""
+    eight = ", ".join(f"{i}.0.0.0/8" for i in range(20, 30))
+    path = plan_file(tmp_path, f"registries:\n  - name: sandboxpremium\n    networkRules: {{defaultAction: Deny, "
+                     f"ipRules: [{eight}]}}\n")
+    r = invoke(emu, tmp_path, "plan", path)
+    assert r.exit_code == 0 and "registry is still open to the internet" in r.stdout + r.stderr
+    config = tmp_path / "config.yaml"
+    config.write_text("audit: {firewall_open_share: 0.5}\n")
+    monkeypatch.setenv("ACRTUI_CONFIG", str(config))
+    r = invoke(emu, tmp_path, "plan", path)
+    assert r.exit_code == 0 and "still open" not in r.stdout + r.stderr
+
+    reg = emu.state.find_name("Microsoft.ContainerRegistry/registries", "sandboxpremium")
+    assert reg is not None
+    thread.call(lambda: reg.props.__setitem__("networkRuleSet", {
+        "defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "0.0.0.0/1"},
+                                             {"action": "Allow", "value": "128.0.0.0/1"}]}))
+    monkeypatch.delenv("ACRTUI_CONFIG")
+    r = invoke(emu, tmp_path, "audit", "--check", "ACR-NET-001", "--registry", "sandboxpremium", "--format", "json")
+    finding = next(f for f in json.loads(r.stdout)["findings"] if f["checkId"] == "ACR-NET-001")
+    assert finding["status"] == "fail" and "the whole public IPv4 internet" in finding["message"], finding
+    assert r.exit_code == 1
