@@ -310,7 +310,8 @@ class _Checker:
                     why = "is not a valid registry name" if (name.reason or "").lower() == "invalid" else \
                         "is already taken (registry names are global: it may belong to another tenant, or to a " \
                         "subscription you cannot see)"
-                    self.err(a.name, f"The registry name {a.name} {why}: {name.message or name.reason}.",
+                    said = (name.message or name.reason or "").rstrip(".")
+                    self.err(a.name, f"The registry name {a.name} {why}: {said}.",
                              "Choose another name for the new registry (az acr check-name --name <name>).", a)
         for m in self.d.create_cmk_registry:
             src = next((r for r in self.w.estate.registries if r.name.lower() == m.source.lower()), None)
