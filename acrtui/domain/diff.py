@@ -129,6 +129,7 @@ class World:
     # where ARM was asked what the caller may do (resource or group id, lower) → its answer; None: the scope
     # does not exist (ARM answered 404 for the group)
     permissions: dict[str, tuple[Permission, ...] | None] = field(default_factory=dict)
+    permissions_asked: bool = False  # the reads asked ARM (False: nothing is known, nothing is refused)
 
     def vault(self, vault_id: str) -> VaultPosture | None:
         v = self.vaults.get(vault_id.lower())

@@ -326,8 +326,8 @@ class _Checker:
     def permission_checks(self) -> None:
         """The caller's rights, as ARM answered at each scope the plan writes to: a missing action is refused now
         rather than learnt from the first 403 after other writes landed."""
-        if not self.w.permissions:
-            return  # not asked (no reads were made)
+        if not self.w.permissions_asked:
+            return  # no reads were made (pure callers): nothing is known, so nothing is said
         created = created_by(self.plan.actions)
         told_groups: set[str] = set()
         for a in self.plan.actions:

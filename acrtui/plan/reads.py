@@ -121,6 +121,7 @@ async def _collect(pager: Any) -> tuple[Permission, ...]:
 
 
 async def read_permissions(session: AzureSession, world: World, actions: list[Action]) -> None:
+    world.permissions_asked = True
     created = created_by(actions)
     for a in actions:
         for need in needs(a):

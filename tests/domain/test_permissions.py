@@ -98,7 +98,7 @@ def test_where_to_ask() -> None:
 
 
 def planned(*specs: dict[str, Any], permissions: dict[str, Any], **top: Any) -> list[Finding]:
-    w = fx.world(permissions={k.lower(): v for k, v in permissions.items()})
+    w = fx.world(permissions={k.lower(): v for k, v in permissions.items()}, permissions_asked=True)
     d = DesiredState.model_validate({"apiVersion": "acrtui/v1", "registries": list(specs), **top})
     return preflight(diff(d, w), d, w)
 
@@ -113,6 +113,9 @@ def test_a_missing_action_is_refused_naming_it_and_the_scope() -> None:
 
 def test_unasked_scopes_are_not_refused_but_a_missing_group_is() -> None:
     assert not errors(planned({"name": "stdreg", "adminUser": False}, permissions={"/elsewhere": ()}))
+    w = fx.world(permissions={fx.rid("stdreg").lower(): (READER,)})  # answers, but the reads did not run
+    d = DesiredState.model_validate({"apiVersion": "acrtui/v1", "registries": [{"name": "stdreg", "adminUser": False}]})
+    assert not errors(preflight(diff(d, w), d, w))
     errs = errors(planned({"name": "stdreg", "adminUser": False}, permissions={fx.rid("stdreg"): None}))
     assert "Resource group /subscriptions/" in errs[0].reason and "az group create" in errs[0].way_forward
 
