@@ -16,7 +16,7 @@ from azure.mgmt.msi.aio import ManagedServiceIdentityClient
 
 from acrtui.emulator import Emulator
 from acrtui.emulator.rbac import allowed
-from acrtui.emulator.seeds import grant
+from acrtui.emulator.seeds import add_group, grant
 from acrtui.emulator.state import Principal, stable_uuid
 
 from .fidelity import assert_roundtrip
@@ -86,6 +86,8 @@ async def test_a_caller_without_roles_there_gets_only_what_applies(emu: Emulator
     auth = sdk(AuthorizationManagementClient, emu, "narrow")
     got = [p async for p in auth.permissions.list_for_resource_group(RG)]
     assert [p.actions for p in got] == [["*/read"]]
+    add_group(emu.state, emu.subscription_id, "rg-other", "eastus")
+    assert [p async for p in auth.permissions.list_for_resource_group("rg-other")] == []  # asking is not refused
 
 
 async def test_check_name_availability_knows_names_taken_in_other_tenants(emu: Emulator, sdk: Any) -> None:

@@ -8,7 +8,8 @@ permissions at a scope.
   caller holds at or above the scope, carrying that role's actions/notActions/dataActions/notDataActions unmerged
   (so each role's notActions stay its own). Azure's exact grouping of entries is not documented. A group or resource
   that does not exist is 404 ``ResourceGroupNotFound`` / ``ResourceNotFound``, as for role assignments. Served
-  at any scope the route matches; Azure documents only resource groups and resources.
+  at any scope the route matches; Azure documents only resource groups and resources. Any signed-in caller may
+  ask about its own permissions (no RBAC check of its own): where no role applies the answer is an empty list.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def list_role_assignments(ctx: Ctx, p: dict[str, str]) -> Response:
     return page(ctx, out)
 
 
-@route("GET", "{scope*}/providers/Microsoft.Authorization/permissions")
+@route("GET", "{scope*}/providers/Microsoft.Authorization/permissions", rbac=False)
 def list_permissions(ctx: Ctx, p: dict[str, str]) -> Response:
     """What the caller may do at the scope (Permissions_ListForResourceGroup / _ListForResource), from the role
     assignments the emulator holds: the same data its RBAC check evaluates."""
