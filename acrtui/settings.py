@@ -6,7 +6,7 @@ cloud: AzureCloud
 read_only: true            # every command: the console without writes, apply refused (ACRTUI_READ_ONLY=1 too)
 subscriptions: [contoso-production]
 keymap: {app.audit: f2, registry.rotate: ctrl+k}   # remap keys by binding id (see `?` in the console)
-audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9]}
+audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9], firewall_open_share: 0.01}
 ```
 """
 
@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .domain.address_space import DEFAULT_OPEN_SHARE
 from .errors import UsageError
 
 
@@ -27,6 +28,9 @@ class AuditSettings(BaseModel):
     key_rotation_max_age_days: int = Field(default=90, ge=1)
     key_expiry_warning_days: int = Field(default=30, ge=0)
     operator_ips: list[str] = Field(default_factory=list)
+    # IP rules admitting more than this share of the public IPv4 internet make a firewall "open" (audit) and a
+    # plan warning; 0.01 = 1%, about two /8s. The whole internet (0.0.0.0/0) is open at any setting.
+    firewall_open_share: float = Field(default=DEFAULT_OPEN_SHARE, gt=0, le=1)
 
 
 def config_path() -> Path:

@@ -241,6 +241,7 @@ def audit(
         key_rotation_max_age_days=key_max_age_days,
         key_expiry_warning_days=key_expiry_days,
         operator_ips=operator_ips,
+        firewall_open_share=user.audit.firewall_open_share,
     )
     report = run_audit(
         estate,

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -425,3 +426,40 @@ class DesiredState(_M):
         if dup:
             raise ValueError(f"key vault listed twice: {', '.join(dup)}")
         return self
+
+    @model_validator(mode="after")
+    def _migrations(self, info: ValidationInfo) -> DesiredState:
+        """Duplicate or self-referencing ``createCmkRegistry`` entries. The loader passes a ``located_problems``
+        list in the validation context to get each one with its location (file:line); anyone else gets an error."""
+        problems = self.migration_problems()
+        if not problems:
+            return self
+        sink = (info.context or {}).get("located_problems") if isinstance(info.context, dict) else None
+        if isinstance(sink, list):
+            sink.extend(problems)
+            return self
+        raise ValueError("; ".join(f"createCmkRegistry[{loc[1]}].{loc[2]}: {msg}" for loc, msg in problems))
+
+    def migration_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(location, message) for each migration that can never be applied as written: a second entry for the
+        same new registry (two keys for one name: whichever ran first would win), or a new registry that is its
+        own source (it would import into itself)."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        first: dict[str, int] = {}
+        for i, m in enumerate(self.create_cmk_registry):
+            key = m.name.lower()
+            if key in first:
+                j = first[key]
+                other = self.create_cmk_registry[j]
+                what = "with a different key" if (other.key_vault.lower(), other.key, other.key_version) != \
+                    (m.key_vault.lower(), m.key, m.key_version) else "again"
+                out.append((("createCmkRegistry", i, "name"),
+                            f"registry {m.name} is already created by createCmkRegistry[{j}]; this entry names it "
+                            f"{what}. Keep one entry per new registry"))
+            else:
+                first[key] = i
+            if m.name.lower() == m.source.lower():
+                out.append((("createCmkRegistry", i, "source"),
+                            f"the new registry {m.name} is its own source: a migration creates a new registry "
+                            "and imports from an existing one. Give the new registry another name"))
+        return out

@@ -58,6 +58,7 @@ from .models import (
     UserIdentity,
     VaultPosture,
 )
+from .permissions import Permission
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 
@@ -97,6 +98,15 @@ class ZoneInfo:
     linked_vnets: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class NameCheck:
+    """ARM's ``checkNameAvailability`` answer for a registry name (names are global: <name>.azurecr.io)."""
+
+    available: bool
+    reason: str | None = None
+    message: str | None = None
+
+
 @dataclass
 class World:
     """The estate plus the few extra reads a plan needs (resources the estate does not carry)."""
@@ -115,6 +125,14 @@ class World:
     contents: dict[str, RegistryContent] = field(default_factory=dict)
     dns_zone_name: str = "privatelink.azurecr.io"
     vault_suffix: str = "vault.azure.net"
+    # preflight reads (acrtui/plan/reads.py); empty when they were not made (pure tests), so nothing is refused
+    absent_subscriptions: set[str] = field(default_factory=set)  # subscription ids (lower) Azure says do not exist
+    absent_definitions: set[str] = field(default_factory=set)  # policy definition ids (lower) that do not exist
+    registry_names: dict[str, NameCheck] = field(default_factory=dict)  # new registry name (lower) → availability
+    # where ARM was asked what the caller may do (resource or group id, lower) → its answer; None: the scope
+    # does not exist (ARM answered 404 for the group)
+    permissions: dict[str, tuple[Permission, ...] | None] = field(default_factory=dict)
+    permissions_asked: bool = False  # the reads asked ARM (False: nothing is known, nothing is refused)
 
     def vault(self, vault_id: str) -> VaultPosture | None:
         v = self.vaults.get(vault_id.lower())
@@ -577,4 +595,4 @@ def simulate(reg: RegistryPosture, actions: Iterable[Action]) -> RegistryPosture
     return reg
 
 
-__all__ = ["DiffError", "IpRule", "SubnetInfo", "World", "ZoneInfo", "affected_registries", "diff", "simulate"]
+__all__ = ["DiffError", "IpRule", "NameCheck", "SubnetInfo", "World", "ZoneInfo", "affected_registries", "diff", "simulate"]

@@ -33,9 +33,11 @@ from .actions import (
     UnassignPolicy,
     name_of,
 )
+from .address_space import DEFAULT_OPEN_SHARE, admitted, percent
 from .desired import DesiredState, RegistrySpec
-from .diff import World, encryption_principal, new_cmk_registry, simulate
+from .diff import World, encryption_principal, new_cmk_registry, simulate, sub_of
 from .models import KeyPosture, RegistryPosture, VaultPosture, key_parts
+from .permissions import Permission, allows, ask_at, created_by, group_scope, needs, subscriptions_of
 from .policy_eval import PolicyError, find_definition, preview_writes, registry_to_arm, resolve_parameters
 
 PREMIUM_ONLY = "is a Premium feature"
@@ -71,10 +73,12 @@ def _premium_needed(a: Action) -> str | None:
 
 
 class _Checker:
-    def __init__(self, plan: Plan, desired: DesiredState, world: World) -> None:
+    def __init__(self, plan: Plan, desired: DesiredState, world: World, open_share: float = DEFAULT_OPEN_SHARE) -> None:
         self.plan = plan
         self.d = desired
         self.w = world
+        self.open_share = open_share
+        self.unapproved: set[str] = set()  # keys of auto-approved endpoints the caller may not approve
         self.out: list[Finding] = []
         self.regs = {r.id.lower(): r for r in world.estate.registries}
         self.specs = {s.name.lower(): s for s in desired.registries}
@@ -94,6 +98,8 @@ class _Checker:
 
     # ------------------------------------------------------------------ run
     def run(self) -> list[Finding]:
+        self.dependencies()
+        self.permission_checks()
         for a in self.plan.actions:
             reg = self.reg_of(a)
             if isinstance(a, RotateKey) and not a.old_key_identifier:
@@ -124,6 +130,7 @@ class _Checker:
                 self.vault_bypass(a)
         self.key_access_specs()
         self.subnet_capacity()
+        self.firewalls()
         for reg in self.regs.values():
             after = simulate(reg, self.plan.actions)
             if after != reg:
@@ -280,6 +287,127 @@ class _Checker:
                      f"{', '.join(users)} can no longer reach its key and its content becomes unreadable.",
                      "Keep networkBypass: AzureServices on vaults that hold registry keys.", a)
 
+    # ------------------------------------------------------------------ what the plan depends on (reads.py)
+    def dependencies(self) -> None:
+        """Subscriptions, definitions and names the plan needs, as Azure answered for them."""
+        told: set[str] = set()
+        for a in self.plan.actions:
+            for sub in sorted(subscriptions_of(a)):
+                if sub.lower() in self.w.absent_subscriptions and sub.lower() not in told:
+                    told.add(sub.lower())
+                    self.err(sub, f"Subscription {sub} does not exist (Azure answered SubscriptionNotFound); "
+                             f"{a.name} and everything else the plan puts there would fail.",
+                             "Check the subscription id in the plan file (az account list shows the subscriptions "
+                             "you can use).", a)
+            if isinstance(a, AssignPolicy) and a.definition_id.lower() in self.w.absent_definitions:
+                self.err(a.name, f"Policy definition {a.definition_id} does not exist.",
+                         "Check the definition GUID (az policy definition show --name <guid>); a custom definition "
+                         "needs its full id (/subscriptions/<id>/providers/Microsoft.Authorization/"
+                         "policyDefinitions/<name>).", a)
+            if isinstance(a, CreateCmkRegistry):
+                name = self.w.registry_names.get(a.name.lower())
+                taken_here = any(r.name.lower() == a.name.lower() for r in self.w.estate.registries)
+                if name is not None and not name.available and not taken_here:
+                    why = "is not a valid registry name" if (name.reason or "").lower() == "invalid" else \
+                        "is already taken (registry names are global: it may belong to another tenant, or to a " \
+                        "subscription you cannot see)"
+                    said = (name.message or name.reason or "").rstrip(".")
+                    self.err(a.name, f"The registry name {a.name} {why}: {said}.",
+                             "Choose another name for the new registry (az acr check-name --name <name>).", a)
+        for m in self.d.create_cmk_registry:
+            src = next((r for r in self.w.estate.registries if r.name.lower() == m.source.lower()), None)
+            target = new_cmk_registry(m, src, self.w)
+            existing = self.regs.get(target.id.lower())
+            if existing is not None and not existing.encryption.enabled:
+                self.err(m.name, f"createCmkRegistry {m.name}: a registry named {m.name} already exists in "
+                         f"{existing.resource_group} and is not encrypted with a customer-managed key; the "
+                         "migration would import into it without CMK (CMK can only be set at creation).",
+                         "Give the new CMK registry a name that is not in use.")
+
+    def permission_checks(self) -> None:
+        """The caller's rights, as ARM answered at each scope the plan writes to: a missing action is refused now
+        rather than learnt from the first 403 after other writes landed."""
+        if not self.w.permissions_asked:
+            return  # no reads were made (pure callers): nothing is known, so nothing is said
+        created = created_by(self.plan.actions)
+        told_groups: set[str] = set()
+        for a in self.plan.actions:
+            missing: dict[str, list[str]] = {}
+            unknown: list[str] = []
+            for need in needs(a):
+                at = ask_at(need.scope, created)
+                if at is None:
+                    below = self.below(need.scope)
+                    if any(not allows(p, need.action) for p in below):
+                        missing.setdefault(need.scope, []).append(need.action)
+                    else:
+                        unknown.append(need.action)
+                    continue
+                if at.lower() not in self.w.permissions:
+                    continue
+                perms = self.w.permissions[at.lower()]
+                if perms is None:
+                    group = group_scope(at) or at
+                    if group.lower() not in told_groups:
+                        told_groups.add(group.lower())
+                        self.err(a.name, f"Resource group {group} does not exist; acrtui does not create groups.",
+                                 f"Create it first (az group create --name {name_of(group)} --subscription "
+                                 f"{sub_of(group)} --location <region>), or fix the id in the plan.", a)
+                    continue
+                if allows(perms, need.action):
+                    continue
+                if need.soft:
+                    self.unapproved.add(a.key)
+                    self.warn(a.name, f"Auto-approval needs {need.action} on {name_of(need.scope)}, which you do not "
+                              "have: the connection will wait as Pending, carrying no traffic.",
+                              "Set approval: manual and ask the registry's owner to approve it (az acr "
+                              "private-endpoint-connection approve), or get the approval right.", a)
+                    continue
+                missing.setdefault(at, []).append(need.action)
+            for scope, acts in missing.items():
+                self.err(a.name, f"You may not {a.describe()[0].lower() + a.describe()[1:]}: missing "
+                         f"{', '.join(dict.fromkeys(acts))} at {scope}.",
+                         "Ask for a role that grants it at that scope (or above), or sign in as a principal "
+                         "that has it; nothing has been written.", a)
+            if unknown and not missing:
+                self.warn(a.name, f"{', '.join(dict.fromkeys(unknown))} at {getattr(a, 'scope', a.resource_id)} "
+                          "could not be checked in advance: ARM answers permission questions for resource groups "
+                          "and resources, not subscriptions.",
+                          "Make sure you hold it there (Owner, or Resource Policy Contributor for policy).", a)
+
+    def below(self, scope: str) -> list[tuple[Permission, ...]]:
+        """ARM's answers for groups and resources inside a subscription-level scope: what is missing there is
+        missing above too (roles inherit down, never up)."""
+        prefix = scope.lower().rstrip("/") + "/"
+        return [p for at, p in self.w.permissions.items() if at.startswith(prefix) and p is not None]
+
+    # ------------------------------------------------------------------ firewall address space
+    def firewalls(self) -> None:
+        """Rules a plan sets are judged by what they admit: the whole internet (or more than the open share) is no
+        restriction, and private ranges can never match a client of the public endpoint."""
+        for a in self.plan.actions:
+            if not isinstance(a, SetNetworkRules) or a.new_default_action != "Deny":
+                continue
+            reg = self.reg_of(a)
+            pna = next((x.new for x in self.plan.actions if isinstance(x, SetPublicNetworkAccess)
+                        and x.resource_id.lower() == a.resource_id.lower()),
+                       reg.public_network_access if reg is not None else "Enabled")
+            if pna.lower() == "disabled":
+                continue  # public access off: the rules are not evaluated
+            space = admitted(a.new_ip_rules)
+            if space.is_open(self.open_share):
+                self.warn(a.name, f"networkRules.ipRules admit {space.describe()}: with default action Deny the "
+                          "registry is still open to the internet, not restricted.",
+                          "List only the ranges your clients use (or add a private endpoint and disable public "
+                          f"access); more than {percent(self.open_share)} of the internet counts as open "
+                          "(audit.firewall_open_share).", a)
+            if space.non_public:
+                rules = ", ".join(f"{r.rule} ({r.kind})" for r in space.non_public)
+                self.warn(a.name, f"networkRules.ipRules {rules} can never match: clients of the public endpoint "
+                          "come from public addresses.",
+                          "Reach the registry from private networks through a private endpoint, and drop these "
+                          "rules.", a)
+
     # ------------------------------------------------------------------ private link
     def endpoint(self, a: CreatePrivateEndpoint, reg: RegistryPosture | None) -> None:
         if self.w.subnets.get(a.subnet_id.lower()) is None:
@@ -356,7 +484,7 @@ class _Checker:
         spec = self.spec_of(reg)
         for ep in (spec.private_link.endpoints if spec and spec.private_link else []):
             planned = any(isinstance(a, CreatePrivateEndpoint) and a.name.lower() == ep.name.lower() and not a.manual
-                          for a in self.plan.actions)
+                          and a.key not in self.unapproved for a in self.plan.actions)
             if planned and ep.dns_zone:
                 zone = self.w.zones.get(ep.dns_zone.lower())
                 linked = {v.lower() for v in (zone.linked_vnets if zone else ())}
@@ -473,9 +601,11 @@ def import_tags(plan: Plan, world: World) -> list[Finding]:
     return out
 
 
-def preflight(plan: Plan, desired: DesiredState, world: World) -> list[Finding]:
-    """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write."""
-    return [*_Checker(plan, desired, world).run(), *import_tags(plan, world)]
+def preflight(plan: Plan, desired: DesiredState, world: World, *, open_share: float = DEFAULT_OPEN_SHARE
+              ) -> list[Finding]:
+    """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write.
+    ``open_share``: IP rules admitting more of the public internet than this are no restriction (a warning)."""
+    return [*_Checker(plan, desired, world, open_share).run(), *import_tags(plan, world)]
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

@@ -178,6 +178,21 @@ def allowed(state: State, object_id: str, action: str, scope: str, *, data: bool
     return False
 
 
+def permissions_at(state: State, object_id: str, scope: str) -> list[dict[str, Any]]:
+    """The caller's permissions at ``scope``: each role assigned at or above it, as ARM's ``Permission`` bodies."""
+    out: list[dict[str, Any]] = []
+    for a in assignments_for(state, object_id):
+        props = a["properties"]
+        role = BUILTIN_ROLES.get(role_guid_from_id(props.get("roleDefinitionId", "")))
+        if role is None or not _scope_covers(props.get("scope", ""), scope):
+            continue
+        for perm in role["permissions"]:
+            body = {k: list(perm.get(k, [])) for k in ("actions", "notActions", "dataActions", "notDataActions")}
+            if body not in out:
+                out.append(body)
+    return out
+
+
 def has_any_role(state: State, object_id: str, scope: str) -> bool:
     """Visible at all (subscriptions list shows only subscriptions where the caller has some role)."""
     sl = scope.lower().rstrip("/")

@@ -75,6 +75,13 @@ class Planned:
             "actions": [a.model_dump(mode="json") for a in self.plan.actions]})
 
 
+def _open_share() -> float:
+    """The firewall share the audit calls open (``audit.firewall_open_share``): the plan warns past the same line."""
+    from acrtui.settings import load_settings
+
+    return load_settings().audit.firewall_open_share
+
+
 async def make_plan(session: AzureSession, desired: DesiredState, journal: Journal) -> Planned:
     """Read the world, diff, preflight. Raises PlanRefused when names cannot be resolved."""
     world = await observe(session, desired, journal.imported())
@@ -82,7 +89,8 @@ async def make_plan(session: AzureSession, desired: DesiredState, journal: Journ
         plan = diff(desired, world)
     except DiffError as exc:
         raise PlanRefused("The plan names things that do not exist:\n  " + "\n  ".join(exc.problems)) from None
-    return Planned(desired, world, plan, preflight(plan, desired, world), fingerprint(desired, world))
+    return Planned(desired, world, plan, preflight(plan, desired, world, open_share=_open_share()),
+                   fingerprint(desired, world))
 
 
 async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) -> Planned:
@@ -94,7 +102,7 @@ async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) 
         raise StalePlan(f"Something the plan read changed after it was saved ({saved.created:%Y-%m-%d %H:%M} UTC); "
                         f"applying it could undo or collide with that change. Run `acrtui plan {saved.source}` again.")
     plan = Plan(actions=saved.actions)
-    return Planned(desired, world, plan, preflight(plan, desired, world), now)
+    return Planned(desired, world, plan, preflight(plan, desired, world, open_share=_open_share()), now)
 
 
 async def apply_planned(session: AzureSession, planned: Planned, journal: Journal, *, source: str = "",

@@ -138,13 +138,15 @@ def parse(text: str, source: str = "<plan>") -> DesiredState:
         problems.append(f"{source}:{line}: apiVersion: expected {API_VERSION!r}"
                         + (f", got {got!r}" if got is not None else " (missing)"))
         raise PlanFileError(problems)
+    located: list[tuple[Loc, str]] = []  # cross-entry problems the model reports with their location
     try:
-        desired = DesiredState.model_validate(data)
+        desired = DesiredState.model_validate(data, context={"located_problems": located})
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
             problems.append(f"{source}:{_line(loc, positions)}: {path_text(loc)}: {_message(dict(err))}")
         raise PlanFileError(sorted(problems, key=_line_of)) from None
+    problems += [f"{source}:{_line(loc, positions)}: {path_text(loc)}: {msg}" for loc, msg in located]
     if problems:
         raise PlanFileError(problems)
     return desired

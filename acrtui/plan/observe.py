@@ -217,4 +217,7 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
     for spec in desired.policy_assignments:
         world.assignments[spec.assignment_id.lower()] = await read_assignment(session, spec.assignment_id,
                                                                               world.definitions)
+    from .reads import read_plan_dependencies
+
+    await read_plan_dependencies(session, desired, world)  # subscriptions, definitions, names, permissions
     return world

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from acrtui.domain.address_space import DEFAULT_OPEN_SHARE
 from acrtui.domain.models import Estate, RegistryPosture
 
 
@@ -91,6 +92,8 @@ class CheckSettings:
     key_expiry_warning_days: int = 30  # a key expiring within this fails ACR-CMK-004
     operator_ips: tuple[str, ...] = ()  # public IPs operators manage from (for the lock-out analysis)
     operator_on_private_network: bool = False  # operators reach the registry through a private endpoint
+    # a firewall whose IP rules admit more than this share of the public IPv4 internet is open (ACR-NET-001)
+    firewall_open_share: float = DEFAULT_OPEN_SHARE
 
 
 @dataclass(frozen=True)

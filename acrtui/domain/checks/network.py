@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from acrtui.domain.address_space import AddressSpace, admitted, percent
 from acrtui.domain.models import Estate, PrivateEndpointPosture, RegistryPosture
 
 from .base import (
@@ -170,12 +171,22 @@ def check_zone_link(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> F
     )
 
 
-def _public_state(reg: RegistryPosture) -> str:
+def _public_state(reg: RegistryPosture, s: CheckSettings) -> str:
+    """disabled, restricted, or open — judged by what the rules admit: Deny with rules that together admit the
+    whole internet (or more than ``s.firewall_open_share`` of it) is open."""
     if reg.public_network_access.lower() == "disabled":
         return "disabled"
     if reg.default_action.lower() == "deny":
-        return "restricted"
+        return "open" if admitted(r.value for r in reg.ip_rules).is_open(s.firewall_open_share) else "restricted"
     return "open"
+
+
+def _never_match(space: AddressSpace) -> str:
+    """The warning for rules that can never match a client of the public endpoint ('' when there are none)."""
+    if not space.non_public:
+        return ""
+    rules = ", ".join(f"{r.rule} ({r.kind})" for r in space.non_public)
+    return f"; warning: {rules} can never match on the public endpoint (clients there have public addresses)"
 
 
 def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
@@ -185,12 +196,23 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         "ipRules": [r.value for r in reg.ip_rules],
         "networkRuleBypass": reg.network_rule_bypass,
     }
-    state = _public_state(reg)
+    state = _public_state(reg, s)
     if state == "disabled":
         return ok("public network access is disabled", **ev)
-    if state == "restricted":
-        n = len(reg.ip_rules)
-        return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s)", **ev)
+    if reg.default_action.lower() == "deny":
+        space = admitted(r.value for r in reg.ip_rules)
+        ev["admittedShare"] = round(space.share, 6)
+        ev["admittedAddresses"] = space.public_admitted
+        ev["openShareThreshold"] = s.firewall_open_share
+        if space.non_public:
+            ev["neverMatchingRules"] = [r.rule for r in space.non_public]
+        warn = _never_match(space)
+        if state == "restricted":
+            n = len(reg.ip_rules)
+            return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s) admitting "
+                      f"{space.describe()}{warn}", **ev)
+        return fail(f"public endpoint open to the internet: default action Deny, but the IP rules admit "
+                    f"{space.describe()} (more than {percent(s.firewall_open_share)} counts as open){warn}", **ev)
     if not reg.premium:
         return fail(
             f"public endpoint open to the internet; {reg.sku} SKU cannot restrict it (needs Premium)", **ev
@@ -216,7 +238,7 @@ def _ip_allowed(ip: str, rules: list[str]) -> bool:
 
 def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
     """Not a hardening check: it says who would be locked out by the network settings, so a fix is not a surprise."""
-    state = _public_state(reg)
+    state = _public_state(reg, s)
     private = [c.name for c in reg.approved_connections]
     rules = [r.value for r in reg.ip_rules]
     ev: dict[str, Any] = {

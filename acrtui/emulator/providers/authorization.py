@@ -1,11 +1,23 @@
-"""Microsoft.Authorization RBAC: built-in role definitions and role assignments at any scope."""
+"""Microsoft.Authorization RBAC: built-in role definitions, role assignments at any scope, and the caller's
+permissions at a scope.
+
+## Unconfirmed
+
+- ``permissions`` (api-version 2022-04-01, REST spec Permissions_ListForResourceGroup / Permissions_ListForResource,
+  SDK ``azure.mgmt.authorization`` ``PermissionGetResult`` of ``Permission``): one entry per distinct role the
+  caller holds at or above the scope, carrying that role's actions/notActions/dataActions/notDataActions unmerged
+  (so each role's notActions stay its own). Azure's exact grouping of entries is not documented. A group or resource
+  that does not exist is 404 ``ResourceGroupNotFound`` / ``ResourceNotFound``, as for role assignments. Served
+  at any scope the route matches; Azure documents only resource groups and resources. Any signed-in caller may
+  ask about its own permissions (no RBAC check of its own): where no role applies the answer is an empty list.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..arm import ArmError, Ctx, Response, get_ci, page, route
-from ..rbac import ASSIGNMENT_TYPE, BUILTIN_ROLES, role_definition_body, role_guid_from_id
+from ..rbac import ASSIGNMENT_TYPE, BUILTIN_ROLES, permissions_at, role_definition_body, role_guid_from_id
 
 MI_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 
@@ -124,3 +136,12 @@ def list_role_assignments(ctx: Ctx, p: dict[str, str]) -> Response:
             continue
         out.append(r.body)
     return page(ctx, out)
+
+
+@route("GET", "{scope*}/providers/Microsoft.Authorization/permissions", rbac=False)
+def list_permissions(ctx: Ctx, p: dict[str, str]) -> Response:
+    """What the caller may do at the scope (Permissions_ListForResourceGroup / _ListForResource), from the role
+    assignments the emulator holds: the same data its RBAC check evaluates."""
+    scope = p["scope"] or "/"
+    _scope_exists(ctx, scope)
+    return page(ctx, permissions_at(ctx.state, ctx.principal.object_id, scope))
