@@ -81,19 +81,6 @@ def _journal(path: str | None) -> Any:
     return Journal(path)
 
 
-def _is_saved(path: str) -> bool:
-    try:
-        head = Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return False
-    if not head.lstrip().startswith("{"):
-        return False
-    try:
-        return json.loads(head).get("kind") == "SavedPlan"
-    except ValueError:
-        return False
-
-
 # ------------------------------------------------------------------------------------------------------ plan
 
 
@@ -178,8 +165,10 @@ def apply_command(ctx: click.Context, file: str, yes: bool, demo: bool, cloud: s
 def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subscriptions: list[str] | None = None,
               yes: bool = False, log_file: str | None = None, journal_path: str | None = None) -> int:
     """``acrtui --apply FILE`` and ``acrtui apply FILE``: returns the exit code."""
+    from pydantic import ValidationError
+
     from .engine import apply_planned, make_plan, plan_saved
-    from .loader import load
+    from .loader import load_plan_or_saved, saved_problems
     from .render import render_findings, render_text, summary_line
     from .schema import SavedPlan
 
@@ -194,12 +183,13 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
             click.echo(f"{action.name}: done ({detail})", err=True)
 
     def read() -> tuple[Any, Any]:
-        if not _is_saved(path):
-            return None, load(path)
+        data, desired = load_plan_or_saved(path)  # bounded, located; a FIFO or device is never read
+        if data is None:
+            return None, desired
         try:
-            saved = SavedPlan.model_validate_json(Path(path).read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise UsageError(f"{path} is not a valid saved plan: {exc}") from None
+            saved = SavedPlan.model_validate(data)
+        except ValidationError as exc:
+            raise saved_problems(exc, str(path)) from None
         if saved.target != _target(demo):
             raise UsageError(f"{path} was planned against {saved.target}, not {_target(demo)}.")
         return saved, None
