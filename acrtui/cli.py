@@ -65,6 +65,7 @@ def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None,
     Without a subcommand it opens the console (``--read-only`` for audit-only); ``--apply FILE`` applies a plan file.
     """
     ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions), "log_file": log_file}
+    _check_log_file(ctx, log_file)
     if ctx.invoked_subcommand is not None:
         return
     if apply_file:
@@ -76,6 +77,20 @@ def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None,
     from acrtui.tui.app import run_tui
 
     ctx.exit(run_tui(demo=demo, read_only=read_only, cloud=cloud, subscriptions=list(subscriptions), log_file=log_file))
+
+
+def _check_log_file(ctx: click.Context, log_file: str | None) -> None:
+    """An unwritable ``--log-file`` is a usage error (exit 2) before any command runs; a new one is created 0600."""
+    if not log_file:
+        return
+    from acrtui.errors import AcrtuiError
+    from acrtui.files import prepare_append
+
+    try:
+        prepare_append(log_file, "--log-file")
+    except AcrtuiError as exc:
+        click.echo(f"error: {exc.title}: {exc.message}", err=True)
+        ctx.exit(int(exc.exit_code))
 
 
 def main() -> None:

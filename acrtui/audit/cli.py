@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from acrtui.domain.checks import CATALOGUE, CheckSettings, Severity, select_checks
 from acrtui.errors import AcrtuiError, ExitCode
+from acrtui.files import check_writable, prepare_append, write_private
 
 from .preview import PreviewReport, build_preview, render_preview
 from .runner import run_audit, select_registries
@@ -82,7 +82,10 @@ def _looks_like_guid(s: str) -> bool:
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            write_private(output, text, "--output")  # 0600: a report is the estate's inventory and weaknesses
+        except AcrtuiError as exc:
+            _fail(exc)
     else:
         click.echo(text, nl=False)
 
@@ -178,6 +181,11 @@ def audit(
     parent = ctx.find_root().obj or {}
     demo = demo or bool(parent.get("demo"))  # `acrtui --demo audit` works like `acrtui audit --demo`
     subscriptions = subscriptions or tuple(parent.get("subscriptions") or ())
+    try:  # before any request: an unwritable report path is a usage error (2), never "findings" (1)
+        check_writable(output, "--output")
+        prepare_append(parent.get("log_file"), "--log-file")
+    except AcrtuiError as exc:
+        _fail(exc)
     try:
         from acrtui.settings import load_settings
 

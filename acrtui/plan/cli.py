@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from acrtui.errors import AcrtuiError, ExitCode, UsageError
+from acrtui.files import write_private
 
 from .loader import PlanFileError
 
@@ -75,6 +75,20 @@ def _report(exc: AcrtuiError) -> int:
     return int(exc.exit_code)
 
 
+def _check_outputs(ctx: click.Context, *, detailed: bool = False, **paths: str | None) -> None:
+    """An output path that cannot be written is a usage error naming it, before any Azure request (exit 2, or
+    1 under ``--detailed-exitcode``, where 2 means "changes pending"). ``log_file`` is created 0600 here."""
+    from acrtui.files import check_writable, prepare_append
+
+    try:
+        for name, path in paths.items():
+            option = "--" + name.replace("_", "-")
+            (prepare_append if name == "log_file" else check_writable)(path, option)
+    except AcrtuiError as exc:
+        code = _report(exc)
+        ctx.exit(int(ExitCode.FINDINGS) if detailed and code == ExitCode.USAGE else code)
+
+
 def _journal(path: str | None) -> Any:
     from .executor import Journal
 
@@ -108,6 +122,7 @@ def plan_command(ctx: click.Context, file: str | None, fmt: str, out: str | None
     if not file:
         raise click.UsageError("missing FILE (or use --schema)")
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
+    _check_outputs(ctx, detailed=detailed_exitcode, out=out, journal=journal_path, log_file=o["log_file"])
     ctx.exit(run_plan(file, fmt=fmt, out=out, detailed=detailed_exitcode, journal_path=journal_path, **o))
 
 
@@ -136,7 +151,10 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
         return int(ExitCode.FINDINGS)
     if out:
         saved = planned.saved(str(path), _target(demo))
-        Path(out).write_text(saved.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+        try:
+            write_private(out, saved.model_dump_json(by_alias=True, indent=2) + "\n", "--out")  # 0600: inventory
+        except AcrtuiError as exc:
+            return _report(exc)
         click.echo(f"\nSaved the plan to {out}. Apply it with: acrtui apply {out}", err=True)
     if detailed and not planned.plan.empty:
         return CHANGES_PENDING
@@ -159,6 +177,7 @@ def apply_command(ctx: click.Context, file: str, yes: bool, demo: bool, cloud: s
                   subscriptions: tuple[str, ...], log_file: str | None, journal_path: str | None) -> None:
     """Apply a plan file (or a saved plan from `acrtui plan --out`): show the diff, confirm, write, journal."""
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
+    _check_outputs(ctx, journal=journal_path, log_file=o["log_file"])
     ctx.exit(run_apply(file, yes=yes, journal_path=journal_path, **o))
 
 
@@ -261,6 +280,7 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
     from .loader import dump
 
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
+    _check_outputs(ctx, output=output, log_file=o["log_file"])
 
     async def go() -> Any:
         async with _session(o["demo"], o["cloud"], o["subscriptions"], o["log_file"]) as s:
@@ -273,7 +293,10 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
         return
     text = dump(desired)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            write_private(output, text, "--output")
+        except AcrtuiError as exc:
+            ctx.exit(_report(exc))
         click.echo(f"Wrote {len(desired.registries)} registr{'y' if len(desired.registries) == 1 else 'ies'} to {output}.",
                    err=True)
     else:
