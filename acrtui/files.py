@@ -50,11 +50,12 @@ def size_text(n: int) -> str:
     return f"{n / MiB:.1f} MiB" if n >= MiB else f"{n:,} bytes"
 
 
-def read_text(path: str | Path, *, limit: int = PLAN_LIMIT, what: str = "plan file") -> str:
+def read_text(path: str | Path, *, limit: int = PLAN_LIMIT, what: str = "plan file", limits: str = "") -> str:
     """The text of a regular file of at most ``limit`` bytes, decoded as UTF-8 (a leading BOM is dropped).
 
     A FIFO, device or directory is a usage error (exit 2) and is never read: ``stat`` decides before the open,
-    and the open is non-blocking in case the path was swapped in between (``fstat`` checks again).
+    and the open is non-blocking in case the path was swapped in between (``fstat`` checks again). ``limits``
+    replaces "a plan file may be at most ..." in the message when several kinds of file are accepted.
     """
     p = str(path)
     try:
@@ -74,7 +75,7 @@ def read_text(path: str | Path, *, limit: int = PLAN_LIMIT, what: str = "plan fi
             raise UsageError(f"{p}: (file): is {_kind(st.st_mode)}, not a {what}; give the path of a regular file.",
                              title=f"Not a {what}")
         if st.st_size > limit:
-            raise InputFileError([_too_big(p, st.st_size, limit, what)])
+            raise InputFileError([_too_big(p, st.st_size, limit, what, limits=limits)])
         chunks: list[bytes] = []
         got = 0
         while got <= limit:  # st_size can lie (/proc, a file still growing): never read past limit + 1
@@ -89,13 +90,14 @@ def read_text(path: str | Path, *, limit: int = PLAN_LIMIT, what: str = "plan fi
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise InputFileError([_too_big(p, len(data), limit, what, at_least=True)])
+        raise InputFileError([_too_big(p, len(data), limit, what, at_least=True, limits=limits)])
     return decode(data, p)
 
 
-def _too_big(p: str, size: int, limit: int, what: str, at_least: bool = False) -> str:
+def _too_big(p: str, size: int, limit: int, what: str, at_least: bool = False, limits: str = "") -> str:
     size_is = f"more than {size_text(limit)}" if at_least else size_text(size)
-    return f"{p}:1: (file): the file is {size_is}; a {what} may be at most {size_text(limit)} (split it into several)"
+    return (f"{p}:1: (file): the file is {size_is}; {limits or f'a {what} may be at most {size_text(limit)}'} "
+            "(split it into several)")
 
 
 def decode(data: bytes, source: str) -> str:
@@ -122,7 +124,7 @@ def decode(data: bytes, source: str) -> str:
         ch = bad.group()
         what = "a NUL byte" if ch == "\x00" else f"control character U+{ord(ch):04X}"
         hint = " (the file looks like UTF-16; save it as UTF-8)" if ch == "\x00" and _utf16_like(data) else ""
-        raise InputFileError([f"{source}:{line}:{col}: (file): {what} is not allowed in a plan file{hint}"])
+        raise InputFileError([f"{source}:{line}:{col}: (file): {what} is not allowed in the file{hint}"])
     return text
 
 
@@ -157,6 +159,8 @@ def check_writable(path: str | None, option: str) -> None:
         st = os.stat(p)
     except FileNotFoundError:
         st = None
+    except NotADirectoryError:
+        raise _unwritable(option, path, "the parent is not a directory") from None
     except OSError as exc:
         raise _unwritable(option, path, exc.strerror or str(exc)) from None
     if st is not None:

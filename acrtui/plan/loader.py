@@ -23,12 +23,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from acrtui.domain.desired import API_VERSION, DesiredState
 from acrtui.errors import ExitCode
-from acrtui.files import PLAN_LIMIT, SAVED_PLAN_LIMIT, InputFileError, read_text
+from acrtui.files import PLAN_LIMIT, SAVED_PLAN_LIMIT, InputFileError, read_text, size_text
 
 Loc = tuple[str | int, ...]
 MAX_DEPTH = 64  # a real plan nests 6 levels; deep nesting only exhausts the stack
 MAX_ALIAS_NODES = 10_000  # values that aliases may repeat, in all (9 aliases of 9 levels would be 9**9)
 MAX_PROBLEMS = 50
+MAX_PROBLEM_CHARS = 300  # a problem quotes the value: a 500 KB string is shown by its start
 
 
 class PlanFileError(InputFileError):
@@ -42,6 +43,7 @@ class PlanFileError(InputFileError):
         if len(problems) > MAX_PROBLEMS:
             more += len(problems) - MAX_PROBLEMS
             problems = problems[:MAX_PROBLEMS]
+        problems = [p if len(p) <= MAX_PROBLEM_CHARS else p[:MAX_PROBLEM_CHARS - 1] + "…" for p in problems]
         if more:
             problems = [*problems, f"… and {more:,} more problem{'s' if more != 1 else ''} (fix these and run again)"]
         super().__init__(problems)
@@ -244,9 +246,9 @@ def path_text(loc: Loc) -> str:
     return out or "(document)"
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
+def _model_at(loc: Loc, root: type[BaseModel] = DesiredState) -> type[BaseModel] | None:
     """The model class a location points into (to list the keys allowed there)."""
-    model: Any = DesiredState
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -272,11 +274,11 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any], root: type[BaseModel] = DesiredState) -> str:
     kind = err.get("type", "")
     msg = str(err.get("msg", ""))
     if kind == "extra_forbidden":
-        model = _model_at(tuple(err["loc"][:-1]))
+        model = _model_at(tuple(err["loc"][:-1]), root)
         allowed = sorted((f.alias or n) for n, f in model.model_fields.items()) if model else []
         return "unknown key" + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
     if kind == "missing":
@@ -305,13 +307,16 @@ def parse(text: str, source: str = "<plan>") -> DesiredState:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = str(exc.problem or exc)
+        if "nesting depth" in problem:  # libyaml's own bound (1,000), met while it scans ahead
+            problem = f"nested more than {MAX_DEPTH} levels deep"
         if "\t" in (text.splitlines()[line - 1:line] or [""])[0]:
             problem += " (indent with spaces, not tabs)"
         raise PlanFileError([f"{source}:{line}: (yaml): {problem}"]) from None
     except yaml.YAMLError as exc:  # ReaderError and the like: the text was checked before, so only a backstop
         raise PlanFileError([f"{source}:1: (yaml): {exc}"]) from None
     if data is None:
-        raise PlanFileError([f"{source}:1: (document): the file is empty; start with apiVersion: {API_VERSION}"])
+        raise PlanFileError([f"{source}:1: (document): the file is empty (or only comments, or null); start with "
+                             f"apiVersion: {API_VERSION}"])
     problems = [f"{source}:{line}: {path_text(loc)}: duplicate key" for loc, line in dups]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the value {json.dumps(data, default=str)[:40]}"
@@ -384,14 +389,15 @@ def load(path: str | Path) -> DesiredState:
 def load_plan_or_saved(path: str | Path) -> tuple[dict[str, Any] | None, DesiredState | None]:
     """``acrtui apply FILE``: a saved plan (JSON with ``kind: SavedPlan``: its checked data) or a plan file."""
     try:
-        text = read_text(path, limit=SAVED_PLAN_LIMIT)
+        text = read_text(path, limit=SAVED_PLAN_LIMIT, limits=f"a plan file may be at most {size_text(PLAN_LIMIT)} "
+                         f"and a saved plan {size_text(SAVED_PLAN_LIMIT)}")
     except InputFileError as exc:
         raise PlanFileError(exc.problems) from None
     if text.lstrip().startswith("{") and '"SavedPlan"' in text:
         return parse_saved(text, str(path)), None
     if len(text.encode("utf-8")) > PLAN_LIMIT:
-        raise PlanFileError([f"{path}:1: (file): the file is more than 1.0 MiB; a plan file may be at most 1.0 MiB "
-                             "(split it into several)"])
+        raise PlanFileError([f"{path}:1: (file): the file is more than {size_text(PLAN_LIMIT)}; a plan file may be at "
+                             f"most {size_text(PLAN_LIMIT)} (split it into several)"])
     return None, parse(text, str(path))
 
 
@@ -419,8 +425,10 @@ def parse_saved(text: str, source: str = "<saved plan>") -> dict[str, Any]:
 
 def saved_problems(exc: ValidationError, source: str) -> PlanFileError:
     """A saved plan that does not validate: ``file: path: message`` each, capped like a plan file's."""
+    from .schema import SavedPlan
+
     errors = exc.errors(include_url=False)
-    return PlanFileError([f"{source}: {path_text(tuple(e['loc']))}: {_message(dict(e))}" for e in errors])
+    return PlanFileError([f"{source}: {path_text(tuple(e['loc']))}: {_message(dict(e), SavedPlan)}" for e in errors])
 
 
 def dump(desired: DesiredState) -> str:
