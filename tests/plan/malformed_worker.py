@@ -81,8 +81,12 @@ def main(cases_path: str, results_path: str) -> None:
             if os.WIFSIGNALED(status):
                 one = {"id": case["id"], "killed": f"signal {signal.Signals(os.WTERMSIG(status)).name}"}
             else:
-                with open(out, encoding="utf-8") as f:
-                    one = json.load(f)
+                try:
+                    with open(out, encoding="utf-8") as f:
+                        one = json.load(f)
+                except (OSError, ValueError):  # the child died writing it (out of memory, most likely)
+                    one = {"id": case["id"], "killed": f"no result (exit status {os.WEXITSTATUS(status)})"}
+            if os.path.exists(out):
                 os.unlink(out)
             results.write(json.dumps(one) + "\n")
             results.flush()

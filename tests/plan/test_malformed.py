@@ -29,7 +29,6 @@ WORKER = HERE / "malformed_worker.py"
 ROOT = HERE.parents[1]
 VALID = str(ROOT / "examples" / "plans" / "harden-contosoprodlost-network.yaml")
 PWNED = Path("/tmp/acrtui-malformed-pwned")  # tag-python-object.yaml would create it if a tag were ever executed
-MISSING_DIR = "/nonexistent-acrtui-dir"
 
 pytestmark = pytest.mark.xdist_group("malformed")  # one worker runs the whole corpus (one emulator, one batch)
 
@@ -110,7 +109,7 @@ def corpus(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -
             expected[cid] = {**_expect(entry, command), "path": path}
     for cid, args, exp in _output_cases(d):
         cases.append({"id": cid, "args": args})
-        expected[cid] = {**exp, "zero_requests": True}
+        expected[cid] = {**exp, "zero_requests": True, "absent": str(d / "missing")}
     (d / "cases.json").write_text(json.dumps(cases))
     home = d / "home"
     home.mkdir()
@@ -132,7 +131,7 @@ def corpus(emulator: EmulatorThread, tmp_path_factory: pytest.TempPathFactory) -
 
 def _output_cases(d: Path) -> list[tuple[str, list[str], dict[str, Any]]]:
     """Unwritable output paths: a usage error (2) naming the option and path, before any request."""
-    gone = f"{MISSING_DIR}/out.json"
+    gone = str(d / "missing" / "out.json")  # under this run's directory: nothing else can have made it
     under_file = str(Path(VALID) / "out.json")  # the parent is a regular file
     parent = {"exit": 2, "message": "the parent directory does not exist"}
     return [
@@ -183,3 +182,5 @@ def test_each_malformed_input_gets_a_bounded_located_answer(corpus: dict[str, An
     if exp.get("zero_requests"):
         assert during == [], "an unwritable output path is refused before any request"
     assert not PWNED.exists()
+    if "absent" in exp:
+        assert not Path(exp["absent"]).exists(), "a refused output path creates nothing"
