@@ -184,12 +184,9 @@ def apply_command(ctx: click.Context, file: str, yes: bool, demo: bool, cloud: s
 def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subscriptions: list[str] | None = None,
               yes: bool = False, log_file: str | None = None, journal_path: str | None = None) -> int:
     """``acrtui --apply FILE`` and ``acrtui apply FILE``: returns the exit code."""
-    from pydantic import ValidationError
-
     from .engine import apply_planned, make_plan, plan_saved
-    from .loader import load_plan_or_saved, saved_problems
+    from .loader import load_plan_or_saved
     from .render import render_findings, render_text, summary_line
-    from .schema import SavedPlan
 
     journal = _journal(journal_path)
 
@@ -202,13 +199,9 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
             click.echo(f"{action.name}: done ({detail})", err=True)
 
     def read() -> tuple[Any, Any]:
-        data, desired = load_plan_or_saved(path)  # bounded, located; a FIFO or device is never read
-        if data is None:
+        saved, desired = load_plan_or_saved(path)  # bounded, located; a FIFO or device is never read
+        if saved is None:
             return None, desired
-        try:
-            saved = SavedPlan.model_validate(data)
-        except ValidationError as exc:
-            raise saved_problems(exc, str(path)) from None
         if saved.target != _target(demo):
             raise UsageError(f"{path} was planned against {saved.target}, not {_target(demo)}.")
         return saved, None

@@ -322,6 +322,9 @@ def parse(text: str, source: str = "<plan>") -> DesiredState:
         kind = "a list" if isinstance(data, list) else f"the value {json.dumps(data, default=str)[:40]}"
         raise PlanFileError([f"{source}:1: (document): a plan file is a mapping (apiVersion, registries, ...), "
                              f"not {kind}"])
+    if data.get("kind") == "SavedPlan":
+        raise PlanFileError([f"{source}:{pos.line(('kind',))}: kind: this is a saved plan (from `acrtui plan --out`); "
+                             f"apply it with `acrtui apply {source}`, or plan the plan file it came from"])
     if data.get("apiVersion") != API_VERSION:
         line = pos.line(("apiVersion",))
         got = data.get("apiVersion")
@@ -386,15 +389,27 @@ def load(path: str | Path) -> DesiredState:
     return parse(text, str(path))
 
 
-def load_plan_or_saved(path: str | Path) -> tuple[dict[str, Any] | None, DesiredState | None]:
-    """``acrtui apply FILE``: a saved plan (JSON with ``kind: SavedPlan``: its checked data) or a plan file."""
+def load_plan_or_saved(path: str | Path) -> tuple[Any, DesiredState | None]:
+    """``acrtui apply FILE``: ``(SavedPlan, None)`` for a saved plan (JSON with ``kind: SavedPlan``), checked down
+    to its desired state, or ``(None, DesiredState)`` for a plan file."""
+    from .schema import SavedPlan
+
     try:
         text = read_text(path, limit=SAVED_PLAN_LIMIT, limits=f"a plan file may be at most {size_text(PLAN_LIMIT)} "
                          f"and a saved plan {size_text(SAVED_PLAN_LIMIT)}")
     except InputFileError as exc:
         raise PlanFileError(exc.problems) from None
     if text.lstrip().startswith("{") and '"SavedPlan"' in text:
-        return parse_saved(text, str(path)), None
+        data = parse_saved(text, str(path))
+        try:
+            saved = SavedPlan.model_validate(data)
+        except ValidationError as exc:
+            raise saved_problems(exc, str(path), SavedPlan) from None
+        try:
+            DesiredState.model_validate(saved.desired)
+        except ValidationError as exc:
+            raise saved_problems(exc, str(path), DesiredState, ("desired",)) from None
+        return saved, None
     if len(text.encode("utf-8")) > PLAN_LIMIT:
         raise PlanFileError([f"{path}:1: (file): the file is more than {size_text(PLAN_LIMIT)}; a plan file may be at "
                              f"most {size_text(PLAN_LIMIT)} (split it into several)"])
@@ -423,12 +438,10 @@ def parse_saved(text: str, source: str = "<saved plan>") -> dict[str, Any]:
     return data
 
 
-def saved_problems(exc: ValidationError, source: str) -> PlanFileError:
+def saved_problems(exc: ValidationError, source: str, model: type[BaseModel], at: Loc = ()) -> PlanFileError:
     """A saved plan that does not validate: ``file: path: message`` each, capped like a plan file's."""
-    from .schema import SavedPlan
-
     errors = exc.errors(include_url=False)
-    return PlanFileError([f"{source}: {path_text(tuple(e['loc']))}: {_message(dict(e), SavedPlan)}" for e in errors])
+    return PlanFileError([f"{source}: {path_text((*at, *e['loc']))}: {_message(dict(e), model)}" for e in errors])
 
 
 def dump(desired: DesiredState) -> str:
