@@ -96,6 +96,7 @@ def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None,
     ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions),
                "log_file": log_file, "yes": yes}
     _refuse_unused_globals(ctx, ctx.invoked_subcommand)
+    _check_log_file(ctx, log_file)
     if ctx.invoked_subcommand is not None:
         return
     from acrtui.errors import AcrtuiError
@@ -113,6 +114,20 @@ def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None,
     from acrtui.tui.app import run_tui
 
     ctx.exit(run_tui(options))
+
+
+def _check_log_file(ctx: click.Context, log_file: str | None) -> None:
+    """An unwritable ``--log-file`` is a usage error (exit 2) before any command runs; a new one is created 0600."""
+    if not log_file:
+        return
+    from acrtui.errors import AcrtuiError
+    from acrtui.files import prepare_append
+
+    try:
+        prepare_append(log_file, "--log-file")
+    except AcrtuiError as exc:
+        click.echo(f"error: {exc.title}: {exc.message}", err=True)
+        ctx.exit(int(exc.exit_code))
 
 
 def main() -> None:

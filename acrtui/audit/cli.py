@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from acrtui.domain.checks import CATALOGUE, CheckSettings, Severity, select_checks
 from acrtui.errors import AcrtuiError, ExitCode
+from acrtui.files import check_writable, prepare_append, write_private
 
 from .preview import PreviewReport, build_preview, render_preview
 from .runner import run_audit, select_registries
@@ -79,7 +79,10 @@ def _looks_like_guid(s: str) -> bool:
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            write_private(output, text, "--output")  # 0600: a report is the estate's inventory and weaknesses
+        except AcrtuiError as exc:
+            _fail(exc)
     else:
         click.echo(text, nl=False)
 
@@ -172,6 +175,12 @@ def audit(
 ) -> None:
     """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv)."""
     ctx = click.get_current_context()
+    parent = ctx.find_root().obj or {}
+    try:  # before any request: an unwritable report path is a usage error (2), never "findings" (1)
+        check_writable(output, "--output")
+        prepare_append(parent.get("log_file"), "--log-file")
+    except AcrtuiError as exc:
+        _fail(exc)
     try:
         from acrtui.options import session_options
         from acrtui.settings import load_settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -413,18 +414,12 @@ class DesiredState(_M):
 
     @model_validator(mode="after")
     def _unique(self) -> DesiredState:
-        names = [r.name.lower() for r in self.registries]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"registry listed twice: {', '.join(dup)}")
-        ids = [a.assignment_id.lower() for a in self.policy_assignments]
-        dup = sorted({n for n in ids if ids.count(n) > 1})
-        if dup:
-            raise ValueError(f"policy assignment listed twice: {', '.join(dup)}")
-        vaults = [v.label.lower() for v in self.key_vaults]
-        dup = sorted({n for n in vaults if vaults.count(n) > 1})
-        if dup:
-            raise ValueError(f"key vault listed twice: {', '.join(dup)}")
+        for what, values in (("registry", [r.name for r in self.registries]),
+                             ("policy assignment", [a.assignment_id for a in self.policy_assignments]),
+                             ("key vault", [v.label for v in self.key_vaults])):
+            dup = _twice(values)
+            if dup:
+                raise ValueError(f"{what} listed twice: {dup}")
         return self
 
     @model_validator(mode="after")
@@ -463,3 +458,9 @@ class DesiredState(_M):
                             f"the new registry {m.name} is its own source: a migration creates a new registry "
                             "and imports from an existing one. Give the new registry another name"))
         return out
+
+def _twice(values: list[str]) -> str:
+    """The values listed more than once (case-insensitive), at most ten named; linear, for a file of any length."""
+    counts = Counter(v.lower() for v in values)
+    dup = sorted(n for n, c in counts.items() if c > 1)
+    return ", ".join(dup[:10]) + (f" and {len(dup) - 10:,} more" if len(dup) > 10 else "")

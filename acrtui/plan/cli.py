@@ -19,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from acrtui.errors import AcrtuiError, ExitCode, UsageError
+from acrtui.files import write_private
 
 from .loader import PlanFileError
 
@@ -88,23 +88,24 @@ def _report(exc: AcrtuiError) -> int:
     return int(exc.exit_code)
 
 
+def _check_outputs(ctx: click.Context, *, detailed: bool = False, **paths: str | None) -> None:
+    """An output path that cannot be written is a usage error naming it, before any Azure request (exit 2, or
+    1 under ``--detailed-exitcode``, where 2 means "changes pending"). ``log_file`` is created 0600 here."""
+    from acrtui.files import check_writable, prepare_append
+
+    try:
+        for name, path in paths.items():
+            option = "--" + name.replace("_", "-")
+            (prepare_append if name == "log_file" else check_writable)(path, option)
+    except AcrtuiError as exc:
+        code = _report(exc)
+        ctx.exit(int(ExitCode.FINDINGS) if detailed and code == ExitCode.USAGE else code)
+
+
 def _journal(path: str | None) -> Any:
     from .executor import Journal
 
     return Journal(path)
-
-
-def _is_saved(path: str) -> bool:
-    try:
-        head = Path(path).read_text(encoding="utf-8")
-    except OSError:
-        return False
-    if not head.lstrip().startswith("{"):
-        return False
-    try:
-        return json.loads(head).get("kind") == "SavedPlan"
-    except ValueError:
-        return False
 
 
 # ------------------------------------------------------------------------------------------------------ plan
@@ -134,6 +135,7 @@ def plan_command(ctx: click.Context, file: str | None, fmt: str, out: str | None
     if not file:
         raise click.UsageError("missing FILE (or use --schema)")
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
+    _check_outputs(ctx, detailed=detailed_exitcode, out=out, journal=journal_path, log_file=o.log_file)
     ctx.exit(run_plan(file, fmt=fmt, out=out, detailed=detailed_exitcode, journal_path=journal_path, options=o))
 
 
@@ -162,7 +164,10 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
         return int(ExitCode.FINDINGS)
     if out:
         saved = planned.saved(str(path), _target(options))
-        Path(out).write_text(saved.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+        try:
+            write_private(out, saved.model_dump_json(by_alias=True, indent=2) + "\n", "--out")  # 0600: inventory
+        except AcrtuiError as exc:
+            return _report(exc)
         click.echo(f"\nSaved the plan to {out}. Apply it with: acrtui apply {out}", err=True)
     if detailed and not planned.plan.empty:
         return CHANGES_PENDING
@@ -185,6 +190,7 @@ def apply_command(ctx: click.Context, file: str, yes: bool, demo: bool, cloud: s
                   subscriptions: tuple[str, ...], log_file: str | None, journal_path: str | None) -> None:
     """Apply a plan file (or a saved plan from `acrtui plan --out`): show the diff, confirm, write, journal."""
     o = _opts(ctx, demo, cloud, subscriptions, log_file, writes=True)  # read-only: exit 2, nothing sent
+    _check_outputs(ctx, journal=journal_path, log_file=o.log_file)
     yes = yes or bool(ctx.find_root().obj and ctx.find_root().obj.get("yes"))  # `acrtui --yes apply FILE`
     ctx.exit(run_apply(file, yes=yes, journal_path=journal_path, options=o))
 
@@ -193,9 +199,8 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
               journal_path: str | None = None) -> int:
     """``acrtui --apply FILE`` and ``acrtui apply FILE``: returns the exit code."""
     from .engine import apply_planned, make_plan, plan_saved
-    from .loader import load
+    from .loader import load_plan_or_saved
     from .render import render_findings, render_text, summary_line
-    from .schema import SavedPlan
 
     options = _options(options)
     journal = _journal(journal_path)
@@ -209,12 +214,9 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
             click.echo(f"{action.name}: done ({detail})", err=True)
 
     def read() -> tuple[Any, Any]:
-        if not _is_saved(path):
-            return None, load(path)
-        try:
-            saved = SavedPlan.model_validate_json(Path(path).read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise UsageError(f"{path} is not a valid saved plan: {exc}") from None
+        saved, desired = load_plan_or_saved(path)  # bounded, located; a FIFO or device is never read
+        if saved is None:
+            return None, desired
         if saved.target != _target(options):
             raise UsageError(f"{path} was planned against {saved.target}, not {_target(options)}.")
         return saved, None
@@ -286,6 +288,7 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
     from .loader import dump
 
     o = _opts(ctx, demo, cloud, subscriptions, log_file)
+    _check_outputs(ctx, output=output, log_file=o.log_file)
 
     async def go() -> Any:
         async with _session(o) as s:
@@ -298,7 +301,10 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
         return
     text = dump(desired)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            write_private(output, text, "--output")
+        except AcrtuiError as exc:
+            ctx.exit(_report(exc))
         click.echo(f"Wrote {len(desired.registries)} registr{'y' if len(desired.registries) == 1 else 'ies'} to {output}.",
                    err=True)
     else:

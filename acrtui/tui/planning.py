@@ -31,6 +31,7 @@ from acrtui.domain.desired import (
 )
 from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture, VaultPosture
 from acrtui.errors import UsageError
+from acrtui.files import write_private
 from acrtui.plan.engine import Planned, apply_planned, make_plan
 from acrtui.plan.executor import ApplyResult, Journal
 from acrtui.plan.render import render_text, summary_line
@@ -91,7 +92,7 @@ class UiPlan:
             raise UsageError("Nothing planned yet.")
         p = Path(path)
         saved = self.planned.saved(SOURCE, target)
-        p.write_text(saved.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+        write_private(p, saved.model_dump_json(by_alias=True, indent=2) + "\n", "save")  # 0600: inventory
         return p
 
 

@@ -97,3 +97,25 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"apiVersion": "acrtui/v1", "registries": [{"name": "abcde", "adminUsr": True}]}, schema)
     json.dumps(schema)
+
+
+def test_yaml_features_a_plan_may_use_still_work() -> None:
+    """The bounded reader keeps PyYAML's safe semantics for what plans use: anchors, merge keys, YAML 1.1 booleans."""
+    d = parse("apiVersion: acrtui/v1\nregistries:\n  - &r {name: contosoprodacr, adminUser: yes, anonymousPull: off}\n"
+              "  - <<: *r\n    name: contosostgacr\n    adminUser: false\n", "p.yaml")
+    first, second = d.registries
+    assert (first.admin_user, first.anonymous_pull) == (True, False)
+    assert (second.name, second.admin_user, second.anonymous_pull) == ("contosostgacr", False, False)
+
+
+def test_alias_expansion_is_counted_not_performed() -> None:
+    from acrtui.plan.loader import MAX_ALIAS_NODES
+
+    def text(aliases: int) -> str:  # an anchored list of 9 values is 10 nodes; each alias repeats all 10
+        return ("apiVersion: acrtui/v1\na: &a [" + ", ".join(["x"] * 9) + "]\nb: [" + ", ".join(["*a"] * aliases)
+                + "]\n")
+
+    with pytest.raises(PlanFileError, match="b: unknown key"):  # at the limit: read, then refused as unknown keys
+        parse(text(MAX_ALIAS_NODES // 10))
+    with pytest.raises(PlanFileError, match=r":3: b\[1000\]: aliases repeat more than 10,000 values"):
+        parse(text(MAX_ALIAS_NODES // 10 + 1))
