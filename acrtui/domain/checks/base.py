@@ -144,7 +144,7 @@ class Check:
             return Finding(
                 Status.ERROR,
                 f"could not be evaluated: {', '.join(missing)} not read ({'; '.join(g.text for g in gaps)})",
-                {"missingInputs": missing, "gaps": [g.model_dump(mode="json") for g in gaps]},
+                {"missingInputs": missing, "readGaps": [g.what for g in gaps]},
             )
         try:
             return self.fn(reg, estate, settings)
