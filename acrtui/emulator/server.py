@@ -104,6 +104,7 @@ class Emulator:
         self.admin_token = secrets.token_urlsafe(24)
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
+        self.on_request: Any = None  # called with each RequestRecord once logged (tests: stop the emulator mid-run)
         self._seq = 0
         self._runner: web.AppRunner | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -232,21 +233,22 @@ class Emulator:
     # ---------------------------------------------------------------- HTTP
     def _record(self, request: web.Request, status: int, kind: str, p: Principal | None = None, rid: str | None = None) -> None:
         self._seq += 1
-        self.request_log.append(
-            RequestRecord(
-                seq=self._seq,
-                time=time.time(),
-                method=request.method,
-                path=request.path,
-                query=request.query_string,
-                status=status,
-                kind=kind,
-                principal=p.client_id if p else None,
-                principal_name=p.display_name if p else None,
-                api_version=request.query.get("api-version"),
-                request_id=rid,
-            )
+        rec = RequestRecord(
+            seq=self._seq,
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            query=request.query_string,
+            status=status,
+            kind=kind,
+            principal=p.client_id if p else None,
+            principal_name=p.display_name if p else None,
+            api_version=request.query.get("api-version"),
+            request_id=rid,
         )
+        self.request_log.append(rec)
+        if self.on_request is not None:
+            self.on_request(rec)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
@@ -259,6 +261,9 @@ class Emulator:
             return resp
         parts = low.strip("/").split("/")
         if request.method == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
+            down = self._token_fault(request)
+            if down is not None:
+                return down
             form = dict(await request.post())
             status, body = token_response(self.state, self.tokens, path.strip("/").split("/")[0], {k: str(v) for k, v in form.items()})
             p = self.state.principal_by_client_id(str(form.get("client_id", ""))) if status == 200 else None
@@ -269,6 +274,22 @@ class Emulator:
             self._record(request, 200, "metadata")
             return web.json_response(openid_configuration(self.url, tenant))
         return await self._arm(request)
+
+    def _token_fault(self, request: web.Request) -> web.Response | None:
+        """An injected fault on the token endpoint: the identity platform's OAuth error body (RFC 6749 5.2;
+        ``temporarily_unavailable`` for 5xx as Entra ID sends it), or a dropped connection."""
+        fault = self.faults.token_fault(request.method, request.path)
+        if fault is None:
+            return None
+        self._record(request, 0 if fault == "drop" else int(fault), "token")
+        if fault == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected dropped connection")
+        code = {"403": "unauthorized_client", "429": "temporarily_unavailable"}.get(fault, "temporarily_unavailable")
+        headers = {"Retry-After": "1"} if fault == "429" else {}
+        return web.json_response({"error": code, "error_description": "AADSTS90033: Injected fault.",
+                                  "error_codes": [90033]}, status=int(fault), headers=headers)
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
@@ -289,6 +310,16 @@ class Emulator:
             if fault in ("500", "503"):
                 raise ArmError(int(fault), "InternalServerError" if fault == "500" else "ServiceUnavailable", "Injected fault.")
             principal = self._authenticate(request)
+            if fault == "403":
+                action, scope = derive_action(request.method, path)
+                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+            if fault == "429":
+                sub = path.strip("/").split("/")[1] if path.lower().startswith("/subscriptions/") else "-"
+                wait = retry_after_header(self.config.retry_after_ms / 1000.0)
+                raise ArmError(429, "SubscriptionRequestsThrottled",
+                               f"Number of requests for subscription '{sub}' actor '{principal.object_id}' exceeded. "
+                               f"Please try again after '{wait}' seconds after the additional tokens are available.",
+                               headers={"Retry-After": wait})
             query = {k.lower(): v for k, v in request.query.items()}
             if not query.get("api-version"):
                 raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
