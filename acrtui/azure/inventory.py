@@ -492,7 +492,8 @@ class Inventory:
 
     # ------------------------------------------------------------ entry point
     async def _subscriptions(self) -> dict[str, str]:
-        """The chosen subscriptions; when they cannot be listed, the named ones (names unknown) or none at all."""
+        """The chosen subscriptions; when they cannot be listed, the named ones (names unknown) or none at all, and
+        a gap of unknown reach either way."""
         try:
             async with translate():
                 return self.s.subscription_names or await self.s.resolve_subscriptions()
@@ -501,10 +502,10 @@ class Inventory:
         except AcrtuiError as e:
             if isinstance(e, NotFound) and e.code is None:
                 raise  # a named subscription is not visible: the caller's mistake, said as such
-            named = list(self.s.subscriptions)
+            # the scope itself is unconfirmed: named subscriptions are still read, but the audit is incomplete
             self.gap("subscriptions", e.message, kind=gap_kind(e), scope="/subscriptions", inputs=[IN.REGISTRIES],
-                     registries=() if named else None, action=getattr(e, "action", None))
-            return {k: k for k in named}
+                     registries=None, action=getattr(e, "action", None))
+            return {k: k for k in self.s.subscriptions}
 
     async def load(self) -> Estate:
         subs = await self._subscriptions()

@@ -530,9 +530,33 @@ class EmulatorThread:
 
         return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result()
 
+    def kill(self) -> None:
+        """Like ``kill -9``: every open connection is reset and the port closes, mid-request or not. Safe to call
+        from the emulator's own loop (a request hook): it schedules the kill and returns."""
+        loop = self._loop
+        if loop is None:
+            return
+
+        async def die() -> None:
+            runner = self.emulator._runner
+            if runner is not None:
+                for site in runner.sites:
+                    listener = site._server  # type: ignore[attr-defined]
+                    if listener is not None:
+                        listener.close()  # no new connections
+            loop = asyncio.get_running_loop()
+            # every socket of this loop, handshaking or serving: a reset, not a TLS goodbye that needs the loop
+            for transport in list(getattr(loop, "_transports", {}).values()):
+                if transport is not None and not transport.is_closing():
+                    transport.abort()
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(die(), loop)
+
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            with contextlib.suppress(RuntimeError):  # already gone (killed)
+                self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop = None
 
