@@ -264,7 +264,7 @@ def write_junit(report: AuditReport) -> str:
     root = ET.Element(
         "testsuites",
         name="acrtui audit",
-        tests=str(s["findings"]),
+        tests=str(s["findings"] + len(_unattributed(report))),
         failures=str(s["failed"]),
         errors=str(s["errors"] + len(_unattributed(report))),
         skipped=str(s["notApplicable"]),

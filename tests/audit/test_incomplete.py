@@ -165,6 +165,17 @@ async def test_a_fault_on_each_provider_path_makes_the_audit_incomplete(demo_emu
     assert estate.errors == [g.text for g in estate.gaps]  # the string view other callers use stays in step
 
 
+async def test_throttled_beyond_the_retries_is_a_throttled_gap(demo_emu: Emulator) -> None:
+    path, must_error, _ = CASES["keyvault"]
+    base = await baseline()
+    demo_emu.faults.add("429", path=path)
+    estate = await load(demo_emu)
+    report = run_audit(estate, CATALOGUE, settings())
+    assert_says_incomplete(report)
+    assert_nothing_judged_on_unread_input(report, base, must_error)
+    assert {g.kind for g in estate.gaps} == {GapKind.THROTTLED}
+
+
 @pytest.mark.parametrize("case", ["keyvault", "diagnostic-settings", "private-dns", "resource-graph"])
 async def test_the_resource_graph_path_records_gaps_too(demo_emu: Emulator, case: str) -> None:
     path, must_error, _ = CASES.get(case, ("/providers/Microsoft.ResourceGraph/", set(), True))
