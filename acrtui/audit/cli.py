@@ -117,7 +117,8 @@ def _fail(exc: AcrtuiError) -> None:
     help="Exit 1 on a failure at or above this.",
 )
 @click.option(
-    "--soft-fail", is_flag=True, help="Exit 0 even with findings (still 2/3 when the audit could not run)."
+    "--soft-fail", is_flag=True,
+    help="Exit 0 even with findings (still 2/3 when the audit could not run or could not read all it needed)."
 )
 @click.option(
     "--check", "include", multiple=True, metavar="ID", help="Only these checks (id, id prefix or family)."
