@@ -8,7 +8,7 @@ from typing import Any
 from textual.widgets import DataTable, Label, Static
 
 from acrtui.emulator import Emulator
-from acrtui.tui.screens.lists import RegistryListScreen
+from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen
 
 from .conftest import SIZE
 from .test_console import open_list, open_registry, plain
@@ -48,6 +48,14 @@ async def test_unreadable_vaults_and_endpoints_show_as_unknown_with_the_reason(m
         assert "? unknown" not in plain(screen.query_one("#section-policy", Static))  # policy was read
         findings = plain(screen.query_one("#section-findings", Static))
         assert "? unknown" in findings and "ACR-CMK-003" in findings
+        app.pop_screen()
+        await pilot.pause()
+        app.push_screen(AuditScreen())
+        await pilot.pause()
+        t = app.screen.query_one(DataTable)
+        audit_rows = [[c.plain if hasattr(c, "plain") else str(c) for c in t.get_row_at(i)] for i in range(t.row_count)]
+        assert ["? critical", "ACR-CMK-003", "contosoprodacr"] in [r[:3] for r in audit_rows]
+        assert "INCOMPLETE" in str(app.screen.query_one("#status-line", Label).render())
     assert demo.writes() == []
 
 

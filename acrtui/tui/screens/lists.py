@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar
 
+from acrtui.domain.checks import Status
+
 from ..widgets.context import is_production
 from ..widgets.posture import (
     SECTION_INPUTS,
@@ -242,13 +244,15 @@ class AuditScreen(FilteredTable):
         if report is None:
             return []
         fails = sorted(report.failing(), key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
+        unknown = sorted(report.error_findings, key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
         return [(f"{f.registry.id}|{f.check.id}", [
-            Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
+            Text(f.severity.value, style=SEV_STYLE[f.severity.value]) if f.status is Status.FAIL
+            else Text(f"? {f.severity.value}", style=UNKNOWN_STYLE),  # not evaluated: neither passed nor failed
             f.check.id,
             f.registry.name,
             f.finding.message[:90],
             f.check.remediation.action or "",
-        ]) for f in fails]
+        ]) for f in fails + unknown]
 
     def status(self, shown: int) -> str:
         report = getattr(self.app, "report", None)
