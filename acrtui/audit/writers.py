@@ -458,7 +458,7 @@ WRITERS: dict[str, Callable[[AuditReport], str]] = {
 
 def write_catalogue(checks: list[Check] | tuple[Check, ...], fmt: str = "table") -> str:
     if fmt == "json":
-        return json.dumps({"schemaVersion": "1.0", "checks": [c.describe() for c in checks]}, indent=2) + "\n"
+        return json.dumps({"schemaVersion": "1.1", "checks": [c.describe() for c in checks]}, indent=2) + "\n"
     lines = [f"{'ID':<13}{'SEVERITY':<10}{'FAMILY':<15}TITLE / REFERENCES"]
     for c in checks:
         lines.append(f"{c.id:<13}{c.severity.value:<10}{c.family.value:<15}{c.title}")
