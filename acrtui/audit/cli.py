@@ -1,8 +1,9 @@
 """``acrtui audit`` and ``acrtui checks``: the headless, read-only audit (the lead registers both in acrtui/cli.py).
 
 Exit codes (``acrtui.errors.ExitCode``): 0 nothing failing at or above ``--fail-on`` (default high); 1 findings at
-or above it; 2 usage error; 3 sign-in, permission or Azure error. ``--soft-fail`` turns 1 into 0 but never hides
-2 or 3: an audit that could not run is not a clean audit.
+or above it; 2 usage error; 3 sign-in, permission or Azure error, or anything in scope that could not be read or
+evaluated (the report then says "incomplete" in every format). ``--soft-fail`` turns 1 into 0 but never hides 2
+or 3: an audit that could not run, or could not see, is not a clean audit.
 
 The session is always read-only: the pipeline's guard refuses any write before it leaves the process, so an
 audit is safe to run with an Owner credential and works with Reader.
@@ -116,7 +117,8 @@ def _fail(exc: AcrtuiError) -> None:
     help="Exit 1 on a failure at or above this.",
 )
 @click.option(
-    "--soft-fail", is_flag=True, help="Exit 0 even with findings (still 2/3 when the audit could not run)."
+    "--soft-fail", is_flag=True,
+    help="Exit 0 even with findings (still 2/3 when the audit could not run or could not read all it needed)."
 )
 @click.option(
     "--check", "include", multiple=True, metavar="ID", help="Only these checks (id, id prefix or family)."
@@ -219,11 +221,17 @@ def audit(
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
 
+    failed: AcrtuiError | None = None
     try:
         estate, definitions, target = asyncio.run(_load(options, preview_policy))
     except AcrtuiError as exc:
-        _fail(exc)
-        return
+        if exc.exit_code != ExitCode.AZURE or preview_policy:
+            _fail(exc)
+            return
+        failed = exc  # sign-in or Azure failed before anything was read: still an (empty, incomplete) report
+        from acrtui.azure.targets import TargetOptions, describe_target
+
+        estate, definitions, target = _unread_estate(exc), [], describe_target(TargetOptions(demo=demo))
     except Exception as exc:  # an SDK error the service layer did not translate: still "Azure error", exit 3
         if type(exc).__module__.startswith("azure."):
             click.echo(f"error: Azure error: {exc}", err=True)
@@ -231,8 +239,13 @@ def audit(
         raise
 
     try:
-        regs = select_registries(estate, registries)
+        regs = select_registries(estate, registries) if failed is None else []
     except KeyError as exc:
+        if estate.unattributed_gaps:  # it may be in a subscription whose registries could not be listed
+            _fail(AcrtuiError(f"registry {exc.args[0]} is not among those read, and "
+                              + "; ".join(g.text for g in estate.unattributed_gaps)
+                              + ". Fix the read (permission, throttling, outage) and run again.",
+                              title="Registry not read"))
         raise click.BadParameter(f"registry not found: {exc.args[0]}", param_hint="--registry") from None
 
     if preview_policy:
@@ -243,6 +256,11 @@ def audit(
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         _emit(render_preview(preview, fmt), output)
+        hidden = [] if registries else estate.unattributed_gaps
+        for g in hidden:  # registries nobody saw were not previewed either
+            click.echo(f"incomplete: {g.text}", err=True)
+        if hidden:
+            sys.exit(int(ExitCode.AZURE))
         sys.exit(0 if soft_fail or not preview.non_compliant else int(ExitCode.FINDINGS))
 
     settings = CheckSettings(
@@ -260,11 +278,26 @@ def audit(
         fail_on=Severity(fail_on),
         target=target,
         tool_version=_version(),
+        named=bool(registries) and failed is None,
     )
     _emit(render(report, fmt), output)
-    if output:
+    if failed is not None:
+        click.echo(f"error: {failed.title}: {failed.message}", err=True)
+    if output or not report.complete:
         click.echo(report.summary_line(), err=True)
     sys.exit(report.exit_code(soft_fail))
+
+
+def _unread_estate(exc: AcrtuiError) -> Any:
+    """The estate of an audit that could read nothing: one gap that may hide every registry."""
+    from acrtui.domain.models import CheckInput, Estate, GapKind, ReadGap
+
+    kind = {"PermissionDenied": GapKind.PERMISSION, "Throttled": GapKind.THROTTLED}.get(type(exc).__name__)
+    if kind is None:
+        kind = GapKind.UNAVAILABLE if exc.title == "Azure unreachable" else GapKind.ERROR
+    what = "sign-in" if type(exc).__name__ == "SignInError" else "estate"
+    return Estate(gaps=[ReadGap(what=what, message=exc.message, kind=kind, scope="/", inputs=[CheckInput.REGISTRIES],
+                                registries=None, action=getattr(exc, "action", None))])
 
 
 @click.command("checks")

@@ -1,6 +1,10 @@
 """The audit runner: every selected check against every selected registry of an estate, into one report.
 
 Pure (no I/O): the CLI loads the estate through the read-only service layer, then calls :func:`run_audit`.
+
+An audit that could not see everything in scope is *incomplete*: a read gap that hides an input a selected check
+needs for a selected registry, a gap that may hide whole registries (a listing failed), or an ``error`` finding.
+An incomplete report never exits 0 or 1: it exits 3, whatever ``--soft-fail`` says.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acrtui.domain.checks import CATALOGUE, Check, CheckSettings, Finding, Severity, Status
-from acrtui.domain.models import Estate, RegistryPosture, VaultPosture
+from acrtui.domain.models import Estate, ReadGap, RegistryPosture, VaultPosture
+from acrtui.errors import ExitCode
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,53 @@ class AuditReport:
     subscriptions: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # partial-read problems from the inventory
     tool_version: str = "0"
+    gaps: list[ReadGap] = field(default_factory=list)  # every read gap of the estate
+    registries_named: bool = False  # --registry chose them: a listing gap elsewhere cannot hide one of them
+
+    def in_scope(self, gap: ReadGap) -> bool:
+        """Does this gap hide something this audit needed: a registry (when none were named) or an input a
+        selected check reads for a selected registry?"""
+        if gap.registries is None:
+            return not self.registries_named
+        for reg in self.registries:
+            if gap.affects(reg.id) and any(set(gap.inputs) & set(c.needs(reg)) for c in self.checks):
+                return True
+        return False
+
+    @property
+    def scope_gaps(self) -> list[ReadGap]:
+        return [g for g in self.gaps if self.in_scope(g)]
+
+    @property
+    def error_findings(self) -> list[FindingRecord]:
+        return [f for f in self.findings if f.status is Status.ERROR]
+
+    @property
+    def complete(self) -> bool:
+        return not self.scope_gaps and not self.error_findings
+
+    def incomplete_reasons(self) -> list[str]:
+        """Why the audit is incomplete: each gap in scope, then checks that could not run for another reason."""
+        out = [g.text for g in self.scope_gaps]
+        explained = {g.text for g in self.gaps}
+        for f in self.error_findings:
+            if not any(t in f.finding.message for t in explained):
+                out.append(f"{f.check.id} on {f.registry.name}: {f.finding.message}")
+        return out
+
+    def unread_registries(self) -> set[str]:
+        """Registry ids (lower) with a check that could not be evaluated: they have not passed."""
+        return {f.registry.id.lower() for f in self.error_findings}
 
     def failing(self, at_or_above: Severity | None = None) -> list[FindingRecord]:
         floor = (at_or_above or Severity.INFO).rank
         return [f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= floor]
 
     def exit_code(self, soft_fail: bool = False) -> int:
-        """0 nothing failing at or above ``fail_on``; 1 otherwise; ``--soft-fail`` always 0."""
+        """3 incomplete (``--soft-fail`` does not hide it); else 0 nothing failing at or above ``fail_on``, 1 otherwise
+        (``--soft-fail``: 0)."""
+        if not self.complete:
+            return int(ExitCode.AZURE)
         if soft_fail:
             return 0
         return 1 if self.failing(self.fail_on) else 0
@@ -104,16 +149,19 @@ class AuditReport:
     def summary(self) -> dict[str, Any]:
         status = Counter(f.status.value for f in self.findings)
         sev = Counter(f.severity.value for f in self.failing())
-        failed_regs = {f.registry.id.lower() for f in self.failing()}
+        not_passed = {f.registry.id.lower() for f in self.failing()} | self.unread_registries()
         return {
+            "complete": self.complete,
             "registries": len(self.registries),
-            "registriesPassed": sum(1 for r in self.registries if r.id.lower() not in failed_regs),
+            "registriesPassed": sum(1 for r in self.registries if r.id.lower() not in not_passed),
+            "registriesNotEvaluated": len(self.unread_registries()),
             "checks": len(self.checks),
             "findings": len(self.findings),
             "passed": status.get("pass", 0),
             "failed": status.get("fail", 0),
             "notApplicable": status.get("not_applicable", 0),
             "errors": status.get("error", 0),
+            "readGaps": len(self.scope_gaps),
             "failedBySeverity": {s.value: sev.get(s.value, 0) for s in Severity},
             "failOn": self.fail_on.value,
             "failingAtOrAboveFailOn": len(self.failing(self.fail_on)),
@@ -122,10 +170,13 @@ class AuditReport:
     def summary_line(self) -> str:
         s = self.summary()
         sev = ", ".join(f"{n} {k}" for k, n in s["failedBySeverity"].items())
-        return (
+        line = (
             f"{s['failed']} failed ({sev}) · {s['passed']} passed · {s['notApplicable']} not applicable · "
             f"{s['errors']} errors · registries passed: {s['registriesPassed']}/{s['registries']}"
         )
+        if not s["complete"]:
+            line = f"INCOMPLETE ({s['readGaps']} read gaps, {s['errors']} checks not evaluated) · " + line
+        return line
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -148,7 +199,10 @@ class AuditReport:
             ],
             "checks": [c.id for c in self.checks],
             "findings": [f.to_json() for f in self.findings],
+            "complete": self.complete,
+            "incomplete": self.incomplete_reasons(),
             "errors": list(self.errors),
+            "gaps": [{**g.model_dump(mode="json"), "inScope": self.in_scope(g)} for g in self.gaps],
             "summary": self.summary(),
         }
 
@@ -179,8 +233,10 @@ def run_audit(
     fail_on: Severity = Severity.HIGH,
     target: str = "azure",
     tool_version: str = "0",
+    named: bool = False,
 ) -> AuditReport:
-    """Run each check on each registry (registry order, then catalogue order)."""
+    """Run each check on each registry (registry order, then catalogue order). ``named``: the registries were
+    chosen by name (``--registry``), so a gap that could hide other registries is out of scope."""
     settings = settings or CheckSettings()
     regs = registries if registries is not None else select_registries(estate)
     findings = [FindingRecord(c, r, c.run(r, estate, settings), estate.vault_for(r)) for r in regs for c in checks]
@@ -194,4 +250,6 @@ def run_audit(
         subscriptions=dict(estate.subscriptions),
         errors=list(estate.errors),
         tool_version=tool_version,
+        gaps=list(estate.gaps),
+        registries_named=named,
     )

@@ -49,6 +49,15 @@ def _by_registry(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
     return out
 
 
+def _incomplete_lead(report: AuditReport) -> list[str]:
+    """What every human-readable format says first when the audit could not see everything in scope."""
+    if report.complete:
+        return []
+    return ["INCOMPLETE: this audit could not read or evaluate everything in scope, so it exits 3 (even with "
+            "--soft-fail) and a missing failure below proves nothing. What could not be read:"] + [
+        f"  - {r}" for r in report.incomplete_reasons()]
+
+
 def _order(f: FindingRecord) -> tuple[int, int]:
     """Failures first (worst first), then errors, passes, not applicable; catalogue order within."""
     rank = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}[f.status]
@@ -64,6 +73,8 @@ def write_table(report: AuditReport) -> str:
         f"{_iso(report.generated_at)}",
         "",
     ]
+    if not report.complete:
+        lines += [*_incomplete_lead(report), ""]
     for reg, findings in _by_registry(report):
         lines.append(f"{reg.name}  ({reg.sku}, {reg.location})  {reg.id}")
         for f in sorted(findings, key=_order):
@@ -86,6 +97,8 @@ def write_table(report: AuditReport) -> str:
         if n
         else f"nothing failing at or above {report.fail_on.value}"
     )
+    if not report.complete:
+        lines[-1] += f" among what could be read; incomplete: {len(report.incomplete_reasons())} reason(s) above"
     return "\n".join(lines) + "\n"
 
 
@@ -166,11 +179,13 @@ def write_sarif(report: AuditReport) -> str:
         rules.append(rule)
     results = []
     notifications = []
+    for r in report.incomplete_reasons():
+        notifications.append({"level": "error", "message": {"text": f"incomplete: {r}"}})
     for f in report.findings:
         if f.status is Status.ERROR:
             notifications.append(
                 {
-                    "level": "warning",
+                    "level": "error",
                     "message": {"text": f"{f.check.id} on {f.registry.name}: {f.finding.message}"},
                     "descriptor": {"id": f.check.id},
                 }
@@ -202,8 +217,10 @@ def write_sarif(report: AuditReport) -> str:
                 "properties": {"evidence": f.finding.evidence, "severity": f.severity.value},
             }
         )
+    scope = {g.text for g in report.scope_gaps}
     for e in report.errors:
-        notifications.append({"level": "warning", "message": {"text": e}})
+        if e not in scope:  # a gap outside what this audit needed: worth saying, not a failure of the run
+            notifications.append({"level": "warning", "message": {"text": e}})
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -226,7 +243,7 @@ def write_sarif(report: AuditReport) -> str:
                 },
                 "invocations": [
                     {
-                        "executionSuccessful": True,
+                        "executionSuccessful": report.complete,
                         "endTimeUtc": _iso(report.generated_at),
                         "toolExecutionNotifications": notifications,
                     }
@@ -247,13 +264,21 @@ def write_junit(report: AuditReport) -> str:
     root = ET.Element(
         "testsuites",
         name="acrtui audit",
-        tests=str(s["findings"]),
+        tests=str(s["findings"] + len(_unattributed(report))),
         failures=str(s["failed"]),
-        errors=str(s["errors"]),
+        errors=str(s["errors"] + len(_unattributed(report))),
         skipped=str(s["notApplicable"]),
         time="0",
         timestamp=_iso(report.generated_at),
     )
+    gaps = _unattributed(report)
+    if gaps:  # reads that may hide whole registries: no check ran on what they hid, so each is its own error
+        suite = ET.SubElement(root, "testsuite", name="acrtui inventory", tests=str(len(gaps)), failures="0",
+                              errors=str(len(gaps)), skipped="0", time="0", timestamp=_iso(report.generated_at))
+        for g in gaps:
+            case = ET.SubElement(suite, "testcase", classname="acrtui.inventory", name=g.what, time="0")
+            el = ET.SubElement(case, "error", message=g.text, type=f"ReadGap:{g.kind.value}")
+            el.text = f"{g.text}\nScope: {g.scope}\nHides: {', '.join(i.value for i in g.inputs)}"
     for reg, findings in _by_registry(report):
         suite = ET.SubElement(
             root,
@@ -289,6 +314,11 @@ def write_junit(report: AuditReport) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def _unattributed(report: AuditReport) -> list[Any]:
+    """In-scope gaps that no finding carries (a listing failed: the registries themselves are unknown)."""
+    return [g for g in report.scope_gaps if g.registries is None]
+
+
 def _detail(f: FindingRecord) -> str:
     r = f.check.remediation
     parts = [f"{f.check.id} [{f.severity.value}] on {f.registry.id}", f.finding.message, f"Fix: {r.text}"]
@@ -318,9 +348,11 @@ def _md(text: str) -> str:
 
 def write_markdown(report: AuditReport) -> str:
     families = [fam for fam in FAMILY_ORDER if any(c.family is fam for c in report.checks)]
-    out = [
-        "## acrtui audit",
-        "",
+    out = ["## acrtui audit", ""]
+    if not report.complete:
+        lead = _incomplete_lead(report)
+        out += [f"> **{lead[0]}**", ">"] + [f"> - {_md(r)}" for r in report.incomplete_reasons()] + [""]
+    out += [
         f"**{report.summary_line()}**",
         "",
         f"Target `{report.target}` · {len(report.checks)} checks · generated {_iso(report.generated_at)} · "
@@ -405,6 +437,9 @@ def write_csv(report: AuditReport) -> str:
                 json.dumps(f.finding.evidence, sort_keys=True),
             ]
         )
+    for g in _unattributed(report):  # no registry to put it on: one row per read that may hide registries
+        w.writerow(["", g.scope, "", "", "", "error", f"read gap: {g.what}", g.text, "", "", "", "", "",
+                    json.dumps(g.model_dump(mode="json"), sort_keys=True)])
     return buf.getvalue()
 
 
@@ -423,7 +458,7 @@ WRITERS: dict[str, Callable[[AuditReport], str]] = {
 
 def write_catalogue(checks: list[Check] | tuple[Check, ...], fmt: str = "table") -> str:
     if fmt == "json":
-        return json.dumps({"schemaVersion": "1.0", "checks": [c.describe() for c in checks]}, indent=2) + "\n"
+        return json.dumps({"schemaVersion": "1.1", "checks": [c.describe() for c in checks]}, indent=2) + "\n"
     lines = [f"{'ID':<13}{'SEVERITY':<10}{'FAMILY':<15}TITLE / REFERENCES"]
     for c in checks:
         lines.append(f"{c.id:<13}{c.severity.value:<10}{c.family.value:<15}{c.title}")

@@ -5,6 +5,11 @@ Graph path lists registries, replicas, private endpoints, NICs, vaults and zone 
 few paged queries (fleet scale). Both hand ARM JSON bodies to the same converters, and what Resource Graph does
 not index (DNS zone groups, record sets, keys, diagnostic settings, policy) is read through ARM in both.
 Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight.
+
+A read that fails does not fail the load: it becomes a :class:`~acrtui.domain.models.ReadGap` naming what was not
+read, why (permission, throttled, unavailable, error) and which facts of which registries it hides, so checks on
+those facts say ``error`` instead of judging an empty default. A 404 is absence only where it means that (a key,
+a record set or a zone link asked for by name); a 404 on something a listing just returned is a gap.
 """
 
 from __future__ import annotations
@@ -16,28 +21,33 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..domain.models import (
+    CheckInput,
     ComplianceRecord,
     DiagnosticSetting,
     DnsRecordCheck,
     Encryption,
     Estate,
+    GapKind,
     IpRule,
     KeyPosture,
     ManagedIdentity,
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
     PrivateEndpointPosture,
+    ReadGap,
     RegistryPosture,
     Replica,
     UserIdentity,
     VaultPosture,
 )
-from ..errors import AcrtuiError, NotFound, SignInError, UsageError
+from ..errors import AcrtuiError, NotFound, PermissionDenied, SignInError, Throttled, UsageError
 from .errors import translate
 from .session import AzureSession
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+IN = CheckInput
+VAULT_INPUTS = (IN.VAULT, IN.KEYS, IN.KEY_ACCESS, IN.VAULT_DIAGNOSTICS)
 
 REGISTRY_TYPE = "microsoft.containerregistry/registries"
 REPLICA_TYPE = "microsoft.containerregistry/registries/replications"
@@ -332,6 +342,66 @@ def policy_from_json(body: dict[str, Any], definition_default_effect: str | None
     )
 
 
+# ---------------------------------------------------------------- read gaps
+
+
+@dataclass
+class _Gap:
+    """A read gap while loading: the registries it hides can grow (a cached failure shared by later readers)."""
+
+    what: str
+    message: str
+    kind: GapKind
+    scope: str
+    inputs: tuple[CheckInput, ...]
+    registries: set[str] | None = field(default_factory=set)
+    action: str | None = None
+    resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None = None  # registries, once they are known
+
+    def add(self, registry_ids: Iterable[str]) -> None:
+        if self.registries is not None:
+            self.registries.update(r.lower() for r in registry_ids)
+
+    def freeze(self, registries: list[RegistryPosture]) -> ReadGap:
+        if self.resolve is not None:
+            self.add(self.resolve(registries))
+        ids = None if self.registries is None else sorted(r.id for r in registries if r.id.lower() in self.registries)
+        return ReadGap(what=self.what, message=self.message, kind=self.kind, scope=self.scope, inputs=list(self.inputs),
+                       registries=ids, action=self.action)
+
+
+def gap_kind(e: AcrtuiError) -> GapKind:
+    """Permission, throttled, unavailable (5xx, no connection) or error, from the product error and its cause."""
+    if isinstance(e, PermissionDenied):
+        return GapKind.PERMISSION
+    if isinstance(e, Throttled):
+        return GapKind.THROTTLED
+    cause = e.__cause__ or e.__context__
+    status = getattr(cause, "status_code", None)
+    if isinstance(status, int) and status >= 500:
+        return GapKind.UNAVAILABLE
+    if cause is not None and (type(cause).__name__ in ("ServiceRequestError", "ServiceResponseError")
+                              or isinstance(cause, OSError)):
+        return GapKind.UNAVAILABLE
+    return GapKind.ERROR
+
+
+def _sub_scope(sub: str) -> str:
+    return f"/subscriptions/{sub}"
+
+
+def _in_sub(rid: str | None, sub: str) -> bool:
+    return bool(rid) and id_parts(str(rid))["subscription"].lower() == sub.lower()
+
+
+def _with_pe_in(sub: str | None) -> Callable[[list[RegistryPosture]], list[str]]:
+    """Registries with a private endpoint connection whose endpoint lives in ``sub`` (any subscription: None)."""
+    def pick(regs: list[RegistryPosture]) -> list[str]:
+        return [r.id for r in regs if any(c.private_endpoint_id and (sub is None or _in_sub(c.private_endpoint_id, sub))
+                                          for c in r.private_endpoint_connections)]
+    return pick
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -356,7 +426,9 @@ class Inventory:
         self.s = session
         self.use_resource_graph = use_resource_graph
         self.progress = progress
-        self.errors: list[str] = []
+        self.gaps: list[_Gap] = []
+        self._shared: dict[str, _Gap] = {}  # cache key of a failed shared read -> its gap
+        self._pe_lists_failed: set[str] = set()  # subscriptions (lower; "*" = all) whose endpoints were not listed
         self._done = 0
         self._total = 0
 
@@ -367,16 +439,45 @@ class Inventory:
         if self.progress is not None:
             self.progress(stage, self._done, self._total)
 
-    async def _soft(self, what: str, coro: Awaitable[T], default: T) -> T:
-        """Run one read; a permission, not-found or throttling problem becomes an estate error, not a failed load."""
+    @property
+    def errors(self) -> list[str]:
+        return [f"{g.what}: {g.message}" if g.message else g.what for g in self.gaps]
+
+    def gap(self, what: str, message: str, *, kind: GapKind, scope: str, inputs: Iterable[CheckInput],
+            registries: Iterable[str] | None = (), action: str | None = None, key: str | None = None,
+            resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None = None) -> _Gap:
+        g = _Gap(what, message, kind, scope, tuple(inputs), None if registries is None else set(),
+                 action, resolve)
+        if registries is not None:
+            g.add(registries)
+        self.gaps.append(g)
+        if key is not None:
+            self._shared[key] = g
+        return g
+
+    async def _soft(self, what: str, coro: Awaitable[T], default: T, *, scope: str, inputs: Iterable[CheckInput],
+                    registries: Iterable[str] | None = (), absent_ok: bool = False, key: str | None = None,
+                    resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None = None) -> T:
+        """Run one read; a failure becomes a read gap (what it hides, for whom), not a failed load.
+
+        ``absent_ok``: a 404 means the thing does not exist (the default is then the truth, not a gap).
+        """
         try:
             async with translate():
                 return await coro
         except (SignInError, UsageError):
             raise  # nothing else will work either
         except AcrtuiError as e:  # permission, not found, throttled beyond retries, a failing service
-            self.errors.append(f"{what}: {e.message}")
+            if absent_ok and isinstance(e, NotFound):
+                return default
+            self.gap(what, e.message, kind=gap_kind(e), scope=scope, inputs=inputs, registries=registries,
+                     action=getattr(e, "action", None), key=key, resolve=resolve)
             return default
+
+    def _share(self, key: str, registry_ids: Iterable[str]) -> None:
+        """A later reader of a cached failed read: its registries are hidden by the same gap."""
+        if key in self._shared:
+            self._shared[key].add(registry_ids)
 
     async def _gather(self, stage: str, coros: Sequence[Awaitable[T]]) -> list[T]:
         self._tick(stage, add_total=len(coros))
@@ -390,9 +491,24 @@ class Inventory:
         return list(await asyncio.gather(*(one(c) for c in coros)))
 
     # ------------------------------------------------------------ entry point
+    async def _subscriptions(self) -> dict[str, str]:
+        """The chosen subscriptions; when they cannot be listed, the named ones (names unknown) or none at all, and
+        a gap of unknown reach either way."""
+        try:
+            async with translate():
+                return self.s.subscription_names or await self.s.resolve_subscriptions()
+        except (SignInError, UsageError):
+            raise
+        except AcrtuiError as e:
+            if isinstance(e, NotFound) and e.code is None:
+                raise  # a named subscription is not visible: the caller's mistake, said as such
+            # the scope itself is unconfirmed: named subscriptions are still read, but the audit is incomplete
+            self.gap("subscriptions", e.message, kind=gap_kind(e), scope="/subscriptions", inputs=[IN.REGISTRIES],
+                     registries=None, action=getattr(e, "action", None))
+            return {k: k for k in self.s.subscriptions}
+
     async def load(self) -> Estate:
-        async with translate():
-            subs = self.s.subscription_names or await self.s.resolve_subscriptions()
+        subs = await self._subscriptions()
         subs = {k: subs.get(k, k) for k in self.s.subscriptions} if self.s.subscriptions else subs
         listing = await (self._list_graph(list(subs)) if self.use_resource_graph else self._list_arm(list(subs)))
         registries = sorted(
@@ -404,6 +520,7 @@ class Inventory:
             self._endpoints(registries, listing),
             self._policy(list(subs), registries),
         )
+        self._not_observed(registries, listing, vaults, endpoints)
         self._tick("done")
         return Estate(
             subscriptions=subs,
@@ -412,9 +529,25 @@ class Inventory:
             private_endpoints=sorted(endpoints, key=lambda p: p.id.lower()),
             assignments=sorted(assignments, key=lambda a: a.id.lower()),
             compliance=sorted(compliance, key=lambda c: (c.resource_id.lower(), c.assignment_id.lower())),
-            errors=self.errors,
+            gaps=[g.freeze(registries) for g in self.gaps],
             observed_at=dt.datetime.now(dt.UTC),
         )
+
+    def _not_observed(self, registries: list[RegistryPosture], listing: _Listing, vaults: list[VaultPosture],
+                      endpoints: list[PrivateEndpointPosture]) -> None:
+        """Approved endpoints no listing returned: unknown, unless a failed listing already explains them."""
+        seen = {p.id.lower() for p in endpoints}
+        for r in registries:
+            missing = [c.private_endpoint_id for c in r.approved_connections
+                       if c.private_endpoint_id and c.private_endpoint_id.lower() not in seen]
+            missing = [m for m in missing if "*" not in self._pe_lists_failed
+                       and id_parts(m)["subscription"].lower() not in self._pe_lists_failed]
+            if missing:
+                self.gap(f"private endpoint {missing[0].rsplit('/', 1)[-1]}"
+                         + (f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""),
+                         "approved on the registry but in no subscription read: add its subscription with "
+                         "--subscription, or grant Reader on it", kind=GapKind.NOT_OBSERVED, scope=missing[0],
+                         inputs=[IN.ENDPOINTS, IN.DNS], registries=[r.id])
 
     # ------------------------------------------------------------ single reads (write read-back)
     async def read_registry(self, registry_id: str) -> RegistryPosture:
@@ -456,11 +589,17 @@ class Inventory:
             acr = self.s.client("containerregistry", sub)
             net = self.s.client("network", sub)
             kv = self.s.client("keyvault", sub)
+            scope = _sub_scope(sub)
             regs, pes, vaults = await asyncio.gather(
-                self._soft(f"registries in {sub}", collect(acr.registries.list()), []),
-                self._soft(f"private endpoints in {sub}", collect(net.private_endpoints.list_by_subscription()), []),
-                self._soft(f"key vaults in {sub}", collect(kv.vaults.list_by_subscription()), []),
+                self._soft(f"registries in {sub}", collect(acr.registries.list()), [], scope=scope,
+                           inputs=[IN.REGISTRIES], registries=None),
+                self._soft(f"private endpoints in {sub}", collect(net.private_endpoints.list_by_subscription()), [],
+                           scope=scope, inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(sub)),
+                self._soft(f"key vaults in {sub}", collect(kv.vaults.list_by_subscription()), [], scope=scope,
+                           inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
             )
+            if any(IN.ENDPOINTS in g.inputs and g.scope == scope for g in self.gaps):
+                self._pe_lists_failed.add(sub.lower())
             out.registries += regs
             out.endpoints += pes
             out.vaults += vaults
@@ -472,24 +611,34 @@ class Inventory:
             if str(_ci(_d(body.get("sku")), "name") or "").lower() != "premium":
                 return  # only Premium registries geo-replicate
             acr = self.s.client("containerregistry", ip["subscription"])
-            out.replicas[str(body["id"]).lower()] = await self._soft(
-                f"replicas of {ip['name']}", collect(acr.replications.list(ip["resource_group"], ip["name"])), []
-            )
+            rid = str(body["id"])
+            out.replicas[rid.lower()] = await self._soft(
+                f"replicas of {ip['name']}", collect(acr.replications.list(ip["resource_group"], ip["name"])), [],
+                scope=rid, inputs=[IN.REPLICAS], registries=[rid])
 
         await self._gather("registries", [replicas(b) for b in out.registries])
-        nic_ids = {str(_ci(n, "id")) for pe in out.endpoints for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []
-                   if pe_registry_link(pe)}
+        await self._read_nics(out)
+        return out
+
+    async def _read_nics(self, out: _Listing) -> None:
+        """The NICs of endpoints that connect to a registry (their IPs are what DNS must answer with)."""
+        owners: dict[str, set[str]] = {}
+        for pe in out.endpoints:
+            link = pe_registry_link(pe)
+            for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
+                if link:
+                    owners.setdefault(str(_ci(n, "id")), set()).add(link[0])
 
         async def nic(nid: str) -> None:
             ip = id_parts(nid)
             net = self.s.client("network", ip["subscription"])
             body = await self._soft(f"network interface {ip['name']}",
-                                    _raw_get(net.network_interfaces.get(ip["resource_group"], ip["name"])), {})
+                                    _raw_get(net.network_interfaces.get(ip["resource_group"], ip["name"])), {},
+                                    scope=nid, inputs=[IN.ENDPOINTS], registries=owners[nid])
             if body:
                 out.nics[nid.lower()] = body
 
-        await self._gather("network interfaces", [nic(n) for n in sorted(nic_ids)])
-        return out
+        await self._gather("network interfaces", [nic(n) for n in sorted(owners) if n.lower() not in out.nics])
 
     # ------------------------------------------------------------ Resource Graph listing
     async def graph_query(self, subs: list[str], rtype: str) -> list[dict[str, Any]]:
@@ -512,59 +661,94 @@ class Inventory:
         out = _Listing()
         types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, VNET_LINK_TYPE]
 
+        scope = ",".join(_sub_scope(s) for s in subs)
+        what = {REGISTRY_TYPE: dict(inputs=[IN.REGISTRIES], registries=None),
+                REPLICA_TYPE: dict(inputs=[IN.REPLICAS], resolve=lambda regs: [r.id for r in regs if r.premium]),
+                PE_TYPE: dict(inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(None)),
+                VAULT_TYPE: dict(inputs=list(VAULT_INPUTS), key="vaults:graph")}
+        failed: set[str] = set()
+
         async def q(t: str) -> list[dict[str, Any]]:
-            async with translate():
-                return await self.graph_query(subs, t)
+            if t in (NIC_TYPE, VNET_LINK_TYPE):  # a failure here is made good by ARM reads below / per zone
+                try:
+                    async with translate():
+                        return await self.graph_query(subs, t)
+                except (SignInError, UsageError):
+                    raise
+                except AcrtuiError:
+                    failed.add(t)
+                    return []
+            return await self._soft(f"Resource Graph query for {t}", self.graph_query(subs, t), [], scope=scope,
+                                    **what[t])  # type: ignore[arg-type]
 
         regs, reps, pes, nics, vaults, links = await self._gather("resource graph", [q(t) for t in types])
+        if any(g.what.endswith(PE_TYPE) for g in self.gaps):
+            self._pe_lists_failed.add("*")
         out.registries = regs
         for r in reps:
             out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
         out.endpoints = pes
         out.nics = {str(n["id"]).lower(): n for n in nics}
         out.vaults = vaults
-        for link in links:
+        for link in links or []:
             out.zone_links.setdefault(parent_id(str(link["id"])).lower(), []).append(link)
+        if NIC_TYPE in failed:
+            await self._read_nics(out)
         return out
 
     # ------------------------------------------------------------ vaults
     async def _vaults(self, registries: list[RegistryPosture], listing: _Listing) -> list[VaultPosture]:
         wanted: dict[str, set[str]] = {}
+        users: dict[str, list[str]] = {}  # vault name -> ids of the registries whose key it holds
         for r in registries:
             if r.encryption.enabled and r.encryption.vault_name and r.encryption.key_name:
                 wanted.setdefault(r.encryption.vault_name.lower(), set()).add(r.encryption.key_name)
+                users.setdefault(r.encryption.vault_name.lower(), []).append(r.id)
         by_name = {str(v.get("name", "")).lower(): v for v in listing.vaults}
+        list_gaps = [g for k, g in self._shared.items() if k.startswith("vaults:")]
         coros = []
         for name, keys in sorted(wanted.items()):
             if name not in by_name:
-                self.errors.append(f"key vault {name}: not found in the chosen subscriptions (or not readable)")
+                for g in list_gaps:  # it may be in a subscription whose vaults could not be listed
+                    g.add(users[name])
+                if not list_gaps:
+                    self.gap(f"key vault {name}", "not found in the chosen subscriptions: add its subscription with "
+                             "--subscription, or grant Reader on it", kind=GapKind.NOT_OBSERVED, scope=name,
+                             inputs=VAULT_INPUTS, registries=users[name])
                 continue
-            coros.append(self._vault(by_name[name], sorted(keys)))
+            coros.append(self._vault(by_name[name], sorted(keys), users[name]))
         return await self._gather("key vaults", coros)
 
-    async def _vault(self, listed: dict[str, Any], key_names: list[str]) -> VaultPosture:
+    async def _vault(self, listed: dict[str, Any], key_names: list[str], users: Iterable[str] = ()) -> VaultPosture:
         vid = str(listed["id"])
         ip = id_parts(vid)
         kv = self.s.client("keyvault", ip["subscription"])
         rg, name = ip["resource_group"], ip["name"]
-        body = await self._soft(f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {})
+        users = list(users)
+        body = await self._soft(f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {}, scope=vid,
+                                inputs=VAULT_INPUTS, registries=users)
         if not body:
             parts = id_parts(vid)
             return VaultPosture(id=vid, name=name, subscription_id=parts["subscription"], resource_group=rg,
                                 location=str(listed.get("location", "")), vault_uri="", readable=False)
 
         async def key(k: str) -> KeyPosture | None:
-            kb = await self._soft(f"key {name}/{k}", _raw_get(kv.keys.get(rg, name, k)), {})
+            kid = f"{vid}/keys/{k}"
+            kb = await self._soft(f"key {name}/{k}", _raw_get(kv.keys.get(rg, name, k)), {}, scope=kid,
+                                  inputs=[IN.KEYS], registries=users, absent_ok=True)
             if not kb:
                 return None
-            versions = await self._soft(f"key versions {name}/{k}", collect(kv.keys.list_versions(rg, name, k)), [])
+            versions = await self._soft(f"key versions {name}/{k}", collect(kv.keys.list_versions(rg, name, k)), [],
+                                        scope=kid, inputs=[IN.KEYS], registries=users, absent_ok=True)
             return key_from_json(kb, versions)
 
         rbac = bool(_ci(_d(_ci(body, "properties")), "enableRbacAuthorization"))
         keys_, diags, users = await asyncio.gather(
             asyncio.gather(*(key(k) for k in key_names)),
-            self._soft(f"diagnostic settings of {name}", self.diagnostic_settings(vid), []),
-            self._soft(f"role assignments on {name}", self._rbac_key_users(vid), []) if rbac else _const([]),
+            self._soft(f"diagnostic settings of {name}", self.diagnostic_settings(vid), [], scope=vid,
+                       inputs=[IN.VAULT_DIAGNOSTICS], registries=users),
+            self._soft(f"role assignments on {name}", self._rbac_key_users(vid), [], scope=vid,
+                       inputs=[IN.KEY_ACCESS], registries=users) if rbac else _const([]),
         )
         return vault_from_json(body, keys=[k for k in keys_ if k is not None], diagnostics=diags, rbac_key_users=users)
 
@@ -590,38 +774,42 @@ class Inventory:
                 coros.append(self._endpoint(pe, regs[link[0].lower()], link[1], listing))
         return await self._gather("private endpoints", coros)
 
-    async def _zone_links(self, zone_id: str, listing: _Listing) -> list[dict[str, Any]]:
+    async def _zone_links(self, zone_id: str, listing: _Listing, reg_id: str) -> list[dict[str, Any]]:
         key = zone_id.lower()
         if key not in listing.zone_links:
             ip = id_parts(zone_id)
             dns = self.s.client("privatedns", ip["subscription"])
             listing.zone_links[key] = await self._soft(
-                f"VNet links of {ip['name']}", collect(dns.virtual_network_links.list(ip["resource_group"], ip["name"])), []
-            )
+                f"VNet links of {ip['name']}", collect(dns.virtual_network_links.list(ip["resource_group"], ip["name"])),
+                [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
+        self._share(f"links:{key}", [reg_id])
         return listing.zone_links[key]
 
-    async def _fallback_zones(self, sub: str, vnet_id: str | None, listing: _Listing) -> list[str]:
+    async def _fallback_zones(self, sub: str, vnet_id: str | None, listing: _Listing, reg_id: str) -> list[str]:
         """Without a zone group: the cloud's Private Link zones in the endpoint's subscription linked to its VNet."""
         if not vnet_id:
             return []
         key = f"zones:{sub.lower()}"
         if key not in listing.zone_links:
             dns = self.s.client("privatedns", sub)
-            zones = await self._soft(f"private DNS zones in {sub}", collect(dns.private_zones.list()), [])
+            zones = await self._soft(f"private DNS zones in {sub}", collect(dns.private_zones.list()), [],
+                                     scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
             listing.zone_links[key] = [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+        self._share(key, [reg_id])
         out = []
         for z in listing.zone_links[key]:
-            links = await self._zone_links(str(z["id"]), listing)
+            links = await self._zone_links(str(z["id"]), listing, reg_id)
             vnets = {str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id", "")).lower() for lk in links}
             if vnet_id.lower() in vnets:
                 out.append(str(z["id"]))
         return out
 
-    async def _records(self, zone_id: str) -> dict[str, list[str]]:
+    async def _records(self, zone_id: str, reg_id: str) -> dict[str, list[str]]:
         ip = id_parts(zone_id)
         dns = self.s.client("privatedns", ip["subscription"])
         sets = await self._soft(f"A records of {ip['name']}",
-                                collect(dns.record_sets.list_by_type(ip["resource_group"], ip["name"], "A")), [])
+                                collect(dns.record_sets.list_by_type(ip["resource_group"], ip["name"], "A")), [],
+                                scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True)
         out: dict[str, list[str]] = {}
         for rs in sets:
             recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
@@ -641,18 +829,19 @@ class Inventory:
                 nic_ips.update(nic_ips_from_json(nic))
         net = self.s.client("network", ip["subscription"])
         groups = await self._soft(f"DNS zone groups of {ip['name']}",
-                                  collect(net.private_dns_zone_groups.list(ip["name"], ip["resource_group"])), [])
+                                  collect(net.private_dns_zone_groups.list(ip["name"], ip["resource_group"])), [],
+                                  scope=pid, inputs=[IN.DNS], registries=[reg.id])
         zone_ids: list[str] = []
         for g in groups:
             for cfg in _ci(_d(_ci(g, "properties")), "privateDnsZoneConfigs") or []:
                 zid = _ci(_d(_ci(cfg, "properties")), "privateDnsZoneId")
                 if zid:
                     zone_ids.append(str(zid))
-        lookup = zone_ids or await self._fallback_zones(ip["subscription"], vnet_id, listing)
-        link_lists = await asyncio.gather(*(self._zone_links(z, listing) for z in lookup))
+        lookup = zone_ids or await self._fallback_zones(ip["subscription"], vnet_id, listing, reg.id)
+        link_lists = await asyncio.gather(*(self._zone_links(z, listing, reg.id) for z in lookup))
         linked = sorted({str(_ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")) for ls in link_lists for lk in ls
                          if _ci(_d(_ci(_d(_ci(lk, "properties")), "virtualNetwork")), "id")})
-        records_by_zone = dict(zip(lookup, await asyncio.gather(*(self._records(z) for z in lookup)), strict=True))
+        records_by_zone = dict(zip(lookup, await asyncio.gather(*(self._records(z, reg.id) for z in lookup)), strict=True))
         suffix = reg.login_server.split(".", 1)[1] if "." in reg.login_server else self.s.cloud.acr_suffix
         checks = []
         for fqdn, member in required_fqdns(reg):
@@ -685,32 +874,43 @@ class Inventory:
         defaults: dict[str, str | None] = {}
         reg_ids = {r.id.lower() for r in registries}
 
-        async def default_effect(definition_id: str) -> str | None:
+        async def default_effect(definition_id: str, applies: list[str]) -> str | None:
+            key = f"definition:{definition_id.lower()}"
             if definition_id.lower() in defaults:
+                self._share(key, applies)
                 return defaults[definition_id.lower()]
-            pol = self.s.client("policy", subs[0])
             guid = definition_id.rstrip("/").split("/")[-1]
-            if "/subscriptions/" in definition_id.lower() or "/managementgroups/" in definition_id.lower():
-                getter = pol.policy_definitions.get(guid) if "/subscriptions/" in definition_id.lower() else _const(None)
+            low = definition_id.lower()
+            if "/subscriptions/" in low:
+                pol = self.s.client("policy", id_parts(definition_id)["subscription"] or subs[0])
+                getter = pol.policy_definitions.get(guid)
+            elif "/managementgroups/" in low:
+                mg = definition_id.split("/")[definition_id.lower().split("/").index("managementgroups") + 1]
+                getter = self.s.client("policy", subs[0]).policy_definitions.get_at_management_group(mg, guid)
             else:
-                getter = pol.policy_definitions.get_built_in(guid)
-            body = await self._soft(f"policy definition {guid}", _raw_get(getter), {})
+                getter = self.s.client("policy", subs[0]).policy_definitions.get_built_in(guid)
+            body = await self._soft(f"policy definition {guid}", _raw_get(getter), {}, scope=definition_id,
+                                    inputs=[IN.POLICY], registries=applies, key=key)
             eff = _ci(_d(_ci(_d(_ci(_d(_ci(body, "properties")), "parameters")), "effect")), "defaultValue")
             defaults[definition_id.lower()] = eff
             return eff
 
         async def per_sub(sub: str) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord]]:
             pol = self.s.client("policy", sub)
-            bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [])
+            in_sub = [r.id for r in registries if r.subscription_id.lower() == sub.lower()]
+            bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [],
+                                      scope=_sub_scope(sub), inputs=[IN.POLICY], registries=in_sub)
             infos = []
             for b in bodies:
                 info = policy_from_json(b)
-                if not any(info.applies_to(r) for r in reg_ids):
+                applies = [r.id for r in registries if info.applies_to(r.id)]
+                if not applies:
                     continue
                 if info.effect is None:
-                    info = policy_from_json(b, await default_effect(info.definition_id))
+                    info = policy_from_json(b, await default_effect(info.definition_id, applies))
                 infos.append(info)
-            states = await self._soft(f"policy states in {sub}", self._states(sub), [])
+            states = await self._soft(f"policy states in {sub}", self._states(sub), [], scope=_sub_scope(sub),
+                                      inputs=[IN.COMPLIANCE], registries=in_sub)
             return infos, [c for c in states if c.resource_id.lower() in reg_ids]
 
         results = await self._gather("policy", [per_sub(s) for s in subs])

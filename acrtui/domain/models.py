@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
@@ -269,6 +270,52 @@ class ComplianceRecord(_Model):
     compliance_state: str  # Compliant | NonCompliant | Unknown
 
 
+class CheckInput(StrEnum):
+    """The kinds of facts a read provides and a check consumes; a read gap names the ones it hides."""
+
+    REGISTRIES = "registries"  # the registry list itself: a gap here may hide whole registries
+    REPLICAS = "replicas"
+    VAULT = "vault"
+    KEYS = "keys"
+    KEY_ACCESS = "key-access"  # who may use the keys (access policies are in the vault body; RBAC role holders)
+    VAULT_DIAGNOSTICS = "vault-diagnostics"
+    ENDPOINTS = "endpoints"  # private endpoints and their NICs (the IPs DNS must answer with)
+    DNS = "dns"  # zone groups, zones, VNet links, A records
+    POLICY = "policy"  # assignments and the definitions' default effects
+    COMPLIANCE = "compliance"  # Azure Policy's compliance states
+
+
+class GapKind(StrEnum):
+    PERMISSION = "permission"  # 403: the caller may not read it (``action`` names what is missing, when known)
+    THROTTLED = "throttled"  # 429 beyond the retries
+    UNAVAILABLE = "unavailable"  # 5xx or no connection beyond the retries
+    NOT_OBSERVED = "not-observed"  # referenced by a registry but in no listing (another subscription, or hidden)
+    ERROR = "error"  # anything else
+
+
+class ReadGap(_Model):
+    """One read that failed: what it was, why, and which facts of which registries are therefore unknown.
+
+    ``registries`` lists the registry ids whose inputs it hides; ``None`` means the registries themselves are
+    unknown (a listing failed: the subscription may hold registries nobody saw).
+    """
+
+    what: str
+    message: str = ""
+    kind: GapKind = GapKind.ERROR
+    scope: str = ""  # the resource or subscription id the read concerned
+    inputs: list[CheckInput] = Field(default_factory=list)
+    registries: list[str] | None = None
+    action: str | None = None  # for permission gaps: the action the caller lacks, when Azure said
+
+    @property
+    def text(self) -> str:
+        return f"{self.what}: {self.message}" if self.message else self.what
+
+    def affects(self, registry_id: str) -> bool:
+        return self.registries is not None and registry_id.lower() in {r.lower() for r in self.registries}
+
+
 class Estate(_Model):
     """Everything observed in one load: the input to checks, screens and plans."""
 
@@ -278,8 +325,33 @@ class Estate(_Model):
     private_endpoints: list[PrivateEndpointPosture] = Field(default_factory=list)
     assignments: list[PolicyAssignmentInfo] = Field(default_factory=list)
     compliance: list[ComplianceRecord] = Field(default_factory=list)
-    errors: list[str] = Field(default_factory=list)  # partial-read problems (permission, throttling) worth showing
+    gaps: list[ReadGap] = Field(default_factory=list)  # every read that failed, with what it hides
+    errors: list[str] = Field(default_factory=list)  # the gaps as text (derived); non-empty = the read was partial
     observed_at: dt.datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _errors_from_gaps(cls, data: Any) -> Any:
+        """``errors`` is derived from ``gaps``; a bare error string (older callers) becomes a gap of unknown reach."""
+        if not isinstance(data, dict):
+            return data
+        gaps = [g if isinstance(g, ReadGap) else ReadGap.model_validate(g) for g in data.get("gaps") or []]
+        texts = [g.text for g in gaps]
+        gaps += [ReadGap(what=str(e)) for e in data.get("errors") or [] if str(e) not in texts]
+        return {**data, "gaps": gaps, "errors": [g.text for g in gaps]}
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps
+
+    def gaps_for(self, reg: RegistryPosture, inputs: set[CheckInput] | None = None) -> list[ReadGap]:
+        """Gaps hiding facts of this registry (only those touching ``inputs``, when given)."""
+        return [g for g in self.gaps if g.affects(reg.id) and (inputs is None or inputs & set(g.inputs))]
+
+    @property
+    def unattributed_gaps(self) -> list[ReadGap]:
+        """Gaps that may hide whole registries (a listing failed) or whose reach is unknown."""
+        return [g for g in self.gaps if g.registries is None]
 
     def registry(self, name_or_id: str) -> RegistryPosture | None:
         k = name_or_id.lower()

@@ -43,7 +43,7 @@ def az_setup_lines(emu: Emulator) -> list[str]:
 @click.option("--page-size", default=100, type=int, show_default=True, help="Items per list page (nextLink paging).")
 @click.option("--lro-seconds", default=0.0, type=float, help="How long long-running operations take.")
 @click.option("--cloud", default="AzureCloud", type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]))
-@click.option("--fault", "faults", multiple=True, metavar="KIND[:PATH_REGEX[:RATE[:METHOD]]]", help="Inject faults: 500, 503, drop, lro-fail.")
+@click.option("--fault", "faults", multiple=True, metavar="KIND[:PATH_REGEX[:RATE[:METHOD]]]", help="Inject faults: 500, 503, 403, 429, drop, lro-fail (a PATH_REGEX naming oauth2 faults the token endpoint).")
 @click.option("--print-az-setup", is_flag=True, help="Also print the Azure CLI setup lines (prefixed with '# az: ').")
 def emulator_command(
     seed: str, port: int, latency_ms: float, jitter_ms: float, state_file: str | None, throttle_scale: float,

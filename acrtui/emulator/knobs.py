@@ -61,7 +61,17 @@ def retry_after_header(seconds: float) -> str:
 
 @dataclass
 class FaultRule:
-    """Inject a failure on matching requests. kind: 500 | 503 | drop | lro-fail."""
+    """Inject a failure on matching requests.
+
+    kind: ``500`` | ``503`` (ARM's InternalServerError / ServiceUnavailable envelopes), ``403`` (ARM's
+    AuthorizationFailed body naming the caller, action and scope, as in
+    https://learn.microsoft.com/azure/role-based-access-control/troubleshooting), ``429`` (ARM's
+    SubscriptionRequestsThrottled with Retry-After, as in
+    https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling),
+    ``drop`` (the connection is reset) or ``lro-fail``. A rule whose path regex names ``oauth2`` applies to the
+    token endpoint (``/<tenant>/oauth2/v2.0/token``) instead of ARM, so sign-in can be made to fail while a broad
+    ``500:.*:0.1`` leaves it alone.
+    """
 
     kind: str
     path: str = ".*"
@@ -85,7 +95,7 @@ class FaultRule:
 
 
 class Faults:
-    KINDS = ("500", "503", "drop", "lro-fail")
+    KINDS = ("500", "503", "403", "429", "drop", "lro-fail")
 
     def __init__(self, seed: int = 1) -> None:
         self.rules: list[FaultRule] = []
@@ -102,15 +112,21 @@ class Faults:
     def clear(self) -> None:
         self.rules.clear()
 
-    def _pick(self, method: str, path: str, kinds: tuple[str, ...]) -> FaultRule | None:
+    def _pick(self, method: str, path: str, kinds: tuple[str, ...], token: bool = False) -> FaultRule | None:
         for r in self.rules:
+            if ("oauth2" in r.path.lower()) != token:
+                continue
             if r.kind in kinds and r.matches(method, path) and self._rng.random() < r.rate:
                 r.hits += 1
                 return r
         return None
 
     def request_fault(self, method: str, path: str) -> str | None:
-        r = self._pick(method, path, ("500", "503", "drop"))
+        r = self._pick(method, path, ("500", "503", "403", "429", "drop"))
+        return r.kind if r else None
+
+    def token_fault(self, method: str, path: str) -> str | None:
+        r = self._pick(method, path, ("500", "503", "403", "429", "drop"), token=True)
         return r.kind if r else None
 
     def lro_should_fail(self, method: str, path: str) -> bool:

@@ -108,6 +108,7 @@ class Emulator:
         self.admin_token = secrets.token_urlsafe(24)
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
+        self.on_request: Any = None  # called with each RequestRecord once logged (tests: stop the emulator mid-run)
         self._seq = 0
         self._in_flight = 0
         self._runner: web.AppRunner | None = None
@@ -238,23 +239,24 @@ class Emulator:
     def _record(self, request: web.Request, status: int, kind: str, p: Principal | None = None, rid: str | None = None,
                 arrival: tuple[float | None, int] = (None, 0)) -> None:
         self._seq += 1
-        self.request_log.append(
-            RequestRecord(
-                seq=self._seq,
-                time=time.time(),
-                method=request.method,
-                path=request.path,
-                query=request.query_string,
-                status=status,
-                kind=kind,
-                principal=p.client_id if p else None,
-                principal_name=p.display_name if p else None,
-                api_version=request.query.get("api-version"),
-                request_id=rid,
-                started=arrival[0],
-                in_flight=arrival[1],
-            )
+        rec = RequestRecord(
+            seq=self._seq,
+            time=time.time(),
+            method=request.method,
+            path=request.path,
+            query=request.query_string,
+            status=status,
+            kind=kind,
+            principal=p.client_id if p else None,
+            principal_name=p.display_name if p else None,
+            api_version=request.query.get("api-version"),
+            request_id=rid,
+            started=arrival[0],
+            in_flight=arrival[1],
         )
+        self.request_log.append(rec)
+        if self.on_request is not None:
+            self.on_request(rec)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
@@ -269,6 +271,9 @@ class Emulator:
         if self.dataplane.is_login_server(parts[0]):
             return await self._dataplane(request, path.strip("/").split("/")[0])
         if request.method == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
+            down = self._token_fault(request)
+            if down is not None:
+                return down
             form = dict(await request.post())
             status, body = token_response(self.state, self.tokens, path.strip("/").split("/")[0], {k: str(v) for k, v in form.items()})
             p = self.state.principal_by_client_id(str(form.get("client_id", ""))) if status == 200 else None
@@ -288,13 +293,32 @@ class Emulator:
             if request.transport is not None:
                 request.transport.abort()
             raise ConnectionResetError("injected dropped connection")
-        if fault in ("500", "503"):
+        if fault in ("500", "503", "403", "429"):
             self._record(request, int(fault), "dataplane")
-            return web.json_response({"errors": [{"code": "UNKNOWN", "message": "Injected fault."}]}, status=int(fault))
+            code = {"403": "DENIED", "429": "TOOMANYREQUESTS"}.get(fault, "UNKNOWN")
+            headers = {"Retry-After": "1"} if fault == "429" else {}
+            return web.json_response({"errors": [{"code": code, "message": "Injected fault."}]}, status=int(fault),
+                                     headers=headers)
         sub = request.path.strip("/")[len(login):] or "/"
         resp = await self.dataplane.handle(request, login, re.sub("/{2,}", "/", sub))
         self._record(request, resp.status, "dataplane")
         return resp
+
+    def _token_fault(self, request: web.Request) -> web.Response | None:
+        """An injected fault on the token endpoint: the identity platform's OAuth error body (RFC 6749 5.2;
+        ``temporarily_unavailable`` for 5xx as Entra ID sends it), or a dropped connection."""
+        fault = self.faults.token_fault(request.method, request.path)
+        if fault is None:
+            return None
+        self._record(request, 0 if fault == "drop" else int(fault), "token")
+        if fault == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected dropped connection")
+        code = {"403": "unauthorized_client", "429": "temporarily_unavailable"}.get(fault, "temporarily_unavailable")
+        headers = {"Retry-After": "1"} if fault == "429" else {}
+        return web.json_response({"error": code, "error_description": "AADSTS90033: Injected fault.",
+                                  "error_codes": [90033]}, status=int(fault), headers=headers)
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
         self._in_flight += 1
@@ -322,6 +346,16 @@ class Emulator:
             if fault in ("500", "503"):
                 raise ArmError(int(fault), "InternalServerError" if fault == "500" else "ServiceUnavailable", "Injected fault.")
             principal = self._authenticate(request)
+            if fault == "403":
+                action, scope = derive_action(request.method, path)
+                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+            if fault == "429":
+                sub = path.strip("/").split("/")[1] if path.lower().startswith("/subscriptions/") else "-"
+                wait = retry_after_header(self.config.retry_after_ms / 1000.0)
+                raise ArmError(429, "SubscriptionRequestsThrottled",
+                               f"Number of requests for subscription '{sub}' actor '{principal.object_id}' exceeded. "
+                               f"Please try again after '{wait}' seconds after the additional tokens are available.",
+                               headers={"Retry-After": wait})
             query = {k.lower(): v for k, v in request.query.items()}
             if not query.get("api-version"):
                 raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
@@ -532,9 +566,33 @@ class EmulatorThread:
 
         return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result()
 
+    def kill(self) -> None:
+        """Like ``kill -9``: every open connection is reset and the port closes, mid-request or not. Safe to call
+        from the emulator's own loop (a request hook): it schedules the kill and returns."""
+        loop = self._loop
+        if loop is None:
+            return
+
+        async def die() -> None:
+            runner = self.emulator._runner
+            if runner is not None:
+                for site in runner.sites:
+                    listener = site._server  # type: ignore[attr-defined]
+                    if listener is not None:
+                        listener.close()  # no new connections
+            loop = asyncio.get_running_loop()
+            # every socket of this loop, handshaking or serving: a reset, not a TLS goodbye that needs the loop
+            for transport in list(getattr(loop, "_transports", {}).values()):
+                if transport is not None and not transport.is_closing():
+                    transport.abort()
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(die(), loop)
+
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            with contextlib.suppress(RuntimeError):  # already gone (killed)
+                self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop = None
 

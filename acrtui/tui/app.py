@@ -180,8 +180,9 @@ class AcrtuiApp(App[int]):
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
         if m.estate.errors:
-            self.notify(f"{len(m.estate.errors)} parts of the estate could not be read; see the status line.",
-                        title="Partial read", severity="warning")
+            first = m.estate.gaps[0].text if m.estate.gaps else m.estate.errors[0]
+            self.notify(f"{len(m.estate.errors)} reads failed: what they hide shows as ? (unknown), never as passed. "
+                        f"First: {first}", title="Incomplete read", severity="warning")
 
     # ------------------------------------------------------------ navigation
     def open_subscriptions(self, ids: list[str]) -> None:

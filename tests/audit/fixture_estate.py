@@ -7,17 +7,20 @@ import datetime as dt
 
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import (
+    CheckInput,
     ComplianceRecord,
     DiagnosticSetting,
     DnsRecordCheck,
     Encryption,
     Estate,
+    GapKind,
     IpRule,
     KeyPosture,
     ManagedIdentity,
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
     PrivateEndpointPosture,
+    ReadGap,
     RegistryPosture,
     Replica,
     UserIdentity,
@@ -414,6 +417,21 @@ def compliance() -> list[ComplianceRecord]:
     ]
 
 
+def gaps() -> list[ReadGap]:
+    """What the inventory would record: the orphan's vault in no subscription read (it hides that registry's vault
+    facts), and a refused compliance read in a subscription without registries (it hides nothing here)."""
+    return [
+        ReadGap(what="key vault kv-elsewhere", kind=GapKind.NOT_OBSERVED, scope="kv-elsewhere",
+                message="not found in the chosen subscriptions: add its subscription with --subscription, or grant "
+                "Reader on it", inputs=[CheckInput.VAULT, CheckInput.KEYS, CheckInput.KEY_ACCESS,
+                                        CheckInput.VAULT_DIAGNOSTICS], registries=[reg_id("prodorphan")]),
+        ReadGap(what="policy states in 00000000-0000-0000-0000-000000000002", message="AuthorizationFailed (skipped)",
+                kind=GapKind.PERMISSION, scope="/subscriptions/00000000-0000-0000-0000-000000000002",
+                inputs=[CheckInput.COMPLIANCE], registries=[],
+                action="Microsoft.PolicyInsights/policyStates/queryResults/read"),
+    ]
+
+
 def estate() -> Estate:
     return Estate(
         subscriptions={SUB: "prod"},
@@ -422,6 +440,6 @@ def estate() -> Estate:
         private_endpoints=endpoints(),
         assignments=assignments(),
         compliance=compliance(),
-        errors=["policy states in 00000000-0000-0000-0000-000000000002: AuthorizationFailed (skipped)"],
+        gaps=gaps(),
         observed_at=NOW,
     )

@@ -90,7 +90,10 @@ def test_sign_in_failure_exits_3(demo: Emulator) -> None:
     env["AZURE_CLIENT_SECRET"] = "wrong-secret"
     r = invoke("audit", "--format", "json", env=env)
     assert r.exit_code == 3, r.output
-    assert r.stdout == ""
+    doc = json.loads(r.stdout)  # a report that says it saw nothing, never an empty pass
+    assert doc["complete"] is False and doc["registries"] == [] and doc["summary"]["complete"] is False
+    assert doc["gaps"][0]["what"] == "sign-in" and "Sign-in failed" in r.stderr
+    assert "wrong-secret" not in r.output
 
 
 # ------------------------------------------------------------------------------------------------- demo

@@ -37,9 +37,17 @@ EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdo
 
 
 def make_report(fail_on: Severity = Severity.HIGH) -> AuditReport:
+    """The whole fixture: incomplete, because the orphan registry's vault was not observed."""
     return run_audit(
         fx.estate(), CATALOGUE, fx.settings(), fail_on=fail_on, target="test", tool_version="0.0.0-test"
     )
+
+
+def complete_report(fail_on: Severity = Severity.HIGH, checks: list[str] | None = None) -> AuditReport:
+    """Every registry whose inputs were all read (the orphan left out by name)."""
+    regs = [fx.good_registry(), fx.bad_registry(), fx.basic_registry()]
+    return run_audit(fx.estate(), select_checks(checks or []), fx.settings(), registries=regs, fail_on=fail_on,
+                     target="test", tool_version="0.0.0-test", named=True)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +71,11 @@ def test_golden_files(report: AuditReport, fmt: str) -> None:
     golden(f"report.{EXT[fmt]}", render(report, fmt))
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_files_of_a_complete_audit(fmt: str) -> None:
+    golden(f"complete.{EXT[fmt]}", render(complete_report(), fmt))
+
+
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_catalogue_golden(fmt: str) -> None:
     golden(f"checks.{'txt' if fmt == 'table' else 'json'}", write_catalogue(CATALOGUE, fmt))
@@ -77,7 +90,7 @@ def test_rendering_is_deterministic() -> None:
 
 def test_json_shape(report: AuditReport) -> None:
     doc = json.loads(render(report, "json"))
-    assert doc["schemaVersion"] == "1.0" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
+    assert doc["schemaVersion"] == "1.1" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
     assert len(doc["findings"]) == len(CATALOGUE) * 4
     keys = {
         "checkId",
@@ -99,7 +112,12 @@ def test_json_shape(report: AuditReport) -> None:
     assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] == s["findings"]
     assert sum(s["failedBySeverity"].values()) == s["failed"]
     assert s["registriesPassed"] == 1 and s["registries"] == 4  # prodgood
-    assert doc["errors"] == fx.estate().errors
+    assert doc["errors"] == fx.estate().errors == [g.text for g in fx.gaps()]
+    assert doc["complete"] is False and s["complete"] is False and s["registriesNotEvaluated"] == 1
+    assert [g["inScope"] for g in doc["gaps"]] == [True, False]  # the compliance gap hides no registry here
+    assert s["readGaps"] == 1 and doc["incomplete"] == [fx.gaps()[0].text]
+    done = json.loads(render(complete_report(), "json"))
+    assert done["complete"] is True and done["incomplete"] == [] and done["summary"]["readGaps"] == 0
 
 
 # ------------------------------------------------------------------------------------------------ sarif
@@ -136,6 +154,12 @@ def test_sarif_rules_and_results(report: AuditReport) -> None:
         assert loc["fullyQualifiedName"].startswith("/subscriptions/") and loc["kind"] == "resource"
     errors = run["invocations"][0]["toolExecutionNotifications"]
     assert sum(1 for n in errors if "descriptor" in n) == 5  # the orphan registry's vault checks
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert any(n["level"] == "error" and n["message"]["text"].startswith("incomplete: key vault kv-elsewhere")
+               for n in errors)
+    done = json.loads(render(complete_report(), "sarif"))["runs"][0]["invocations"][0]
+    assert done["executionSuccessful"] is True and all(n["level"] == "warning"
+                                                        for n in done["toolExecutionNotifications"])
 
 
 # ------------------------------------------------------------------------------------------------ junit
@@ -211,12 +235,14 @@ def test_table_groups_by_registry_and_ends_with_the_summary(report: AuditReport)
     heads = [
         line.split()[0]
         for line in text.splitlines()
-        if line and not line.startswith((" ", "acrtui", "Summary", "warning"))
+        if line and not line.startswith((" ", "acrtui", "Summary", "warning", "INCOMPLETE"))
     ]
     assert heads[:4] == ["devbasic", "prodbad", "prodgood", "prodorphan"]
     assert text.rstrip().splitlines()[-2].startswith("Summary: ")
     assert "registries passed: 1/4" in text
     assert "warning: policy states in" in text
+    assert text.splitlines()[2].startswith("INCOMPLETE: ") and "  - key vault kv-elsewhere" in text
+    assert "INCOMPLETE" not in render(complete_report(), "table")
 
 
 # ------------------------------------------------------------------------------------------- exit codes
@@ -233,10 +259,22 @@ def test_table_groups_by_registry_and_ends_with_the_summary(report: AuditReport)
     ],
 )
 def test_exit_code_follows_fail_on(fail_on: Severity, checks: list[str] | None, code: int) -> None:
-    chosen = select_checks(checks or [])
-    r = run_audit(fx.estate(), chosen, fx.settings(), fail_on=fail_on)
+    r = complete_report(fail_on, checks)
+    assert r.complete
     assert r.exit_code() == code
     assert r.exit_code(soft_fail=True) == 0
+
+
+@pytest.mark.parametrize("fail_on", list(Severity))
+def test_an_incomplete_audit_exits_3_whatever_fail_on_and_soft_fail_say(fail_on: Severity) -> None:
+    r = make_report(fail_on)
+    assert not r.complete and r.exit_code() == 3 and r.exit_code(soft_fail=True) == 3
+
+
+def test_a_gap_outside_the_selected_checks_does_not_make_the_audit_incomplete() -> None:
+    """The orphan's vault gap hides vault facts only: its auth checks had every input they read."""
+    r = run_audit(fx.estate(), select_checks(["auth"]), fx.settings(), registries=[fx.orphan_registry()], named=True)
+    assert r.complete and r.exit_code(soft_fail=True) == 0
 
 
 def test_errors_and_not_applicable_never_count_as_pass_or_fail(report: AuditReport) -> None:
@@ -247,4 +285,6 @@ def test_errors_and_not_applicable_never_count_as_pass_or_fail(report: AuditRepo
     only_errors = run_audit(
         fx.estate(), select_checks(["ACR-CMK-005"]), fx.settings(), registries=[fx.orphan_registry()]
     )
-    assert only_errors.exit_code() == 0 and only_errors.summary()["passed"] == 0
+    # a check that could not run is not a pass: the audit is incomplete (exit 3, even with --soft-fail)
+    assert only_errors.exit_code() == 3 and only_errors.exit_code(soft_fail=True) == 3
+    assert only_errors.summary()["passed"] == 0 and only_errors.summary()["registriesPassed"] == 0

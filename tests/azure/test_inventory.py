@@ -258,3 +258,64 @@ async def test_failing_service_beyond_retries_is_an_estate_error(demo_emu: Emula
         await s.close()
     assert len(est.vaults) == 3 and all(v.diagnostic_settings == [] for v in est.vaults)
     assert sum(e.startswith("diagnostic settings of") for e in est.errors) == 3
+
+
+async def test_read_gaps_say_what_they_hide_and_for_which_registries(demo_emu: Emulator) -> None:
+    """A failed read is a structured gap: kind, scope, the inputs it hides, and exactly the registries that use it."""
+    from acrtui.domain.models import CheckInput, GapKind
+
+    demo_emu.faults.add("503", path="diagnosticSettings")
+    demo_emu.faults.add("403", path="/providers/Microsoft.PolicyInsights/")
+    s = make_session(demo_emu, "reader", read_only=True)
+    try:
+        est = await Inventory(s).load()
+    finally:
+        await s.close()
+    diag = [g for g in est.gaps if g.what.startswith("diagnostic settings of")]
+    assert diag and all(g.kind is GapKind.UNAVAILABLE and g.inputs == [CheckInput.VAULT_DIAGNOSTICS] for g in diag)
+    for g in diag:  # the registries whose key lives in that vault, and no other
+        users = {r.id for r in est.registries if r.encryption.vault_name and g.scope.lower().endswith(
+            "/vaults/" + r.encryption.vault_name.lower())}
+        assert set(g.registries or []) == users
+    states = [g for g in est.gaps if g.what.startswith("policy states in")]
+    assert len(states) == len(est.subscriptions)
+    for g in states:  # a permission gap names the missing action and hides compliance of its subscription's registries
+        assert g.kind is GapKind.PERMISSION and g.action and g.action.lower().startswith("microsoft.policyinsights/")
+        sub = g.scope.rsplit("/", 1)[-1]
+        assert set(g.registries or []) == {r.id for r in est.registries if r.subscription_id == sub}
+    assert est.errors == [g.text for g in est.gaps]
+
+
+async def test_a_key_that_does_not_exist_is_absent_not_a_gap(demo_emu: Emulator) -> None:
+    """A 404 on a key asked for by name means there is no such key: the check fails on it, nothing is unknown."""
+    reg = next(r for r in demo_emu.state.of_type("Microsoft.ContainerRegistry/registries")
+               if r.body["name"] == "contosoprodacr")
+    kvp = reg.body["properties"]["encryption"]["keyVaultProperties"]
+    kvp["keyIdentifier"] = kvp["keyIdentifier"].rsplit("/keys/", 1)[0] + "/keys/no-such-key"
+    s = make_session(demo_emu, "reader", read_only=True)
+    try:
+        est = await Inventory(s).load()
+    finally:
+        await s.close()
+    assert est.gaps == []
+    r = est.registry("contosoprodacr")
+    assert r is not None and est.vault_for(r) is not None and est.vault_for(r).key("no-such-key") is None  # type: ignore[union-attr]
+
+
+async def test_a_vault_no_subscription_returned_is_not_observed(demo_emu: Emulator) -> None:
+    from acrtui.domain.models import GapKind
+
+    prod = next(v["subscriptionId"] for v in demo_emu.state.subscriptions.values()
+                if v["displayName"] == "contoso-production")
+    s = make_session(demo_emu, "reader", read_only=True, subscriptions=[prod])
+    reg = next(r for r in demo_emu.state.of_type("Microsoft.ContainerRegistry/registries")
+               if r.body["name"] == "contosoprodacr")
+    kvp = reg.body["properties"]["encryption"]["keyVaultProperties"]
+    kvp["keyIdentifier"] = "https://kv-elsewhere.vault.azure.net/keys/k1"
+    try:
+        est = await Inventory(s).load()
+    finally:
+        await s.close()
+    (gap,) = est.gaps
+    assert gap.kind is GapKind.NOT_OBSERVED and gap.what == "key vault kv-elsewhere"
+    assert [x.lower() for x in gap.registries or []] == [reg.id.lower()]

@@ -10,13 +10,16 @@ import pytest
 from acrtui.domain.checks import CATALOGUE, CheckSettings, Family, Severity, Status, get_check, select_checks
 from acrtui.domain.checks.base import Check, Finding, Remediation
 from acrtui.domain.models import (
+    CheckInput,
     DnsRecordCheck,
     Encryption,
     Estate,
+    GapKind,
     IpRule,
     KeyPosture,
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
+    ReadGap,
     RegistryPosture,
     VaultPosture,
 )
@@ -32,8 +35,10 @@ def run(check_id: str, reg: RegistryPosture, estate: Estate | None = None, **set
 
 
 def with_vault(reg: RegistryPosture, vault: VaultPosture) -> Estate:
+    """The fixture estate where ``reg``'s vault is ``vault``, read (no read gap hides it)."""
     e = fx.estate()
-    return e.model_copy(update={"vaults": [v for v in e.vaults if v.name != vault.name] + [vault]})
+    return e.model_copy(update={"vaults": [v for v in e.vaults if v.name != vault.name] + [vault],
+                                "gaps": [g for g in e.gaps if not g.affects(reg.id)]})
 
 
 # ------------------------------------------------------------------------------------------------ catalogue
@@ -434,3 +439,50 @@ def test_policy_assignment_donotenforce_and_scope_exclusion() -> None:
 def test_standard_registry_ip_rule_fields_do_not_make_it_restricted_when_public_enabled() -> None:
     reg = fx.basic_registry().model_copy(update={"ip_rules": [IpRule(value="1.2.3.4")]})
     assert run("ACR-NET-001", reg).status is Status.FAIL
+
+
+# ------------------------------------------------------------------------------- inputs that were not read
+
+_READS = {  # what a check's code consults → the input it must declare (so a new check cannot forget one)
+    "vault_for": CheckInput.VAULT, "_vault(": CheckInput.VAULT, "endpoints_for": CheckInput.ENDPOINTS,
+    "_approved_endpoints": CheckInput.ENDPOINTS, "assignments_for": CheckInput.POLICY,
+    "compliance_for": CheckInput.COMPLIANCE, "regions": CheckInput.REPLICAS,
+    "expected_data_host_names": CheckInput.REPLICAS, ".replicas": CheckInput.REPLICAS,
+    ".diagnostic_settings": CheckInput.VAULT_DIAGNOSTICS, ".audit_logging": CheckInput.VAULT_DIAGNOSTICS,
+    "key_users": CheckInput.KEY_ACCESS, ".key(": CheckInput.KEYS, ".records": CheckInput.DNS,
+    "dns_zone_ids": CheckInput.DNS,
+}
+
+
+@pytest.mark.parametrize("check", CATALOGUE, ids=lambda c: c.id)
+def test_every_check_declares_the_inputs_its_code_reads(check: Check) -> None:
+    import inspect
+
+    src = inspect.getsource(check.fn)
+    for helper in ("_vault", "_approved_endpoints"):  # helpers count as the check's own reads
+        if helper + "(" in src:
+            src += inspect.getsource(getattr(inspect.getmodule(check.fn), helper))
+    needed = {inp for needle, inp in _READS.items() if needle in src}
+    assert needed <= set(check.inputs), f"{check.id} reads {sorted(needed - set(check.inputs))} without declaring it"
+
+
+def _gap_on(reg: RegistryPosture, inp: CheckInput) -> ReadGap:
+    return ReadGap(what=f"test read of {inp.value}", message="injected", kind=GapKind.UNAVAILABLE, scope=reg.id,
+                   inputs=[inp], registries=[reg.id])
+
+
+@pytest.mark.parametrize("check", CATALOGUE, ids=lambda c: c.id)
+def test_no_check_passes_on_an_input_it_did_not_get(check: Check) -> None:
+    """For every check and every input it reads: a gap on that input for the registry makes it ``error`` (or
+    n/a when it does not apply to the registry at all, which is decided from the registry body alone)."""
+    for reg in (fx.good_registry(), fx.bad_registry(), fx.basic_registry()):
+        for inp in check.needs(reg):
+            estate = fx.estate().model_copy(update={"gaps": [_gap_on(reg, inp)]})
+            f = check.run(reg, estate, CheckSettings(now=NOW))
+            applies = check.applies is None or check.applies(reg) is None
+            assert f.status is (Status.ERROR if applies else Status.NOT_APPLICABLE), (check.id, reg.name, inp, f)
+            if applies:
+                assert f.evidence["missingInputs"] == [inp.value] and "test read of" in f.message
+        other = fx.estate().model_copy(update={"gaps": [_gap_on(fx.orphan_registry(), i) for i in CheckInput]})
+        assert check.run(reg, other, CheckSettings(now=NOW)) == check.run(reg, fx.estate().model_copy(
+            update={"gaps": []}), CheckSettings(now=NOW))  # another registry's gaps change nothing here

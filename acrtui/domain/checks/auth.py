@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acrtui.domain.models import Estate, RegistryPosture
+from acrtui.domain.models import CheckInput, Estate, RegistryPosture
 
 from .base import (
     Check,
@@ -154,6 +154,7 @@ CHECKS = [
             az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region> --zone-redundancy enabled",
         ),
         fn=check_zone_redundancy,
+        inputs=(CheckInput.REPLICAS,),
         references=References(
             policy_definition_ids=("9d2b0a20-57d6-474c-9d12-44a4a20999c6",), checkov=("CKV_AZURE_233",)
         ),
@@ -171,6 +172,7 @@ CHECKS = [
             az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region>",
         ),
         fn=check_geo_replica,
+        inputs=(CheckInput.REPLICAS,),
         references=References(psrule=("Azure.ACR.GeoReplica",), checkov=("CKV_AZURE_165",)),
         applies=premium_only,
         applicability="Premium",

@@ -3,6 +3,10 @@
 A check never reads Azure: it is ``fn(registry, estate, settings) -> Finding``. "Not applicable" (a Basic
 registry cannot have a private endpoint) is its own status and never counts as a pass; "error" means the check
 could not decide (the vault was unreadable, data was missing) and is reported, not hidden.
+
+Each check declares the inputs it reads (:class:`~acrtui.domain.models.CheckInput`); when the inventory could not
+read one of them for a registry, :meth:`Check.run` returns ``error`` with the read's reason instead of running the
+check on the empty default: no check passes (or is n/a) on input it did not get.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from acrtui.domain.address_space import DEFAULT_OPEN_SHARE
-from acrtui.domain.models import Estate, RegistryPosture
+from acrtui.domain.models import CheckInput, Estate, RegistryPosture
 
 
 class Severity(StrEnum):
@@ -107,6 +111,7 @@ class Finding:
 
 CheckFn = Callable[[RegistryPosture, Estate, CheckSettings], Finding]
 Applicability = Callable[[RegistryPosture], str | None]  # returns the reason it does NOT apply, or None
+Reads = Callable[[RegistryPosture], tuple[CheckInput, ...]]  # the inputs a check reads for this registry
 
 
 @dataclass(frozen=True)
@@ -121,13 +126,29 @@ class Check:
     references: References = References()
     applies: Applicability | None = None
     applicability: str = "All SKUs"
+    inputs: tuple[CheckInput, ...] = ()  # what it may read besides the registry's own body (which every check reads)
+    reads: Reads | None = None  # the subset it reads for a given registry, when that depends on the registry
+
+    def needs(self, reg: RegistryPosture) -> tuple[CheckInput, ...]:
+        """The inputs this check reads for this registry."""
+        return self.reads(reg) if self.reads is not None else self.inputs
 
     def run(self, reg: RegistryPosture, estate: Estate, settings: CheckSettings) -> Finding:
-        """Applicability first, then the check; an exception is an ``error`` finding, never a crash or a pass."""
+        """Applicability (which reads only the registry body), then the inputs, then the check; a missing input or
+        an exception is an ``error`` finding, never a crash or a pass."""
         if self.applies is not None:
             reason = self.applies(reg)
             if reason:
                 return Finding(Status.NOT_APPLICABLE, reason)
+        needed = set(self.needs(reg))
+        gaps = estate.gaps_for(reg, needed) if needed else []
+        if gaps:
+            missing = sorted({i.value for g in gaps for i in g.inputs if i in needed})
+            return Finding(
+                Status.ERROR,
+                f"could not be evaluated: {', '.join(missing)} not read ({'; '.join(g.text for g in gaps)})",
+                {"missingInputs": missing, "readGaps": [g.what for g in gaps]},
+            )
         try:
             return self.fn(reg, estate, settings)
         except Exception as exc:  # a bug or missing data in one check must not stop the audit
@@ -140,6 +161,7 @@ class Check:
             "severity": self.severity.value,
             "family": self.family.value,
             "applicability": self.applicability,
+            "inputs": [i.value for i in self.inputs],
             "rationale": self.rationale,
             "remediation": self.remediation.as_dict(),
             "references": self.references.as_dict(),

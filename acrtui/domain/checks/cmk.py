@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from acrtui.domain.models import Estate, RegistryPosture, VaultPosture
+from acrtui.domain.models import CheckInput, Estate, RegistryPosture, VaultPosture
 
 from .base import (
     Check,
@@ -89,6 +89,12 @@ def check_rotation(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Fi
     return ok(
         f"key version is pinned; last rotated {age} days ago (limit {s.key_rotation_max_age_days})", **ev
     )
+
+
+def _rotation_reads(reg: RegistryPosture) -> tuple[CheckInput, ...]:
+    """A versionless key, or a rotation date ACR reports, decides without the vault; otherwise the key's versions."""
+    enc = reg.encryption
+    return () if enc.versionless or enc.last_key_rotation is not None else (CheckInput.VAULT, CheckInput.KEYS)
 
 
 def _encryption_principal(reg: RegistryPosture) -> tuple[str | None, str]:
@@ -266,6 +272,8 @@ CHECKS = [
             action="RotateKey",
         ),
         fn=check_rotation,
+        inputs=(CheckInput.VAULT, CheckInput.KEYS),
+        reads=_rotation_reads,
         references=References(psrule=("Azure.KeyVault.AutoRotationPolicy",), docs=(LEARN_CMK,)),
         applies=_cmk_only,
         applicability="CMK registries",
@@ -287,6 +295,7 @@ CHECKS = [
             action="GrantKeyAccess",
         ),
         fn=check_identity_access,
+        inputs=(CheckInput.VAULT, CheckInput.KEY_ACCESS),
         references=References(docs=(LEARN_CMK,)),
         applies=_cmk_only,
         applicability="CMK registries",
@@ -304,6 +313,7 @@ CHECKS = [
             action="RotateKey",
         ),
         fn=check_key_health,
+        inputs=(CheckInput.VAULT, CheckInput.KEYS),
         references=References(
             policy_definition_ids=("152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0",), checkov=("CKV_AZURE_40",)
         ),
@@ -323,6 +333,7 @@ CHECKS = [
             action="EnableVaultPurgeProtection",
         ),
         fn=check_vault_recovery,
+        inputs=(CheckInput.VAULT,),
         references=References(
             policy_definition_ids=(
                 "1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d",
@@ -348,6 +359,7 @@ CHECKS = [
             action="EnableVaultAuditLogging",
         ),
         fn=check_vault_audit_logging,
+        inputs=(CheckInput.VAULT, CheckInput.VAULT_DIAGNOSTICS),
         references=References(
             policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",)
         ),
@@ -367,6 +379,7 @@ CHECKS = [
             action="SetVaultNetworkBypass",
         ),
         fn=check_vault_trusted_services,
+        inputs=(CheckInput.VAULT,),
         references=References(
             policy_definition_ids=("55615ac9-af46-4a59-874e-391cc3dfb490",),
             psrule=("Azure.KeyVault.Firewall",),

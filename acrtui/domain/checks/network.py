@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 
 from acrtui.domain.address_space import AddressSpace, admitted, percent
-from acrtui.domain.models import Estate, PrivateEndpointPosture, RegistryPosture
+from acrtui.domain.models import CheckInput, Estate, PrivateEndpointPosture, RegistryPosture
 
 from .base import (
     Check,
@@ -411,6 +411,7 @@ CHECKS = [
             action="CreateDnsZoneGroup",
         ),
         fn=check_dns,
+        inputs=(CheckInput.ENDPOINTS, CheckInput.DNS, CheckInput.REPLICAS),
         references=References(
             policy_definition_ids=("e9585a95-5b8c-4d03-b193-dc7eb5ac4c32",), docs=(LEARN_PL,)
         ),
@@ -430,6 +431,7 @@ CHECKS = [
             action="LinkPrivateDnsZone",
         ),
         fn=check_zone_link,
+        inputs=(CheckInput.ENDPOINTS, CheckInput.DNS),
         references=References(docs=(LEARN_PL,)),
         applies=premium_only,
         applicability="Premium with an approved private endpoint",
@@ -510,6 +512,7 @@ CHECKS = [
             action="EnableDataEndpoint",
         ),
         fn=check_data_endpoint,
+        inputs=(CheckInput.REPLICAS,),
         references=References(checkov=("CKV_AZURE_243",), docs=(LEARN_DEP,)),
         applies=premium_only,
         applicability="Premium",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from acrtui.domain.models import Estate, PolicyAssignmentInfo, RegistryPosture
+from acrtui.domain.models import CheckInput, Estate, PolicyAssignmentInfo, RegistryPosture
 
 from .base import Check, CheckSettings, Family, Finding, References, Remediation, Severity, fail, na, ok
 
@@ -124,6 +124,7 @@ CHECKS = [
         rationale="Without the policy, the next registry can be created without CMK, and CMK cannot be added later.",
         remediation=_assign_remediation(CMK_GUIDS[0]),
         fn=assignment_check(CMK_GUIDS, "customer-managed key encryption"),
+        inputs=(CheckInput.POLICY,),
         references=References(policy_definition_ids=CMK_GUIDS, docs=(LEARN_POLICY,)),
     ),
     Check(
@@ -134,6 +135,7 @@ CHECKS = [
         rationale="A policy keeps reporting (or deploying) private endpoints for registries created later.",
         remediation=_assign_remediation(PL_GUIDS[0]),
         fn=assignment_check(PL_GUIDS, "Private Link"),
+        inputs=(CheckInput.POLICY,),
         references=References(policy_definition_ids=PL_GUIDS, docs=(LEARN_POLICY,)),
     ),
     Check(
@@ -144,6 +146,7 @@ CHECKS = [
         rationale="A Deny assignment stops anyone from reopening the public endpoint.",
         remediation=_assign_remediation(PUBLIC_GUIDS[0]),
         fn=assignment_check(PUBLIC_GUIDS, "public network access"),
+        inputs=(CheckInput.POLICY,),
         references=References(policy_definition_ids=PUBLIC_GUIDS, docs=(LEARN_POLICY,)),
     ),
     Check(
@@ -155,6 +158,7 @@ CHECKS = [
         "endpoints need for the login server and every data endpoint.",
         remediation=_assign_remediation(DNS_GUIDS[0]),
         fn=assignment_check(DNS_GUIDS, "private DNS zones"),
+        inputs=(CheckInput.POLICY,),
         references=References(policy_definition_ids=DNS_GUIDS, docs=(LEARN_POLICY,)),
     ),
     Check(
@@ -169,6 +173,7 @@ CHECKS = [
             action=None,
         ),
         fn=check_compliance,
+        inputs=(CheckInput.COMPLIANCE,),
         references=References(docs=(LEARN_POLICY,)),
     ),
 ]

@@ -10,8 +10,18 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar
 
+from acrtui.domain.checks import Status
+
 from ..widgets.context import is_production
-from ..widgets.posture import SEV_STYLE, cmk_cell, mark, severity_counts
+from ..widgets.posture import (
+    SECTION_INPUTS,
+    SEV_STYLE,
+    UNKNOWN_STYLE,
+    cmk_cell,
+    mark,
+    severity_counts,
+    unread,
+)
 from .base import ConsoleScreen
 
 
@@ -179,13 +189,15 @@ class RegistryListScreen(FilteredTable):
             pl = Text("n/a", style="dim") if not r.premium else (
                 Text(f"✓ {approved}" + (f" +{pending} pending" if pending else ""), style="green") if approved
                 else Text(f"✗ {pending} pending" if pending else "✗ none", style="yellow" if pending else "red"))
+            if r.premium and approved and unread(estate, r, SECTION_INPUTS["private-link"]):
+                pl = Text(f"? {approved} unread", style=UNKNOWN_STYLE)  # endpoints or DNS not read: not green
             pna = Text("disabled", style="green") if r.public_network_access == "Disabled" else (
                 Text("firewalled", style="yellow") if r.default_action == "Deny" else Text("open", style="red"))
             out.append((r.id, [
                 Text(r.name, style="bold"),
                 severity_counts(report, r),
                 r.sku,
-                cmk_cell(r),
+                cmk_cell(r, estate),
                 pl,
                 pna,
                 mark(r.data_endpoint_enabled) if r.premium else Text("n/a", style="dim"),
@@ -199,7 +211,10 @@ class RegistryListScreen(FilteredTable):
         if estate is None:
             return ""
         observed = estate.observed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if estate.observed_at else "?"
-        errs = f" · {len(estate.errors)} partial-read problems" if estate.errors else ""
+        errs = f" · INCOMPLETE: {len(estate.errors)} reads failed (? = unknown)" if estate.errors else ""
+        hidden = estate.unattributed_gaps
+        if hidden:  # a listing failed: registries may be missing from this list
+            errs += " · registries may be missing: " + "; ".join(g.what for g in hidden)
         base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}"
         return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
 
@@ -229,13 +244,15 @@ class AuditScreen(FilteredTable):
         if report is None:
             return []
         fails = sorted(report.failing(), key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
+        unknown = sorted(report.error_findings, key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
         return [(f"{f.registry.id}|{f.check.id}", [
-            Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
+            Text(f.severity.value, style=SEV_STYLE[f.severity.value]) if f.status is Status.FAIL
+            else Text(f"? {f.severity.value}", style=UNKNOWN_STYLE),  # not evaluated: neither passed nor failed
             f.check.id,
             f.registry.name,
             f.finding.message[:90],
             f.check.remediation.action or "",
-        ]) for f in fails]
+        ]) for f in fails + unknown]
 
     def status(self, shown: int) -> str:
         report = getattr(self.app, "report", None)

@@ -75,8 +75,8 @@ class RegistryScreen(ConsoleScreen):
             "policy": posture.policy(estate, reg),
             "findings": posture.findings(report, reg),
         }
-        for k, v in sections.items():
-            self.query_one(f"#section-{k}", Static).update(v)
+        for k, v in sections.items():  # a section whose data was not read says so first, in yellow
+            self.query_one(f"#section-{k}", Static).update(posture.with_unknown(estate, reg, k, v))
         self.refresh_keys()  # a re-read can change what the registry allows (an upgraded SKU, a new connection)
         for bar in self.query(ContextBar):
             bar.update_context()

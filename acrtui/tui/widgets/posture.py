@@ -8,7 +8,7 @@ from rich.text import Text
 
 from acrtui.audit.runner import AuditReport, FindingRecord
 from acrtui.domain.checks import Severity, Status
-from acrtui.domain.models import Estate, RegistryPosture
+from acrtui.domain.models import CheckInput, Estate, RegistryPosture
 
 OK = Text("✓", style="bold green")
 BAD = Text("✗", style="bold red")
@@ -34,17 +34,54 @@ def kv(rows: list[tuple[str, object]], title: str | None = None) -> Table:
     return t
 
 
+UNKNOWN_STYLE = "bold yellow"
+# what each detail section shows, as the inputs a read gap may hide
+SECTION_INPUTS: dict[str, set[CheckInput]] = {
+    "cmk": {CheckInput.VAULT, CheckInput.KEYS, CheckInput.KEY_ACCESS, CheckInput.VAULT_DIAGNOSTICS},
+    "private-link": {CheckInput.ENDPOINTS, CheckInput.DNS},
+    "network": {CheckInput.ENDPOINTS},
+    "data-endpoints": {CheckInput.REPLICAS},
+    "policy": {CheckInput.POLICY, CheckInput.COMPLIANCE},
+}
+
+
+def unknown(estate: Estate, reg: RegistryPosture, inputs: set[CheckInput] | None = None) -> Text | None:
+    """A warning naming what could not be read for this registry (``inputs``: only gaps touching them), or None."""
+    gaps = estate.gaps_for(reg, inputs)
+    if not gaps:
+        return None
+    t = Text("? unknown — not everything here could be read, so what is shown is not a clean bill:\n",
+             style=UNKNOWN_STYLE)
+    for g in gaps:
+        t.append(f"  • {g.what}: ", style="bold yellow")
+        t.append(f"{g.message} ({g.kind.value})\n", style="yellow")
+    return t
+
+
+def with_unknown(estate: Estate, reg: RegistryPosture, section: str, body: RenderableType) -> RenderableType:
+    """A section with its unknowns first (overview: every gap of the registry)."""
+    banner = unknown(estate, reg, SECTION_INPUTS.get(section)) if section != "findings" else None
+    return Group(banner, body) if banner is not None else body
+
+
+def unread(estate: Estate, reg: RegistryPosture, inputs: set[CheckInput]) -> bool:
+    return bool(estate.gaps_for(reg, inputs))
+
+
 def heading(s: str) -> Text:
     return Text(f"\n{s}", style="bold underline")
 
 
-def cmk_cell(r: RegistryPosture) -> Text:
+def cmk_cell(r: RegistryPosture, estate: Estate | None = None) -> Text:
+    if r.encryption.enabled and estate is not None and unread(estate, r, SECTION_INPUTS["cmk"]):
+        return Text("? vault unread", style=UNKNOWN_STYLE)
     if not r.encryption.enabled:
         return Text("—", style="red" if r.premium else "dim")
     return Text("versionless", style="green") if r.encryption.versionless else Text("pinned", style="yellow")
 
 
 def severity_counts(report: AuditReport | None, reg: RegistryPosture) -> Text:
+    """Failures by severity, then ``?N`` checks that could not be evaluated; "clean" only when nothing is unknown."""
     if report is None:
         return Text("…", style="dim")
     counts = {s: 0 for s in Severity}
@@ -55,6 +92,9 @@ def severity_counts(report: AuditReport | None, reg: RegistryPosture) -> Text:
     for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW):
         if counts[s]:
             t.append(f"{counts[s]}{s.value[0].upper()} ", style=SEV_STYLE[s.value])
+    errors = sum(1 for f in report.error_findings if f.registry.id.lower() == reg.id.lower())
+    if errors:
+        t.append(f"?{errors} unknown", style=UNKNOWN_STYLE)
     return t if t.plain else Text("clean", style="green")
 
 
@@ -62,7 +102,7 @@ def findings_for(report: AuditReport | None, reg: RegistryPosture) -> list[Findi
     if report is None:
         return []
     rows = [f for f in report.findings if f.registry.id.lower() == reg.id.lower()]
-    order = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}
+    order = {Status.ERROR: 0, Status.FAIL: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}  # unknown first
     return sorted(rows, key=lambda f: (order[f.status], -f.severity.rank, f.check.id))
 
 
@@ -78,7 +118,7 @@ def overview(estate: Estate, reg: RegistryPosture, report: AuditReport | None) -
         ("SKU", reg.sku),
         ("Regions", ", ".join(reg.regions)),
         ("Zone redundancy", reg.zone_redundancy),
-        ("Encryption", cmk_cell(reg)),
+        ("Encryption", cmk_cell(reg, estate)),
         ("Private endpoints", f"{len(reg.approved_connections)} approved, {len(reg.pending_connections)} pending"),
         ("Public network access", reg.public_network_access),
         ("Data endpoints", "enabled" if reg.data_endpoint_enabled else "disabled"),
@@ -231,8 +271,9 @@ def findings(report: AuditReport | None, reg: RegistryPosture) -> RenderableType
     for c in ("Status", "Severity", "Check", "Finding", "Remediation"):
         t.add_column(c, overflow="fold")
     for f in findings_for(report, reg):
-        st = {"fail": "bold red", "pass": "green", "error": "yellow"}.get(f.status.value, "dim")
-        t.add_row(Text(f.status.value.replace("_", " "), style=st), Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
+        st = {"fail": "bold red", "pass": "green", "error": UNKNOWN_STYLE}.get(f.status.value, "dim")
+        word = "? unknown" if f.status is Status.ERROR else f.status.value.replace("_", " ")
+        t.add_row(Text(word, style=st), Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
                   f"{f.check.id}\n{f.check.title}", f.finding.message,
                   f.check.remediation.text if f.status is Status.FAIL else "")
     return t

@@ -1,0 +1,68 @@
+# mypy: disable-error-code="attr-defined"
+"""The console shows what it could not read as unknown (yellow ``?``), never green, with the reason (issue 8 §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable, Label, Static
+
+from acrtui.emulator import Emulator
+from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen
+
+from .conftest import SIZE
+from .test_console import open_list, open_registry, plain
+
+
+def cells(screen: Any, name: str) -> dict[str, str]:
+    t = screen.query_one(DataTable)
+    cols = [str(c.label) for c in t.columns.values()]
+    for i in range(t.row_count):
+        row = [c.plain if hasattr(c, "plain") else str(c) for c in t.get_row_at(i)]
+        if row[0] == name:
+            return dict(zip(cols, row, strict=True))
+    raise AssertionError(f"{name} not in the registry list")
+
+
+async def test_unreadable_vaults_and_endpoints_show_as_unknown_with_the_reason(make_app: Any, demo: Emulator) -> None:
+    demo.faults.add("503", path="/providers/Microsoft.KeyVault/")
+    demo.faults.add("403", path="/providers/Microsoft.Network/privateEndpoints/[^/]+/privateDnsZoneGroups")
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_list(app, pilot)
+        assert isinstance(app.screen, RegistryListScreen)
+        acr = cells(app.screen, "contosoprodacr")  # CMK, approved private endpoint: both partly unread
+        assert acr["CMK"] == "? vault unread" and acr["Private link"].startswith("? ")
+        assert "unknown" in acr["Findings"] and "clean" not in acr["Findings"]
+        basic = cells(app.screen, "sandboxbasic")  # nothing of it was hidden: as before
+        assert "?" not in basic["Findings"] and basic["CMK"] == "—"
+        status = str(app.screen.query_one("#status-line", Label).render())
+        assert "INCOMPLETE" in status
+        assert any("Incomplete read" in (n.title or "") for n in app._notifications)
+
+        screen = await open_registry(app, pilot, "contosoprodacr")
+        cmk = plain(screen.query_one("#section-cmk", Static))
+        assert "? unknown" in cmk and "key vaults in" in cmk and "(unavailable)" in cmk
+        pl = plain(screen.query_one("#section-private-link", Static))
+        assert "? unknown" in pl and "DNS zone groups of" in pl and "(permission)" in pl
+        assert "? unknown" not in plain(screen.query_one("#section-policy", Static))  # policy was read
+        findings = plain(screen.query_one("#section-findings", Static))
+        assert "? unknown" in findings and "ACR-CMK-003" in findings
+        app.pop_screen()
+        await pilot.pause()
+        app.push_screen(AuditScreen())
+        await pilot.pause()
+        t = app.screen.query_one(DataTable)
+        audit_rows = [[c.plain if hasattr(c, "plain") else str(c) for c in t.get_row_at(i)] for i in range(t.row_count)]
+        assert ["? critical", "ACR-CMK-003", "contosoprodacr"] in [r[:3] for r in audit_rows]
+        assert "INCOMPLETE" in str(app.screen.query_one("#status-line", Label).render())
+    assert demo.writes() == []
+
+
+async def test_a_registry_listing_failure_says_registries_may_be_missing(make_app: Any, demo: Emulator) -> None:
+    demo.faults.add("503", path="/providers/Microsoft.ContainerRegistry/registries$")
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_list(app, pilot)
+        status = str(app.screen.query_one("#status-line", Label).render())
+        assert "registries may be missing: registries in" in status
