@@ -17,8 +17,11 @@ which print usage text first), and without it 2 keeps meaning "usage" as in ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import os
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,8 +56,92 @@ def _target(demo: bool) -> str:
     return describe_target(TargetOptions(demo=demo))
 
 
+class Stopped(Exception):
+    """SIGINT or SIGTERM stopped the command; ``during`` is the executor's account when an apply was cut."""
+
+    def __init__(self, signum: int, during: Any = None) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.during = during
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # 130 for SIGINT, 143 for SIGTERM, as shells report them
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Signals:
+    """SIGINT/SIGTERM cancel the command's task, so the executor journals the step in flight and sessions close,
+    instead of a KeyboardInterrupt at a random await or a silent SIGTERM death. A second signal exits at once."""
+
+    current: _Signals | None = None
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.loop = task.get_loop()
+        self.got: list[int] = []
+
+    def _on(self, signum: int) -> None:
+        if self.got:
+            os._exit(128 + signum)
+        self.got.append(signum)
+        self.task.cancel()
+
+    def install(self) -> None:
+        for sig in _SIGNALS:
+            self.loop.add_signal_handler(sig, self._on, sig)
+
+    def remove(self) -> None:
+        for sig in _SIGNALS:
+            self.loop.remove_signal_handler(sig)
+
+
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(fn())  # type: ignore[arg-type]
+    """Run a command's coroutine; a signal makes it leave as :class:`Stopped`."""
+    from .executor import Interrupted
+
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        sigs = _Signals.current = _Signals(task)
+        sigs.install()
+        try:
+            return await fn()
+        except asyncio.CancelledError:
+            if sigs.got:
+                raise Stopped(sigs.got[0]) from None
+            raise
+        except Interrupted as exc:
+            raise Stopped(sigs.got[0] if sigs.got else signal.SIGINT, exc) from None
+        finally:
+            sigs.remove()
+            _Signals.current = None
+
+    return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def _prompting() -> Iterator[None]:
+    """Blocked on the confirmation prompt, the loop cannot run its signal handlers: a signal ends the prompt
+    instead (click makes it "cancelled", nothing was changed) rather than waiting for Enter."""
+    sigs = _Signals.current
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    if sigs is None:
+        yield
+        return
+    sigs.remove()
+    previous = [signal.signal(sig, stop) for sig in _SIGNALS]
+    try:
+        yield
+    finally:
+        for sig, old in zip(_SIGNALS, previous, strict=True):
+            signal.signal(sig, old)
+        sigs.install()
 
 
 def _report(exc: AcrtuiError) -> int:
@@ -75,10 +162,43 @@ def _report(exc: AcrtuiError) -> int:
     return int(exc.exit_code)
 
 
-def _journal(path: str | None) -> Any:
-    from .executor import Journal
+def _journal(path: str | None, session: Any) -> Any:
+    """The session target's journal (``--journal`` wins); lines it cannot read are warned about once."""
+    from .executor import journal_for
 
-    return Journal(path)
+    return journal_for(session, path, warn=lambda m: click.echo(f"warning: {m}", err=True))
+
+
+@contextlib.asynccontextmanager
+async def _locked(demo: bool, cloud: str, subscriptions: list[str], log_file: str | None, journal_path: str | None,
+                  source: str, box: dict[str, Any]) -> AsyncIterator[tuple[Any, Any]]:
+    """The apply's session and its target's journal, held for the whole apply (a second one is refused)."""
+    async with _session(demo, cloud, subscriptions, log_file) as s:
+        journal = box["journal"] = _journal(journal_path, s)
+        with journal.lock(source):
+            yield s, journal
+
+
+def _stopped(exc: Stopped, path: str, journal: Any, applied: bool) -> int:
+    """Say what a signal cut short, what Azure may still be doing and how to check; exit 128 + signal."""
+    name = signal.Signals(exc.signum).name
+    cut = exc.during
+    if cut is None:
+        if applied:
+            click.echo(f"\nerror: Interrupted ({name}) after the apply finished, while re-reading; run "
+                       f"`acrtui plan {path}` to check. Journal: {journal.path}", err=True)
+        else:
+            click.echo(f"\nerror: Interrupted ({name}): nothing was changed.", err=True)
+        return exc.exit_code
+    click.echo(f"\nerror: Interrupted ({name}): {cut.message}", err=True)
+    click.echo(f"{cut.succeeded} action(s) had landed before it; {cut.not_run} not run. Azure may still be running "
+               "the operation in flight: the request was sent and cannot be called back.", err=True)
+    click.echo(f"Check what landed with `acrtui plan {path}`, or in Azure:", err=True)
+    for a in cut.in_flight:
+        click.echo(f"  az resource show --ids {a.resource_id}   (or the portal's Activity log for it)", err=True)
+    click.echo(f"Then apply again: the next plan skips what landed. Journal: {journal.path} (the step is recorded "
+               "as interrupted).", err=True)
+    return exc.exit_code
 
 
 def _is_saved(path: str) -> bool:
@@ -136,9 +256,13 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
 
         async def go() -> Any:
             async with _session(demo, cloud, subscriptions or [], log_file) as s:
-                return await make_plan(s, desired, _journal(journal_path))
+                return await make_plan(s, desired, _journal(journal_path, s))
 
         planned = _run(go)
+    except Stopped as exc:
+        click.echo(f"\nerror: Interrupted ({signal.Signals(exc.signum).name}) while planning: nothing was changed.",
+                   err=True)
+        return exc.exit_code
     except AcrtuiError as exc:
         code = _report(exc)
         return int(ExitCode.FINDINGS) if detailed and code == ExitCode.USAGE else code
@@ -183,7 +307,7 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
     from .render import render_findings, render_text, summary_line
     from .schema import SavedPlan
 
-    journal = _journal(journal_path)
+    box: dict[str, Any] = {"journal": None, "applied": False}
 
     def progress(what: str, action: Any, detail: str) -> None:
         if what == "start":
@@ -205,7 +329,7 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
         return saved, None
 
     async def go() -> int:
-        async with _session(demo, cloud, subscriptions or [], log_file) as s:
+        async with _locked(demo, cloud, subscriptions or [], log_file, journal_path, str(path), box) as (s, journal):
             planned = await (plan_saved(s, saved, journal) if saved else make_plan(s, desired, journal))
             if planned.plan.empty:
                 click.echo(render_text(planned.plan, planned.findings), nl=False)
@@ -217,14 +341,16 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
                 return int(ExitCode.FINDINGS)
             if not yes:
                 try:
-                    answer = click.prompt("\nDo you want to perform these actions? Only 'yes' will be accepted",
-                                          default="", show_default=False, err=True)
+                    with _prompting():
+                        answer = click.prompt("\nDo you want to perform these actions? Only 'yes' will be accepted",
+                                              default="", show_default=False, err=True)
                 except click.Abort:
                     answer = ""  # no terminal and no input: never assume yes
                 if answer.strip() != "yes":
                     click.echo("Apply cancelled. Nothing was changed.", err=True)
                     return int(ExitCode.FINDINGS)
             result = await apply_planned(s, planned, journal, source=str(path), progress=progress)
+            box["applied"] = True
             if not result.ok:
                 assert result.error is not None
                 done = len(result.succeeded)
@@ -249,6 +375,8 @@ def run_apply(path: str, *, demo: bool = False, cloud: str = "AzureCloud", subsc
     try:
         saved, desired = read()
         return _run(go)
+    except Stopped as exc:
+        return _stopped(exc, path, box["journal"], bool(box["applied"]))
     except AcrtuiError as exc:
         return _report(exc)
 
