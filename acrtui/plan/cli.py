@@ -57,12 +57,11 @@ def _target(demo: bool) -> str:
 
 
 class Stopped(Exception):
-    """SIGINT or SIGTERM stopped the command; ``during`` is the executor's account when an apply was cut."""
+    """SIGINT or SIGTERM stopped the command."""
 
-    def __init__(self, signum: int, during: Any = None) -> None:
+    def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
-        self.during = during
 
     @property
     def exit_code(self) -> int:
@@ -100,8 +99,6 @@ class _Signals:
 
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
     """Run a command's coroutine; a signal makes it leave as :class:`Stopped`."""
-    from .executor import Interrupted
-
     async def main() -> T:
         task = asyncio.current_task()
         assert task is not None
@@ -113,8 +110,6 @@ def _run(fn: Callable[[], Awaitable[T]]) -> T:
             if sigs.got:
                 raise Stopped(sigs.got[0]) from None
             raise
-        except Interrupted as exc:
-            raise Stopped(sigs.got[0] if sigs.got else signal.SIGINT, exc) from None
         finally:
             sigs.remove()
             _Signals.current = None
@@ -182,7 +177,7 @@ async def _locked(demo: bool, cloud: str, subscriptions: list[str], log_file: st
 def _stopped(exc: Stopped, path: str, journal: Any, applied: bool) -> int:
     """Say what a signal cut short, what Azure may still be doing and how to check; exit 128 + signal."""
     name = signal.Signals(exc.signum).name
-    cut = exc.during
+    cut = getattr(journal, "interrupted", None)  # the executor's account of the step it cut
     if cut is None:
         if applied:
             click.echo(f"\nerror: Interrupted ({name}) after the apply finished, while re-reading; run "

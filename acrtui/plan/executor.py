@@ -5,8 +5,8 @@
 - Every write returns Azure's read-back state; the executor checks the action landed (``converged``) and journals
   what was done, when, and the result, as JSON lines: one file per target (``default_journal_path``), held by
   one apply at a time, bounded by compaction, unreadable lines reported and skipped.
-- A signal (Ctrl-C, SIGTERM) cancels the step in flight: it is journaled ``interrupted`` and raised as
-  :class:`Interrupted`, naming what Azure may still be doing.
+- A cancellation (Ctrl-C or SIGTERM in the CLI, quitting the console) is journaled ``interrupted`` with the step in
+  flight, and described in ``journal.interrupted`` for the caller to say what Azure may still be doing.
 - It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
   skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
   repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
@@ -139,7 +139,7 @@ def _open_private(path: Path, flags: int) -> int:
     return fd
 
 
-def _check_line(n: int, raw: bytes) -> tuple[dict[str, Any] | None, str]:
+def _check_line(raw: bytes) -> tuple[dict[str, Any] | None, str]:
     """A journal line as an entry, or why it cannot be one."""
     try:
         entry = json.loads(raw.decode("utf-8"))
@@ -175,6 +175,7 @@ class Journal:
         self.max_bytes = max_bytes
         self.warned: set[str] = set()
         self._lock_fd: int | None = None
+        self.interrupted: Interrupted | None = None  # set when an apply was cancelled mid-step
         self._lock_depth = 0
 
     @property
@@ -208,7 +209,7 @@ class Journal:
         for n, raw in enumerate(data.splitlines(), 1):
             if not raw.strip():
                 continue
-            entry, why = _check_line(n, raw)
+            entry, why = _check_line(raw)
             if entry is None:
                 self._warn(f"journal {self.path}: line {n} skipped: {why}")
             else:
@@ -344,7 +345,8 @@ class Executor:
             self.progress(what, action, detail)
 
     async def run(self, actions: list[Any]) -> ApplyResult:
-        """Run under the journal's lock; a cancellation (a signal) is journaled and raised as :class:`Interrupted`."""
+        """Run under the journal's lock; a cancellation (a signal, the console's Stop) is journaled, and described
+        in ``journal.interrupted``, before it propagates."""
         with self.journal.lock(self.source):
             return await self._run_all(actions)
 
@@ -379,9 +381,10 @@ class Executor:
                 self.journal.write("interrupted", in_flight=[a.key for a in batch], succeeded=len(result.succeeded),
                                    not_run=len(rest))
                 what = "; ".join(a.describe() for a in batch) + (f" (image {self.in_flight})" if self.in_flight else "")
-                raise Interrupted(f"The apply stopped while this was in flight: {what}.", in_flight=batch,
-                                  detail=self.in_flight, succeeded=len(result.succeeded),
-                                  not_run=len(rest)) from None
+                self.journal.interrupted = Interrupted(
+                    f"The apply stopped while this was in flight: {what}.", in_flight=batch, detail=self.in_flight,
+                    succeeded=len(result.succeeded), not_run=len(rest))
+                raise  # a cancellation stays one: callers (the CLI's signal handler, the console) say what it cut
             except AcrtuiError as exc:
                 for a in batch:
                     self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="failed",

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from acrtui.audit.runner import AuditReport
 from acrtui.domain.models import Estate
 from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
-from acrtui.plan.executor import Journal
+from acrtui.plan.executor import journal_for
 
 from . import gates, planning
 from .keymap import commands_for
@@ -91,7 +91,7 @@ class AcrtuiApp(App[int]):
         if self.read_only and not self.service.read_only:
             raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
         self.plan_dir = Path(plan_dir)
-        self.journal = Journal(journal_path)  # the executor's JSON-lines journal of applied steps
+        self.journal = journal_for(self.service.session, journal_path)  # the executor's journal of this target
         self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
         self.subscriptions: dict[str, str] = {}
         self.chosen: list[str] = []
