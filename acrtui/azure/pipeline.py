@@ -43,11 +43,12 @@ READ_ONLY_POSTS: tuple[str, ...] = (
 # Query parameters whose value is a secret (SAS signatures, codes, keys): replaced in the journal and in errors.
 SECRET_PARAMS = {"sig", "signature", "code", "token", "access_token", "client_secret", "password", "key", "secret",
                  "skoid", "sktid", "skt", "ske", "sks", "skv", "se", "st"}
-# Only real secret shapes: ``name=value`` pairs, and a bearer credential (20+ token characters with at least one
-# digit or punctuation, so SDK prose such as "Bearer token authentication" is left alone), and bare JWTs.
+# Only real secret shapes: ``name=value`` pairs; a bearer credential (8+ token characters holding a digit, or a
+# ``.``/``_``/``~``/``+``/``/``/``=`` inside it, so SDK prose such as "Bearer token authentication" or
+# "Bearer challenge-based auth" is left alone); bare JWTs.
 _SECRET_IN_TEXT = re.compile(
     r"(?i)((?:sig|signature|client_secret|access_token|password|secret|token)=)[^&\s\"']+"
-    r"|(Bearer\s+)(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{20,}=*"
+    r"|(Bearer\s+)(?=[A-Za-z0-9._~+/=-]*(?:[0-9]|[._~+/=][A-Za-z0-9]))[A-Za-z0-9._~+/-]{8,}=*"
     r"|()\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
 )
 
