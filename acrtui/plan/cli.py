@@ -9,6 +9,7 @@ commands follow Terraform where it matters to pipelines:
 | 1 | invalid plan file, refused by preflight | same | same, a stale saved plan, or cancelled |
 | 2 | usage error | **changes pending** (our own usage errors become 1, as in Terraform) | usage error |
 | 3 | sign-in, permission or Azure error | same | same, including a write that failed part-way |
+| 130/143 | SIGINT / SIGTERM | same | same; the step in flight is journaled ``interrupted`` |
 
 So with ``--detailed-exitcode`` a 2 always means "changes pending" (except click's own argument-parsing errors,
 which print usage text first), and without it 2 keeps meaning "usage" as in every other acrtui command.

@@ -306,4 +306,10 @@ def run_tui(*, demo: bool = False, read_only: bool = False, cloud: str = "AzureC
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return int(e.exit_code)
     result = app.run()
+    cut = app.journal.interrupted  # quit (or stopped waiting) mid-apply: say what may still be running
+    if cut is not None:
+        import sys
+
+        print(f"Interrupted: {cut.message} Azure may still be running it. Check with `acrtui plan FILE` or the "
+              f"portal, then apply again: it converges. Journal: {app.journal.path}", file=sys.stderr)
     return int(result if isinstance(result, int) else app.exit_code)
