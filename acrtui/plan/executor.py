@@ -59,7 +59,7 @@ from acrtui.domain.actions import (
 )
 from acrtui.domain.diff import missing_logs
 from acrtui.domain.models import RegistryPosture
-from acrtui.errors import AcrtuiError, Conflict, ExitCode
+from acrtui.errors import AcrtuiError, Conflict, ExitCode, UsageError
 
 from .observe import read_identity
 
@@ -128,8 +128,12 @@ class Interrupted(AcrtuiError):
 
 def _open_private(path: Path, flags: int) -> int:
     """Open (creating 0600, in a 0700 directory) and tighten a file an older acrtui left world-readable."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, flags | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, flags | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"Cannot write the journal file {path}: {exc.strerror or exc}. Pass --journal PATH (or set "
+                         f"{JOURNAL_ENV}) to a writable place.", title="Journal not writable") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077 and st.st_uid == os.getuid():

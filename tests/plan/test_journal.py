@@ -144,3 +144,12 @@ def test_compaction_keeps_unfinished_runs_and_imports_done(tmp_path: Path) -> No
     with journal.lock("x.yaml"):  # small now: nothing more to do
         pass
     assert path.with_name("journal.jsonl.1").stat().st_size == size
+
+
+def test_an_unwritable_journal_is_refused_before_any_write(emu: Emulator, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    mark = emu.last_seq
+    r = invoke(emu, "apply", HARDEN, "--yes", "--journal", str(blocker / "journal.jsonl"))
+    assert r.exit_code == 2 and "Journal not writable" in r.stderr and str(blocker) in r.stderr, r.output
+    assert emu.writes(mark) == []
