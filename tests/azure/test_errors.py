@@ -193,3 +193,35 @@ def test_the_cli_says_it_once_without_sdk_log_lines(thread: EmulatorThread, tmp_
     assert p.returncode == ExitCode.AZURE
     assert [ln for ln in p.stderr.splitlines() if ln.strip()] == [p.stderr.strip()], p.stderr
     assert p.stderr.startswith("error: TLS certificate not trusted:")
+
+
+async def test_a_credential_chain_failure_lists_each_reason(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DefaultAzureCredential is a chain: the sign-in error carries every credential's reason, redacted."""
+    from urllib.parse import urlsplit
+
+    from azure.identity.aio import ChainedTokenCredential, ClientSecretCredential, EnvironmentCredential
+
+    for var in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_CLIENT_CERTIFICATE_PATH",
+                "AZURE_USERNAME"):
+        monkeypatch.delenv(var, raising=False)
+
+    from acrtui.azure.errors import from_azure
+    from acrtui.azure.pipeline import TlsAwareRetryPolicy
+
+    def cred(client: str, secret: str) -> ClientSecretCredential:
+        return ClientSecretCredential(emu.tenant_id, client, secret, authority=urlsplit(emu.url).netloc,
+                                      disable_instance_discovery=True, connection_verify=str(emu.ca_path),
+                                      retry_policy_class=TlsAwareRetryPolicy)
+
+    login = emu.login("owner")
+    chain = ChainedTokenCredential(EnvironmentCredential(), cred(login.client_id, "wrong-secret-123"))
+    try:
+        with pytest.raises(Exception) as info:
+            await chain.get_token("https://management.azure.com/.default")
+    finally:
+        await chain.close()
+    err = from_azure(info.value)
+    assert err.title == "Sign-in failed" and err.exit_code == ExitCode.AZURE
+    assert "EnvironmentCredential: " in err.message and "ClientSecretCredential: " in err.message, err.message
+    assert "AADSTS7000215" in err.message
+    assert "wrong-secret-123" not in err.message
