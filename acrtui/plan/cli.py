@@ -402,6 +402,10 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
 
     try:
         desired = _run(go)
+    except Stopped as exc:
+        click.echo(f"\nerror: Interrupted ({signal.Signals(exc.signum).name}): nothing was written.", err=True)
+        ctx.exit(exc.exit_code)
+        return
     except AcrtuiError as exc:
         ctx.exit(_report(exc))
         return
