@@ -65,6 +65,7 @@ from .observe import read_identity
 
 JOURNAL_ENV = "ACRTUI_JOURNAL"
 MAX_BYTES = 4 * 1024 * 1024  # compact (and rotate) finished runs away when an apply finds the journal larger
+KEEP_UNFINISHED = 10  # runs that never ended (killed) kept through a compaction, newest first
 
 
 def _state_dir() -> Path:
@@ -94,8 +95,8 @@ def default_journal_path(session: Any = None) -> Path:
     if session is None:
         return _state_dir() / "journal.jsonl"
     key = target_key(session)
-    if key is None:
-        return Path(tempfile.mkdtemp(prefix="acrtui-demo-")) / "journal.jsonl"
+    if key is None:  # an unguessable name, created (0700) only if the demo applies something
+        return Path(tempfile.gettempdir()) / f"acrtui-demo-{uuid.uuid4().hex}" / "journal.jsonl"
     return _state_dir() / "journals" / f"{key}.jsonl"
 
 
@@ -168,7 +169,7 @@ class Journal:
     Lines that cannot be read are reported once through ``warn`` and skipped: a hand edit or a torn write never
     stops the next plan. An apply holds :meth:`lock` (``flock`` on ``<journal>.lock``), and on taking it
     compacts the file when it is over ``max_bytes``: the old file becomes ``<journal>.1`` and the new one keeps
-    the runs that never finished and the imports done (what the planner reads, :meth:`imported`).
+    the imports done (what the planner reads, :meth:`imported`) and the last runs that never finished (killed).
     """
 
     def __init__(self, path: str | Path | None = None, *, warn: Callable[[str], None] | None = None,
@@ -272,12 +273,14 @@ class Journal:
             return False
         lines = self._lines()
         finished = {e.get("run") for _, e in lines if e["event"] in ("apply-end", "interrupted")}
+        unfinished = list(dict.fromkeys(e.get("run") for _, e in lines if e.get("run") not in finished))
+        recent = set(unfinished[-KEEP_UNFINISHED:])
         facts: dict[tuple[str, str], dict[str, Any]] = {}
         keep: list[dict[str, Any]] = []
         for _, e in lines:
             if e["event"] == "image" and e["result"] in ("imported", "already present"):
                 facts[(e["target"].lower(), e["image"])] = e
-            elif e.get("run") not in finished:
+            elif e.get("run") in recent:
                 keep.append(e)
         rotated = self.path.with_name(self.path.name + ".1")
         tmp = self.path.with_name(self.path.name + ".tmp")

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import stat
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,9 +72,12 @@ def test_unreadable_lines_are_reported_once_and_skipped(emu: Emulator, tmp_path:
 def test_default_journal_is_per_target_and_the_demo_writes_no_state(emu: Emulator, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     state = Path(os.environ["XDG_STATE_HOME"])
-    r = CliRunner().invoke(cli, ["--demo", "plan", HARDEN], catch_exceptions=False)
+    r = CliRunner().invoke(cli, ["--demo", "apply", HARDEN, "--yes"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert not state.exists() or not any(state.rglob("*")), "the demo wrote the user's state directory"
+    demo_journal = Path(r.stdout.rsplit("Journal: ", 1)[1].split()[0])
+    assert demo_journal.parent.parent == Path(tempfile.gettempdir()) and demo_journal.is_file()
+    assert stat.S_IMODE(demo_journal.parent.stat().st_mode) == 0o700
 
     assert invoke(emu, "apply", HARDEN, "--yes").exit_code == 0
     files = sorted(p.name for p in (state / "acrtui" / "journals").iterdir())
