@@ -82,6 +82,7 @@ class _Signals:
         self.task = task
         self.loop = task.get_loop()
         self.got: list[int] = []
+        self.installed = False
 
     def _on(self, signum: int) -> None:
         if self.got:
@@ -90,12 +91,17 @@ class _Signals:
         self.task.cancel()
 
     def install(self) -> None:
-        for sig in _SIGNALS:
-            self.loop.add_signal_handler(sig, self._on, sig)
+        try:
+            for sig in _SIGNALS:
+                self.loop.add_signal_handler(sig, self._on, sig)
+            self.installed = True
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread (embedded use), or Windows
+            self.remove()
 
     def remove(self) -> None:
         for sig in _SIGNALS:
-            self.loop.remove_signal_handler(sig)
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                self.loop.remove_signal_handler(sig)
 
 
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
@@ -127,7 +133,7 @@ def _prompting() -> Iterator[None]:
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
 
-    if sigs is None:
+    if sigs is None or not sigs.installed:
         yield
         return
     sigs.remove()
