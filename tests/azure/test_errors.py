@@ -188,7 +188,8 @@ def test_the_cli_says_it_once_without_sdk_log_lines(thread: EmulatorThread, tmp_
     env = {**os.environ, **thread.emulator.env(), "ACRTUI_EMULATOR_CA": certifi.where(),
            "ACRTUI_JOURNAL": str(tmp_path / "journal.jsonl"),
            "PYTHONPATH": str(Path(acrtui.__file__).resolve().parents[1])}
-    p = subprocess.run([sys.executable, "-c", "from acrtui.cli import main; main()", "plan", PLAN], env=env,
+    src = env["PYTHONPATH"]
+    p = subprocess.run([sys.executable, "-c", "from acrtui.cli import main; main()", "plan", PLAN], env=env, cwd=src,
                        capture_output=True, text=True)
     assert p.returncode == ExitCode.AZURE
     assert [ln for ln in p.stderr.splitlines() if ln.strip()] == [p.stderr.strip()], p.stderr

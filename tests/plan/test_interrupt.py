@@ -24,8 +24,8 @@ import acrtui
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 MIGRATE = str(EXAMPLES / "cmk-migration-contosostgacr.yaml")
+SRC = str(Path(acrtui.__file__).resolve().parents[1])  # this checkout, also as cwd (-c puts cwd first on sys.path)
 ACRTUI = [sys.executable, "-c", "from acrtui.cli import main; main()"]
-SRC = str(Path(acrtui.__file__).resolve().parents[1])
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -36,7 +36,7 @@ def _env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 def standalone() -> Iterator[dict[str, str]]:
     """``acrtui emulator --seed demo --lro-seconds 2``: the env lines it prints before ``ready``."""
-    p = subprocess.Popen([*ACRTUI, "emulator", "--seed", "demo", "--lro-seconds", "2"], env=_env(),
+    p = subprocess.Popen([*ACRTUI, "emulator", "--seed", "demo", "--lro-seconds", "2"], env=_env(), cwd=SRC,
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout is not None
     env: dict[str, str] = {}
@@ -65,7 +65,7 @@ def _admin(env: dict[str, str], method: str, what: str, body: Any = None) -> Any
 
 def _apply_until(env: dict[str, str], marker: str, sig: int) -> tuple[int, str]:
     """Run ``acrtui apply MIGRATE --yes``; send ``sig`` as soon as ``marker`` is printed."""
-    p = subprocess.Popen([*ACRTUI, "apply", MIGRATE, "--yes"], env=env, stdout=subprocess.PIPE,
+    p = subprocess.Popen([*ACRTUI, "apply", MIGRATE, "--yes"], env=env, cwd=SRC, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True)
     assert p.stdout is not None
     seen = []
@@ -94,9 +94,10 @@ def test_a_signal_mid_apply_is_journaled_said_and_a_rerun_converges(standalone: 
     assert len(stop) == 1 and stop[0]["in_flight"][0].startswith("CreateCmkRegistry:"), entries[-4:]
     assert [e["kind"] for e in entries if e.get("status") == "interrupted"] == ["CreateCmkRegistry"]
 
-    again = subprocess.run([*ACRTUI, "apply", MIGRATE, "--yes"], env=env, capture_output=True, text=True)
+    again = subprocess.run([*ACRTUI, "apply", MIGRATE, "--yes"], env=env, cwd=SRC, capture_output=True, text=True)
     assert again.returncode == 0 and "Apply complete!" in again.stdout, again.stdout + again.stderr
-    check = subprocess.run([*ACRTUI, "plan", MIGRATE, "--detailed-exitcode"], env=env, capture_output=True, text=True)
+    check = subprocess.run([*ACRTUI, "plan", MIGRATE, "--detailed-exitcode"], env=env, cwd=SRC, capture_output=True,
+                           text=True)
     assert check.returncode == 0 and check.stdout.startswith("No changes."), check.stdout + check.stderr
 
 
@@ -104,7 +105,7 @@ def test_ctrl_c_while_planning_exits_130_cleanly(standalone: dict[str, str], tmp
     _admin(standalone, "PATCH", "config", {"latency_ms": 150})  # planning takes seconds: a signal lands in it
     mark = _admin(standalone, "GET", "requests")["lastSeq"]
     env = _env(**standalone, ACRTUI_JOURNAL=str(tmp_path / "journal.jsonl"))
-    p = subprocess.Popen([*ACRTUI, "plan", MIGRATE], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.Popen([*ACRTUI, "plan", MIGRATE], env=env, cwd=SRC, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     while not [r for r in _admin(standalone, "GET", f"requests?since={mark}")["value"] if r["kind"] == "arm"]:
         assert p.poll() is None, p.communicate()
