@@ -91,7 +91,8 @@ class AcrtuiApp(App[int]):
         if self.read_only and not self.service.read_only:
             raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
         self.plan_dir = Path(plan_dir)
-        self.journal = journal_for(self.service.session, journal_path)  # the executor's journal of this target
+        self.journal = journal_for(self.service.session, journal_path,  # the executor's journal of this target
+                                   warn=lambda m: self.notify(m, title="Journal", severity="warning"))
         self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
         self.subscriptions: dict[str, str] = {}
         self.chosen: list[str] = []
