@@ -114,7 +114,8 @@ class JournalLocked(AcrtuiError):
 
 
 class Interrupted(AcrtuiError):
-    """The apply was stopped by a signal; ``in_flight`` are the steps whose requests Azure may still be running."""
+    """What a cancelled apply cut (a signal, the console's Stop), kept in ``Journal.interrupted``; the cancellation
+    itself propagates. ``in_flight``: the steps whose operations Azure may still be running."""
 
     title = "Interrupted"
 
