@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,14 +34,30 @@ from ..errors import (
     SignInError,
     Throttled,
 )
-from .pipeline import redact_text
+from .pipeline import redact_text, tls_verification_error
 
 _AUTHZ = re.compile(
     r"client '(?P<client>[^']*)' with object id '(?P<oid>[^']*)' does not have authorization to perform action "
     r"'(?P<action>[^']*)' over scope '(?P<scope>[^']*)'",
     re.IGNORECASE,
 )
-_CMK_WORDS = ("customer-managed", "customer managed", "encryption", "keyvault", "key vault", "cmk")
+# Classified by ARM's error code only: a message quotes resource names, and a registry called "cmkreg" or
+# "sandboxpremium" says nothing about the error. Codes as ACR documents or returns them (see the emulator's
+# containerregistry provider for where each comes from).
+_CMK_CODES = frozenset(c.lower() for c in (
+    "CannotEnableEncryptionOnExistingRegistry", "CannotDisableEncryption", "InvalidKeyVaultKey",
+    "KeyVaultAccessForbidden", "BlockedForEncryptionEnabledRegistry", "ModifyNotSupportedOnEncryptedRegistry",
+))
+_PREMIUM_CODES = frozenset(c.lower() for c in (
+    "DisablingPublicNetworkAccessNotSupported", "NetworkRuleSetNotSupported", "DataEndpointNotSupported",
+    "EncryptionNotSupported", "ZoneRedundancyNotSupported", "ContentTrustNotSupported", "ReplicationNotSupported",
+    "PrivateEndpointNotSupported", "PremiumSkuRequired",
+))
+# A globally unique name someone (maybe in another tenant) already holds: waiting does not free it.
+_NAME_TAKEN_CODES = frozenset(c.lower() for c in (
+    "AlreadyInUse", "RegistryNameNotAvailable", "NameNotAvailable", "RegistryNameInUse", "VaultAlreadyExists",
+    "StorageAccountAlreadyTaken", "DomainNameLabelTaken",
+))
 
 
 def _arm_error(e: HttpResponseError) -> dict[str, Any]:
@@ -71,10 +89,16 @@ def from_azure(exc: BaseException) -> AcrtuiError:
     """Map an azure-core exception to a product error."""
     if isinstance(exc, AcrtuiError):
         return exc
-    if isinstance(exc, ClientAuthenticationError) and (exc.status_code in (None, 401)):
+    tls = tls_verification_error(exc)
+    if tls is not None:
+        return _tls_error(tls)
+    if isinstance(exc, ClientAuthenticationError) and not _is_arm_response(exc):
+        # the credential (or its chain) failed: wrong client id, secret or tenant, nothing signed in. Whatever
+        # status the token endpoint answered, this is a sign-in failure, with the reasons it gave.
         return SignInError(
-            "Could not sign in to Azure: " + redact_text(_first_line(str(exc.message or exc)))
-            + ". Run `az login` (or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET) and try again."
+            "Could not sign in to Azure: " + _reasons(exc)
+            + "\nCheck AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (or run `az login`) and try again.",
+            code=_aad_code(exc),
         )
     if isinstance(exc, HttpResponseError):
         return _from_http(exc)
@@ -87,12 +111,53 @@ def from_azure(exc: BaseException) -> AcrtuiError:
     if isinstance(exc, AzureError):
         return AzureServiceError(redact_text(_first_line(str(exc.message or exc))))
     if type(exc).__name__ == "CredentialUnavailableError":
-        return SignInError("No Azure credential is available: run `az login` or set the AZURE_* environment variables.")
+        return SignInError("No Azure credential is available: " + _reasons(exc)
+                           + "\nRun `az login` or set the AZURE_* environment variables.")
     return AzureServiceError(redact_text(_first_line(str(exc))))
 
 
 def _first_line(s: str) -> str:
     return s.strip().splitlines()[0] if s.strip() else ""
+
+
+def _is_arm_response(e: ClientAuthenticationError) -> bool:
+    """ARM's own 401 (an expired or wrong-audience token) carries an ARM error object; the token endpoint's
+    ``{"error": "invalid_client", ...}`` does not."""
+    return e.response is not None and bool(_arm_error(e).get("code"))
+
+
+def _aad_code(e: ClientAuthenticationError) -> str | None:
+    m = re.search(r"\((\w+)\) (AADSTS\d+)", str(e.message or e))
+    return f"{m[1]} {m[2]}" if m else None
+
+
+def _reasons(exc: BaseException, limit: int = 12) -> str:
+    """The credential's (or each chained credential's) reasons, redacted; not the raw response body."""
+    text = str(getattr(exc, "message", None) or exc)
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    keep = [ln[:400] for ln in lines if ln and not ln.startswith(("Content:", "To mitigate this issue"))]
+    more = f"\n  … and {len(keep) - limit} more" if len(keep) > limit else ""
+    return redact_text("\n  ".join(keep[:limit])) + more
+
+
+def _tls_error(err: Exception) -> AcrtuiError:
+    """One message, no retries: which CA bundle was used and how to point acrtui at the right one."""
+    emulator = os.environ.get("ACRTUI_EMULATOR_URL")
+    if emulator:
+        bundle = f"ACRTUI_EMULATOR_CA={os.environ.get('ACRTUI_EMULATOR_CA', '')}"
+        fix = ("Set ACRTUI_EMULATOR_CA to the CA bundle this emulator printed (a restarted emulator has a new CA; "
+               "copy all of its lines again).")
+    else:
+        paths = ssl.get_default_verify_paths()
+        bundle = (f"SSL_CERT_FILE={os.environ['SSL_CERT_FILE']}" if os.environ.get("SSL_CERT_FILE")
+                  else f"the system bundle {paths.cafile or paths.capath or '(none found)'}")
+        fix = ("If a proxy inspects TLS, point SSL_CERT_FILE at a bundle that includes its CA (REQUESTS_CA_BUNDLE, "
+               "which the Azure CLI uses, is not read by acrtui's HTTP client); otherwise check --cloud and "
+               "the network.")
+    reason = getattr(err, "verify_message", None) or str(err)
+    return AzureServiceError(f"The server's TLS certificate did not verify ({reason}); the CA bundle in use is "
+                             f"{bundle}; not retried: it fails the same way every time. {fix}", title="TLS certificate not trusted",
+                             code="CertificateVerificationFailed")
 
 
 def _from_http(e: HttpResponseError) -> AcrtuiError:
@@ -140,10 +205,14 @@ def _from_http(e: HttpResponseError) -> AcrtuiError:
     if status == 404:
         return NotFound(f"{message} ({code or 'NotFound'}). Check the name, resource group and subscription.",
                         code=code or "NotFound")
-    text = (code + " " + message).lower()
-    if "premium" in text:
+    if low in _NAME_TAKEN_CODES:
+        return AzureServiceError(
+            f"{message} ({code}). The name is taken: registry (and vault) names are global across all of Azure, "
+            "so someone else, maybe in another tenant, holds it and waiting will not free it. Choose another name "
+            "(`az acr check-name -n NAME` says whether one is free).", title="Name not available", code=code)
+    if low in _PREMIUM_CODES:
         return PremiumRequired(f"{message} Upgrade the registry to the Premium SKU first.", code=code)
-    if any(w in text for w in _CMK_WORDS):
+    if low in _CMK_CODES:
         return CmkRuleViolation(message, code=code)
     if status == 409:
         return Conflict(f"{message} ({code or 'Conflict'}). Another change may be in progress; retry later.",

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import re
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -22,9 +24,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncHTTPPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy, SansIOHTTPPolicy
 
 from ..errors import ReadOnlyViolation
+
+# acrtui reports a credential failure itself, once, with the chain's reasons; without a handler Python's
+# last-resort handler would also print azure-identity's WARNING for every attempt on stderr.
+logging.getLogger("azure.identity").addHandler(logging.NullHandler())
 
 # POSTs that only read. Matched against the lower-cased URL path's end.
 READ_ONLY_POSTS: tuple[str, ...] = (
@@ -39,8 +45,13 @@ READ_ONLY_POSTS: tuple[str, ...] = (
 # Query parameters whose value is a secret (SAS signatures, codes, keys): replaced in the journal and in errors.
 SECRET_PARAMS = {"sig", "signature", "code", "token", "access_token", "client_secret", "password", "key", "secret",
                  "skoid", "sktid", "skt", "ske", "sks", "skv", "se", "st"}
+# Only real secret shapes: ``name=value`` pairs; a bearer credential (8+ token characters holding a digit, or a
+# ``.``/``_``/``~``/``+``/``/``/``=`` inside it, so SDK prose such as "Bearer token authentication" or
+# "Bearer challenge-based auth" is left alone); bare JWTs.
 _SECRET_IN_TEXT = re.compile(
-    r"(?i)((?:sig|signature|client_secret|access_token|password|secret|token)=)[^&\s\"']+|(Bearer\s+)[A-Za-z0-9._~+/=-]+"
+    r"(?i)((?:sig|signature|client_secret|access_token|password|secret|token)=)[^&\s\"']+"
+    r"|(Bearer\s+)(?=[A-Za-z0-9._~+/=-]*(?:[0-9]|[._~+/=][A-Za-z0-9]))[A-Za-z0-9._~+/-]{8,}=*"
+    r"|()\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
 )
 
 
@@ -55,7 +66,40 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Strip bearer tokens and secret-looking ``name=value`` pairs from free text (error messages)."""
-    return _SECRET_IN_TEXT.sub(lambda m: (m.group(1) or m.group(2)) + "REDACTED", text)
+    return _SECRET_IN_TEXT.sub(lambda m: (m.group(1) or m.group(2) or "") + "REDACTED", text)
+
+
+def tls_verification_error(exc: BaseException | None) -> ssl.SSLCertVerificationError | None:
+    """The certificate-verification failure behind an SDK exception (azure-core wraps aiohttp's, which wraps
+    ssl's), if that is what it is."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        cert = getattr(e, "certificate_error", None)  # aiohttp.ClientConnectorCertificateError (itself one)
+        if isinstance(cert, ssl.SSLCertVerificationError):
+            return cert
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return e
+        stack += [e.__cause__, e.__context__, getattr(e, "inner_exception", None)]
+    return None
+
+
+class TlsAwareRetryPolicy(AsyncRetryPolicy):  # type: ignore[type-arg]
+    """azure-core's retry policy, except that a certificate that did not verify is not retried.
+
+    ``AsyncRetryPolicy.send`` retries every ``ServiceRequestError`` (it counts it as a connection error through
+    ``increment``); a certificate that fails verification fails the same way on every attempt, so retrying only
+    delays the one clear message. Used for ARM clients and for the credential's own token pipeline.
+    """
+
+    def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
+        if error is not None and tls_verification_error(error) is not None:
+            return False
+        return bool(super().increment(settings, response=response, error=error))
 
 
 def is_read_only_request(method: str, url: str) -> bool:

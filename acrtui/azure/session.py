@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clouds import AzureCloudInfo
-from .pipeline import ConcurrencyLimiter, Journal, build_policies
+from .pipeline import ConcurrencyLimiter, Journal, TlsAwareRetryPolicy, build_policies
 
 # kind -> (module, class, takes a subscription id)
 CLIENTS: dict[str, tuple[str, str, bool]] = {
@@ -89,7 +89,7 @@ class AzureSession:
             "base_url": self.cloud.arm_endpoint,
             "credential_scopes": self.cloud.scopes,
             "per_retry_policies": policies,
-            **self.retry.kwargs(),
+            "retry_policy": TlsAwareRetryPolicy(**self.retry.kwargs()),  # a bad certificate fails at once
         }
         if self.connection_verify:
             kw["connection_verify"] = self.connection_verify

@@ -7,15 +7,16 @@ command (TUI, audit, plan, apply, export) calls :func:`open_session` with the op
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import SignInError, UsageError
 from .clouds import AzureCloudInfo, get_cloud
-from .pipeline import Journal
+from .pipeline import Journal, TlsAwareRetryPolicy
 from .session import AzureSession, RetrySettings
 
 EMULATOR_URL = "ACRTUI_EMULATOR_URL"
@@ -51,9 +52,19 @@ def _emulator_credential(url: str, ca: str, tenant: str, client_id: str, secret:
     from azure.identity.aio import ClientSecretCredential
 
     host = urlsplit(url).netloc
-    return ClientSecretCredential(
-        tenant, client_id, secret, authority=host, disable_instance_discovery=True, connection_verify=ca
-    )
+    with _tenant_checked(tenant):
+        return ClientSecretCredential(tenant, client_id, secret, authority=host, disable_instance_discovery=True,
+                                      connection_verify=ca, retry_policy_class=TlsAwareRetryPolicy)
+
+
+@contextlib.contextmanager
+def _tenant_checked(tenant: str | None) -> Iterator[None]:
+    """azure-identity rejects a malformed tenant id with a bare ValueError when the credential is built."""
+    try:
+        yield
+    except ValueError as exc:
+        raise SignInError(f"AZURE_TENANT_ID={tenant!r} is not a tenant id ({exc}). Set it to your tenant's GUID or "
+                          "domain (`az account show --query tenantId`), or unset it.") from None
 
 
 def _session(options: TargetOptions, cloud: AzureCloudInfo, credential: Any, *, target: str,
@@ -114,5 +125,6 @@ def open_session(options: TargetOptions, env: Mapping[str, str] | None = None) -
         return session
     from azure.identity.aio import DefaultAzureCredential
 
-    cred = DefaultAzureCredential(authority=cloud.authority)
+    with _tenant_checked(env.get("AZURE_TENANT_ID")):
+        cred = DefaultAzureCredential(authority=cloud.authority, retry_policy_class=TlsAwareRetryPolicy)
     return _session(options, cloud, cred, target="azure")

@@ -9,6 +9,7 @@ commands follow Terraform where it matters to pipelines:
 | 1 | invalid plan file, refused by preflight | same | same, a stale saved plan, or cancelled |
 | 2 | usage error | **changes pending** (our own usage errors become 1, as in Terraform) | usage error |
 | 3 | sign-in, permission or Azure error | same | same, including a write that failed part-way |
+| 130/143 | SIGINT / SIGTERM | same | same; the step in flight is journaled ``interrupted`` |
 
 So with ``--detailed-exitcode`` a 2 always means "changes pending" (except click's own argument-parsing errors,
 which print usage text first), and without it 2 keeps meaning "usage" as in every other acrtui command.
@@ -17,8 +18,11 @@ which print usage text first), and without it 2 keeps meaning "usage" as in ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+import os
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -66,8 +70,93 @@ def _target(options: TargetOptions) -> str:
     return describe_target(options)
 
 
+class Stopped(Exception):
+    """SIGINT or SIGTERM stopped the command."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # 130 for SIGINT, 143 for SIGTERM, as shells report them
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Signals:
+    """SIGINT/SIGTERM cancel the command's task, so the executor journals the step in flight and sessions close,
+    instead of a KeyboardInterrupt at a random await or a silent SIGTERM death. A second signal exits at once."""
+
+    current: _Signals | None = None
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.loop = task.get_loop()
+        self.got: list[int] = []
+        self.installed = False
+
+    def _on(self, signum: int) -> None:
+        if self.got:
+            os._exit(128 + signum)
+        self.got.append(signum)
+        self.task.cancel()
+
+    def install(self) -> None:
+        try:
+            for sig in _SIGNALS:
+                self.loop.add_signal_handler(sig, self._on, sig)
+            self.installed = True
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread (embedded use), or Windows
+            self.remove()
+
+    def remove(self) -> None:
+        for sig in _SIGNALS:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                self.loop.remove_signal_handler(sig)
+
+
 def _run(fn: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(fn())  # type: ignore[arg-type]
+    """Run a command's coroutine; a signal makes it leave as :class:`Stopped`."""
+    async def main() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        sigs = _Signals.current = _Signals(task)
+        sigs.install()
+        try:
+            return await fn()
+        except asyncio.CancelledError:
+            if sigs.got:
+                raise Stopped(sigs.got[0]) from None
+            raise
+        finally:
+            sigs.remove()
+            _Signals.current = None
+
+    return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def _prompting() -> Iterator[None]:
+    """Blocked on the confirmation prompt, the loop cannot run its signal handlers: a signal ends the prompt
+    instead (click makes it "cancelled", nothing was changed) rather than waiting for Enter."""
+    sigs = _Signals.current
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    if sigs is None or not sigs.installed:
+        yield
+        return
+    sigs.remove()
+    previous = [signal.signal(sig, stop) for sig in _SIGNALS]
+    try:
+        yield
+    finally:
+        for sig, old in zip(_SIGNALS, previous, strict=True):
+            signal.signal(sig, old)
+        sigs.install()
 
 
 def _report(exc: AcrtuiError) -> int:
@@ -102,10 +191,43 @@ def _check_outputs(ctx: click.Context, *, detailed: bool = False, **paths: str |
         ctx.exit(int(ExitCode.FINDINGS) if detailed and code == ExitCode.USAGE else code)
 
 
-def _journal(path: str | None) -> Any:
-    from .executor import Journal
+def _journal(path: str | None, session: Any) -> Any:
+    """The session target's journal (``--journal`` wins); lines it cannot read are warned about once."""
+    from .executor import journal_for
 
-    return Journal(path)
+    return journal_for(session, path, warn=lambda m: click.echo(f"warning: {m}", err=True))
+
+
+@contextlib.asynccontextmanager
+async def _locked(options: TargetOptions, journal_path: str | None, source: str, box: dict[str, Any]
+                  ) -> AsyncIterator[tuple[Any, Any]]:
+    """The apply's session and its target's journal, held for the whole apply (a second one is refused)."""
+    async with _session(options) as s:
+        journal = box["journal"] = _journal(journal_path, s)
+        with journal.lock(source):
+            yield s, journal
+
+
+def _stopped(exc: Stopped, path: str, journal: Any, applied: bool) -> int:
+    """Say what a signal cut short, what Azure may still be doing and how to check; exit 128 + signal."""
+    name = signal.Signals(exc.signum).name
+    cut = getattr(journal, "interrupted", None)  # the executor's account of the step it cut
+    if cut is None:
+        if applied:
+            click.echo(f"\nerror: Interrupted ({name}) after the apply finished, while re-reading; run "
+                       f"`acrtui plan {path}` to check. Journal: {journal.path}", err=True)
+        else:
+            click.echo(f"\nerror: Interrupted ({name}): nothing was changed.", err=True)
+        return exc.exit_code
+    click.echo(f"\nerror: Interrupted ({name}): {cut.message}", err=True)
+    click.echo(f"{cut.succeeded} action(s) had landed before it; {cut.not_run} not run. Azure may still be running "
+               "the operation in flight: the request was sent and cannot be called back.", err=True)
+    click.echo(f"Check what landed with `acrtui plan {path}`, or in Azure:", err=True)
+    for a in cut.in_flight:
+        click.echo(f"  az resource show --ids {a.resource_id}   (or the portal's Activity log for it)", err=True)
+    click.echo(f"Then apply again: the next plan skips what landed. Journal: {journal.path} (the step is recorded "
+               "as interrupted).", err=True)
+    return exc.exit_code
 
 
 # ------------------------------------------------------------------------------------------------------ plan
@@ -151,9 +273,13 @@ def run_plan(path: str, *, fmt: str = "text", out: str | None = None, detailed: 
 
         async def go() -> Any:
             async with _session(options) as s:
-                return await make_plan(s, desired, _journal(journal_path))
+                return await make_plan(s, desired, _journal(journal_path, s))
 
         planned = _run(go)
+    except Stopped as exc:
+        click.echo(f"\nerror: Interrupted ({signal.Signals(exc.signum).name}) while planning: nothing was changed.",
+                   err=True)
+        return exc.exit_code
     except AcrtuiError as exc:
         code = _report(exc)
         return int(ExitCode.FINDINGS) if detailed and code == ExitCode.USAGE else code
@@ -203,7 +329,7 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
     from .render import render_findings, render_text, summary_line
 
     options = _options(options)
-    journal = _journal(journal_path)
+    box: dict[str, Any] = {"journal": None, "applied": False}
 
     def progress(what: str, action: Any, detail: str) -> None:
         if what == "start":
@@ -222,7 +348,7 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
         return saved, None
 
     async def go() -> int:
-        async with _session(options) as s:
+        async with _locked(options, journal_path, str(path), box) as (s, journal):
             planned = await (plan_saved(s, saved, journal) if saved else make_plan(s, desired, journal))
             if planned.plan.empty:
                 click.echo(render_text(planned.plan, planned.findings), nl=False)
@@ -234,14 +360,16 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
                 return int(ExitCode.FINDINGS)
             if not yes:
                 try:
-                    answer = click.prompt("\nDo you want to perform these actions? Only 'yes' will be accepted",
-                                          default="", show_default=False, err=True)
+                    with _prompting():
+                        answer = click.prompt("\nDo you want to perform these actions? Only 'yes' will be accepted",
+                                              default="", show_default=False, err=True)
                 except click.Abort:
                     answer = ""  # no terminal and no input: never assume yes
                 if answer.strip() != "yes":
                     click.echo("Apply cancelled. Nothing was changed.", err=True)
                     return int(ExitCode.FINDINGS)
             result = await apply_planned(s, planned, journal, source=str(path), progress=progress)
+            box["applied"] = True
             if not result.ok:
                 assert result.error is not None
                 done = len(result.succeeded)
@@ -266,6 +394,8 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
     try:
         saved, desired = read()
         return _run(go)
+    except Stopped as exc:
+        return _stopped(exc, path, box["journal"], bool(box["applied"]))
     except AcrtuiError as exc:
         return _report(exc)
 
@@ -296,6 +426,10 @@ def export_command(ctx: click.Context, registries: tuple[str, ...], output: str 
 
     try:
         desired = _run(go)
+    except Stopped as exc:
+        click.echo(f"\nerror: Interrupted ({signal.Signals(exc.signum).name}): nothing was written.", err=True)
+        ctx.exit(exc.exit_code)
+        return
     except AcrtuiError as exc:
         ctx.exit(_report(exc))
         return

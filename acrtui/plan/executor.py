@@ -3,7 +3,10 @@
 - Consecutive property changes to one registry go out as one ARM PATCH (fewer writes, and no half-applied state
   for a Deny policy to judge).
 - Every write returns Azure's read-back state; the executor checks the action landed (``converged``) and journals
-  what was done, when, and the result, as JSON lines (default ``$XDG_STATE_HOME/acrtui/journal.jsonl``).
+  what was done, when, and the result, as JSON lines: one file per target (``default_journal_path``), held by
+  one apply at a time, bounded by compaction, unreadable lines reported and skipped.
+- A cancellation (Ctrl-C or SIGTERM in the CLI, quitting the console) is journaled ``interrupted`` with the step in
+  flight, and described in ``journal.interrupted`` for the caller to say what Azure may still be doing.
 - It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
   skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
   repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
@@ -12,14 +15,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
+import re
+import socket
+import stat
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from acrtui.azure.inventory import id_parts
 from acrtui.azure.vault_writes import VaultWriter
@@ -48,50 +59,250 @@ from acrtui.domain.actions import (
 )
 from acrtui.domain.diff import missing_logs
 from acrtui.domain.models import RegistryPosture
-from acrtui.errors import AcrtuiError, Conflict
+from acrtui.errors import AcrtuiError, Conflict, ExitCode, UsageError
 
 from .observe import read_identity
 
 JOURNAL_ENV = "ACRTUI_JOURNAL"
+MAX_BYTES = 4 * 1024 * 1024  # compact (and rotate) finished runs away when an apply finds the journal larger
+KEEP_UNFINISHED = 10  # runs that never ended (killed) kept through a compaction, newest first
 
 
-def default_journal_path() -> Path:
-    """``$ACRTUI_JOURNAL``, else ``$XDG_STATE_HOME/acrtui/journal.jsonl`` (``~/.local/state`` by default)."""
+def _state_dir() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")) / "acrtui"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "unknown"
+
+
+def target_key(session: Any) -> str | None:
+    """Which estate a session writes to, as a file name: ``azure-<cloud>-<tenant>``, ``emulator-<host_port>``;
+    ``None`` for the demo (its estate lives only as long as the process, so does its journal)."""
+    if session.target == "demo":
+        return None
+    if session.target == "emulator":
+        return "emulator-" + _safe(urlsplit(session.cloud.arm_endpoint).netloc)
+    tenant = os.environ.get("AZURE_TENANT_ID") or getattr(session.credential, "_tenant_id", None) or "default-tenant"
+    return f"azure-{_safe(session.cloud.name)}-{_safe(str(tenant))}"
+
+
+def default_journal_path(session: Any = None) -> Path:
+    """``$ACRTUI_JOURNAL``, else one file per target under ``$XDG_STATE_HOME/acrtui/journals/``; a demo session
+    journals to a fresh temporary directory, never to the user's state directory."""
     if os.environ.get(JOURNAL_ENV):
         return Path(os.environ[JOURNAL_ENV])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "acrtui" / "journal.jsonl"
+    if session is None:
+        return _state_dir() / "journal.jsonl"
+    key = target_key(session)
+    if key is None:  # an unguessable name, created (0700) only if the demo applies something
+        return Path(tempfile.gettempdir()) / f"acrtui-demo-{uuid.uuid4().hex}" / "journal.jsonl"
+    return _state_dir() / "journals" / f"{key}.jsonl"
+
+
+def journal_for(session: Any, path: str | Path | None = None, *,
+                warn: Callable[[str], None] | None = None) -> Journal:
+    """The journal of this session's target (``--journal`` / ``$ACRTUI_JOURNAL`` win)."""
+    return Journal(path or default_journal_path(session), warn=warn)
+
+
+class JournalLocked(AcrtuiError):
+    """Another apply holds the journal's lock: two applies of one estate are never interleaved."""
+
+    title = "Another apply is running"
+    exit_code = ExitCode.FINDINGS
+
+
+class Interrupted(AcrtuiError):
+    """What a cancelled apply cut (a signal, the console's Stop), kept in ``Journal.interrupted``; the cancellation
+    itself propagates. ``in_flight``: the steps whose operations Azure may still be running."""
+
+    title = "Interrupted"
+
+    def __init__(self, message: str, *, in_flight: list[Any], detail: str = "", succeeded: int = 0,
+                 not_run: int = 0) -> None:
+        super().__init__(message)
+        self.in_flight = in_flight
+        self.detail = detail
+        self.succeeded = succeeded
+        self.not_run = not_run
+
+
+def _open_private(path: Path, flags: int) -> int:
+    """Open (creating 0600, in a 0700 directory) and tighten a file an older acrtui left world-readable."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, flags | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise UsageError(f"Cannot write the journal file {path}: {exc.strerror or exc}. Pass --journal PATH (or set "
+                         f"{JOURNAL_ENV}) to a writable place.", title="Journal not writable") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077 and st.st_uid == os.getuid():
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass
+    return fd
+
+
+def _check_line(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """A journal line as an entry, or why it cannot be one."""
+    try:
+        entry = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+    except ValueError:
+        return None, "not valid JSON (a line torn by a crash?)"
+    if not isinstance(entry, dict):
+        return None, f"a JSON {type(entry).__name__}, not an object"
+    if not isinstance(entry.get("event"), str):
+        return None, "no \"event\" string"
+    if entry["event"] == "image":
+        for k in ("target", "image", "result"):
+            if not isinstance(entry.get(k), str):
+                return None, f"an image line without a \"{k}\" string"
+    return entry, ""
 
 
 class Journal:
-    """Append-only JSON lines: one ``step`` line per action outcome, ``image`` lines per imported image."""
+    """Append-only JSON lines: one ``step`` line per action outcome, ``image`` lines per imported image.
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    Lines that cannot be read are reported once through ``warn`` and skipped: a hand edit or a torn write never
+    stops the next plan. An apply holds :meth:`lock` (``flock`` on ``<journal>.lock``), and on taking it
+    compacts the file when it is over ``max_bytes``: the old file becomes ``<journal>.1`` and the new one keeps
+    the imports done (what the planner reads, :meth:`imported`) and the last runs that never finished (killed).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, warn: Callable[[str], None] | None = None,
+                 max_bytes: int = MAX_BYTES) -> None:
         self.path = Path(path) if path else default_journal_path()
         self.run_id = uuid.uuid4().hex[:12]
+        self.warn = warn
+        self.max_bytes = max_bytes
+        self.warned: set[str] = set()
+        self._lock_fd: int | None = None
+        self.interrupted: Interrupted | None = None  # set when an apply was cancelled mid-step
+        self._lock_depth = 0
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
 
     def write(self, event: str, **data: Any) -> dict[str, Any]:
         entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "run": self.run_id,
                  "event": event, **data}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
+        fd = _open_private(self.path, os.O_WRONLY | os.O_APPEND)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry, default=str) + "\n")
         return entry
 
-    def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
+    def _warn(self, message: str) -> None:
+        if message not in self.warned:
+            self.warned.add(message)
+            if self.warn is not None:
+                self.warn(message)
+
+    def _lines(self) -> list[tuple[int, dict[str, Any]]]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            self._warn(f"journal {self.path}: not read ({exc.strerror or exc}); imports done earlier will be "
+                       "checked again")
             return []
         out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue  # a torn last line after a crash is not fatal
+        for n, raw in enumerate(data.splitlines(), 1):
+            if not raw.strip():
+                continue
+            entry, why = _check_line(raw)
+            if entry is None:
+                self._warn(f"journal {self.path}: line {n} skipped: {why}")
+            else:
+                out.append((n, entry))
         return out
 
+    def entries(self) -> list[dict[str, Any]]:
+        return [e for _, e in self._lines()]
+
     def imported(self) -> frozenset[tuple[str, str]]:
-        return frozenset((str(e["target"]).lower(), str(e["image"])) for e in self.entries()
-                         if e.get("event") == "image" and e.get("result") in ("imported", "already present"))
+        return frozenset((e["target"].lower(), e["image"]) for e in self.entries()
+                         if e["event"] == "image" and e["result"] in ("imported", "already present"))
+
+    # ------------------------------------------------------------------ one apply at a time
+    @contextlib.contextmanager
+    def lock(self, source: str = "") -> Iterator[None]:
+        """Hold the journal for one apply (re-entrant); a second process is refused with who holds it."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        fd = _open_private(self.lock_path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise JournalLocked(
+                f"The journal {self.path} is held by {holder}. Wait for that apply to finish (the lock goes with "
+                "its process), then plan again: it will skip what landed. Or pass another --journal.") from None
+        except OSError:
+            os.close(fd)
+            raise
+        self._lock_fd, self._lock_depth = fd, 1
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "source": source,
+                                      "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}).encode(), 0)
+            self.compact()
+            yield
+        finally:
+            self._lock_depth = 0
+            self._lock_fd = None
+            os.close(fd)  # releases the flock
+
+    def compact(self, *, force: bool = False) -> bool:
+        """Rotate to ``<journal>.1`` and keep only unfinished runs and imports done, when over ``max_bytes``."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return False
+        if size <= self.max_bytes and not force:
+            return False
+        lines = self._lines()
+        finished = {e.get("run") for _, e in lines if e["event"] in ("apply-end", "interrupted")}
+        unfinished = list(dict.fromkeys(e.get("run") for _, e in lines if e.get("run") not in finished))
+        recent = set(unfinished[-KEEP_UNFINISHED:])
+        facts: dict[tuple[str, str], dict[str, Any]] = {}
+        keep: list[dict[str, Any]] = []
+        for _, e in lines:
+            if e["event"] == "image" and e["result"] in ("imported", "already present"):
+                facts[(e["target"].lower(), e["image"])] = e
+            elif e.get("run") in recent:
+                keep.append(e)
+        rotated = self.path.with_name(self.path.name + ".1")
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = _open_private(tmp, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            for e in [*facts.values(), *keep]:
+                f.write(json.dumps(e, default=str) + "\n")
+        os.replace(self.path, rotated)
+        os.replace(tmp, self.path)
+        self.write("compacted", bytes_before=size, kept=len(facts) + len(keep), rotated_to=str(rotated))
+        return True
+
+
+def _holder(fd: int) -> str:
+    """Who holds a lock, from what it wrote into the lock file."""
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8"))
+        return (f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started')}, "
+                f"applying {info.get('source') or 'a plan'}")
+    except (OSError, ValueError, AttributeError):
+        return "another acrtui apply"
 
 
 @dataclass
@@ -135,12 +346,19 @@ class Executor:
         self.source = source
         self.progress = progress
         self.principals: dict[str, str] = {}  # identity id (lower) → principal id, from this run's creations
+        self.in_flight = ""  # the image an ImportImages step is importing (an interruption names it)
 
     def _say(self, what: str, action: Action, detail: str = "") -> None:
         if self.progress is not None:
             self.progress(what, action, detail)
 
     async def run(self, actions: list[Any]) -> ApplyResult:
+        """Run under the journal's lock; a cancellation (a signal, the console's Stop) is journaled, and described
+        in ``journal.interrupted``, before it propagates."""
+        with self.journal.lock(self.source):
+            return await self._run_all(actions)
+
+    async def _run_all(self, actions: list[Any]) -> ApplyResult:
         result = ApplyResult()
         self.journal.write("apply-start", source=self.source, actions=[a.key for a in actions])
         batches = _batches(actions)
@@ -157,8 +375,24 @@ class Executor:
                 self._say("start", a)
                 self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="started",
                                    description=a.describe())
+            self.in_flight = ""
             try:
                 converged = await self._run(batch)
+            except asyncio.CancelledError:
+                rest = [a.key for b in batches[i + 1:] for a in b]
+                extra = {"image": self.in_flight} if self.in_flight else {}
+                for a in batch:
+                    self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                                       status="interrupted", **extra)
+                for key in rest:
+                    self.journal.write("step", action=key, status="not run")
+                self.journal.write("interrupted", in_flight=[a.key for a in batch], succeeded=len(result.succeeded),
+                                   not_run=len(rest))
+                what = "; ".join(a.describe() for a in batch) + (f" (image {self.in_flight})" if self.in_flight else "")
+                self.journal.interrupted = Interrupted(
+                    f"The apply stopped while this was in flight: {what}.", in_flight=batch, detail=self.in_flight,
+                    succeeded=len(result.succeeded), not_run=len(rest))
+                raise  # a cancellation stays one: callers (the CLI's signal handler, the console) say what it cut
             except AcrtuiError as exc:
                 for a in batch:
                     self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="failed",
@@ -241,6 +475,7 @@ class Executor:
             return reg.encryption.enabled and pinned
         if isinstance(a, ImportImages):
             for image in a.images:
+                self.in_flight = image
                 try:
                     await w.import_images(a.resource_id, a.source_registry_id, [image])
                     res = "imported"

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from acrtui.audit.runner import AuditReport
 from acrtui.domain.models import Estate
 from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
-from acrtui.plan.executor import Journal
+from acrtui.plan.executor import journal_for
 
 from . import gates, planning
 from .keymap import commands_for
@@ -94,7 +94,8 @@ class AcrtuiApp(App[int]):
         if self.read_only and not self.service.read_only:
             raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
         self.plan_dir = Path(plan_dir)
-        self.journal = Journal(journal_path)  # the executor's JSON-lines journal of applied steps
+        self.journal = journal_for(self.service.session, journal_path,  # the executor's journal of this target
+                                   warn=lambda m: self.notify(m, title="Journal", severity="warning"))
         self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
         self.subscriptions: dict[str, str] = {}
         self.chosen: list[str] = []
@@ -313,4 +314,10 @@ def run_tui(options: TargetOptions) -> int:
         print(f"{e.title}: {e.message}", file=sys.stderr)
         return int(e.exit_code)
     result = app.run()
+    cut = app.journal.interrupted  # quit (or stopped waiting) mid-apply: say what may still be running
+    if cut is not None:
+        import sys
+
+        print(f"Interrupted: {cut.message} Azure may still be running it. Check with `acrtui plan FILE` or the "
+              f"portal, then apply again: it converges. Journal: {app.journal.path}", file=sys.stderr)
     return int(result if isinstance(result, int) else app.exit_code)

@@ -577,7 +577,7 @@ async def scenario_stop_waiting_mid_apply(app: Any, pilot: Any, demo: Emulator) 
     app.screen.query_one("#wizard-review", Button).press()
     await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
     plan_screen = app.screen
-    demo.config.lro_duration_s = 5  # Azure takes its time
+    demo.config.lro_duration_s = 10  # Azure takes its time (longer than Esc takes to land, even under load)
     try:
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -588,5 +588,7 @@ async def scenario_stop_waiting_mid_apply(app: Any, pilot: Any, demo: Emulator) 
         assert plan_screen.state == "submitted"
         log = "\n".join(str(line.text) for line in plan_screen.query_one("#plan-log").lines)
         assert "still running in" in log and "submitted" in log
+        await wait_for(pilot, lambda: app.journal.interrupted is not None)  # journaled, said again on exit
+        assert [e["kind"] for e in app.journal.entries() if e.get("status") == "interrupted"] == ["EnableDataEndpoint"]
     finally:
         demo.config.lro_duration_s = 0.0
