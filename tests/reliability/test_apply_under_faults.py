@@ -76,7 +76,7 @@ def test_plan_and_apply_under_faults(plan: Path, fresh: EmulatorThread, tmp_path
     assert '"changes": true' in pending
     replans_refuse_or_equal(fresh, plan, journal, pending)
 
-    codes = []
+    codes, why = [], []
     for _ in range(MAX_ATTEMPTS):
         faults_on(fresh)
         r = acrtui(emu, "apply", str(plan), "--yes", "--journal", journal)
@@ -89,6 +89,7 @@ def test_plan_and_apply_under_faults(plan: Path, fresh: EmulatorThread, tmp_path
             assert done, "exit 0, but a fault-free plan still shows changes:\n" + said
             break
         assert "error: " in r.stderr, said
+        why.append(next(line for line in r.stderr.splitlines() if line.startswith("error: "))[:160])
         if "every write landed" in r.stdout:
             assert done, "said every write landed, but a fault-free plan still shows changes:\n" + said
     assert codes[-1] == 0, f"did not converge in {MAX_ATTEMPTS} attempts: exit codes {codes}"
@@ -102,4 +103,5 @@ def test_plan_and_apply_under_faults(plan: Path, fresh: EmulatorThread, tmp_path
     got = dict(census(state_of(fresh)))
     assert got == want, {k: (got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)}
     assert not any(k.endswith("#duplicate tags") and v for k, v in got.items())
-    print(f"\n{plan.stem}: apply exit codes {codes}; re-plans under faults so far: {dict(TALLY)}")
+    print(f"\n{plan.stem}: apply exit codes {codes}; re-plans under faults so far: {dict(TALLY)}",
+          *why, sep="\n  ")
