@@ -55,7 +55,8 @@ class IncompleteRead(AcrtuiError):
             f"Nothing was {doing} from a partial read (it could propose changes that are not needed, or miss "
             "ones that are). Could not read:\n  - " + "\n  - ".join(shown) + "\n"
             "Throttling and transient errors were already retried. Where a permission is missing, ask for a role "
-            "that grants the action named; otherwise try again when Azure answers.",
+            "that grants the action named; where something lives in a subscription that was not chosen, add it "
+            "(--subscription); otherwise try again when Azure answers.",
             code="IncompleteRead",
         )
 
