@@ -46,13 +46,13 @@ class IncompleteRead(AcrtuiError):
     title = "Could not read everything the plan depends on"
     exit_code = ExitCode.AZURE
 
-    def __init__(self, gaps: list[str], *, doing: str = "planned") -> None:
+    def __init__(self, gaps: list[str]) -> None:
         self.gaps = list(gaps)
         shown = self.gaps[:SHOWN_GAPS]
         if len(self.gaps) > SHOWN_GAPS:
             shown.append(f"… and {len(self.gaps) - SHOWN_GAPS} more")
         super().__init__(
-            f"Nothing was {doing} from a partial read (it could propose changes that are not needed, or miss "
+            "Nothing was planned from a partial read (it could propose changes that are not needed, or miss "
             "ones that are). Could not read:\n  - " + "\n  - ".join(shown) + "\n"
             "Throttling and transient errors were already retried. Where a permission is missing, ask for a role "
             "that grants the action named; where something lives in a subscription that was not chosen, add it "

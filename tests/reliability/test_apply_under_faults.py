@@ -27,7 +27,7 @@ from acrtui.emulator import EmulatorConfig, EmulatorThread
 from .helpers import PLANS, acrtui, census, faults_off, faults_on, state_of
 
 pytestmark = pytest.mark.reliability
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12  # an attempt fails when a drop hits a write (not retried: it may have landed)
 REPLANS = 2  # under faults, before and after the apply
 TALLY: Counter[str] = Counter()  # over the module: re-plans refused / equal to the fault-free plan
 
