@@ -57,6 +57,13 @@ class SignInError(AcrtuiError):
     title = "Sign-in failed"
 
 
+class TlsUntrusted(AcrtuiError):
+    """The server's certificate did not verify: every request to it fails the same way (never retried, never a
+    gap in a partial read: nothing can be read)."""
+
+    title = "TLS certificate not trusted"
+
+
 class PermissionDenied(AcrtuiError):
     """``AuthorizationFailed``: which principal lacks which action at which scope."""
 
@@ -116,3 +123,7 @@ class OperationFailed(AcrtuiError):
 
 class AzureServiceError(AcrtuiError):
     title = "Azure error"
+
+
+# Errors after which no further read can succeed: they stop an inventory or a plan whole instead of becoming a gap.
+STOPS_EVERYTHING: tuple[type[AcrtuiError], ...] = (SignInError, UsageError, TlsUntrusted)

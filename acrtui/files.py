@@ -150,7 +150,8 @@ def _unwritable(option: str, path: str, why: str) -> UsageError:
 def check_writable(path: str | None, option: str) -> None:
     """Refuse (exit 2, naming the option and the path) an output path that cannot be written; writes nothing.
 
-    Run it before the first Azure request: the file is written only once the work is done.
+    Run it before the first Azure request: the file is written only once the work is done. An explicit path must be
+    in an existing directory (a typo is not silently created); the default journal makes its own directories.
     """
     if not path:
         return

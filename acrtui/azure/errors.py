@@ -33,6 +33,7 @@ from ..errors import (
     PremiumRequired,
     SignInError,
     Throttled,
+    TlsUntrusted,
 )
 from .pipeline import redact_text, tls_verification_error
 
@@ -155,9 +156,9 @@ def _tls_error(err: Exception) -> AcrtuiError:
                "which the Azure CLI uses, is not read by acrtui's HTTP client); otherwise check --cloud and "
                "the network.")
     reason = getattr(err, "verify_message", None) or str(err)
-    return AzureServiceError(f"The server's TLS certificate did not verify ({reason}); the CA bundle in use is "
-                             f"{bundle}; not retried: it fails the same way every time. {fix}", title="TLS certificate not trusted",
-                             code="CertificateVerificationFailed")
+    return TlsUntrusted(f"The server's TLS certificate did not verify ({reason}); the CA bundle in use is "
+                        f"{bundle}; not retried: it fails the same way every time. {fix}",
+                        code="CertificateVerificationFailed")
 
 
 def _from_http(e: HttpResponseError) -> AcrtuiError:

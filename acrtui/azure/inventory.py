@@ -40,7 +40,13 @@ from ..domain.models import (
     UserIdentity,
     VaultPosture,
 )
-from ..errors import AcrtuiError, NotFound, PermissionDenied, SignInError, Throttled, UsageError
+from ..errors import (
+    STOPS_EVERYTHING,
+    AcrtuiError,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+)
 from .errors import translate
 from .session import AzureSession
 
@@ -465,7 +471,7 @@ class Inventory:
         try:
             async with translate():
                 return await coro
-        except (SignInError, UsageError):
+        except STOPS_EVERYTHING:
             raise  # nothing else will work either
         except AcrtuiError as e:  # permission, not found, throttled beyond retries, a failing service
             if absent_ok and isinstance(e, NotFound):
@@ -497,7 +503,7 @@ class Inventory:
         try:
             async with translate():
                 return self.s.subscription_names or await self.s.resolve_subscriptions()
-        except (SignInError, UsageError):
+        except STOPS_EVERYTHING:
             raise
         except AcrtuiError as e:
             if isinstance(e, NotFound) and e.code is None:
@@ -673,7 +679,7 @@ class Inventory:
                 try:
                     async with translate():
                         return await self.graph_query(subs, t)
-                except (SignInError, UsageError):
+                except STOPS_EVERYTHING:
                     raise
                 except AcrtuiError:
                     failed.add(t)

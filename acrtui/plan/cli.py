@@ -8,7 +8,7 @@ commands follow Terraform where it matters to pipelines:
 | 0 | planned (changes or not) | no changes | applied, or nothing to do |
 | 1 | invalid plan file, refused by preflight | same | same, a stale saved plan, or cancelled |
 | 2 | usage error | **changes pending** (our own usage errors become 1, as in Terraform) | usage error |
-| 3 | sign-in, permission or Azure error | same | same, including a write that failed part-way |
+| 3 | sign-in, permission or Azure error; something the plan depends on could not be read | same | same, including a write that failed part-way, and every write landed but the re-read to verify them failed |
 | 130/143 | SIGINT / SIGTERM | same | same; the step in flight is journaled ``interrupted`` |
 
 So with ``--detailed-exitcode`` a 2 always means "changes pending" (except click's own argument-parsing errors,
@@ -326,7 +326,7 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
     """``acrtui --apply FILE`` and ``acrtui apply FILE``: returns the exit code."""
     from .engine import apply_planned, make_plan, plan_saved
     from .loader import load_plan_or_saved
-    from .render import render_findings, render_text, summary_line
+    from .render import render_text
 
     options = _options(options)
     box: dict[str, Any] = {"journal": None, "applied": False}
@@ -378,18 +378,7 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
                            f"{len(result.not_run)} not run. Journal: {journal.path}. Fix the cause and apply again: "
                            "the next plan skips what already landed.", err=True)
                 return int(result.error.exit_code)
-            add, change, destroy = planned.plan.counts()
-            click.echo(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed. "
-                       f"Journal: {journal.path}")
-            if result.not_converged:
-                click.echo("Warning: Azure's read-back differs for: " + ", ".join(result.not_converged), err=True)
-            again = await make_plan(s, planned.desired, journal)
-            if not again.plan.empty:
-                click.echo("Re-plan after apply still shows changes (Azure may still be settling):\n"
-                           + summary_line(again.plan), err=True)
-            if again.findings and not planned.findings:
-                click.echo(render_findings(again.findings), err=True)
-            return int(ExitCode.OK)
+            return await verify_applied(s, planned, result, journal, f"acrtui plan {saved.source if saved else path}")
 
     try:
         saved, desired = read()
@@ -398,6 +387,41 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
         return _stopped(exc, path, box["journal"], bool(box["applied"]))
     except AcrtuiError as exc:
         return _report(exc)
+
+
+async def verify_applied(session: Any, planned: Any, result: Any, journal: Any, replan: str) -> int:
+    """Every write landed: re-plan on a fresh read to verify it. Three outcomes, said as they are:
+
+    - verified: "Apply complete!", exit 0 (a re-plan that still shows changes is a warning: Azure may settle);
+    - landed, but the re-read failed (throttled, unreachable, a permission): exit 3, saying every write landed
+      and how to verify, instead of passing a read failure off as a failed (or a verified) apply;
+    - the write path failed: handled by the caller before this (exit 3 with what ran).
+    """
+    from .engine import make_plan
+    from .render import render_findings, summary_line
+
+    add, change, destroy = planned.plan.counts()
+    landed = f"Resources: {add} added, {change} changed, {destroy} destroyed. Journal: {journal.path}"
+    try:
+        again = await make_plan(session, planned.desired, journal)
+    except AcrtuiError as exc:
+        click.echo(f"\nApplied, not verified: every write landed ({landed}), but re-reading Azure to verify "
+                   "them failed.")
+        if result.not_converged:
+            click.echo("Warning: Azure's read-back differs for: " + ", ".join(result.not_converged), err=True)
+        click.echo(f"error: {exc.title}: {exc.message}", err=True)
+        click.echo(f"Nothing needs undoing. Run `{replan}` to verify: it shows no changes when everything is in "
+                   "place.", err=True)
+        return int(ExitCode.AZURE)
+    click.echo(f"\nApply complete! {landed}")
+    if result.not_converged:
+        click.echo("Warning: Azure's read-back differs for: " + ", ".join(result.not_converged), err=True)
+    if not again.plan.empty:
+        click.echo("Re-plan after apply still shows changes (Azure may still be settling):\n"
+                   + summary_line(again.plan), err=True)
+    if again.findings and not planned.findings:
+        click.echo(render_findings(again.findings), err=True)
+    return int(ExitCode.OK)
 
 
 # ---------------------------------------------------------------------------------------------------- export

@@ -32,10 +32,10 @@ from acrtui.domain.preflight import Finding, errors, preflight
 from acrtui.errors import AcrtuiError, ExitCode
 
 from .executor import ApplyResult, Executor, Journal
-from .observe import observe
+from .observe import IncompleteRead, observe, read_estate
 from .schema import SavedPlan, fingerprint
 
-__all__ = ["Connection", "PlanRefused", "Planned", "StalePlan", "apply_planned", "export_state", "make_plan",
+__all__ = ["Connection", "IncompleteRead", "PlanRefused", "Planned", "StalePlan", "apply_planned", "export_state", "make_plan",
            "plan_saved"]
 
 
@@ -83,7 +83,8 @@ def _open_share() -> float:
 
 
 async def make_plan(session: AzureSession, desired: DesiredState, journal: Journal) -> Planned:
-    """Read the world, diff, preflight. Raises PlanRefused when names cannot be resolved."""
+    """Read the world, diff, preflight. Raises IncompleteRead when something could not be read (exit 3) and
+    PlanRefused when, on a complete read, names cannot be resolved (exit 1)."""
     world = await observe(session, desired, journal.imported())
     try:
         plan = diff(desired, world)
@@ -191,9 +192,9 @@ def export_desired(estate: Estate, names: list[str] | None = None) -> DesiredSta
 
 
 async def export_state(session: AzureSession, names: list[str] | None = None) -> DesiredState:
-    from acrtui.azure.inventory import load_estate
-
-    estate = await load_estate(session)
+    """Today's settings as a plan file; refused (IncompleteRead) when the estate was not read whole, since an
+    export that silently drops what it could not read would plan back to changes."""
+    estate = await read_estate(session)
     missing = [n for n in names or [] if estate.registry(n) is None]
     if missing:
         raise PlanRefused(f"Registry not found: {', '.join(missing)}.")

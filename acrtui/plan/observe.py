@@ -3,31 +3,114 @@
 Vaults and keys of migrations, identities, subnets (free addresses), private DNS zones and their VNet links,
 policy assignments read by id, and the policy definitions behind Deny assignments (for the write preview). All
 reads go through the service layer's session, so they are journaled, retried and read-only-guarded like any other.
+
+A plan is computed only on a complete read. The session's pipeline already retries what ARM says is retryable
+(408, 429 and 5xx, honouring Retry-After); whatever still fails is not guessed around. A 404 is absence (the plan
+may create the thing); anything else, a 403 included, is a gap, and any gap (in the estate or in the reads here)
+refuses the plan with :class:`IncompleteRead`: a plan drawn from a partial picture proposes changes that are not
+needed (a policy assignment that was not listed looks missing) or misses ones that are.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from acrtui.azure.dataplane import read_import_sources
 from acrtui.azure.errors import translate
-from acrtui.azure.inventory import Inventory, _ci, _d, id_parts, load_estate, policy_from_json, raw
+from acrtui.azure.inventory import (
+    Inventory,
+    _ci,
+    _d,
+    collect,
+    id_parts,
+    key_from_json,
+    load_estate,
+    policy_from_json,
+    raw,
+    vault_from_json,
+)
 from acrtui.azure.session import AzureSession
 from acrtui.domain.desired import DesiredState
 from acrtui.domain.diff import SubnetInfo, World, ZoneInfo, affected_registries, vnet_of
-from acrtui.domain.models import Estate, PolicyAssignmentInfo, UserIdentity, VaultPosture
-from acrtui.errors import NotFound
+from acrtui.domain.models import Estate, KeyPosture, PolicyAssignmentInfo, UserIdentity, VaultPosture
+from acrtui.errors import STOPS_EVERYTHING, AcrtuiError, ExitCode, NotFound
 
+T = TypeVar("T")
 POLICY_ASSIGNMENTS = "/providers/Microsoft.Authorization/policyAssignments/"
+SHOWN_GAPS = 20
 
 
-async def _maybe(coro: Any) -> Any:
-    """The result, or None when Azure says the resource does not exist."""
+class IncompleteRead(AcrtuiError):
+    """Something the plan depends on could not be read (after the pipeline's retries): nothing was planned."""
+
+    title = "Could not read everything the plan depends on"
+    exit_code = ExitCode.AZURE
+
+    def __init__(self, gaps: list[str]) -> None:
+        self.gaps = list(gaps)
+        shown = self.gaps[:SHOWN_GAPS]
+        if len(self.gaps) > SHOWN_GAPS:
+            shown.append(f"… and {len(self.gaps) - SHOWN_GAPS} more")
+        super().__init__(
+            "Nothing was planned from a partial read (it could propose changes that are not needed, or miss "
+            "ones that are). Could not read:\n  - " + "\n  - ".join(shown) + "\n"
+            "Throttling and transient errors were already retried. Where a permission is missing, ask for a role "
+            "that grants the action named; where something lives in a subscription that was not chosen, add it "
+            "(--subscription); otherwise try again when Azure answers.",
+            code="IncompleteRead",
+        )
+
+
+class Reads:
+    """Runs observe's own reads: the result, None for a 404 (absence), None plus a gap for any other failure.
+
+    Sign-in and usage errors (a read-only session) are not gaps: nothing else would work either, so they stop
+    at once. The caller raises :class:`IncompleteRead` once every read has had its turn, so all gaps are named.
+    """
+
+    def __init__(self) -> None:
+        self.gaps: list[str] = []
+
+    async def __call__(self, what: str, coro: Awaitable[T]) -> T | None:
+        try:
+            async with translate():
+                return await coro
+        except STOPS_EVERYTHING:
+            raise
+        except NotFound:
+            return None
+        except AcrtuiError as e:
+            self.gaps.append(f"{what}: {e.title}: {e.message}")
+            return None
+
+    def check(self) -> None:
+        if self.gaps:
+            raise IncompleteRead(self.gaps)
+
+
+async def _maybe(coro: Any, default: Any = None) -> Any:
+    """The result, or ``default`` when Azure says the resource does not exist; other errors propagate."""
     try:
         async with translate():
             return await coro
     except NotFound:
-        return None
+        return default
+
+
+async def read_estate(session: AzureSession) -> Estate:
+    """The estate, or :class:`IncompleteRead` when any part of it could not be read."""
+    try:
+        estate = await load_estate(session)
+    except STOPS_EVERYTHING:
+        raise  # not signed in, a read-only write, an untrusted certificate: said as they are
+    except NotFound:
+        raise  # a --subscription that is not visible
+    except AcrtuiError as e:
+        raise IncompleteRead([f"subscriptions: {e.title}: {e.message}"]) from None
+    if estate.errors:
+        raise IncompleteRead([str(x) for x in estate.errors])
+    return estate
 
 
 async def read_identity(session: AzureSession, identity_id: str) -> UserIdentity | None:
@@ -93,7 +176,36 @@ async def read_assignment(session: AzureSession, assignment_id: str,
     return info
 
 
-async def key_vault_ids(session: AzureSession, desired: DesiredState, estate: Estate) -> list[str]:
+async def read_vault(session: AzureSession, vault_id: str, key_names: set[str]) -> VaultPosture | None:
+    """A vault with the named keys, its diagnostic settings and (RBAC vaults) who may use its keys; None when
+    the vault does not exist. A key that does not exist is left out (the plan may create it). Unlike the
+    estate's lenient reader, any other failure raises: a vault read in part is not a vault that lacks things."""
+    ip = id_parts(vault_id)
+    rg, name = ip.get("resource_group", ""), ip["name"]
+    kv = session.client("keyvault", ip["subscription"])
+    got = await _maybe(kv.vaults.get(rg, name))
+    if got is None:
+        return None
+    body = raw(got)
+    vid = str(body.get("id") or vault_id)
+    inv = Inventory(session)
+
+    async def key(k: str) -> KeyPosture | None:
+        kb = await _maybe(kv.keys.get(rg, name, k))
+        if kb is None:
+            return None
+        versions = await _maybe(collect(kv.keys.list_versions(rg, name, k)), [])
+        return key_from_json(raw(kb), versions)
+
+    rbac = bool(_ci(_d(_ci(body, "properties")), "enableRbacAuthorization"))
+    keys = [await key(k) for k in sorted(key_names)]
+    diagnostics = await _maybe(inv.diagnostic_settings(vid), [])
+    users = await _maybe(inv._rbac_key_users(vid), []) if rbac else []
+    return vault_from_json(body, keys=[k for k in keys if k is not None], diagnostics=diagnostics,
+                           rbac_key_users=users)
+
+
+async def key_vault_ids(session: AzureSession, desired: DesiredState, estate: Estate, reads: Reads) -> list[str]:
     """Ids of the ``keyVaults`` entries: given, built from subscription + group, or found by name in the estate or
     in the session's subscriptions. Entries that match nothing (or several) are left to the diff to report."""
     out: list[str] = []
@@ -113,8 +225,8 @@ async def key_vault_ids(session: AzureSession, desired: DesiredState, estate: Es
         if listed is None:
             listed = []
             for s in list(estate.subscriptions) or list(session.subscriptions):
-                async with translate():
-                    listed += [raw(v) async for v in session.client("keyvault", s).vaults.list_by_subscription()]
+                listed += await reads(f"key vaults in {s}",
+                                      collect(session.client("keyvault", s).vaults.list_by_subscription())) or []
         out += [str(v["id"]) for v in listed if str(v.get("name", "")).lower() == spec.label.lower()
                 and (not sub or id_parts(str(v["id"]))["subscription"].lower() == sub.lower())
                 and (not spec.resource_group
@@ -123,10 +235,10 @@ async def key_vault_ids(session: AzureSession, desired: DesiredState, estate: Es
 
 
 async def scope_assignments(session: AzureSession, estate: Estate, targets: list[str],
-                            definitions: dict[str, dict[str, Any]]) -> list[PolicyAssignmentInfo]:
+                            definitions: dict[str, dict[str, Any]], reads: Reads) -> list[PolicyAssignmentInfo]:
     """Assignments over the groups of planned registries that the estate does not see: it keeps only those over
     existing registries, so a group (or subscription) that holds none yet is read at its scope (``atScope()``:
-    the group's own assignments and those inherited from above)."""
+    the group's own assignments and those inherited from above). A group that does not exist holds none."""
     seen = {a.id.lower() for a in estate.assignments}
     done: set[str] = set()
     out: list[PolicyAssignmentInfo] = []
@@ -137,16 +249,16 @@ async def scope_assignments(session: AzureSession, estate: Estate, targets: list
             continue
         done.add(group)
         pol = session.client("policy", ip["subscription"])
-        async with translate():
-            bodies = [raw(b) async for b in pol.policy_assignments.list_for_resource_group(
-                ip["resource_group"], filter="atScope()")]
+        bodies = await reads(f"policy assignments at {group}", collect(pol.policy_assignments.list_for_resource_group(
+            ip["resource_group"], filter="atScope()"))) or []
         for body in bodies:
             info = policy_from_json(body)
             if info.id.lower() in seen or not info.applies_to(t):
                 continue
             seen.add(info.id.lower())
             if info.effect is None:
-                defn = definitions.get(info.definition_id.lower()) or await read_definition(session, info.definition_id)
+                defn = definitions.get(info.definition_id.lower()) or await reads(
+                    f"policy definition {info.definition_id}", read_definition(session, info.definition_id))
                 if defn is not None:
                     definitions[info.definition_id.lower()] = defn
                 eff = _ci(_d(_ci(_d(_ci(_d(_ci(defn or {}, "properties")), "parameters")), "effect")), "defaultValue")
@@ -157,11 +269,11 @@ async def scope_assignments(session: AzureSession, estate: Estate, targets: list
 
 async def observe(session: AzureSession, desired: DesiredState, imported: frozenset[tuple[str, str]] = frozenset()
                   ) -> World:
-    """The world a plan is computed against."""
-    estate = await load_estate(session)
+    """The world a plan is computed against; :class:`IncompleteRead` when any of it could not be read."""
+    estate = await read_estate(session)
     world = World(estate=estate, imported=imported, dns_zone_name=session.cloud.private_dns_zone,
                   vault_suffix=session.cloud.vault_suffix)
-    inv = Inventory(session)
+    reads = Reads()
 
     vault_keys: dict[str, set[str]] = {}
     identities: set[str] = set()
@@ -173,29 +285,26 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
             vault_keys.setdefault(r.cmk.key_vault, set()).add(r.cmk.key)
             if r.cmk.identity and r.cmk.identity != "system":
                 identities.add(r.cmk.identity)
-    for vid in await key_vault_ids(session, desired, estate):
+    for vid in await key_vault_ids(session, desired, estate, reads):
         if not any(v.id.lower() == vid.lower() for v in estate.vaults):
             vault_keys.setdefault(vid, set())  # the estate reads only the vaults of CMK registries
     for vid, keys in vault_keys.items():
         known = next((v for v in estate.vaults if v.id.lower() == vid.lower()), None)
         keys = keys | {k.name for k in known.keys} if known else keys  # keep what the estate read
-        vault: VaultPosture | None
-        try:
-            vault = await inv.read_vault(vid, keys)
-        except NotFound:
-            vault = None
+        vault = await reads(f"key vault {id_parts(vid)['name']}", read_vault(session, vid, keys))
         if vault is not None:
             world.vaults[vid.lower()] = vault
     for iid in sorted(identities):
-        world.identities[iid.lower()] = await read_identity(session, iid)
+        world.identities[iid.lower()] = await reads(f"identity {iid}", read_identity(session, iid))
     world.contents = await read_import_sources(session, desired, estate)  # every tag to import exists (preflight)
 
     for r in desired.registries:
         for ep in r.private_link.endpoints if r.private_link else []:
             if ep.subnet.lower() not in world.subnets:
-                world.subnets[ep.subnet.lower()] = await read_subnet(session, ep.subnet)
+                world.subnets[ep.subnet.lower()] = await reads(f"subnet {ep.subnet}", read_subnet(session, ep.subnet))
             if ep.dns_zone and ep.dns_zone.lower() not in world.zones:
-                world.zones[ep.dns_zone.lower()] = await read_zone(session, ep.dns_zone)
+                zone = await reads(f"private DNS zone {ep.dns_zone}", read_zone(session, ep.dns_zone))
+                world.zones[ep.dns_zone.lower()] = zone or ZoneInfo(ep.dns_zone, exists=False)
 
     # definitions behind enforced assignments over the registries the plan touches (Deny preview)
     wanted_defs: set[str] = {a.definition for a in desired.policy_assignments}
@@ -206,17 +315,18 @@ async def observe(session: AzureSession, desired: DesiredState, imported: frozen
         if src is not None:
             targets.append(f"/subscriptions/{m.subscription or src.subscription_id}/resourceGroups/"
                            f"{m.resource_group or src.resource_group}/providers/Microsoft.ContainerRegistry/registries/{m.name}")
-    world.scope_assignments = await scope_assignments(session, estate, targets, world.definitions)
+    world.scope_assignments = await scope_assignments(session, estate, targets, world.definitions, reads)
     for a in world.all_assignments():
         if (a.effect or "deny").lower() == "deny" and any(a.applies_to(t) for t in targets):
             wanted_defs.add(a.definition_id)
     for did in sorted(wanted_defs):
-        defn = await read_definition(session, did)
+        defn = await reads(f"policy definition {did}", read_definition(session, did))
         if defn is not None:
             world.definitions[did.lower()] = defn
     for spec in desired.policy_assignments:
-        world.assignments[spec.assignment_id.lower()] = await read_assignment(session, spec.assignment_id,
-                                                                              world.definitions)
+        world.assignments[spec.assignment_id.lower()] = await reads(
+            f"policy assignment {spec.assignment_id}", read_assignment(session, spec.assignment_id, world.definitions))
+    reads.check()
     from .reads import read_plan_dependencies
 
     await read_plan_dependencies(session, desired, world)  # subscriptions, definitions, names, permissions
