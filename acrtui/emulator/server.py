@@ -27,6 +27,7 @@ import trustme
 from aiohttp import web
 
 from . import providers  # noqa: F401  (registers every provider's routes)
+from .apiversions import REGIONS, check_api_version, check_location, unknown_route
 from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
@@ -290,20 +291,14 @@ class Emulator:
                 raise ArmError(int(fault), "InternalServerError" if fault == "500" else "ServiceUnavailable", "Injected fault.")
             principal = self._authenticate(request)
             query = {k.lower(): v for k, v in request.query.items()}
-            if not query.get("api-version"):
+            version = query.get("api-version")
+            if not version:
                 raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
             self.settle()
             method = request.method
             found = match(method, path)
             if found is None:
-                raise ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{path}' and API version '{query['api-version']}'.")
-            route, params = found
-            self._check_subscription(principal, path, headers, method)
-            action, scope = derive_action(method, path)
-            if route.action:
-                action = route.action
-            if route.rbac and not allowed(self.state, principal.object_id, action, scope):
-                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+                raise unknown_route(path, version) or ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{path}' and API version '{version}'.")
             body: Any = None
             raw = await request.read()
             if raw:
@@ -311,6 +306,16 @@ class Emulator:
                     body = json.loads(raw)
                 except ValueError as exc:
                     raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from exc
+            self._check_api_version(path, version, body)
+            route, params = found
+            self._check_subscription(principal, path, headers, method)
+            action, scope = derive_action(method, path)
+            if route.action:
+                action = route.action
+            if route.rbac and not allowed(self.state, principal.object_id, action, scope):
+                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+            if method == "PUT" and isinstance(body, dict) and isinstance(body.get("location"), str):
+                body["location"] = check_location(self.state.cloud, path, body["location"])
             ctx = Ctx(method, path, query, body, principal, self.state, self.url, self)
             result = route.handler(ctx, params)
             if asyncio.iscoroutine(result):
@@ -341,6 +346,12 @@ class Emulator:
         if p is None:
             raise ArmError(401, "InvalidAuthenticationToken", "The access token's principal no longer exists.", headers=challenge)
         return p
+
+    def _check_api_version(self, path: str, version: str, body: Any) -> None:
+        """ARM's api-version rules (see :mod:`.apiversions`); the message names the resource's location."""
+        existing = self.state.get(path)
+        loc = existing.body.get("location") if existing else body.get("location") if isinstance(body, dict) else None
+        check_api_version(path, version, loc if isinstance(loc, str) else None, list(REGIONS.get(self.state.cloud, REGIONS["AzureCloud"])))
 
     def _check_subscription(self, p: Principal, path: str, headers: dict[str, str], method: str) -> None:
         segs = path.strip("/").split("/")
