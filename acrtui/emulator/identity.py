@@ -52,17 +52,24 @@ class TokenIssuer:
 
     def validate(self, token: str) -> dict[str, Any] | None:
         """The token's claims, or None when it is forged, malformed or expired."""
+        claims, problem = self.inspect(token)
+        return None if problem else claims
+
+    def inspect(self, token: str) -> tuple[dict[str, Any], str | None]:
+        """(claims, None) for a good token; ({}, 'invalid') for a forged or malformed one; (claims, 'expired')."""
         try:
             head, body, sig = token.split(".")
-        except ValueError:
-            return None
-        want = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(want, sig):
-            return None
-        claims: dict[str, Any] = json.loads(_unb64(body))
+            want = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
+            if not hmac.compare_digest(want, sig):
+                return {}, "invalid"
+            claims: dict[str, Any] = json.loads(_unb64(body))
+        except (ValueError, TypeError):
+            return {}, "invalid"
+        if not isinstance(claims, dict):
+            return {}, "invalid"
         if claims.get("exp", 0) < time.time():
-            return None
-        return claims
+            return claims, "expired"
+        return claims, None
 
 
 def openid_configuration(base: str, tenant: str) -> dict[str, Any]:

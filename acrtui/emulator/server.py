@@ -334,17 +334,41 @@ class Emulator:
         return web.Response(status=status, text=payload, headers=resp_headers, content_type="application/json" if payload is not None else None)
 
     def _authenticate(self, request: web.Request) -> Principal:
+        """ARM's 401s, each with a ``WWW-Authenticate`` challenge saying what was wrong.
+
+        Codes and texts: ``AuthenticationFailed`` for a missing header; ``InvalidAuthenticationToken`` for a
+        malformed or forged token; ``ExpiredAuthenticationToken`` "The access token expiry UTC time '<exp>' is
+        earlier than current UTC time '<now>'." (ARM's text as quoted in microsoft/foundry-dev-tools#461 and
+        microsoft/vscode-azureappservice#2483). The challenge is RFC 6750 §3's ``Bearer ... error="invalid_token",
+        error_description="..."`` with ARM's ``authorization_uri`` (the authority to sign in at), as
+        azure-mgmt-core's ARMChallengeAuthenticationPolicy parses it; the exact ``error_description`` texts are
+        unconfirmed.
+        """
         auth = request.headers.get("Authorization", "")
-        challenge = {"WWW-Authenticate": f'Bearer authorization_uri="{self.url}/{self.state.tenant_id}", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."'}
+
+        def challenge(why: str) -> dict[str, str]:
+            return {"WWW-Authenticate": f'Bearer authorization_uri="{self.url}/{self.state.tenant_id}", error="invalid_token", error_description="{why}"'}
+
         if not auth:
-            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", headers=challenge)
+            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+                           headers=challenge("The authentication failed because of missing 'Authorization' header."))
         scheme, _, token = auth.partition(" ")
-        claims = self.tokens.validate(token.strip()) if scheme.lower() == "bearer" else None
-        if claims is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid or has expired.", headers=challenge)
+        if scheme.lower() != "bearer":
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                           headers=challenge("The authentication scheme of Bearer is required."))
+        claims, problem = self.tokens.inspect(token.strip())
+        if problem == "expired":
+            fmt = "%-m/%-d/%Y %-I:%M:%S %p"
+            exp, now = time.strftime(fmt, time.gmtime(claims.get("exp", 0))), time.strftime(fmt, time.gmtime())
+            raise ArmError(401, "ExpiredAuthenticationToken", f"The access token expiry UTC time '{exp}' is earlier than current UTC time '{now}'.",
+                           headers=challenge("The access token has expired."))
+        if problem:
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                           headers=challenge("The access token could not be validated."))
         p = self.state.principal(claims["oid"])
         if p is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token's principal no longer exists.", headers=challenge)
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token's principal no longer exists.",
+                           headers=challenge("The principal of the access token was not found."))
         return p
 
     def _check_api_version(self, path: str, version: str, body: Any) -> None:
@@ -360,7 +384,7 @@ class Emulator:
         sub = segs[1]
         if self.state.subscription(sub) is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
-        ok, kind, remaining, wait = self.throttle.take(sub, method)
+        ok, kind, remaining, wait = self.throttle.take(sub, method, p.object_id)
         headers[f"x-ms-ratelimit-remaining-subscription-{kind}"] = str(remaining)
         if not ok:
             raise ArmError(
