@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from typing import Any
@@ -31,13 +32,13 @@ class TokenIssuer:
         self.lifetime_s = lifetime_s
 
     def issue(self, state: State, p: Principal, audience: str) -> tuple[str, int]:
-        now = int(time.time())
+        now = time.time()
         claims = {
             "aud": audience,
             "iss": f"https://sts.windows.net/{state.tenant_id}/",
-            "iat": now,
-            "nbf": now,
-            "exp": now + self.lifetime_s,
+            "iat": int(now),
+            "nbf": int(now),
+            "exp": math.ceil(now + self.lifetime_s),  # whole seconds, never shorter than the lifetime it announces
             "appid": p.client_id,
             "oid": p.object_id,
             "sub": p.object_id,
