@@ -32,6 +32,7 @@ from acrtui.domain.preflight import Finding, errors, preflight
 from acrtui.errors import AcrtuiError, ExitCode
 
 from .executor import ApplyResult, Executor, Journal
+from .locations import check_locations
 from .observe import observe
 from .schema import SavedPlan, fingerprint
 
@@ -82,7 +83,8 @@ async def make_plan(session: AzureSession, desired: DesiredState, journal: Journ
         plan = diff(desired, world)
     except DiffError as exc:
         raise PlanRefused("The plan names things that do not exist:\n  " + "\n  ".join(exc.problems)) from None
-    return Planned(desired, world, plan, preflight(plan, desired, world), fingerprint(desired, world))
+    findings = preflight(plan, desired, world) + await check_locations(session, desired)
+    return Planned(desired, world, plan, findings, fingerprint(desired, world))
 
 
 async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) -> Planned:
@@ -94,7 +96,7 @@ async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) 
         raise StalePlan(f"Something the plan read changed after it was saved ({saved.created:%Y-%m-%d %H:%M} UTC); "
                         f"applying it could undo or collide with that change. Run `acrtui plan {saved.source}` again.")
     plan = Plan(actions=saved.actions)
-    return Planned(desired, world, plan, preflight(plan, desired, world), now)
+    return Planned(desired, world, plan, preflight(plan, desired, world) + await check_locations(session, desired), now)
 
 
 async def apply_planned(session: AzureSession, planned: Planned, journal: Journal, *, source: str = "",
