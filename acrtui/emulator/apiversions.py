@@ -266,7 +266,7 @@ def check_api_version(path: str, version: str, location: str | None, regions: li
         400,
         "NoRegisteredProviderFound",
         f"No registered resource provider found for location '{where}' and API version '{version}' for type "
-        f"'{t.types[0] if t.types else t.namespace}'. The supported api-versions are '{listed}'. "
+        f"'{t.type_name or t.namespace}'. The supported api-versions are '{listed}'. "
         f"The supported locations are '{', '.join(regions)}'.",
     )
 
