@@ -107,6 +107,10 @@ async def test_providers_list_types_with_their_versions_and_locations(emu: Emula
     assert acr["checkNameAvailability"].locations == []
     net = {t.resource_type: t for t in (await client.providers.get("Microsoft.Network")).resource_types}
     assert net["privateDnsZones"].locations == ["global"]
+    tenant = await client.providers.get_at_tenant_scope("microsoft.policyinsights")
+    assert tenant.namespace == "Microsoft.PolicyInsights" and tenant.id == "/providers/Microsoft.PolicyInsights"
+    assert {t.resource_type for t in tenant.resource_types} == set(types)
+    assert {p.namespace async for p in client.providers.list_at_tenant_scope()} >= {"Microsoft.PolicyInsights", "Microsoft.KeyVault"}
 
 
 # ---------------------------------------------------------------- unknown namespaces and types

@@ -149,7 +149,10 @@ def resource_types(namespace: str, cloud: str) -> list[dict[str, Any]]:
     return out
 
 
-def provider_body(sub: str, namespace: str, cloud: str) -> dict[str, Any]:
+def provider_body(sub: str | None, namespace: str, cloud: str) -> dict[str, Any]:
+    """A subscription's view (registration state included) or, with ``sub`` None, the tenant's."""
+    if sub is None:
+        return {"id": f"/providers/{namespace}", "namespace": namespace, "resourceTypes": resource_types(namespace, cloud)}
     return {
         "id": f"/subscriptions/{sub}/providers/{namespace}",
         "namespace": namespace,
@@ -175,3 +178,17 @@ def get_provider(ctx: Ctx, p: dict[str, str]) -> Response:
     if ns is None:
         raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{p['ns']}' is invalid.")
     return Response(200, provider_body(p["sub"], ns, ctx.state.cloud))
+
+
+@route("GET", "/providers", rbac=False)
+def list_tenant_providers(ctx: Ctx, p: dict[str, str]) -> Response:
+    return page(ctx, [provider_body(None, n, ctx.state.cloud) for n in PROVIDERS])
+
+
+@route("GET", "/providers/{ns}", rbac=False)
+def get_tenant_provider(ctx: Ctx, p: dict[str, str]) -> Response:
+    """``GET /providers/{ns}`` (the SDK's ``providers.get_at_tenant_scope``): the same types, without registration."""
+    ns = next((n for n in PROVIDERS if n.lower() == p["ns"].lower()), None)
+    if ns is None:
+        raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{p['ns']}' is invalid.")
+    return Response(200, provider_body(None, ns, ctx.state.cloud))
