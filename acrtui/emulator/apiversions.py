@@ -20,18 +20,25 @@ Refusals (all 400):
   Azure/azure-sdk-for-js#4097). Which location ARM names for a request without one is unconfirmed: the emulator
   names the resource's (or the body's) location, else the first region.
 
+Microsoft.Authorization is served by ARM itself and answers an unregistered version with ``InvalidResourceType`` "The
+resource type '<t>' could not be found in the namespace 'Microsoft.Authorization' for api version '<v>'. The
+supported api-versions are '…'." (Azure/acs-engine#4037; JulianHayward/Azure-MG-Sub-Governance-Reporting#297 saw
+it with status 404; the emulator answers 400 like the other routing refusals — the status is unconfirmed).
+
 **Unknown namespaces and types** are 400 ``InvalidResourceNamespace`` "The resource namespace '<ns>' is invalid." and
 400 ``InvalidResourceType`` "The resource type '<t>' could not be found in the namespace '<ns>' for api version
-'<v>'." (ARM's texts as quoted in Azure/azure-cli and azure-powershell issues; not 404). A namespace Azure has but the
-emulator does not emulate answers ``InvalidResourceNamespace`` too: the emulator cannot serve it.
+'<v>'." (InvalidResourceType's text from the two sources above; InvalidResourceNamespace's text and both statuses
+unconfirmed). A namespace Azure has but the emulator does not emulate answers ``InvalidResourceNamespace`` too: the
+emulator cannot serve it.
 
 **Locations.** A tracked resource's ``location`` must be one of the cloud's regions (``GET
 /subscriptions/{s}/locations``; Learn "Azure geographies"/``az account list-locations``), written in any case and
 with spaces (``West US`` → ``westus``, as ARM normalises); private DNS zones and their links are ``global`` only.
 Otherwise 400 ``LocationNotAvailableForResourceType`` "The provided location '<l>' is not available for resource
-type '<type>'. List of available regions for the resource type is '…'." and, for resource groups,
-``LocationNotAvailableForResourceGroup`` "The provided location '<l>' is not available for resource group. List of
-available regions is '…'." (ARM's texts as quoted in azure-cli/azure-powershell issues). The per-cloud region lists
+type '<type>'. List of available regions for the resource type is '…'." (Azure/azure-rest-api-specs#8577, #8347,
+Azure/pcs-cli#522 in AzureChinaCloud) and, for resource groups, ``LocationNotAvailableForResourceGroup`` "The provided
+location '<l>' is not available for resource group. List of available regions is '…'." (Azure/azure-cli#7602,
+#16368; microsoft/vscode-azureresourcegroups#33). The per-cloud region lists
 are the public ones (Learn: "Azure regions", "Azure Government", "Azure China"), frozen here: a region added since
 is unknown to the emulator.
 """
@@ -261,6 +268,8 @@ def check_api_version(path: str, version: str, location: str | None, regions: li
     listed = ", ".join(served)
     if ns == ARM_NAMESPACE or not _WELL_FORMED.match(version):
         raise ArmError(400, "InvalidApiVersionParameter", f"The api-version '{version}' is invalid. The supported versions are '{listed}'.")
+    if ns == "Microsoft.Authorization":
+        raise ArmError(400, "InvalidResourceType", f"The resource type '{t.type_name}' could not be found in the namespace '{ns}' for api version '{version}'. The supported api-versions are '{listed}'.")
     where = location or (regions[0] if regions else "global")
     raise ArmError(
         400,

@@ -51,6 +51,14 @@ async def test_an_api_version_the_type_does_not_register_is_no_registered_provid
     assert "The supported locations are 'eastus" in msg
 
 
+async def test_authorization_answers_an_unregistered_version_with_invalid_resource_type(emu: Emulator) -> None:
+    path = f"/subscriptions/{emu.subscription_id}/providers/Microsoft.Authorization/roleAssignments?api-version=2018-06-01"
+    status, _, body = await _raw(emu, "GET", path, token=_token(emu))
+    assert status == 400 and body["error"]["code"] == "InvalidResourceType"
+    assert body["error"]["message"].startswith("The resource type 'roleAssignments' could not be found in the namespace "
+                                               "'Microsoft.Authorization' for api version '2018-06-01'. The supported api-versions are '2015-07-01, ")
+
+
 async def test_a_malformed_api_version_is_invalid_api_version_parameter(emu: Emulator) -> None:
     for path in (_reg_path(emu), f"/subscriptions/{emu.subscription_id}/resourcegroups/{RG}"):
         status, _, body = await _raw(emu, "GET", f"{path}?api-version=abc", token=_token(emu))
