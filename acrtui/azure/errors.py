@@ -59,6 +59,11 @@ _NAME_TAKEN_CODES = frozenset(c.lower() for c in (
     "AlreadyInUse", "RegistryNameNotAvailable", "NameNotAvailable", "RegistryNameInUse", "VaultAlreadyExists",
     "StorageAccountAlreadyTaken", "DomainNameLabelTaken",
 ))
+# ARM's routing refusals: the request names a type, namespace, api-version or location Azure does not serve. They
+# are 400s (NoRegisteredProviderFound was a 404 in old ARM answers): never "not found", never a CMK rule.
+_ROUTING = {"invalidresourcetype", "invalidresourcenamespace", "noregisteredproviderfound", "invalidapiversionparameter",
+            "missingapiversionparameter"}
+_LOCATION = {"locationnotavailableforresourcetype", "locationnotavailableforresourcegroup"}
 
 
 def _arm_error(e: HttpResponseError) -> dict[str, Any]:
@@ -203,6 +208,13 @@ def _from_http(e: HttpResponseError) -> AcrtuiError:
         )
     if status in (401,) or low in ("invalidauthenticationtoken", "expiredauthenticationtoken", "authenticationfailed"):
         return SignInError(f"Azure rejected the sign-in ({code}): {message} Sign in again.", code=code)
+    if low in _ROUTING:
+        return AzureServiceError(
+            f"Azure does not serve this request ({code}): {message} This is a defect in acrtui or a change in Azure: "
+            "report it with this message.", title="Request not served by Azure", code=code)
+    if low in _LOCATION:
+        return AzureServiceError(f"{message} ({code}) Choose one of the listed regions.", title="Location not available",
+                                 code=code)
     if status == 404:
         return NotFound(f"{message} ({code or 'NotFound'}). Check the name, resource group and subscription.",
                         code=code or "NotFound")

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from typing import Any
@@ -31,13 +32,13 @@ class TokenIssuer:
         self.lifetime_s = lifetime_s
 
     def issue(self, state: State, p: Principal, audience: str) -> tuple[str, int]:
-        now = int(time.time())
+        now = time.time()
         claims = {
             "aud": audience,
             "iss": f"https://sts.windows.net/{state.tenant_id}/",
-            "iat": now,
-            "nbf": now,
-            "exp": now + self.lifetime_s,
+            "iat": int(now),
+            "nbf": int(now),
+            "exp": math.ceil(now + self.lifetime_s),  # whole seconds, never shorter than the lifetime it announces
             "appid": p.client_id,
             "oid": p.object_id,
             "sub": p.object_id,
@@ -52,17 +53,24 @@ class TokenIssuer:
 
     def validate(self, token: str) -> dict[str, Any] | None:
         """The token's claims, or None when it is forged, malformed or expired."""
+        claims, problem = self.inspect(token)
+        return None if problem else claims
+
+    def inspect(self, token: str) -> tuple[dict[str, Any], str | None]:
+        """(claims, None) for a good token; ({}, 'invalid') for a forged or malformed one; (claims, 'expired')."""
         try:
             head, body, sig = token.split(".")
-        except ValueError:
-            return None
-        want = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
-        if not hmac.compare_digest(want, sig):
-            return None
-        claims: dict[str, Any] = json.loads(_unb64(body))
+            want = _b64(hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest())
+            if not hmac.compare_digest(want, sig):
+                return {}, "invalid"
+            claims: dict[str, Any] = json.loads(_unb64(body))
+        except (ValueError, TypeError):
+            return {}, "invalid"
+        if not isinstance(claims, dict):
+            return {}, "invalid"
         if claims.get("exp", 0) < time.time():
-            return None
-        return claims
+            return claims, "expired"
+        return claims, None
 
 
 def openid_configuration(base: str, tenant: str) -> dict[str, Any]:

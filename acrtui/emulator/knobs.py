@@ -22,37 +22,52 @@ class EmulatorConfig:
     token_lifetime_s: int = 3600
 
 
-# ARM's per-subscription token buckets: (burst, refill per second)
+# ARM's token buckets, per subscription and principal: (burst, refill per second)
 ARM_LIMITS: dict[str, tuple[float, float]] = {"reads": (250, 25), "writes": (200, 10), "deletes": (200, 10)}
 
 
 class Throttle:
-    """Token buckets per (subscription, kind), as ARM meters requests; ``scale`` > 1 makes them bite sooner."""
+    """Token buckets per (subscription, principal, kind), as ARM meters requests, under a subscription-wide bucket
+    15 times as large; ``scale`` > 1 makes them bite sooner.
+
+    "The subscription limits apply per subscription, per service principal, and per operation type. There are also
+    global subscription limits that are equivalent to 15 times the individual service principal limits" (Learn,
+    "Understand how Azure Resource Manager throttles requests", regional throttling and token bucket algorithm).
+    """
+
+    GLOBAL_FACTOR = 15
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self._buckets: dict[tuple[str, str], list[float]] = {}
+        self._buckets: dict[tuple[str, str, str], list[float]] = {}
 
     @staticmethod
     def kind(method: str) -> str:
         return {"GET": "reads", "HEAD": "reads", "DELETE": "deletes"}.get(method, "writes")
 
-    def take(self, subscription: str, method: str) -> tuple[bool, str, int, float]:
-        """(allowed, kind, remaining, retry_after_s)."""
+    def _bucket(self, key: tuple[str, str, str], burst: float, rate: float, now: float) -> list[float]:
+        b = self._buckets.setdefault(key, [burst, now])
+        b[0] = min(burst, b[0] + (now - b[1]) * rate)
+        b[1] = now
+        return b
+
+    def take(self, subscription: str, method: str, principal: str = "") -> tuple[bool, str, int, float]:
+        """(allowed, kind, remaining for this principal, retry_after_s)."""
         kind = self.kind(method)
         burst, rate = ARM_LIMITS[kind]
         scale = max(self.config.throttle_scale, 1e-9)
         burst, rate = max(1.0, burst / scale), max(0.01, rate / scale)
         now = time.monotonic()
-        b = self._buckets.setdefault((subscription.lower(), kind), [burst, now])
-        b[0] = min(burst, b[0] + (now - b[1]) * rate)
-        b[1] = now
+        mine = self._bucket((subscription.lower(), principal.lower(), kind), burst, rate, now)
+        every = self._bucket((subscription.lower(), "*", kind), burst * self.GLOBAL_FACTOR, rate * self.GLOBAL_FACTOR, now)
         if not self.config.throttle:
-            return True, kind, int(b[0]), 0.0
-        if b[0] >= 1:
-            b[0] -= 1
-            return True, kind, int(b[0]), 0.0
-        return False, kind, 0, (1 - b[0]) / rate
+            return True, kind, int(mine[0]), 0.0
+        if mine[0] >= 1 and every[0] >= 1:
+            mine[0] -= 1
+            every[0] -= 1
+            return True, kind, int(mine[0]), 0.0
+        wait = max((1 - mine[0]) / rate if mine[0] < 1 else 0.0, (1 - every[0]) / (rate * self.GLOBAL_FACTOR) if every[0] < 1 else 0.0)
+        return False, kind, 0, wait
 
 
 def retry_after_header(seconds: float) -> str:

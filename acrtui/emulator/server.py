@@ -27,6 +27,7 @@ import trustme
 from aiohttp import web
 
 from . import providers  # noqa: F401  (registers every provider's routes)
+from .apiversions import REGIONS, check_api_version, check_location, unknown_route
 from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
@@ -357,20 +358,14 @@ class Emulator:
                                f"Please try again after '{wait}' seconds after the additional tokens are available.",
                                headers={"Retry-After": wait})
             query = {k.lower(): v for k, v in request.query.items()}
-            if not query.get("api-version"):
+            version = query.get("api-version")
+            if not version:
                 raise ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
             self.settle()
             method = request.method
             found = match(method, path)
             if found is None:
-                raise ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{path}' and API version '{query['api-version']}'.")
-            route, params = found
-            self._check_subscription(principal, path, headers, method)
-            action, scope = derive_action(method, path)
-            if route.action:
-                action = route.action
-            if route.rbac and not allowed(self.state, principal.object_id, action, scope):
-                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+                raise unknown_route(path, version) or ArmError(404, "NoRegisteredProviderFound", f"No registered resource provider found for path '{path}' and API version '{version}'.")
             body: Any = None
             raw = await request.read()
             if raw:
@@ -378,6 +373,16 @@ class Emulator:
                     body = json.loads(raw)
                 except ValueError as exc:
                     raise ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.") from exc
+            self._check_api_version(path, version, body)
+            route, params = found
+            self._check_subscription(principal, path, headers, method)
+            action, scope = derive_action(method, path)
+            if route.action:
+                action = route.action
+            if route.rbac and not allowed(self.state, principal.object_id, action, scope):
+                raise ArmError(403, "AuthorizationFailed", forbidden_message(principal, action, scope))
+            if method == "PUT" and isinstance(body, dict) and isinstance(body.get("location"), str):
+                body["location"] = check_location(self.state.cloud, path, body["location"])
             ctx = Ctx(method, path, query, body, principal, self.state, self.url, self)
             result = route.handler(ctx, params)
             if asyncio.iscoroutine(result):
@@ -396,18 +401,48 @@ class Emulator:
         return web.Response(status=status, text=payload, headers=resp_headers, content_type="application/json" if payload is not None else None)
 
     def _authenticate(self, request: web.Request) -> Principal:
+        """ARM's 401s, each with a ``WWW-Authenticate`` challenge saying what was wrong.
+
+        Codes and texts: ``AuthenticationFailed`` for a missing header; ``InvalidAuthenticationToken`` for a
+        malformed or forged token; ``ExpiredAuthenticationToken`` "The access token expiry UTC time '<exp>' is
+        earlier than current UTC time '<now>'." (ARM's text as quoted in microsoft/foundry-dev-tools#461 and
+        microsoft/vscode-azureappservice#2483). The challenge is RFC 6750 §3's ``Bearer ... error="invalid_token",
+        error_description="..."`` with ARM's ``authorization_uri`` (the authority to sign in at), as
+        azure-mgmt-core's ARMChallengeAuthenticationPolicy parses it; the exact ``error_description`` texts are
+        unconfirmed.
+        """
         auth = request.headers.get("Authorization", "")
-        challenge = {"WWW-Authenticate": f'Bearer authorization_uri="{self.url}/{self.state.tenant_id}", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."'}
+
+        def challenge(why: str) -> dict[str, str]:
+            return {"WWW-Authenticate": f'Bearer authorization_uri="{self.url}/{self.state.tenant_id}", error="invalid_token", error_description="{why}"'}
+
         if not auth:
-            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", headers=challenge)
+            raise ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
+                           headers=challenge("The authentication failed because of missing 'Authorization' header."))
         scheme, _, token = auth.partition(" ")
-        claims = self.tokens.validate(token.strip()) if scheme.lower() == "bearer" else None
-        if claims is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid or has expired.", headers=challenge)
+        if scheme.lower() != "bearer":
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                           headers=challenge("The authentication scheme of Bearer is required."))
+        claims, problem = self.tokens.inspect(token.strip())
+        if problem == "expired":
+            fmt = "%-m/%-d/%Y %-I:%M:%S %p"
+            exp, now = time.strftime(fmt, time.gmtime(claims.get("exp", 0))), time.strftime(fmt, time.gmtime())
+            raise ArmError(401, "ExpiredAuthenticationToken", f"The access token expiry UTC time '{exp}' is earlier than current UTC time '{now}'.",
+                           headers=challenge("The access token has expired."))
+        if problem:
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid.",
+                           headers=challenge("The access token could not be validated."))
         p = self.state.principal(claims["oid"])
         if p is None:
-            raise ArmError(401, "InvalidAuthenticationToken", "The access token's principal no longer exists.", headers=challenge)
+            raise ArmError(401, "InvalidAuthenticationToken", "The access token's principal no longer exists.",
+                           headers=challenge("The principal of the access token was not found."))
         return p
+
+    def _check_api_version(self, path: str, version: str, body: Any) -> None:
+        """ARM's api-version rules (see :mod:`.apiversions`); the message names the resource's location."""
+        existing = self.state.get(path)
+        loc = existing.body.get("location") if existing else body.get("location") if isinstance(body, dict) else None
+        check_api_version(path, version, loc if isinstance(loc, str) else None, list(REGIONS.get(self.state.cloud, REGIONS["AzureCloud"])))
 
     def _check_subscription(self, p: Principal, path: str, headers: dict[str, str], method: str) -> None:
         segs = path.strip("/").split("/")
@@ -416,7 +451,7 @@ class Emulator:
         sub = segs[1]
         if self.state.subscription(sub) is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
-        ok, kind, remaining, wait = self.throttle.take(sub, method)
+        ok, kind, remaining, wait = self.throttle.take(sub, method, p.object_id)
         headers[f"x-ms-ratelimit-remaining-subscription-{kind}"] = str(remaining)
         if not ok:
             raise ArmError(

@@ -32,6 +32,7 @@ from acrtui.domain.preflight import Finding, errors, preflight
 from acrtui.errors import AcrtuiError, ExitCode
 
 from .executor import ApplyResult, Executor, Journal
+from .locations import check_locations
 from .observe import IncompleteRead, observe, read_estate
 from .schema import SavedPlan, fingerprint
 
@@ -90,8 +91,8 @@ async def make_plan(session: AzureSession, desired: DesiredState, journal: Journ
         plan = diff(desired, world)
     except DiffError as exc:
         raise PlanRefused("The plan names things that do not exist:\n  " + "\n  ".join(exc.problems)) from None
-    return Planned(desired, world, plan, preflight(plan, desired, world, open_share=_open_share()),
-                   fingerprint(desired, world))
+    findings = preflight(plan, desired, world, open_share=_open_share()) + await check_locations(session, desired)
+    return Planned(desired, world, plan, findings, fingerprint(desired, world))
 
 
 async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) -> Planned:
@@ -103,7 +104,8 @@ async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) 
         raise StalePlan(f"Something the plan read changed after it was saved ({saved.created:%Y-%m-%d %H:%M} UTC); "
                         f"applying it could undo or collide with that change. Run `acrtui plan {saved.source}` again.")
     plan = Plan(actions=saved.actions)
-    return Planned(desired, world, plan, preflight(plan, desired, world, open_share=_open_share()), now)
+    findings = preflight(plan, desired, world, open_share=_open_share()) + await check_locations(session, desired)
+    return Planned(desired, world, plan, findings, now)
 
 
 async def apply_planned(session: AzureSession, planned: Planned, journal: Journal, *, source: str = "",

@@ -315,9 +315,9 @@ async def test_list_by_subscription_and_group_paged_with_fidelity(emu: Emulator,
 async def test_login_server_follows_cloud(sdk: Any) -> None:
     async with Emulator("empty", cloud="AzureUSGovernment", config=EmulatorConfig(page_size=2)) as gov:
         c = client(sdk, gov)
-        r = await create(c, "govregistry", properties={"dataEndpointEnabled": True})
+        r = await create(c, "govregistry", properties={"dataEndpointEnabled": True}, location="usgovvirginia")
         assert r.login_server == "govregistry.azurecr.us"
-        assert r.data_endpoint_host_names == ["govregistry.eastus.data.azurecr.us"]
+        assert r.data_endpoint_host_names == ["govregistry.usgovvirginia.data.azurecr.us"]
         plr = await c.registries.get_private_link_resource(RG, "govregistry", "registry")
         assert plr.properties.required_zone_names == ["privatelink.azurecr.us"]
 

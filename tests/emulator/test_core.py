@@ -90,8 +90,9 @@ async def test_expired_tokens_are_refused(emu: Emulator) -> None:
     p = emu.state.principal(emu.login().object_id)
     assert p is not None
     token, _ = emu.tokens.issue(emu.state, p, "https://management.azure.com/")
-    status, _, body = await _raw(emu, "GET", "/subscriptions?api-version=2022-12-01", token=token)
-    assert status == 401 and body["error"]["code"] == "InvalidAuthenticationToken"
+    status, headers, body = await _raw(emu, "GET", "/subscriptions?api-version=2022-12-01", token=token)
+    assert status == 401 and body["error"]["code"] == "ExpiredAuthenticationToken"
+    assert 'error="invalid_token"' in headers["WWW-Authenticate"]
 
 
 def _token(emu: Emulator, role: str = "owner") -> str:

@@ -36,7 +36,7 @@ async def test_zone_is_global_starts_with_soa_and_round_trips(emu: Emulator, sdk
     assert soa.fqdn == f"{ZONE}."
     assert_roundtrip(dm.PrivateZone, raw(emu, z.id))
     assert_roundtrip(dm.RecordSet, raw(emu, soa.id))
-    assert await error_code(c.private_zones.begin_create_or_update(RG, "other.zone", {"location": "eastus"})) == "InvalidLocation"
+    assert await error_code(c.private_zones.begin_create_or_update(RG, "other.zone", {"location": "eastus"})) == "LocationNotAvailableForResourceType"
 
 
 async def test_zone_lists_page(emu: Emulator, sdk: Any) -> None:

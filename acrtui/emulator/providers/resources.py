@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import apiversions
 from ..arm import ArmError, Ctx, Response, lro, page, rg_id, route
 from ..rbac import has_any_role
 
@@ -42,8 +43,10 @@ def get_subscription(ctx: Ctx, p: dict[str, str]) -> Response:
 
 @route("GET", "/subscriptions/{sub}/locations")
 def list_locations(ctx: Ctx, p: dict[str, str]) -> Response:
-    names = ["eastus", "westus2", "westeurope", "northeurope", "uksouth", "swedencentral", "australiaeast", "japaneast"]
-    return page(ctx, [{"id": f"/subscriptions/{p['sub']}/locations/{n}", "name": n, "displayName": n, "type": "Region"} for n in names])
+    """The cloud's regions (see :mod:`..apiversions`), shaped as the Subscriptions API's ``Location``."""
+    regions = apiversions.REGIONS.get(ctx.state.cloud, apiversions.REGIONS["AzureCloud"])
+    return page(ctx, [{"id": f"/subscriptions/{p['sub']}/locations/{n}", "name": n, "displayName": d, "regionalDisplayName": d,
+                       "type": "Region", "metadata": {"regionType": "Physical", "regionCategory": "Recommended"}} for n, d in regions.items()])
 
 
 @route("GET", "/subscriptions/{sub}/resourcegroups")
@@ -118,32 +121,13 @@ def operation_result(ctx: Ctx, p: dict[str, str]) -> Response:
     return Response(200, res.body) if res else Response(204)
 
 
-# The api-versions each namespace advertises (the ones the emulator is modelled on; it accepts any). Generic
-# clients pick one from here: ``az resource show/update --ids`` takes the first non-preview version of the type.
-API_VERSIONS: dict[str, list[str]] = {
-    "Microsoft.ContainerRegistry": ["2025-11-01"],
-    "Microsoft.KeyVault": ["2026-05-15"],
-    "Microsoft.Network": ["2026-03-01"],
-    "Microsoft.Network/privateDnsZones": ["2024-06-01"],
-    "Microsoft.ManagedIdentity": ["2024-11-30"],
-    "Microsoft.Authorization": ["2022-04-01"],
-    "Microsoft.Authorization/policyDefinitions": ["2026-06-01"],
-    "Microsoft.Authorization/policyAssignments": ["2026-06-01"],
-    "Microsoft.PolicyInsights": ["2019-10-01"],
-    "Microsoft.PolicyInsights/remediations": ["2021-10-01"],
-    "Microsoft.Insights": ["2021-05-01-preview"],
-    "Microsoft.OperationalInsights": ["2023-09-01"],
-    "Microsoft.ResourceGraph": ["2021-03-01"],
-}
-NAMESPACES = [k for k in API_VERSIONS if "/" not in k]
-
-
-def resource_types(namespace: str) -> list[dict[str, Any]]:
-    """The namespace's resource types (as ARM lists them, provider-level actions such as checkNameAvailability
-    included), read off the routes that end in a resource name or sit right under the namespace."""
+def resource_types(namespace: str, cloud: str) -> list[dict[str, Any]]:
+    """The namespace's resource types as ARM lists them: each route's top-level type (``policyStates`` too, whose
+    routes are all actions), nested types of routes that end in a resource name, and provider-level actions such as
+    ``checkNameAvailability``; api-versions newest first, locations as display names for types created with one."""
     from ..arm import ROUTES
 
-    found: dict[str, None] = {}
+    found: dict[str, bool] = {}  # type -> has a location (a PUT of a named resource)
     marker = f"/providers/{namespace}/".lower()
     for r in ROUTES:
         low = r.template.lower()
@@ -151,33 +135,60 @@ def resource_types(namespace: str) -> list[dict[str, Any]]:
             continue
         rest = r.template[low.index(marker) + len(marker) :].split("/")
         types = rest[0::2]
-        if (len(rest) == 1 or len(rest) % 2 == 0) and not any("{" in t for t in types):
-            found["/".join(types)] = None
+        named = len(rest) % 2 == 0
+        if not any("{" in t for t in types) and (len(rest) == 1 or named):
+            key = "/".join(types)
+            found[key] = found.get(key, False) or (named and r.method == "PUT")
+        if "{" not in rest[0]:
+            found.setdefault(rest[0], False)
     out = []
-    for t in found:
-        versions = API_VERSIONS.get(f"{namespace}/{t.split('/')[0]}", API_VERSIONS[namespace])
-        out.append({"resourceType": t, "locations": [], "apiVersions": versions, "capabilities": "None"})
+    for t, tracked in found.items():
+        versions = apiversions.Target(namespace, tuple(t.split("/"))).versions().versions
+        locations = apiversions.type_locations(cloud, namespace, t) if tracked else []
+        out.append({"resourceType": t, "locations": locations, "apiVersions": list(reversed(versions)), "capabilities": "None"})
     return out
 
 
-def provider_body(sub: str, namespace: str) -> dict[str, Any]:
+def provider_body(sub: str | None, namespace: str, cloud: str) -> dict[str, Any]:
+    """A subscription's view (registration state included) or, with ``sub`` None, the tenant's."""
+    if sub is None:
+        return {"id": f"/providers/{namespace}", "namespace": namespace, "resourceTypes": resource_types(namespace, cloud)}
     return {
         "id": f"/subscriptions/{sub}/providers/{namespace}",
         "namespace": namespace,
         "registrationState": "Registered",
         "registrationPolicy": "RegistrationRequired",
-        "resourceTypes": resource_types(namespace),
+        "resourceTypes": resource_types(namespace, cloud),
     }
+
+
+PROVIDERS = [ns for ns in apiversions.API_VERSIONS if ns != apiversions.ARM_NAMESPACE]
 
 
 @route("GET", "/subscriptions/{sub}/providers")
 def list_providers(ctx: Ctx, p: dict[str, str]) -> Response:
-    return page(ctx, [provider_body(p["sub"], n) for n in NAMESPACES])
+    return page(ctx, [provider_body(p["sub"], n, ctx.state.cloud) for n in PROVIDERS])
 
 
 @route("GET", "/subscriptions/{sub}/providers/{ns}", action="Microsoft.Resources/subscriptions/providers/read")
 def get_provider(ctx: Ctx, p: dict[str, str]) -> Response:
-    ns = next((n for n in NAMESPACES if n.lower() == p["ns"].lower()), None)
+    """An unknown namespace: ``InvalidResourceNamespace`` with ARM's text; the status here (404, where a resource
+    path under an unknown namespace is a 400) is unconfirmed."""
+    ns = next((n for n in PROVIDERS if n.lower() == p["ns"].lower()), None)
     if ns is None:
         raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{p['ns']}' is invalid.")
-    return Response(200, provider_body(p["sub"], ns))
+    return Response(200, provider_body(p["sub"], ns, ctx.state.cloud))
+
+
+@route("GET", "/providers", rbac=False)
+def list_tenant_providers(ctx: Ctx, p: dict[str, str]) -> Response:
+    return page(ctx, [provider_body(None, n, ctx.state.cloud) for n in PROVIDERS])
+
+
+@route("GET", "/providers/{ns}", rbac=False)
+def get_tenant_provider(ctx: Ctx, p: dict[str, str]) -> Response:
+    """``GET /providers/{ns}`` (the SDK's ``providers.get_at_tenant_scope``): the same types, without registration."""
+    ns = next((n for n in PROVIDERS if n.lower() == p["ns"].lower()), None)
+    if ns is None:
+        raise ArmError(404, "InvalidResourceNamespace", f"The resource namespace '{p['ns']}' is invalid.")
+    return Response(200, provider_body(None, ns, ctx.state.cloud))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from ..apiversions import check_location, seed_region
 from ..rbac import ASSIGNMENT_TYPE, ROLE_IDS
 from ..state import Principal, State, stable_uuid
 
@@ -56,6 +57,7 @@ def add_subscription(st: State, key: str, name: str) -> str:
 
 def add_group(st: State, sub: str, name: str, location: str) -> str:
     rid = f"/subscriptions/{sub}/resourceGroups/{name}"
+    location = check_location(st.cloud, rid, seed_region(st.cloud, location))
     st.put(rid, {"id": rid, "name": name, "type": "Microsoft.Resources/resourceGroups", "location": location, "tags": {}, "properties": {"provisioningState": "Succeeded"}})
     return rid
 

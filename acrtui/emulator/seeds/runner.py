@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Coroutine
 from typing import Any
 
+from ..apiversions import REGIONS, check_api_version, check_location, seed_region
 from ..arm import ArmError, Ctx, Response, deterministic_guids, match, settle
 from ..knobs import EmulatorConfig, Faults
 from ..state import State
@@ -49,6 +50,12 @@ class SeedRunner:
         if found is None:
             raise RuntimeError(f"seed: no route for {method} {path}")
         route, params = found
+        try:  # the seed obeys ARM's api-version and location rules too
+            check_api_version(path, api_version, None, list(REGIONS[self.state.cloud]))
+            if method == "PUT" and isinstance(body, dict) and isinstance(body.get("location"), str):
+                body = {**body, "location": check_location(self.state.cloud, path, seed_region(self.state.cloud, body["location"]))}
+        except ArmError as e:
+            raise RuntimeError(f"seed {self.seed_name}: {method} {path} refused: {e}") from e
         principal = self.state.principals[self.state.logins[role].lower()]
         ctx = Ctx(method, path, {"api-version": api_version}, body, principal, self.state, self.base_url, self)
         try:
