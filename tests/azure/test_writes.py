@@ -101,6 +101,30 @@ async def test_permission_denied_names_principal_action_scope(demo_emu: Emulator
     assert e.action == "Microsoft.ContainerRegistry/registries/write" and e.scope and e.scope.lower() == r.lower()
 
 
+async def test_auto_private_endpoint_without_approval_right_names_the_action(demo_emu: Emulator,
+                                                                              session_factory: Any) -> None:
+    """Azure's 403 LinkedAuthorizationFailed is a permission error naming the approval action and the registry."""
+    from acrtui.emulator.seeds import grant
+
+    prod = sub_id(demo_emu, "contoso-production")
+    reader = demo_emu.login("reader")
+    grant(demo_emu.state, f"/subscriptions/{prod}/resourceGroups/rg-network-prod", "Network Contributor",
+          reader.object_id)
+    w = Writer(session_factory(demo_emu, "reader"))
+    r = reg_id(demo_emu, "sandboxpremium")
+    vnet = rid(demo_emu, "Microsoft.Network/virtualNetworks", "vnet-hub-prod")
+    with pytest.raises(PermissionDenied) as info:
+        await w.create_private_endpoint(prod, "rg-network-prod", "pe-sbx", "eastus", subnet_id=f"{vnet}/subnets/snet-pe",
+                                        registry_id=r)
+    e = info.value
+    assert e.code == "LinkedAuthorizationFailed" and e.principal == reader.object_id
+    assert e.action == "Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action"
+    assert e.scope and e.scope.lower() == r.lower() and "manual" in e.message
+    pe = await w.create_private_endpoint(prod, "rg-network-prod", "pe-sbx", "eastus", subnet_id=f"{vnet}/subnets/snet-pe",
+                                         registry_id=r, manual=True)
+    assert pe.connection_status == "Pending"
+
+
 async def test_lro_failure_is_typed(demo_emu: Emulator, writer: Writer) -> None:
     demo_emu.faults.add("lro-fail", path="registries/sandboxpremium$", method="PATCH")
     with pytest.raises(OperationFailed):

@@ -126,15 +126,36 @@ async def test_auto_approved_endpoint_allocates_ips_nic_and_turns_on_data_endpoi
     assert_roundtrip(nm.Subnet, raw(emu, subnet_id(emu)))
 
 
-async def test_auto_request_without_approval_permission_stays_pending(emu: Emulator, sdk: Any) -> None:
+async def test_auto_request_without_approval_permission_is_linked_authorization_failed(emu: Emulator, sdk: Any) -> None:
+    """Azure refuses an automatic connection by a caller without the approval right on the registry (403
+    ``LinkedAuthorizationFailed``, message naming both scopes); nothing is written. A manual one is Pending."""
     reg = await registry(emu, sdk, "regperm")
     await vnet(emu, sdk)
-    grant(emu.state, rg_path(emu), "Network Contributor", emu.login("reader").object_id)
-    pe = await endpoint(emu, sdk, "pe1", reg["id"], role="reader")
-    assert pe.properties.private_link_service_connections[0].properties.private_link_service_connection_state.status == "Pending"
+    reader = emu.login("reader")
+    grant(emu.state, rg_path(emu), "Network Contributor", reader.object_id)
+    with pytest.raises(HttpResponseError) as err:
+        await endpoint(emu, sdk, "pe1", reg["id"], role="reader")
+    assert err.value.status_code == 403
+    assert err.value.error.code == "LinkedAuthorizationFailed"
+    pe_id = f"{rg_path(emu)}/providers/Microsoft.Network/privateEndpoints/pe1"
+    assert err.value.error.message == (
+        f"The client '{reader.client_id}' with object id '{reader.object_id}' has permission to perform action "
+        f"'Microsoft.Network/privateEndpoints/write' on scope '{pe_id}'; however, it does not have permission to "
+        f"perform action 'Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action' on the "
+        f"linked scope(s) '{reg['id']}' or the linked scope(s) are invalid."
+    )
+    r = raw(emu, reg["id"])
+    assert not r["properties"].get("privateEndpointConnections")
+    assert emu.state.get(pe_id) is None
+    assert not emu.state.get(subnet_id(emu)).extra.get("ips")  # no address taken
+    pe = await endpoint(emu, sdk, "pe2", reg["id"], role="reader", manual=True)
+    assert pe.properties.manual_private_link_service_connections[0].properties.private_link_service_connection_state.status == "Pending"
     r = raw(emu, reg["id"])
     assert r["properties"]["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"] == "Pending"
     assert r["properties"]["dataEndpointEnabled"] is True  # Azure turns data endpoints on at creation
+    grant(emu.state, reg["id"], "Contributor", reader.object_id)  # holds the approval action now
+    pe = await endpoint(emu, sdk, "pe3", reg["id"], role="reader")
+    assert pe.properties.private_link_service_connections[0].properties.private_link_service_connection_state.status == "Approved"
 
 
 async def test_manual_connection_is_pending_even_for_owner(emu: Emulator, sdk: Any) -> None:

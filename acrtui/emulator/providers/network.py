@@ -11,8 +11,13 @@ What Azure does and the emulator copies (AZURE-RULES.md "Private Link"):
   a connection embedded in the registry (``<registry id>/privateEndpointConnections/<pe>.<guid>``), and turns the
   registry's dedicated data endpoints on at creation, approved or not.
 - ``privateLinkServiceConnections`` are approved at once when the caller holds
-  ``Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action`` on the registry, else Pending;
-  ``manualPrivateLinkServiceConnections`` always start Pending.
+  ``Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action`` on the registry (Learn,
+  "Azure RBAC permissions for Azure Private Link", approval RBAC); without it ARM refuses the endpoint with 403
+  ``LinkedAuthorizationFailed`` before anything is written (message shape as Azure returned it, quoted in
+  MicrosoftDocs/azure-docs issue #96892: "... has permission to perform action
+  'Microsoft.Network/privateEndpoints/write' on scope '<pe>'; however, it does not have permission to perform
+  action '<approval action>' on the linked scope(s) '<registry>' or the linked scope(s) are invalid.").
+  ``manualPrivateLinkServiceConnections`` always start Pending and need no right on the registry.
 - A DNS zone group writes A records (TTL 10) for every FQDN of the endpoint into each linked zone whose name
   covers ``<host>.privatelink.<acr suffix>`` and removes them when it (or the endpoint) goes.
 - A geo-replica added later (hooks.REPLICA_ADDED) takes one more IP in every subnet holding an endpoint to that
@@ -28,8 +33,6 @@ Unconfirmed in public sources, and what the emulator chose:
   more than 200 endpoints on a registry: 400 ``PrivateEndpointConnectionLimitReached``; changing an endpoint's
   subnet: 400 ``PrivateEndpointSubnetCannotBeChanged``; a second zone group on one endpoint: 400
   ``PrivateDnsZoneGroupLimitReached``; more than 5 zones in a group: 400 ``InvalidPrivateDnsZoneConfigCount``.
-- Auto-approval without the approval permission: Azure documents that the caller needs it; whether it then fails
-  (``LinkedAuthorizationFailed``) or falls back to Pending is not pinned down: the emulator falls back to Pending.
 - ``privateEndpointNetworkPolicies`` is stored (default ``Disabled``) and never blocks an endpoint (current
   APIs allow endpoints in subnets with network policies on).
 - Subnet validation codes ``NetcfgSubnetRangeOutsideVnet``, ``NetcfgSubnetRangesOverlap``,
@@ -451,6 +454,18 @@ def _target_registry(ctx: Ctx, pe_id: str, conn: dict[str, Any]) -> tuple[Resour
     return reg, groups
 
 
+def linked_authorization_failed(ctx: Ctx, pe_id: str, registry_id: str) -> ArmError:
+    """403 for an automatic connection by a caller who may write the endpoint but not approve on the registry."""
+    p = ctx.principal
+    return ArmError(
+        403,
+        "LinkedAuthorizationFailed",
+        f"The client '{p.client_id}' with object id '{p.object_id}' has permission to perform action "
+        f"'{PE}/write' on scope '{pe_id}'; however, it does not have permission to perform action "
+        f"'{APPROVE_ACTION}' on the linked scope(s) '{registry_id}' or the linked scope(s) are invalid.",
+    )
+
+
 @route("PUT", PE_PATH)
 def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
     require_rg(ctx, p["sub"], p["rg"])
@@ -476,11 +491,13 @@ def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
         raise _bad("InvalidPrivateEndpointConnectionCount", f"Private endpoint {p['pe']} must have exactly one private link service connection.")
     conn_in = (auto or manual)[0]
     reg, groups = _target_registry(ctx, rid, conn_in)
+    if auto and not rbac.allowed(ctx.state, ctx.principal.object_id, APPROVE_ACTION, reg.id):
+        raise linked_authorization_failed(ctx, rid, reg.id)
     regions = registry_regions(ctx.state, reg)
     members = _members(ctx.state, reg, regions)
     _require_capacity(sub, len(members))
 
-    approved = bool(auto) and rbac.allowed(ctx.state, ctx.principal.object_id, APPROVE_ACTION, reg.id)
+    approved = bool(auto)
     cprops_in = get_ci(conn_in, "properties") or {}
     request_message = str(get_ci(cprops_in, "requestMessage") or "")
     state_ = {"status": "Approved", "description": "Auto-Approved", "actionsRequired": "None"} if approved else {
