@@ -184,7 +184,7 @@ def test_markdown_matrix(report: AuditReport) -> None:
         if line.startswith("| `")
     }
     assert rows["prodgood"] == ["✓"] * 7
-    assert rows["devbasic"][cols.index("Resilience") - 1] == "–"
+    assert rows["devbasic"][cols.index("Resilience") - 1] == "✓"  # zone redundancy is every tier's now (Learn, 2026)
     assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"
     assert rows["prodbad"][cols.index("CMK") - 1] == "✗"
     assert "### `prodgood`" in md and "All applicable checks pass." in md

@@ -559,7 +559,6 @@ PREMIUM_ONLY = [
         "NetworkRuleSetNotSupported",
     ),
     ({"dataEndpointEnabled": True}, "DataEndpointNotSupported"),
-    ({"zoneRedundancy": "Enabled"}, "ZoneRedundancyNotSupported"),
     (
         {
             "encryption": {
@@ -594,6 +593,17 @@ async def test_premium_only_settings_refused_at_create(
     )
     assert premium.sku.name == "Premium"
     await (await c.registries.begin_delete(RG, "premregistry")).result()
+
+
+@pytest.mark.parametrize("sku", ["Basic", "Standard", "Premium"])
+async def test_zone_redundancy_accepted_on_every_tier(emu: Emulator, sdk: Any, sku: str) -> None:
+    """Learn (2026): zone redundancy is on by default for every tier in AZ regions; the property is not refused
+    below Premium, and a registry created without it still reads Disabled (the property is not the fact)."""
+    c = client(sdk, emu)
+    r = await create(c, f"zr{sku.lower()}reg", sku=sku, properties={"zoneRedundancy": "Enabled"})
+    assert r.zone_redundancy == "Enabled" and r.sku.name == sku
+    plain = await create(c, f"zr{sku.lower()}plain", sku=sku)
+    assert plain.zone_redundancy == "Disabled"
 
 
 async def test_premium_only_settings_refused_on_patch_and_downgrade(emu: Emulator, sdk: Any) -> None:
