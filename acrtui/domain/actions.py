@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from .models import RegistryPosture
+from .models import RegistryPosture, normalise_key_id
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 Op = Literal["create", "update", "delete", "replace"]
@@ -492,7 +492,7 @@ class RotateKey(Action):
 
     def changes(self) -> list[Change]:
         out = []
-        if (self.old_key_identifier or "").rstrip("/") != self.new_key_identifier.rstrip("/"):
+        if normalise_key_id(self.old_key_identifier) != normalise_key_id(self.new_key_identifier):
             out.append(Change("encryption.keyVaultProperties.keyIdentifier", self.old_key_identifier,
                               self.new_key_identifier))
         if (self.old_identity or "").lower() != self.new_identity.lower():

@@ -57,6 +57,7 @@ from .models import (
     RegistryPosture,
     UserIdentity,
     VaultPosture,
+    normalise_key_id,
 )
 
 REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
@@ -169,7 +170,8 @@ def key_uri(world: World, vault_id: str, key: str, version: str | None) -> str:
 
 
 def same_key(a: str | None, b: str | None) -> bool:
-    return (a or "").lower().rstrip("/") == (b or "").lower().rstrip("/")
+    """Key ids compared as Azure means them (``:443`` as the ARM keys API writes it, case, trailing slash)."""
+    return normalise_key_id(a) == normalise_key_id(b)
 
 
 # Key Vault's log category groups, as categories (AuditEvent is the vault's only audit category)

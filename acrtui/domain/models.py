@@ -75,6 +75,22 @@ class Encryption(_Model):
         return (self.identity_client_id or "").lower() == "system"
 
 
+def normalise_key_id(key_id: str | None) -> str:
+    """A Key Vault key id as Azure compares it: case-insensitive, without a trailing slash or the default port.
+
+    The ARM keys API writes ``keyUri`` as ``https://<vault>.vault.azure.net:443/keys/<k>`` (REST spec example
+    getKey.json) while ``vaultUri`` and the data plane have no port; both name the same key.
+    """
+    k = (key_id or "").strip().lower().rstrip("/")
+    scheme, sep, rest = k.partition("://")
+    if not sep:
+        return k
+    host, slash, path = rest.partition("/")
+    if host.endswith(":443"):
+        host = host[:-4]
+    return f"{scheme}://{host}{slash}{path}"
+
+
 def key_parts(key_id: str) -> tuple[str, str, str | None]:
     """(vault name, key name, version or None) from ``https://<vault>.<suffix>/keys/<name>[/<version>]``."""
     rest = key_id.split("://", 1)[-1].rstrip("/")

@@ -47,7 +47,7 @@ from acrtui.domain.actions import (
     name_of,
 )
 from acrtui.domain.diff import missing_logs
-from acrtui.domain.models import RegistryPosture
+from acrtui.domain.models import RegistryPosture, normalise_key_id
 from acrtui.errors import AcrtuiError, Conflict
 
 from .observe import read_identity
@@ -230,7 +230,7 @@ class Executor:
         if isinstance(a, RotateKey):
             new_ident = a.new_identity if (a.old_identity or "").lower() != a.new_identity.lower() else None
             reg = await w.rotate_key(a.resource_id, a.new_key_identifier, new_ident)
-            return (reg.encryption.key_identifier or "").lower().rstrip("/") == a.new_key_identifier.lower().rstrip("/")
+            return normalise_key_id(reg.encryption.key_identifier) == normalise_key_id(a.new_key_identifier)
         if isinstance(a, CreateCmkRegistry):
             ip = id_parts(a.resource_id)
             # key access is the plan's own GrantKeyAccess step (or was there already): not granted twice

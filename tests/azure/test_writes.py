@@ -174,7 +174,7 @@ async def test_create_cmk_registry_and_import(demo_emu: Emulator, writer: Writer
     v = vault_id(demo_emu, "kv-contoso-prod-cmk")
     reg = await writer.create_cmk_registry(prod, "rg-registry-prod", "contosoprodcmk2", "eastus", vault_id=v, key_name="acr-cmk-2")
     assert reg.premium and reg.encryption.enabled and reg.encryption.versionless
-    assert reg.encryption.key_identifier == "https://kv-contoso-prod-cmk.vault.azure.net/keys/acr-cmk-2"
+    assert reg.encryption.key_identifier == "https://kv-contoso-prod-cmk.vault.azure.net:443/keys/acr-cmk-2"  # keyUri
     uid = reg.identity.user_assigned[0]
     assert uid.resource_id.endswith("/id-contosoprodcmk2") and reg.encryption.identity_client_id == uid.client_id
     assert reg.provisioning_state == "Succeeded"

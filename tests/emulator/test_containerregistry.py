@@ -782,6 +782,24 @@ async def test_cmk_versioned_key_is_pinned(emu: Emulator, sdk: Any) -> None:
     )
 
 
+async def test_cmk_key_id_with_default_port(emu: Emulator, sdk: Any) -> None:
+    """The ARM keys API writes keyUri with ``:443`` (spec example getKey.json); ACR accepts that form and the plain
+    one for the same key, versionless or pinned; another port is not a Key Vault key id."""
+    c = client(sdk, emu)
+    ident, _vault, key = cmk_setup(emu)
+    with_port = key["uri"].replace(".vault.azure.net/", ".vault.azure.net:443/")
+    r = await create(c, "cmkport443", **cmk_body(ident, with_port))
+    kvp = r.encryption.key_vault_properties
+    assert kvp.key_identifier == with_port and kvp.key_rotation_enabled is True
+    assert kvp.versioned_key_identifier.rsplit("/", 1)[1] == key["versions"][-1].rsplit("/", 1)[1]
+    pinned = key["versions"][0].replace(".vault.azure.net/", ".vault.azure.net:443/")
+    r = await create(c, "cmkport443pin", **cmk_body(ident, pinned))
+    assert r.encryption.key_vault_properties.key_rotation_enabled is False
+    other = key["uri"].replace(".vault.azure.net/", ".vault.azure.net:8443/")
+    assert await code_of(c.registries.begin_create(RG, "cmkport8443", {"location": "eastus", "sku": {"name": "Premium"},
+                                                                       **cmk_body(ident, other)})) == "InvalidKeyVaultKey"
+
+
 async def test_cmk_identity_must_be_user_assigned_on_registry(emu: Emulator, sdk: Any) -> None:
     c = client(sdk, emu)
     ident, _vault, key = cmk_setup(emu)
@@ -1058,6 +1076,8 @@ async def test_cmk_end_to_end_with_keyvault_and_msi_sdks(emu: Emulator, sdk: Any
     )
     r = await (await cmk_registry("cmke2eregistry", key)).result()
     assert r.encryption.status == "enabled"
+    assert key.properties.key_uri == "https://kv-e2e-acr.vault.azure.net:443/keys/acr-key"  # as ARM writes it
+    assert r.encryption.key_vault_properties.key_identifier == key.properties.key_uri  # accepted as the CMK key id
     assert r.encryption.key_vault_properties.versioned_key_identifier == key.properties.key_uri_with_version
     assert r.encryption.key_vault_properties.key_rotation_enabled is True
     # RBAC vault: the access policy is ignored until the role is assigned (through the Authorization SDK)

@@ -414,7 +414,8 @@ async def test_create_if_not_exist_makes_one_version_and_never_a_second(emu: Emu
     client = sdk(KeyVaultManagementClient, emu)
     vault = await create(client, emu, "kv-keys", enablePurgeProtection=True)
     key = await client.keys.create_if_not_exist(RG, "kv-keys", "cmk", {"properties": {"kty": "RSA"}, "tags": {"use": "acr"}})
-    assert key.kty == "RSA" and key.key_size == 2048 and key.key_uri == "https://kv-keys.vault.azure.net/keys/cmk"
+    assert key.kty == "RSA" and key.key_size == 2048 and key.key_uri == "https://kv-keys.vault.azure.net:443/keys/cmk"
+    assert key.key_uri_with_version.startswith("https://kv-keys.vault.azure.net:443/keys/cmk/")  # spec getKey.json
     version = key.key_uri_with_version.rsplit("/", 1)[1]
     assert len(version) == 32 and int(version, 16) >= 0
     assert key.attributes.enabled is True and key.attributes.recovery_level == "Recoverable"

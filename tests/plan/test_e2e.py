@@ -156,6 +156,8 @@ async def test_cmk_migration_imports_once(emu: Emulator, session: AzureSession, 
     assert (await apply_planned(session, planned, journal)).ok
     new = emu.state.find_name("Microsoft.ContainerRegistry/registries", "contosostgcmk")
     assert new is not None and new.props["encryption"]["status"] == "enabled"
+    # configured from the key's own keyUri, which the ARM keys API writes with :443; re-planning must not see drift
+    assert ":443/keys/" in new.props["encryption"]["keyVaultProperties"]["keyIdentifier"]
     assert sorted(new.extra["repositories"]) == ["payments/api", "platform/nginx"]
     assert {e["image"] for e in journal.entries() if e.get("event") == "image"} == {"payments/api:1.5.0-rc1", "platform/nginx:1.27"}
     again = await make_plan(session, desired, journal)

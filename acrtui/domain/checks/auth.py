@@ -80,7 +80,7 @@ def _zonal(location: str, prop: str | None) -> str | None:
 
 
 def check_zone_redundancy(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
-    regions = {reg.location: reg.zone_redundancy}
+    regions: dict[str, str | None] = {reg.location: reg.zone_redundancy}
     regions.update({r.location: r.zone_redundancy for r in reg.replicas if r.location.lower() != reg.location.lower()})
     basis = {loc: _zonal(loc, zr) for loc, zr in regions.items()}
     ev = {

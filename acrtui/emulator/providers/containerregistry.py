@@ -91,7 +91,8 @@ MI_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 NAME_RX = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 NAME_MSG = "Resource names may contain alpha numeric characters only and must be between 5 and 50 characters."
 SKUS = {"basic": "Basic", "standard": "Standard", "premium": "Premium"}
-KEY_ID_RX = re.compile(r"^https://([^/]+)/keys/([^/]+)(?:/([^/]+))?/?$", re.IGNORECASE)
+# a key id with or without the default port: the ARM keys API writes keyUri as https://<vault>...:443/keys/<k>
+KEY_ID_RX = re.compile(r"^https://([^/:]+)(?::443)?/keys/([^/]+)(?:/([^/]+))?/?$", re.IGNORECASE)
 CMK_DOCS = "For more information on bring your own key, please visit 'https://aka.ms/acr/cmk'."
 KEY_PERMS = ("get", "wrapkey", "unwrapkey")
 KEY_DATA_ACTIONS = (
@@ -488,7 +489,7 @@ def _cmk(ctx: Ctx, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         )
     if not _key_usable(key, now):
         raise _bad("InvalidKeyVaultKey", f"The key '{key_id}' is disabled or expired. {CMK_DOCS}")
-    base = f"{str(vault.props.get('vaultUri', '')).rstrip('/')}/keys/{key.body.get('name', key_name)}"
+    base = key_id.rstrip("/").rsplit("/", 1)[0] if version else key_id.rstrip("/")  # the caller's form of the id
     if version:
         ver = state.get(f"{key_scope}/versions/{version}")
         current = str(key.props.get("keyUriWithVersion") or "")
@@ -509,13 +510,14 @@ def _cmk(ctx: Ctx, body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 def _newest_version_uri(state: State, key: Resource, key_scope: str, base: str) -> str:
+    """``<key id as configured>/<newest version>`` (unconfirmed: the form ACR writes versionedKeyIdentifier in)."""
     current = key.props.get("keyUriWithVersion")
     if current:
-        return str(current)
+        return f"{base}/{str(current).rstrip('/').rsplit('/', 1)[1]}"
     versions = state.of_type("Microsoft.KeyVault/vaults/keys/versions", key_scope)
     if versions:
         newest = max(versions, key=lambda v: float((v.props.get("attributes") or {}).get("created") or 0))
-        return str(newest.props.get("keyUriWithVersion") or f"{base}/{newest.body.get('name')}")
+        return f"{base}/{newest.body.get('name')}"
     return base
 
 
@@ -682,8 +684,9 @@ def auto_rotate(state: State, res: Resource) -> None:
     key = state.get(f"{vault.id}/keys/{m.group(2)}") if m and vault else None
     if key is None or not _key_usable(key, state.now().timestamp()):
         return  # key gone or disabled: the registry keeps the version it has (and loses access in Azure)
-    newest = key.props.get("keyUriWithVersion")
-    if newest and str(newest).lower() != str(kvp.get("versionedKeyIdentifier", "")).lower():
+    current = key.props.get("keyUriWithVersion")
+    newest = f"{str(kvp.get('keyIdentifier')).rstrip('/')}/{str(current).rstrip('/').rsplit('/', 1)[1]}" if current else None
+    if newest and newest.lower() != str(kvp.get("versionedKeyIdentifier", "")).lower():
         kvp["versionedKeyIdentifier"] = newest
         kvp["lastKeyRotationTimestamp"] = state.now_iso()
 

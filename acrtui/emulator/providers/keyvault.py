@@ -119,7 +119,10 @@ def vault_uri(state: State, vault_name: str) -> str:
 
 
 def key_uri(state: State, vault_name: str, key_name: str, version: str | None = None) -> str:
-    base = f"{vault_uri(state, vault_name)}keys/{key_name}"
+    """``keyUri`` / ``keyUriWithVersion`` as the ARM keys API writes them: with the default port
+    (``https://<vault>.vault.azure.net:443/keys/<k>[/<v>]``; REST spec example getKey.json, 2023-07-01), although
+    ``vaultUri`` has none. Both forms name the same key wherever a key id is accepted."""
+    base = f"https://{vault_name}.{state.suffix('vault')}:443/keys/{key_name}"
     return f"{base}/{version}" if version else base
 
 
@@ -1008,7 +1011,7 @@ def key_from_uri(state: State, uri: str) -> tuple[Resource, Resource | None, str
 
     None when no active vault has that host name.
     """
-    m = re.match(r"^https://([^./]+)\.([^/]+)/keys/([^/]+)(?:/([^/?]+))?/?$", uri.strip(), re.IGNORECASE)
+    m = re.match(r"^https://([^./]+)\.([^/:]+)(?::443)?/keys/([^/]+)(?:/([^/?]+))?/?$", uri.strip(), re.IGNORECASE)
     if not m or m.group(2).lower() != state.suffix("vault"):
         return None
     vault = find_vault(state, m.group(1))
