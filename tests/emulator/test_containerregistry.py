@@ -718,6 +718,8 @@ async def test_identities_filled_in(emu: Emulator, sdk: Any) -> None:
     assert r.identity.tenant_id == emu.tenant_id and uuid.UUID(r.identity.principal_id)
     uai = next(iter(r.identity.user_assigned_identities.values()))
     assert (uai.principal_id, uai.client_id) == (ident["principalId"], ident["clientId"])
+    [uid] = r.identity.user_assigned_identities  # the id as ACR echoes it: lower-case resourcegroups segment
+    assert "/resourcegroups/" in uid and uid.lower() == ident["id"].lower()
     r2 = await (
         await c.registries.begin_update(
             RG,

@@ -292,7 +292,8 @@ def _resolve_identity(
                     f"Identity operation for resource '{uid}' failed with error 'Failed to perform resource identity operation. "
                     f"Status: 'NotFound'. Response: 'Resource '{uid}' does not exist or one of its ancestors was not found.''.",
                 )
-            resolved[mi.id] = {
+            # ACR echoes user identity ids with a lower-case ``resourcegroups`` segment (seen in real bodies, issue 9)
+            resolved[re.sub("/resourceGroups/", "/resourcegroups/", mi.id, flags=re.IGNORECASE)] = {
                 "principalId": mi.props.get("principalId"),
                 "clientId": mi.props.get("clientId"),
             }
