@@ -268,7 +268,7 @@ def vault_from_json(body: dict[str, Any], *, keys: list[KeyPosture], diagnostics
         resource_group=parts.get("resource_group", ""),
         location=str(body.get("location", "")),
         vault_uri=str(_ci(p, "vaultUri") or ""),
-        soft_delete=_ci(p, "enableSoftDelete") is not False,
+        soft_delete=None if _ci(p, "enableSoftDelete") is None else bool(_ci(p, "enableSoftDelete")),  # absent: unknown
         purge_protection=bool(_ci(p, "enablePurgeProtection")),
         rbac_authorization=rbac,
         network_default_action=str(_ci(acls, "defaultAction") or "Allow"),

@@ -203,7 +203,7 @@ class VaultPosture(_Model):
     resource_group: str
     location: str
     vault_uri: str
-    soft_delete: bool = True
+    soft_delete: bool | None = True  # None: the body did not say (older bodies omit it): unknown, not on
     purge_protection: bool = False
     rbac_authorization: bool = False
     network_default_action: str = "Allow"

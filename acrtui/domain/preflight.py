@@ -188,9 +188,13 @@ class _Checker:
                      "reach the key (a known creation failure).",
                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan "
                      f"(az keyvault update --name {vault.name} --bypass AzureServices)", a)
-        if not vault.soft_delete:
+        if vault.soft_delete is False:
             self.err(subject, f"Key vault {vault.name} has soft delete off; a deleted key would destroy the registry.",
                      "Use a vault with soft delete (the default).", a)
+        elif vault.soft_delete is None and not vault.purge_protection:
+            self.warn(subject, f"Key vault {vault.name} does not report enableSoftDelete (an older body): whether a "
+                      "deleted key could be recovered is unknown.",
+                      f"Check with az keyvault show --name {vault.name} --query properties.enableSoftDelete.", a)
         elif not vault.purge_protection and not self.planned(EnableVaultPurgeProtection, vault.id):
             self.warn(subject, f"Key vault {vault.name} has no purge protection: a purged key makes the registry's "
                       "content unreadable for good.",
@@ -259,7 +263,7 @@ class _Checker:
 
     def purge_protection(self, a: EnableVaultPurgeProtection) -> None:
         vault = self.w.vault(a.resource_id)
-        if vault is not None and not vault.soft_delete:
+        if vault is not None and vault.soft_delete is False:
             self.err(a.name, f"Key vault {a.name} has soft delete off; purge protection needs soft delete.",
                      f"az keyvault update --name {a.name} --enable-soft-delete true, then plan again.", a)
             return

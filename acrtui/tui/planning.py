@@ -233,10 +233,10 @@ def cmk_fixes(estate: Estate, reg: RegistryPosture) -> CmkFixes:
     return CmkFixes(
         vault, ident,
         key_access=bool(principal) and (principal or "").lower() not in vault.key_users,
-        purge_protection=not vault.purge_protection and vault.soft_delete,
+        purge_protection=not vault.purge_protection and vault.soft_delete is not False,
         audit_logging=not vault.audit_logging,
         network_bypass=firewalled and "azureservices" not in vault.network_bypass.lower(),
-        soft_delete_off=not vault.soft_delete,
+        soft_delete_off=vault.soft_delete is False,  # None (not reported) is unknown, not off
     )
 
 

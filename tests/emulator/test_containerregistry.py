@@ -1179,7 +1179,9 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
     ]
     # fidelity: replication, replication list page, private link resource and its list
     base = reg_url(emu, "GeoRegistry")
-    assert_roundtrip(m.Replication, await raw(c, f"{base}/replications/westeurope"))
+    body = await raw(c, f"{base}/replications/westeurope")
+    assert body["properties"]["status"]["message"] == "The replication is ready."  # spec ReplicationList.json
+    assert_roundtrip(m.Replication, body)
     page1 = await raw(c, f"{base}/replications")
     assert set(page1) <= {"value", "nextLink"} and len(page1["value"]) == 2
     for item in page1["value"]:

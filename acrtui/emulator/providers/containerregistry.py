@@ -1001,7 +1001,8 @@ def put_replication(ctx: Ctx, p: dict[str, str]) -> Response:
         "systemData": system_data(ctx.state, ctx.principal, old.body.get("systemData") if old else None),
         "properties": {
             "provisioningState": "Updating" if old else "Creating",
-            "status": {"displayStatus": "Ready", "timestamp": ctx.state.now_iso()},
+            # REST spec example ReplicationList.json: status carries a message
+            "status": {"displayStatus": "Ready", "message": "The replication is ready.", "timestamp": ctx.state.now_iso()},
             "regionEndpointEnabled": get_ci(props_in, "regionEndpointEnabled", True),
             "zoneRedundancy": get_ci(props_in, "zoneRedundancy") or "Disabled",
         },
