@@ -19,7 +19,7 @@ from acrtui.emulator.providers.network import usable_ips
 from acrtui.emulator.seeds import grant
 
 from .fidelity import assert_roundtrip
-from .netkit import RG, endpoint, error_code, raw, registry, replica, rg_path, subnet_id, vnet, zone
+from .netkit import RG, endpoint, error_code, pe_body, raw, registry, replica, rg_path, subnet_id, vnet, zone
 
 
 def net(emu: Emulator, sdk: Any, role: str = "owner") -> Any:
@@ -317,3 +317,36 @@ async def test_zone_group_rules(emu: Emulator, sdk: Any) -> None:
     await (await c.private_endpoints.begin_delete(RG, "pe1")).result()
     dns = sdk(PrivateDnsManagementClient, emu)
     assert [r async for r in dns.record_sets.list_by_type(RG, z.name, "A")] == []
+
+
+async def test_static_private_endpoint_ips(emu: Emulator, sdk: Any) -> None:
+    """``ipConfigurations`` pin members to addresses inside the subnet; reserved, foreign and taken addresses are
+    refused with the network provider's codes and nothing is allocated."""
+    reg = await registry(emu, sdk, "regstatic")
+    await vnet(emu, sdk)  # subnet pe = 10.0.1.0/24: usable 10.0.1.4 .. 10.0.1.254
+
+    def body(ips: dict[str, str]) -> dict[str, Any]:
+        b = pe_body(emu, reg["id"])
+        b["properties"]["ipConfigurations"] = [
+            {"name": f"cfg-{m}", "properties": {"groupId": "registry", "memberName": m, "privateIPAddress": ip}}
+            for m, ip in ips.items()]
+        return b
+
+    c = net(emu, sdk)
+    for ips, code in (({"registry": "10.0.2.10"}, "PrivateIPAddressNotInSubnet"),
+                      ({"registry": "10.0.1.2"}, "PrivateIPAddressInReservedRange"),
+                      ({"registry": "10.0.1.255"}, "PrivateIPAddressInReservedRange"),
+                      ({"registry": "10.0.1.20", "registry_data_eastus": "10.0.1.20"}, "PrivateIPAddressInUse"),
+                      ({"registry_data_westus": "10.0.1.21"}, "InvalidPrivateEndpointIpConfiguration")):
+        assert await error_code(c.private_endpoints.begin_create_or_update(RG, "pe-bad", body(ips))) == code, ips
+    assert not emu.state.get(subnet_id(emu)).extra.get("ips")  # type: ignore[union-attr]
+    pe = await (await c.private_endpoints.begin_create_or_update(
+        RG, "pe-static", body({"registry": "10.0.1.20", "registry_data_eastus": "10.0.1.21"}))).result()
+    assert {d.fqdn: d.ip_addresses for d in pe.properties.custom_dns_configs} == {
+        "regstatic.azurecr.io": ["10.0.1.20"], "regstatic.eastus.data.azurecr.io": ["10.0.1.21"]}
+    assert [x.properties.private_ip_address for x in pe.properties.ip_configurations] == ["10.0.1.20", "10.0.1.21"]
+    nic = await c.network_interfaces.get(RG, pe.properties.network_interfaces[0].id.rsplit("/", 1)[1])
+    assert {x.properties.private_ip_allocation_method for x in nic.properties.ip_configurations} == {"Static"}
+    assert await error_code(c.private_endpoints.begin_create_or_update(
+        RG, "pe-clash", body({"registry": "10.0.1.21"}))) == "PrivateIPAddressInUse"
+    assert_roundtrip(nm.PrivateEndpoint, raw(emu, pe.id))
