@@ -418,7 +418,8 @@ class _Builder:
             act = self.add(CreatePrivateEndpoint(
                 resource_id=pe_id, registry_id=reg.id, subnet_id=ep.subnet,
                 location=ep.location or (subnet.location if subnet and subnet.location else reg.location),
-                manual=ep.approval == "manual", ip_count=1 + len(reg.regions), depends_on=list(reg_deps)))
+                manual=ep.approval == "manual", ip_count=1 + len(reg.regions), static_ips=dict(ep.static_ips or {}),
+                depends_on=list(reg_deps)))
             pe_deps = [act.key]
         if ep.dns_zone is None:
             return
