@@ -181,6 +181,7 @@ def registry_from_json(body: dict[str, Any], replicas: Iterable[dict[str, Any]] 
         public_network_access=str(_ci(p, "publicNetworkAccess") or "Enabled"),
         default_action=str(_ci(nrs, "defaultAction") or "Allow"),
         ip_rules=[IpRule(value=str(_ci(r, "value")), action=str(_ci(r, "action") or "Allow")) for r in _ci(nrs, "ipRules") or []],
+        virtual_network_rules=[str(_ci(r, "id")) for r in _ci(nrs, "virtualNetworkRules") or [] if _ci(r, "id")],
         network_rule_bypass=str(_ci(p, "networkRuleBypassOptions") or "AzureServices"),
         data_endpoint_enabled=bool(_ci(p, "dataEndpointEnabled")),
         data_endpoint_host_names=list(_ci(p, "dataEndpointHostNames") or []),

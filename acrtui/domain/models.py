@@ -137,6 +137,8 @@ class RegistryPosture(_Model):
     public_network_access: str = "Enabled"  # Enabled | Disabled
     default_action: str = "Allow"  # Allow | Deny
     ip_rules: list[IpRule] = Field(default_factory=list)
+    # networkRuleSet.virtualNetworkRules: subnet ids admitted through service endpoints (deprecated; older registries)
+    virtual_network_rules: list[str] = Field(default_factory=list)
     network_rule_bypass: str = "AzureServices"  # AzureServices | None
     data_endpoint_enabled: bool = False
     data_endpoint_host_names: list[str] = Field(default_factory=list)

@@ -369,7 +369,7 @@ def lockout_warnings(estate: Estate, reg: RegistryPosture, *, public_access: boo
     elif not public_access:
         out.append("public access off overrides IP rules: only clients inside a VNet with the private endpoint "
                    "(and its DNS) can reach the registry.")
-    if public_access and default_action.lower() == "deny" and not ip_rules and not private:
+    if public_access and default_action.lower() == "deny" and not ip_rules and not private and not reg.virtual_network_rules:
         out.append("default action Deny with no IP rule and no private endpoint admits no client at all.")
     return out
 

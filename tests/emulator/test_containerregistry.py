@@ -1466,3 +1466,26 @@ async def test_import_from_export_disabled_registry_is_refused(emu: Emulator, sd
     await (await c.registries.begin_update(RG, "noexportsrc", enable)).result()
     await (await c.registries.begin_import_image(RG, "noexportdst", by_id)).result()
     assert repos(emu, "noexportdst") == {"app": ["1.0"]}
+
+
+async def test_virtual_network_rules_of_older_registries(emu: Emulator, sdk: Any) -> None:
+    """Service-endpoint rules (deprecated, Premium only) are stored and served when present; a write that does not
+    mention them keeps them; below Premium they are refused like any network rule."""
+    c = client(sdk, emu)
+    subnet = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    rules = {"defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": [{"action": "Allow", "id": subnet}]}
+    await create(c, "vnetrulesreg", properties={"networkRuleSet": rules})
+    body = await raw(c, reg_url(emu, "vnetrulesreg"))
+    assert body["properties"]["networkRuleSet"]["virtualNetworkRules"] == [{"action": "Allow", "id": subnet}]
+    await (await c.registries.begin_update(RG, "vnetrulesreg", {"properties": {"networkRuleSet": {
+        "defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.7"}]}}})).result()
+    kept = (await raw(c, reg_url(emu, "vnetrulesreg")))["properties"]["networkRuleSet"]
+    assert kept["virtualNetworkRules"] == [{"action": "Allow", "id": subnet}] and kept["ipRules"][0]["value"] == "203.0.113.7"
+    plain = await raw(c, reg_url(emu, (await create(c, "novnetrules")).name))
+    assert "virtualNetworkRules" not in plain["properties"]["networkRuleSet"]  # absent unless present
+    assert await code_of(c.registries.begin_create(RG, "vnetrulesstd", {
+        "location": "eastus", "sku": {"name": "Standard"},
+        "properties": {"networkRuleSet": {"defaultAction": "Allow", "virtualNetworkRules": [{"id": subnet}]}}})) \
+        == "NetworkRuleSetNotSupported"
+    assert await code_of(c.registries.begin_update(RG, "vnetrulesreg", {"properties": {"networkRuleSet": {
+        "defaultAction": "Deny", "virtualNetworkRules": [{"id": "/subscriptions/x"}]}}})) == "InvalidVirtualNetworkRule"

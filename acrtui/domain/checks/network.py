@@ -183,6 +183,7 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         "publicNetworkAccess": reg.public_network_access,
         "defaultAction": reg.default_action,
         "ipRules": [r.value for r in reg.ip_rules],
+        "virtualNetworkRules": list(reg.virtual_network_rules),
         "networkRuleBypass": reg.network_rule_bypass,
     }
     state = _public_state(reg)
@@ -190,7 +191,8 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         return ok("public network access is disabled", **ev)
     if state == "restricted":
         n = len(reg.ip_rules)
-        return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s)", **ev)
+        vnets = f" and {len(reg.virtual_network_rules)} VNet (service endpoint) rule(s)" if reg.virtual_network_rules else ""
+        return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s){vnets}", **ev)
     if not reg.premium:
         return fail(
             f"public endpoint open to the internet; {reg.sku} SKU cannot restrict it (needs Premium)", **ev
@@ -223,8 +225,10 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         "publicAccess": state,
         "approvedPrivateEndpoints": private,
         "ipRules": rules,
+        "virtualNetworkRules": list(reg.virtual_network_rules),
         "operatorIps": list(s.operator_ips),
     }
+    subnets = reg.virtual_network_rules
     if state == "open":
         return na("public endpoint is open: nobody is locked out")
     if state == "disabled":
@@ -246,9 +250,15 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     # restricted: default action Deny
     if s.operator_ips:
         outside = [ip for ip in s.operator_ips if not _ip_allowed(ip, rules)]
-        if outside and not private and not s.operator_on_private_network:
+        if outside and not private and not subnets and not s.operator_on_private_network:
             return fail(
                 f"operator IP(s) {', '.join(outside)} are not in the IP rules and there is no private path",
+                **ev,
+            )
+        if outside and not private and subnets:
+            return ok(
+                f"operator IP(s) {', '.join(outside)} are not in the IP rules; they need one of the "
+                f"{len(subnets)} subnet(s) admitted by VNet (service endpoint) rules",
                 **ev,
             )
         if outside:
@@ -257,14 +267,17 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
                 **ev,
             )
         return ok("operator IPs are inside the IP rules", **ev)
-    if not rules and not private:
+    if not rules and not private and not subnets:
         return fail(
-            "default action Deny with no IP rules and no private endpoint: only trusted Azure services get in",
+            "default action Deny with no IP rules, no VNet rules and no private endpoint: only trusted Azure "
+            "services get in",
             **ev,
         )
     paths = []
     if rules:
         paths.append(f"one of {len(rules)} allowed IP range(s)")
+    if subnets:
+        paths.append(f"{len(subnets)} subnet(s) with a service endpoint (VNet rules)")
     if private:
         paths.append(f"{len(private)} private endpoint(s)")
     return ok(

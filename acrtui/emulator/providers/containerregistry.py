@@ -216,6 +216,25 @@ WRITABLE = (
 )
 
 
+def _vnet_rules(rules: Any) -> list[dict[str, Any]]:
+    """Service-endpoint rules (``networkRuleSet.virtualNetworkRules``: ``{action: Allow, id: <subnet id>}``).
+
+    Learn ("Restrict access to a container registry using a service endpoint in an Azure virtual network"):
+    a preview feature, deprecated, Premium only, still present on older registries. API 2019-05-01 defines the
+    property; 2025-11-01 (the SDK's) does not. Unconfirmed and chosen here: the emulator stores rules a client
+    sends at any version, returns them only when there are some, and a write that omits them keeps them (a
+    version that does not know the property cannot clear it); a rule whose id is not a subnet is 400
+    ``InvalidVirtualNetworkRule``.
+    """
+    out = []
+    for i, r in enumerate(rules if isinstance(rules, list) else []):
+        rid = str(get_ci(r, "id") or "")
+        if "/subnets/" not in rid.lower():
+            raise _bad("InvalidVirtualNetworkRule", f"networkRuleSet.virtualNetworkRules[{i}].id '{rid}' is not a subnet id.")
+        out.append({"action": str(get_ci(r, "action") or "Allow"), "id": rid})
+    return out
+
+
 def _apply_props(props: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
     """Overlay request properties: ``networkRuleSet`` replaced whole, ``policies`` merged per sub-policy,
     everything else JSON merge patch (ARM's PATCH; PUT uses the same overlay onto defaults)."""
@@ -234,6 +253,10 @@ def _apply_props(props: dict[str, Any], incoming: dict[str, Any]) -> dict[str, A
                     "defaultAction": get_ci(v, "defaultAction") or "Allow",
                     "ipRules": list(get_ci(v, "ipRules") or []),
                 }
+                vnr = get_ci(v, "virtualNetworkRules")
+                kept = vnr if vnr is not None else ((props.get(key) or {}).get("virtualNetworkRules") or [])
+                if kept:
+                    out[key]["virtualNetworkRules"] = _vnet_rules(kept)
         elif key == "policies":
             merged = dict(out.get("policies") or {})
             for sub, val in (v or {}).items():
@@ -365,7 +388,7 @@ def _check_premium(state: State, body: dict[str, Any], registry_id: str) -> None
             "DisablingPublicNetworkAccessNotSupported",
             f"Disabling public network access is only supported for managed registries in Premium SKU. The registry SKU is '{sku}'.",
         )
-    if _lower(nrs.get("defaultAction")) == "deny" or nrs.get("ipRules"):
+    if _lower(nrs.get("defaultAction")) == "deny" or nrs.get("ipRules") or nrs.get("virtualNetworkRules"):
         raise refuse("NetworkRuleSetNotSupported", "Network rule set")
     if props.get("dataEndpointEnabled"):
         raise refuse("DataEndpointNotSupported", "Dedicated data endpoint")
