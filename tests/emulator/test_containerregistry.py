@@ -1155,6 +1155,7 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
     ]
     assert plrs[0].properties.required_zone_names == ["privatelink.azurecr.io"]
     assert sorted([r.name async for r in c.replications.list(RG, "GeoRegistry")]) == [
+        "eastus",  # the home region is listed as a replication too
         "japaneast",
         "northeurope",
         "westeurope",
@@ -1193,6 +1194,23 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
         await c.registries.get_private_link_resource(RG, "GeoRegistry", "blob")
 
 
+async def test_home_region_replication(emu: Emulator, sdk: Any) -> None:
+    """A Premium registry lists its home region as a replication that cannot be deleted; a downgrade drops it and a
+    Basic registry lists none; a second replication in the home region is still refused."""
+    c = client(sdk, emu)
+    await create(c, "homereplreg", properties={"zoneRedundancy": "Enabled"})
+    [home] = [r async for r in c.replications.list(RG, "homereplreg")]
+    assert (home.name, home.location, home.zone_redundancy, home.provisioning_state) == ("eastus", "eastus", "Enabled", "Succeeded")
+    assert_roundtrip(m.Replication, await raw(c, f"{reg_url(emu, 'homereplreg')}/replications/eastus"))
+    assert await code_of(c.replications.begin_delete(RG, "homereplreg", "eastus")) == "CannotDeleteHomeReplication"
+    assert await code_of(c.replications.begin_create(RG, "homereplreg", "eastus2x", {"location": "eastus"})) \
+        == "InvalidReplicationLocation"
+    await (await c.registries.begin_update(RG, "homereplreg", {"sku": {"name": "Standard"}})).result()
+    assert [r async for r in c.replications.list(RG, "homereplreg")] == []
+    await create(c, "homereplbasic", sku="Basic")
+    assert [r async for r in c.replications.list(RG, "homereplbasic")] == []
+
+
 async def test_data_endpoints_toggle(emu: Emulator, sdk: Any) -> None:
     c = client(sdk, emu)
     await create(c, "toggleregistry")
@@ -1221,8 +1239,8 @@ async def test_replication_rules(emu: Emulator, sdk: Any) -> None:
         == "ReplicationNotSupported"
     )
     await create(c, "premrepl01")
-    assert (
-        await code_of(c.replications.begin_create(RG, "premrepl01", "eastus", {"location": "eastus"}))
+    assert (  # the home region already has its replication ("eastus"); another one there is refused
+        await code_of(c.replications.begin_create(RG, "premrepl01", "eastushome", {"location": "eastus"}))
         == "InvalidReplicationLocation"
     )
     await (await c.replications.begin_create(RG, "premrepl01", "westus2", {"location": "westus2"})).result()
@@ -1258,7 +1276,7 @@ async def test_replica_hook_runs_before_store_and_can_refuse(emu: Emulator, sdk:
             == "PrivateEndpointSubnetFull"
         )
         await (await c.replications.begin_update(RG, "hookrepl01", "westus2", {"tags": {"a": "b"}})).result()
-    assert calls == [("hookrepl01", "westus2", 0), ("hookrepl01", "uksouth", 1)]
+    assert calls == [("hookrepl01", "westus2", 1), ("hookrepl01", "uksouth", 2)]  # the home replication counts
     with pytest.raises(ResourceNotFoundError):
         await c.replications.get(RG, "hookrepl01", "uksouth")
     assert (await c.registries.get(RG, "hookrepl01")).data_endpoint_host_names == [

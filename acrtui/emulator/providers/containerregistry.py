@@ -396,7 +396,8 @@ def _check_premium(state: State, body: dict[str, Any], registry_id: str) -> None
         raise refuse("EncryptionNotSupported", "Encryption with a customer-managed key")
     if _lower(get_ci(get_ci(props.get("policies"), "trustPolicy"), "status")) == "enabled":
         raise refuse("ContentTrustNotSupported", "Content trust")
-    if registry_id and state.of_type(REPL_TYPE, registry_id):
+    home = _lower(body.get("location"))
+    if registry_id and any(_lower(r.body.get("location")) != home for r in state.of_type(REPL_TYPE, registry_id)):
         raise refuse("ReplicationNotSupported", "Geo-replication")
     if props.get("privateEndpointConnections"):
         raise refuse("PrivateEndpointNotSupported", "Private link")
@@ -613,8 +614,39 @@ def _store_registry(ctx: Ctx, rid: str, body: dict[str, Any], old: Resource | No
         if old
         else {"repositories": {}, "adminPasswords": [secrets.token_urlsafe(32), secrets.token_urlsafe(32)]},
     )
+    _sync_home_replication(ctx, res)
     refresh_data_endpoints(ctx.state, res)
     return lro(ctx, status, res.body, rid)
+
+
+def _sync_home_replication(ctx: Ctx, reg: Resource) -> None:
+    """A Premium registry lists its home region as a replication (named after the region), which cannot be
+    deleted (Learn, "Enable zone redundancy in Azure Container Registry": "The home region replication represents
+    the home region registry ... and can't be deleted"; ``az acr replication list`` shows it). Unconfirmed: it
+    exists only while the registry is Premium (Basic/Standard list none) and mirrors the registry's
+    ``zoneRedundancy``."""
+    home = _lower(reg.body["location"])
+    mine = [r for r in ctx.state.of_type(REPL_TYPE, reg.id) if _lower(r.body.get("location")) == home]
+    if not _is_premium(reg.body):
+        for r in mine:
+            ctx.state.delete(r.id)
+        return
+    if mine:
+        return
+    ctx.state.put(f"{reg.id}/replications/{home}", {
+        "id": f"{reg.id}/replications/{home}",
+        "name": home,
+        "type": REPL_TYPE,
+        "location": home,
+        "tags": {},
+        "systemData": system_data(ctx.state, ctx.principal, None),
+        "properties": {
+            "provisioningState": "Succeeded",
+            "status": {"displayStatus": "Ready", "message": "The replication is ready.", "timestamp": ctx.state.now_iso()},
+            "regionEndpointEnabled": True,
+            "zoneRedundancy": reg.props.get("zoneRedundancy") or "Disabled",
+        },
+    })
 
 
 # ---------------------------------------------------------------- registries
@@ -1073,6 +1105,10 @@ def delete_replication(ctx: Ctx, p: dict[str, str]) -> Response:
     res = ctx.state.get(f"{reg.id}/replications/{p['repl']}")
     if res is None:
         return Response(204)
+    if _lower(res.body.get("location")) == _lower(reg.body["location"]):
+        raise _bad("CannotDeleteHomeReplication",  # unconfirmed code; Learn: the home replication can't be deleted
+                   f"The replication '{p['repl']}' is the home region of registry '{reg.body['name']}' and cannot be "
+                   "deleted.")
     res.props["provisioningState"] = "Deleting"
 
     def done() -> None:
