@@ -64,6 +64,12 @@ _NAME_TAKEN_CODES = frozenset(c.lower() for c in (
 _ROUTING = {"invalidresourcetype", "invalidresourcenamespace", "noregisteredproviderfound", "invalidapiversionparameter",
             "missingapiversionparameter"}
 _LOCATION = {"locationnotavailableforresourcetype", "locationnotavailableforresourcegroup"}
+_LINKED = re.compile(
+    r"client '(?P<client>[^']*)' with object id '(?P<oid>[^']*)' has permission to perform action '[^']*' on scope "
+    r"'[^']*'; however, it does not have permission to perform action\(?s?\)? '(?P<action>[^']*)' on the linked "
+    r"scope\(s\) '(?P<scope>[^']*)'",
+    re.IGNORECASE,
+)
 
 
 def _arm_error(e: HttpResponseError) -> dict[str, Any]:
@@ -186,6 +192,19 @@ def _from_http(e: HttpResponseError) -> AcrtuiError:
                 principal=m["oid"], action=m["action"], scope=m["scope"],
             )
         return PermissionDenied(message + " Ask an owner for a role that grants it.")
+    if low == "linkedauthorizationfailed":
+        # ARM's check of a right on a *linked* resource (e.g. auto-approving a private endpoint needs
+        # .../privateEndpointConnectionsApproval/action on the registry); message shape: MicrosoftDocs/azure-docs#96892.
+        m = _LINKED.search(message)
+        if m:
+            return PermissionDenied(
+                f"Principal {m['oid']} (client {m['client']}) lacks '{m['action']}' on the linked resource "
+                f"{m['scope']}. Ask an owner of that resource for a role that grants it, or ask for a manual "
+                "connection that its owner approves.",
+                principal=m["oid"], action=m["action"], scope=m["scope"], code="LinkedAuthorizationFailed",
+            )
+        return PermissionDenied(message + " Ask an owner of the linked resource for a role that grants it.",
+                                code="LinkedAuthorizationFailed")
     if low == "requestdisallowedbypolicy":
         assignment = definition = effect = None
         for info in err.get("additionalInfo") or []:

@@ -197,6 +197,7 @@ def registry_from_json(body: dict[str, Any], replicas: Iterable[dict[str, Any]] 
         public_network_access=str(_ci(p, "publicNetworkAccess") or "Enabled"),
         default_action=str(_ci(nrs, "defaultAction") or "Allow"),
         ip_rules=[IpRule(value=str(_ci(r, "value")), action=str(_ci(r, "action") or "Allow")) for r in _ci(nrs, "ipRules") or []],
+        virtual_network_rules=[str(_ci(r, "id")) for r in _ci(nrs, "virtualNetworkRules") or [] if _ci(r, "id")],
         network_rule_bypass=str(_ci(p, "networkRuleBypassOptions") or "AzureServices"),
         data_endpoint_enabled=bool(_ci(p, "dataEndpointEnabled")),
         data_endpoint_host_names=list(_ci(p, "dataEndpointHostNames") or []),
@@ -284,7 +285,7 @@ def vault_from_json(body: dict[str, Any], *, keys: list[KeyPosture], diagnostics
         resource_group=parts.get("resource_group", ""),
         location=str(body.get("location", "")),
         vault_uri=str(_ci(p, "vaultUri") or ""),
-        soft_delete=_ci(p, "enableSoftDelete") is not False,
+        soft_delete=None if _ci(p, "enableSoftDelete") is None else bool(_ci(p, "enableSoftDelete")),  # absent: unknown
         purge_protection=bool(_ci(p, "enablePurgeProtection")),
         rbac_authorization=rbac,
         network_default_action=str(_ci(acls, "defaultAction") or "Allow"),

@@ -244,14 +244,20 @@ class Writer:
     @write
     async def create_private_endpoint(self, subscription: str, resource_group: str, name: str, location: str, *,
                                       subnet_id: str, registry_id: str, manual: bool = False,
-                                      request_message: str | None = None) -> PrivateEndpointPosture:
-        """Manual connections start Pending and wait for the registry owner's approval."""
+                                      request_message: str | None = None,
+                                      static_ips: dict[str, str] | None = None) -> PrivateEndpointPosture:
+        """Manual connections start Pending and wait for the registry owner's approval. ``static_ips`` (member
+        name → address) become the endpoint's ``ipConfigurations``: those members get fixed addresses."""
         net = self.s.client("network", subscription)
         conn: dict[str, Any] = {"name": f"{name}-conn", "properties": {"privateLinkServiceId": registry_id, "groupIds": ["registry"]}}
         if request_message:
             conn["properties"]["requestMessage"] = request_message
         key = "manualPrivateLinkServiceConnections" if manual else "privateLinkServiceConnections"
-        body = {"location": location, "properties": {"subnet": {"id": subnet_id}, key: [conn]}}
+        body: dict[str, Any] = {"location": location, "properties": {"subnet": {"id": subnet_id}, key: [conn]}}
+        if static_ips:
+            body["properties"]["ipConfigurations"] = [
+                {"name": f"ipconfig-{m}", "properties": {"groupId": "registry", "memberName": m, "privateIPAddress": ip}}
+                for m, ip in sorted(static_ips.items())]
         poller = await net.private_endpoints.begin_create_or_update(resource_group, name, body)
         pe = raw(await poller.result())
         return await self.read.read_endpoint(str(pe["id"]))

@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from .models import RegistryPosture
+from .models import RegistryPosture, normalise_key_id
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 Op = Literal["create", "update", "delete", "replace"]
@@ -306,6 +306,7 @@ class CreatePrivateEndpoint(Action):
     location: str
     manual: bool = False
     ip_count: int = 2  # login server + one per region
+    static_ips: dict[str, str] = Field(default_factory=dict)  # member name -> fixed private IP (optional)
 
     def describe(self) -> str:
         how = "waiting for manual approval" if self.manual else "auto-approved"
@@ -316,13 +317,15 @@ class CreatePrivateEndpoint(Action):
         return [Change("location", None, self.location), Change("subnet.id", None, self.subnet_id),
                 Change("privateLinkServiceId", None, self.registry_id), Change("groupIds", None, ["registry"]),
                 Change("connection", None, "manual (Pending)" if self.manual else "automatic (Approved)"),
-                Change("privateIPAddresses", None, KNOWN_AFTER_APPLY)]
+                Change("privateIPAddresses", None, dict(self.static_ips) if self.static_ips else KNOWN_AFTER_APPLY)]
 
     def az(self) -> list[str]:
         manual = " --manual-request true" if self.manual else ""
         return [f"az network private-endpoint create --name {_q(self.name)}{self.where} --location {_q(self.location)} "
                 f"--subnet {_q(self.subnet_id)} --private-connection-resource-id {_q(self.registry_id)} "
-                f"--group-id registry --connection-name {_q(self.name + '-conn')}{manual}"]
+                f"--group-id registry --connection-name {_q(self.name + '-conn')}{manual}"
+                + "".join(f" --ip-config name={_q('ipconfig-' + m)} group-id=registry member-name={_q(m)} "
+                          f"private-ip-address={_q(ip)}" for m, ip in sorted(self.static_ips.items()))]
 
 
 class CreatePrivateDnsZone(Action):
@@ -492,7 +495,7 @@ class RotateKey(Action):
 
     def changes(self) -> list[Change]:
         out = []
-        if (self.old_key_identifier or "").rstrip("/") != self.new_key_identifier.rstrip("/"):
+        if normalise_key_id(self.old_key_identifier) != normalise_key_id(self.new_key_identifier):
             out.append(Change("encryption.keyVaultProperties.keyIdentifier", self.old_key_identifier,
                               self.new_key_identifier))
         if (self.old_identity or "").lower() != self.new_identity.lower():

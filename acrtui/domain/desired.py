@@ -214,11 +214,35 @@ class Endpoint(_M):
                                     description="Private DNS zone id (privatelink.azurecr.io); created if missing.")
     link_vnets: list[VnetId] | None = Field(None, alias="linkVnets",
                                             description="VNets to link to the zone; default: the subnet's VNet.")
+    static_ips: dict[str, str] | None = Field(
+        None, alias="staticIps",
+        description="Optional fixed private IPs, by member name: 'registry' (the login server) and "
+        "'registry_data_<region>' (each region's data endpoint). Members left out get dynamic addresses. Each "
+        "must lie in the subnet, outside Azure's five reserved addresses, and be free.")
 
     @field_validator("name")
     @classmethod
     def _n(cls, v: str) -> str:
         return _name(v, "private endpoint")
+
+    @field_validator("static_ips")
+    @classmethod
+    def _ips(cls, v: dict[str, str] | None) -> dict[str, str] | None:
+        if v is None:
+            return v
+        out: dict[str, str] = {}
+        for member, ip in v.items():
+            m = member.strip().lower()
+            if not re.fullmatch(r"registry|registry_data_[a-z0-9]+", m):
+                raise ValueError(f"{member!r} is not a member name: use 'registry' or 'registry_data_<region>'")
+            try:
+                addr = ipaddress.IPv4Address(str(ip).strip())
+            except ValueError:
+                raise ValueError(f"{member}: {ip!r} is not an IPv4 address") from None
+            if str(addr) in out.values():
+                raise ValueError(f"{member}: {addr} is given to two members")
+            out[m] = str(addr)
+        return out
 
 
 class Connection(_M):

@@ -57,6 +57,7 @@ from .models import (
     RegistryPosture,
     UserIdentity,
     VaultPosture,
+    normalise_key_id,
 )
 from .permissions import Permission
 
@@ -187,7 +188,8 @@ def key_uri(world: World, vault_id: str, key: str, version: str | None) -> str:
 
 
 def same_key(a: str | None, b: str | None) -> bool:
-    return (a or "").lower().rstrip("/") == (b or "").lower().rstrip("/")
+    """Key ids compared as Azure means them (``:443`` as the ARM keys API writes it, case, trailing slash)."""
+    return normalise_key_id(a) == normalise_key_id(b)
 
 
 # Key Vault's log category groups, as categories (AuditEvent is the vault's only audit category)
@@ -434,7 +436,8 @@ class _Builder:
             act = self.add(CreatePrivateEndpoint(
                 resource_id=pe_id, registry_id=reg.id, subnet_id=ep.subnet,
                 location=ep.location or (subnet.location if subnet and subnet.location else reg.location),
-                manual=ep.approval == "manual", ip_count=1 + len(reg.regions), depends_on=list(reg_deps)))
+                manual=ep.approval == "manual", ip_count=1 + len(reg.regions), static_ips=dict(ep.static_ips or {}),
+                depends_on=list(reg_deps)))
             pe_deps = [act.key]
         if ep.dns_zone is None:
             return

@@ -76,6 +76,22 @@ class Encryption(_Model):
         return (self.identity_client_id or "").lower() == "system"
 
 
+def normalise_key_id(key_id: str | None) -> str:
+    """A Key Vault key id as Azure compares it: case-insensitive, without a trailing slash or the default port.
+
+    The ARM keys API writes ``keyUri`` as ``https://<vault>.vault.azure.net:443/keys/<k>`` (REST spec example
+    getKey.json) while ``vaultUri`` and the data plane have no port; both name the same key.
+    """
+    k = (key_id or "").strip().lower().rstrip("/")
+    scheme, sep, rest = k.partition("://")
+    if not sep:
+        return k
+    host, slash, path = rest.partition("/")
+    if host.endswith(":443"):
+        host = host[:-4]
+    return f"{scheme}://{host}{slash}{path}"
+
+
 def key_parts(key_id: str) -> tuple[str, str, str | None]:
     """(vault name, key name, version or None) from ``https://<vault>.<suffix>/keys/<name>[/<version>]``."""
     rest = key_id.split("://", 1)[-1].rstrip("/")
@@ -122,6 +138,8 @@ class RegistryPosture(_Model):
     public_network_access: str = "Enabled"  # Enabled | Disabled
     default_action: str = "Allow"  # Allow | Deny
     ip_rules: list[IpRule] = Field(default_factory=list)
+    # networkRuleSet.virtualNetworkRules: subnet ids admitted through service endpoints (deprecated; older registries)
+    virtual_network_rules: list[str] = Field(default_factory=list)
     network_rule_bypass: str = "AzureServices"  # AzureServices | None
     data_endpoint_enabled: bool = False
     data_endpoint_host_names: list[str] = Field(default_factory=list)
@@ -188,7 +206,7 @@ class VaultPosture(_Model):
     resource_group: str
     location: str
     vault_uri: str
-    soft_delete: bool = True
+    soft_delete: bool | None = True  # None: the body did not say (older bodies omit it): unknown, not on
     purge_protection: bool = False
     rbac_authorization: bool = False
     network_default_action: str = "Allow"

@@ -43,6 +43,31 @@ from .policy_eval import PolicyError, find_definition, preview_writes, registry_
 PREMIUM_ONLY = "is a Premium feature"
 
 
+def static_ip_problems(a: CreatePrivateEndpoint, reg: RegistryPosture | None, subnet: Any) -> list[tuple[str, str]]:
+    """Fixed endpoint IPs Azure would refuse: outside the subnet, one of its five reserved addresses, or a member
+    the registry does not have (``registry``, ``registry_data_<region>`` per region). Whether an address is
+    free is only known to Azure (the apply then fails with PrivateIPAddressInUse and writes nothing)."""
+    out: list[tuple[str, str]] = []
+    members = {"registry"} | ({f"registry_data_{r.lower()}" for r in reg.regions} if reg is not None else set())
+    net = None
+    if subnet is not None:
+        try:
+            net = ipaddress.ip_network(subnet.prefix, strict=False)
+        except ValueError:
+            net = None
+    for member, ip in sorted(a.static_ips.items()):
+        if reg is not None and member not in members:
+            out.append((member, f"{reg.name} has no member {member} (members: {', '.join(sorted(members))})"))
+            continue
+        if net is None:
+            continue
+        addr = ipaddress.ip_address(ip)
+        if addr not in net:
+            out.append((member, f"{ip} is not in subnet {subnet.prefix}"))
+        elif int(addr) - int(net.network_address) < 4 or addr == net.broadcast_address:
+            out.append((member, f"{ip} is one of the five addresses Azure reserves in {subnet.prefix}"))
+    return out
+
 @dataclass(frozen=True)
 class Finding:
     severity: Literal["error", "warning"]
@@ -195,9 +220,13 @@ class _Checker:
                      "reach the key (a known creation failure).",
                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan "
                      f"(az keyvault update --name {vault.name} --bypass AzureServices)", a)
-        if not vault.soft_delete:
+        if vault.soft_delete is False:
             self.err(subject, f"Key vault {vault.name} has soft delete off; a deleted key would destroy the registry.",
                      "Use a vault with soft delete (the default).", a)
+        elif vault.soft_delete is None and not vault.purge_protection:
+            self.warn(subject, f"Key vault {vault.name} does not report enableSoftDelete (an older body): whether a "
+                      "deleted key could be recovered is unknown.",
+                      f"Check with az keyvault show --name {vault.name} --query properties.enableSoftDelete.", a)
         elif not vault.purge_protection and not self.planned(EnableVaultPurgeProtection, vault.id):
             self.warn(subject, f"Key vault {vault.name} has no purge protection: a purged key makes the registry's "
                       "content unreadable for good.",
@@ -266,7 +295,7 @@ class _Checker:
 
     def purge_protection(self, a: EnableVaultPurgeProtection) -> None:
         vault = self.w.vault(a.resource_id)
-        if vault is not None and not vault.soft_delete:
+        if vault is not None and vault.soft_delete is False:
             self.err(a.name, f"Key vault {a.name} has soft delete off; purge protection needs soft delete.",
                      f"az keyvault update --name {a.name} --enable-soft-delete true, then plan again.", a)
             return
@@ -410,9 +439,13 @@ class _Checker:
 
     # ------------------------------------------------------------------ private link
     def endpoint(self, a: CreatePrivateEndpoint, reg: RegistryPosture | None) -> None:
-        if self.w.subnets.get(a.subnet_id.lower()) is None:
+        subnet = self.w.subnets.get(a.subnet_id.lower())
+        if subnet is None:
             self.err(a.name, f"Subnet {a.subnet_id} was not found (or is not readable).",
                      "Check the subnet id; the private endpoint needs an existing subnet.", a)
+        for member, why in static_ip_problems(a, reg, subnet):
+            self.err(a.name, f"staticIps.{member}: {why}.",
+                     "Pick a free address inside the subnet (not its first four or last), or leave the member out.", a)
         if reg is not None and not reg.data_endpoint_enabled:
             spec = self.spec_of(reg)
             ack = spec is not None and spec.data_endpoint is not None and spec.data_endpoint.client_allowlist_acknowledged

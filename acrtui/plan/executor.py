@@ -58,7 +58,7 @@ from acrtui.domain.actions import (
     name_of,
 )
 from acrtui.domain.diff import missing_logs
-from acrtui.domain.models import RegistryPosture
+from acrtui.domain.models import RegistryPosture, normalise_key_id
 from acrtui.errors import AcrtuiError, Conflict, ExitCode, UsageError
 
 from .observe import read_identity
@@ -429,7 +429,8 @@ class Executor:
         if isinstance(a, CreatePrivateEndpoint):
             ip = id_parts(a.resource_id)
             pe = await w.create_private_endpoint(ip["subscription"], ip["resource_group"], a.name, a.location,
-                                                 subnet_id=a.subnet_id, registry_id=a.registry_id, manual=a.manual)
+                                                 subnet_id=a.subnet_id, registry_id=a.registry_id, manual=a.manual,
+                                                 static_ips=a.static_ips or None)
             return pe.connection_status.lower() == ("pending" if a.manual else "approved")
         if isinstance(a, CreatePrivateDnsZone):
             ip = id_parts(a.resource_id)
@@ -464,7 +465,7 @@ class Executor:
         if isinstance(a, RotateKey):
             new_ident = a.new_identity if (a.old_identity or "").lower() != a.new_identity.lower() else None
             reg = await w.rotate_key(a.resource_id, a.new_key_identifier, new_ident)
-            return (reg.encryption.key_identifier or "").lower().rstrip("/") == a.new_key_identifier.lower().rstrip("/")
+            return normalise_key_id(reg.encryption.key_identifier) == normalise_key_id(a.new_key_identifier)
         if isinstance(a, CreateCmkRegistry):
             ip = id_parts(a.resource_id)
             # key access is the plan's own GrantKeyAccess step (or was there already): not granted twice

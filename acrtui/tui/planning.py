@@ -234,10 +234,10 @@ def cmk_fixes(estate: Estate, reg: RegistryPosture) -> CmkFixes:
     return CmkFixes(
         vault, ident,
         key_access=bool(principal) and (principal or "").lower() not in vault.key_users,
-        purge_protection=not vault.purge_protection and vault.soft_delete,
+        purge_protection=not vault.purge_protection and vault.soft_delete is not False,
         audit_logging=not vault.audit_logging,
         network_bypass=firewalled and "azureservices" not in vault.network_bypass.lower(),
-        soft_delete_off=not vault.soft_delete,
+        soft_delete_off=vault.soft_delete is False,  # None (not reported) is unknown, not off
     )
 
 
@@ -370,7 +370,7 @@ def lockout_warnings(estate: Estate, reg: RegistryPosture, *, public_access: boo
     elif not public_access:
         out.append("public access off overrides IP rules: only clients inside a VNet with the private endpoint "
                    "(and its DNS) can reach the registry.")
-    if public_access and default_action.lower() == "deny" and not ip_rules and not private:
+    if public_access and default_action.lower() == "deny" and not ip_rules and not private and not reg.virtual_network_rules:
         out.append("default action Deny with no IP rule and no private endpoint admits no client at all.")
     return out
 

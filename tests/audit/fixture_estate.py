@@ -173,7 +173,7 @@ def orphan_registry() -> RegistryPosture:
         name=name,
         subscription_id=SUB,
         resource_group="rg-prod",
-        location="westeurope",
+        location="ukwest",  # a region without availability zones (ACR-RES-001)
         sku="Premium",
         login_server=f"{name}.azurecr.io",
         public_network_access="Disabled",

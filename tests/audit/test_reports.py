@@ -208,7 +208,7 @@ def test_markdown_matrix(report: AuditReport) -> None:
         if line.startswith("| `")
     }
     assert rows["prodgood"] == ["✓"] * 7
-    assert rows["devbasic"][cols.index("Resilience") - 1] == "–"
+    assert rows["devbasic"][cols.index("Resilience") - 1] == "✓"  # zone redundancy is every tier's now (Learn, 2026)
     assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"
     assert rows["prodbad"][cols.index("CMK") - 1] == "✗"
     assert "### `prodgood`" in md and "All applicable checks pass." in md
@@ -254,8 +254,8 @@ def test_table_groups_by_registry_and_ends_with_the_summary(report: AuditReport)
         (Severity.HIGH, None, 1),
         (Severity.CRITICAL, None, 1),  # ACR-CMK-003 on prodbad
         (Severity.CRITICAL, ["ACR-AUTH"], 0),  # auth failures are high at most
-        (Severity.INFO, ["ACR-RES-001"], 1),
-        (Severity.LOW, ["ACR-RES-001"], 0),  # zone redundancy is info
+        (Severity.LOW, ["ACR-POL-004"], 1),
+        (Severity.MEDIUM, ["ACR-POL-004"], 0),  # the private DNS zone policy is low
     ],
 )
 def test_exit_code_follows_fail_on(fail_on: Severity, checks: list[str] | None, code: int) -> None:

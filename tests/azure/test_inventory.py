@@ -128,7 +128,7 @@ def test_vaults(estate: Estate, demo: Emulator) -> None:
     assert main.diagnostic_settings[0].categories == ["AuditEvent"]  # the disabled category is not listed
     key = main.key("acr-cmk")
     assert key and key.kty == "RSA" and key.key_size == 3072 and key.enabled is True and key.expires is None
-    assert key.key_id == "https://kv-contoso-prod-cmk.vault.azure.net/keys/acr-cmk"
+    assert key.key_id == "https://kv-contoso-prod-cmk.vault.azure.net:443/keys/acr-cmk"  # keyUri as ARM writes it
     reg = estate.registry("contosoprodacr")
     assert reg and reg.identity.user_assigned[0].principal_id in main.key_users
     ledger = next(v for v in estate.vaults if v.name == "kv-contoso-ledger")

@@ -36,7 +36,7 @@ async def test_vault_settings_land_and_read_back(demo_emu: Emulator, session_fac
     after = await w.set_network_bypass(vid, "None")
     assert (after.network_bypass, after.network_default_action) == ("None", "Deny")
     res = demo_emu.state.get(vid)
-    assert res is not None and [r["value"] for r in res.props["networkAcls"]["ipRules"]] == ["198.51.100.9"]  # kept
+    assert res is not None and [r["value"] for r in res.props["networkAcls"]["ipRules"]] == ["198.51.100.9/32"]  # kept (Azure writes a single address as /32)
     logged = await w.set_audit_logging(vid, workspace_id=workspace(demo_emu), categories=["AuditEvent", "allLogs"])
     setting = next(d for d in logged.diagnostic_settings if d.name == "acrtui-audit")
     assert setting.categories == ["AuditEvent", "allLogs"] and logged.audit_logging

@@ -14,6 +14,7 @@ from acrtui.azure.inventory import Inventory
 from acrtui.azure.writes import Writer
 from acrtui.emulator import Emulator
 from acrtui.errors import (
+    AzureServiceError,
     CmkRuleViolation,
     OperationFailed,
     PermissionDenied,
@@ -101,6 +102,30 @@ async def test_permission_denied_names_principal_action_scope(demo_emu: Emulator
     assert e.action == "Microsoft.ContainerRegistry/registries/write" and e.scope and e.scope.lower() == r.lower()
 
 
+async def test_auto_private_endpoint_without_approval_right_names_the_action(demo_emu: Emulator,
+                                                                              session_factory: Any) -> None:
+    """Azure's 403 LinkedAuthorizationFailed is a permission error naming the approval action and the registry."""
+    from acrtui.emulator.seeds import grant
+
+    prod = sub_id(demo_emu, "contoso-production")
+    reader = demo_emu.login("reader")
+    grant(demo_emu.state, f"/subscriptions/{prod}/resourceGroups/rg-network-prod", "Network Contributor",
+          reader.object_id)
+    w = Writer(session_factory(demo_emu, "reader"))
+    r = reg_id(demo_emu, "sandboxpremium")
+    vnet = rid(demo_emu, "Microsoft.Network/virtualNetworks", "vnet-hub-prod")
+    with pytest.raises(PermissionDenied) as info:
+        await w.create_private_endpoint(prod, "rg-network-prod", "pe-sbx", "eastus", subnet_id=f"{vnet}/subnets/snet-pe",
+                                        registry_id=r)
+    e = info.value
+    assert e.code == "LinkedAuthorizationFailed" and e.principal == reader.object_id
+    assert e.action == "Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action"
+    assert e.scope and e.scope.lower() == r.lower() and "manual" in e.message
+    pe = await w.create_private_endpoint(prod, "rg-network-prod", "pe-sbx", "eastus", subnet_id=f"{vnet}/subnets/snet-pe",
+                                         registry_id=r, manual=True)
+    assert pe.connection_status == "Pending"
+
+
 async def test_lro_failure_is_typed(demo_emu: Emulator, writer: Writer) -> None:
     demo_emu.faults.add("lro-fail", path="registries/sandboxpremium$", method="PATCH")
     with pytest.raises(OperationFailed):
@@ -149,14 +174,17 @@ async def test_create_cmk_registry_and_import(demo_emu: Emulator, writer: Writer
     v = vault_id(demo_emu, "kv-contoso-prod-cmk")
     reg = await writer.create_cmk_registry(prod, "rg-registry-prod", "contosoprodcmk2", "eastus", vault_id=v, key_name="acr-cmk-2")
     assert reg.premium and reg.encryption.enabled and reg.encryption.versionless
-    assert reg.encryption.key_identifier == "https://kv-contoso-prod-cmk.vault.azure.net/keys/acr-cmk-2"
+    assert reg.encryption.key_identifier == "https://kv-contoso-prod-cmk.vault.azure.net:443/keys/acr-cmk-2"  # keyUri
     uid = reg.identity.user_assigned[0]
     assert uid.resource_id.endswith("/id-contosoprodcmk2") and reg.encryption.identity_client_id == uid.client_id
     assert reg.provisioning_state == "Succeeded"
-    got = await writer.import_images(reg.id, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3", "platform/nginx:1.27"])
+    with pytest.raises(AzureServiceError) as info:  # contosoprodacr has exports disabled (data-loss prevention)
+        await writer.import_images(reg.id, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+    assert info.value.code == "ImportFromExportDisabledRegistry"
+    got = await writer.import_images(reg.id, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1", "platform/nginx:1.27"])
     assert got.id == reg.id
     repos = demo_emu.state.get(reg.id).extra["repositories"]  # type: ignore[union-attr]
-    assert repos == {"payments/api": ["1.4.3"], "platform/nginx": ["1.27"]}
+    assert repos == {"payments/api": ["1.5.0-rc1"], "platform/nginx": ["1.27"]}
 
 
 async def test_create_pinned_cmk_registry_with_existing_identity(demo_emu: Emulator, writer: Writer) -> None:
@@ -337,6 +365,6 @@ async def test_cmk_rule_and_conflict_errors_are_typed(demo_emu: Emulator, writer
                                      {"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": key}}})
     assert info.value.code == "CannotEnableEncryptionOnExistingRegistry"
     target = reg_id(demo_emu, "sandboxpremium")
-    await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+    await writer.import_images(target, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1"])
     with pytest.raises(Conflict):  # NoForce onto an existing tag
-        await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+        await writer.import_images(target, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1"])

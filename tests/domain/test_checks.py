@@ -21,6 +21,7 @@ from acrtui.domain.models import (
     PrivateEndpointConnection,
     ReadGap,
     RegistryPosture,
+    Replica,
     VaultPosture,
 )
 from tests.audit import fixture_estate as fx
@@ -141,9 +142,11 @@ FIXTURE_EXPECTATIONS = [
     ("prodbad", "ACR-AUTH-003", Status.FAIL, "not reported"),
     ("devbasic", "ACR-AUTH-003", Status.FAIL, "accepted"),
     ("prodgood", "ACR-AUTH-003", Status.PASS, "not accepted"),
-    ("prodbad", "ACR-RES-001", Status.FAIL, "not zone redundant"),
-    ("prodgood", "ACR-RES-001", Status.PASS, "zone redundant"),
-    ("prodorphan", "ACR-RES-002", Status.FAIL, "only in westeurope"),
+    ("prodbad", "ACR-RES-001", Status.PASS, "westeurope, eastus by the region's default"),
+    ("prodgood", "ACR-RES-001", Status.PASS, "zoneRedundancy is Enabled in every region"),
+    ("devbasic", "ACR-RES-001", Status.PASS, "by the region's default"),  # every tier (Learn, 2026)
+    ("prodorphan", "ACR-RES-001", Status.FAIL, "ukwest has no availability zones"),
+    ("prodorphan", "ACR-RES-002", Status.FAIL, "only in ukwest"),
     ("prodgood", "ACR-POL-003", Status.PASS, "Deny via ACR no public access"),
     ("prodbad", "ACR-POL-003", Status.FAIL, "does nothing"),
     ("prodbad", "ACR-POL-004", Status.FAIL, "no built-in policy"),
@@ -177,6 +180,21 @@ def test_the_good_registry_passes_every_check() -> None:
 
 
 # --------------------------------------------------------------------------------------------- variations
+
+
+def test_zone_redundancy_property_proves_only_enabled() -> None:
+    """Enabled proves zone redundancy; Disabled proves nothing in a region with zones (Azure's default there) and
+    a region without zones fails whatever else is true — a replica there too."""
+    reg = fx.bad_registry()
+    explicit = reg.model_copy(update={"location": "westus", "zone_redundancy": "Enabled", "replicas": []})
+    f = run("ACR-RES-001", explicit)
+    assert f.status is Status.PASS and f.evidence["basis"] == {"westus": "zoneRedundancy Enabled"}
+    f = run("ACR-RES-001", reg.model_copy(update={"replicas": [Replica(name="westus", location="westus")]}))
+    assert f.status is Status.FAIL and f.message.startswith("westus has no availability zones")
+    assert f.evidence["basis"]["westeurope"] == "region has availability zones (on by default)"
+    home = next(r for r in reg.replicas if r.location == "eastus").model_copy(update={"location": "westeurope"})
+    f = run("ACR-RES-001", reg.model_copy(update={"replicas": [home]}))  # the home-region replication is no replica
+    assert f.status is Status.PASS and list(f.evidence["basis"]) == ["westeurope"]
 
 
 @pytest.mark.parametrize(

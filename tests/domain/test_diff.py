@@ -167,3 +167,31 @@ def test_unknown_names_are_reported_together() -> None:
         diff(d, fx.world())
     assert len(info.value.problems) == 2
     assert "nosuchreg not found" in info.value.problems[0] and "pe-nope" in info.value.problems[1]
+
+
+# ---------------------------------------------------------------- what Azure normalises is no change
+
+
+def _world_with(name: str, **update: Any) -> Any:
+    e = fx.estate()
+    regs = [r.model_copy(update=update) if r.name == name else r for r in e.registries]
+    return fx.world(estate=e.model_copy(update={"registries": regs}))
+
+
+@pytest.mark.parametrize("key_id", [
+    "https://kv-main.vault.azure.net:443/keys/acr-cmk",  # keyUri as the ARM keys API writes it
+    "HTTPS://KV-MAIN.vault.azure.net:443/keys/acr-cmk/",
+])
+def test_key_id_with_default_port_is_no_change(key_id: str) -> None:
+    enc = fx.estate().registry("cmkreg").encryption.model_copy(update={"key_identifier": key_id})  # type: ignore[union-attr]
+    spec = {"name": "cmkreg", "cmk": {"keyVault": fx.VAULT, "key": "acr-cmk", "identity": fx.IDENT}}
+    assert diff(fx.desired(spec), _world_with("cmkreg", encryption=enc)).empty
+
+
+def test_normalise_key_id() -> None:
+    from acrtui.domain.models import key_parts, normalise_key_id
+
+    a = normalise_key_id("https://kv.vault.azure.net:443/keys/k/V1/")
+    assert a == normalise_key_id("https://KV.vault.azure.net/keys/k/v1") == "https://kv.vault.azure.net/keys/k/v1"
+    assert normalise_key_id("https://kv.vault.azure.net:8443/keys/k") != normalise_key_id("https://kv.vault.azure.net/keys/k")
+    assert key_parts("https://kv.vault.azure.net:443/keys/k/v1") == ("kv", "k", "v1")

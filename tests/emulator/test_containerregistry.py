@@ -559,7 +559,6 @@ PREMIUM_ONLY = [
         "NetworkRuleSetNotSupported",
     ),
     ({"dataEndpointEnabled": True}, "DataEndpointNotSupported"),
-    ({"zoneRedundancy": "Enabled"}, "ZoneRedundancyNotSupported"),
     (
         {
             "encryption": {
@@ -594,6 +593,17 @@ async def test_premium_only_settings_refused_at_create(
     )
     assert premium.sku.name == "Premium"
     await (await c.registries.begin_delete(RG, "premregistry")).result()
+
+
+@pytest.mark.parametrize("sku", ["Basic", "Standard", "Premium"])
+async def test_zone_redundancy_accepted_on_every_tier(emu: Emulator, sdk: Any, sku: str) -> None:
+    """Learn (2026): zone redundancy is on by default for every tier in AZ regions; the property is not refused
+    below Premium, and a registry created without it still reads Disabled (the property is not the fact)."""
+    c = client(sdk, emu)
+    r = await create(c, f"zr{sku.lower()}reg", sku=sku, properties={"zoneRedundancy": "Enabled"})
+    assert r.zone_redundancy == "Enabled" and r.sku.name == sku
+    plain = await create(c, f"zr{sku.lower()}plain", sku=sku)
+    assert plain.zone_redundancy == "Disabled"
 
 
 async def test_premium_only_settings_refused_on_patch_and_downgrade(emu: Emulator, sdk: Any) -> None:
@@ -708,6 +718,8 @@ async def test_identities_filled_in(emu: Emulator, sdk: Any) -> None:
     assert r.identity.tenant_id == emu.tenant_id and uuid.UUID(r.identity.principal_id)
     uai = next(iter(r.identity.user_assigned_identities.values()))
     assert (uai.principal_id, uai.client_id) == (ident["principalId"], ident["clientId"])
+    [uid] = r.identity.user_assigned_identities  # the id as ACR echoes it: lower-case resourcegroups segment
+    assert "/resourcegroups/" in uid and uid.lower() == ident["id"].lower()
     r2 = await (
         await c.registries.begin_update(
             RG,
@@ -770,6 +782,24 @@ async def test_cmk_versioned_key_is_pinned(emu: Emulator, sdk: Any) -> None:
         )
         == "InvalidKeyVaultKey"
     )
+
+
+async def test_cmk_key_id_with_default_port(emu: Emulator, sdk: Any) -> None:
+    """The ARM keys API writes keyUri with ``:443`` (spec example getKey.json); ACR accepts that form and the plain
+    one for the same key, versionless or pinned; another port is not a Key Vault key id."""
+    c = client(sdk, emu)
+    ident, _vault, key = cmk_setup(emu)
+    with_port = key["uri"].replace(".vault.azure.net/", ".vault.azure.net:443/")
+    r = await create(c, "cmkport443", **cmk_body(ident, with_port))
+    kvp = r.encryption.key_vault_properties
+    assert kvp.key_identifier == with_port and kvp.key_rotation_enabled is True
+    assert kvp.versioned_key_identifier.rsplit("/", 1)[1] == key["versions"][-1].rsplit("/", 1)[1]
+    pinned = key["versions"][0].replace(".vault.azure.net/", ".vault.azure.net:443/")
+    r = await create(c, "cmkport443pin", **cmk_body(ident, pinned))
+    assert r.encryption.key_vault_properties.key_rotation_enabled is False
+    other = key["uri"].replace(".vault.azure.net/", ".vault.azure.net:8443/")
+    assert await code_of(c.registries.begin_create(RG, "cmkport8443", {"location": "eastus", "sku": {"name": "Premium"},
+                                                                       **cmk_body(ident, other)})) == "InvalidKeyVaultKey"
 
 
 async def test_cmk_identity_must_be_user_assigned_on_registry(emu: Emulator, sdk: Any) -> None:
@@ -1048,6 +1078,8 @@ async def test_cmk_end_to_end_with_keyvault_and_msi_sdks(emu: Emulator, sdk: Any
     )
     r = await (await cmk_registry("cmke2eregistry", key)).result()
     assert r.encryption.status == "enabled"
+    assert key.properties.key_uri == "https://kv-e2e-acr.vault.azure.net:443/keys/acr-key"  # as ARM writes it
+    assert r.encryption.key_vault_properties.key_identifier == key.properties.key_uri  # accepted as the CMK key id
     assert r.encryption.key_vault_properties.versioned_key_identifier == key.properties.key_uri_with_version
     assert r.encryption.key_vault_properties.key_rotation_enabled is True
     # RBAC vault: the access policy is ignored until the role is assigned (through the Authorization SDK)
@@ -1123,6 +1155,7 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
     ]
     assert plrs[0].properties.required_zone_names == ["privatelink.azurecr.io"]
     assert sorted([r.name async for r in c.replications.list(RG, "GeoRegistry")]) == [
+        "eastus",  # the home region is listed as a replication too
         "japaneast",
         "northeurope",
         "westeurope",
@@ -1147,7 +1180,9 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
     ]
     # fidelity: replication, replication list page, private link resource and its list
     base = reg_url(emu, "GeoRegistry")
-    assert_roundtrip(m.Replication, await raw(c, f"{base}/replications/westeurope"))
+    body = await raw(c, f"{base}/replications/westeurope")
+    assert body["properties"]["status"]["message"] == "The replication is ready."  # spec ReplicationList.json
+    assert_roundtrip(m.Replication, body)
     page1 = await raw(c, f"{base}/replications")
     assert set(page1) <= {"value", "nextLink"} and len(page1["value"]) == 2
     for item in page1["value"]:
@@ -1157,6 +1192,23 @@ async def test_replications_data_endpoints_and_private_link_members(emu: Emulato
         assert_roundtrip(m.PrivateLinkResource, item)
     with pytest.raises(ResourceNotFoundError):
         await c.registries.get_private_link_resource(RG, "GeoRegistry", "blob")
+
+
+async def test_home_region_replication(emu: Emulator, sdk: Any) -> None:
+    """A Premium registry lists its home region as a replication that cannot be deleted; a downgrade drops it and a
+    Basic registry lists none; a second replication in the home region is still refused."""
+    c = client(sdk, emu)
+    await create(c, "homereplreg", properties={"zoneRedundancy": "Enabled"})
+    [home] = [r async for r in c.replications.list(RG, "homereplreg")]
+    assert (home.name, home.location, home.zone_redundancy, home.provisioning_state) == ("eastus", "eastus", "Enabled", "Succeeded")
+    assert_roundtrip(m.Replication, await raw(c, f"{reg_url(emu, 'homereplreg')}/replications/eastus"))
+    assert await code_of(c.replications.begin_delete(RG, "homereplreg", "eastus")) == "CannotDeleteHomeReplication"
+    assert await code_of(c.replications.begin_create(RG, "homereplreg", "eastus2x", {"location": "eastus"})) \
+        == "InvalidReplicationLocation"
+    await (await c.registries.begin_update(RG, "homereplreg", {"sku": {"name": "Standard"}})).result()
+    assert [r async for r in c.replications.list(RG, "homereplreg")] == []
+    await create(c, "homereplbasic", sku="Basic")
+    assert [r async for r in c.replications.list(RG, "homereplbasic")] == []
 
 
 async def test_data_endpoints_toggle(emu: Emulator, sdk: Any) -> None:
@@ -1187,8 +1239,8 @@ async def test_replication_rules(emu: Emulator, sdk: Any) -> None:
         == "ReplicationNotSupported"
     )
     await create(c, "premrepl01")
-    assert (
-        await code_of(c.replications.begin_create(RG, "premrepl01", "eastus", {"location": "eastus"}))
+    assert (  # the home region already has its replication ("eastus"); another one there is refused
+        await code_of(c.replications.begin_create(RG, "premrepl01", "eastushome", {"location": "eastus"}))
         == "InvalidReplicationLocation"
     )
     await (await c.replications.begin_create(RG, "premrepl01", "westus2", {"location": "westus2"})).result()
@@ -1224,7 +1276,7 @@ async def test_replica_hook_runs_before_store_and_can_refuse(emu: Emulator, sdk:
             == "PrivateEndpointSubnetFull"
         )
         await (await c.replications.begin_update(RG, "hookrepl01", "westus2", {"tags": {"a": "b"}})).result()
-    assert calls == [("hookrepl01", "westus2", 0), ("hookrepl01", "uksouth", 1)]
+    assert calls == [("hookrepl01", "westus2", 1), ("hookrepl01", "uksouth", 2)]  # the home replication counts
     with pytest.raises(ResourceNotFoundError):
         await c.replications.get(RG, "hookrepl01", "uksouth")
     assert (await c.registries.get(RG, "hookrepl01")).data_endpoint_host_names == [
@@ -1412,3 +1464,46 @@ async def test_cmk_versionless_key_follows_new_versions_pinned_does_not(emu: Emu
     assert auto.versioned_key_identifier == new_version
     pinned = {r.name: r async for r in c.registries.list_by_resource_group(RG)}["cmkpin0001"]
     assert pinned.encryption.key_vault_properties.versioned_key_identifier == key["versions"][-1]
+
+
+async def test_import_from_export_disabled_registry_is_refused(emu: Emulator, sdk: Any) -> None:
+    """Learn (data-loss prevention): a registry with exports disabled cannot be imported from, by id or by login
+    server; the target is unchanged. Enabling exports again lets the same import through."""
+    c = client(sdk, emu)
+    src = await create(c, "noexportsrc", properties={"publicNetworkAccess": "Disabled",
+                                                     "policies": {"exportPolicy": {"status": "disabled"}}})
+    assert src.policies.export_policy.status == "disabled"
+    await create(c, "noexportdst")
+    repos(emu, "noexportsrc")["app"] = ["1.0"]
+    by_id = {"source": {"resourceId": src.id, "sourceImage": "app:1.0"}}
+    by_uri = {"source": {"registryUri": "noexportsrc.azurecr.io", "sourceImage": "app:1.0"}}
+    assert await code_of(c.registries.begin_import_image(RG, "noexportdst", by_id)) == "ImportFromExportDisabledRegistry"
+    assert await code_of(c.registries.begin_import_image(RG, "noexportdst", by_uri)) == "ImportFromExportDisabledRegistry"
+    assert repos(emu, "noexportdst") == {}
+    enable = {"properties": {"policies": {"exportPolicy": {"status": "enabled"}}}}
+    await (await c.registries.begin_update(RG, "noexportsrc", enable)).result()
+    await (await c.registries.begin_import_image(RG, "noexportdst", by_id)).result()
+    assert repos(emu, "noexportdst") == {"app": ["1.0"]}
+
+
+async def test_virtual_network_rules_of_older_registries(emu: Emulator, sdk: Any) -> None:
+    """Service-endpoint rules (deprecated, Premium only) are stored and served when present; a write that does not
+    mention them keeps them; below Premium they are refused like any network rule."""
+    c = client(sdk, emu)
+    subnet = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    rules = {"defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": [{"action": "Allow", "id": subnet}]}
+    await create(c, "vnetrulesreg", properties={"networkRuleSet": rules})
+    body = await raw(c, reg_url(emu, "vnetrulesreg"))
+    assert body["properties"]["networkRuleSet"]["virtualNetworkRules"] == [{"action": "Allow", "id": subnet}]
+    await (await c.registries.begin_update(RG, "vnetrulesreg", {"properties": {"networkRuleSet": {
+        "defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.7"}]}}})).result()
+    kept = (await raw(c, reg_url(emu, "vnetrulesreg")))["properties"]["networkRuleSet"]
+    assert kept["virtualNetworkRules"] == [{"action": "Allow", "id": subnet}] and kept["ipRules"][0]["value"] == "203.0.113.7"
+    plain = await raw(c, reg_url(emu, (await create(c, "novnetrules")).name))
+    assert "virtualNetworkRules" not in plain["properties"]["networkRuleSet"]  # absent unless present
+    assert await code_of(c.registries.begin_create(RG, "vnetrulesstd", {
+        "location": "eastus", "sku": {"name": "Standard"},
+        "properties": {"networkRuleSet": {"defaultAction": "Allow", "virtualNetworkRules": [{"id": subnet}]}}})) \
+        == "NetworkRuleSetNotSupported"
+    assert await code_of(c.registries.begin_update(RG, "vnetrulesreg", {"properties": {"networkRuleSet": {
+        "defaultAction": "Deny", "virtualNetworkRules": [{"id": "/subscriptions/x"}]}}})) == "InvalidVirtualNetworkRule"

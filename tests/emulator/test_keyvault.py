@@ -308,10 +308,14 @@ async def test_deleted_vaults_disappear_after_their_purge_date(emu: Emulator, sd
 async def test_rbac_mode_and_network_acls(emu: Emulator, sdk) -> None:
     client = sdk(KeyVaultManagementClient, emu)
     await create(client, emu, "kv-net", enableRbacAuthorization=False)
-    acls = {"bypass": "None", "defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"}, {"value": "198.51.100.7"}], "virtualNetworkRules": []}
+    subnet = f"/subscriptions/{emu.subscription_id}/resourceGroups/RG-Net/providers/Microsoft.Network/virtualNetworks/VNet1/subnets/Snet-A"
+    acls = {"bypass": "None", "defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"}, {"value": "198.51.100.7"}],
+            "virtualNetworkRules": [{"id": subnet}]}
     vault = await client.vaults.update(RG, "kv-net", {"properties": {"networkAcls": acls, "enableRbacAuthorization": True, "publicNetworkAccess": "Disabled"}})
     n = vault.properties.network_acls
-    assert n.bypass == "None" and n.default_action == "Deny" and [r.value for r in n.ip_rules] == ["203.0.113.0/24", "198.51.100.7"]
+    # Azure's normalisation: a single address comes back as /32, subnet ids lower-cased
+    assert n.bypass == "None" and n.default_action == "Deny" and [r.value for r in n.ip_rules] == ["203.0.113.0/24", "198.51.100.7/32"]
+    assert [r.id for r in n.virtual_network_rules] == [subnet.lower()]
     assert vault.properties.enable_rbac_authorization is True and vault.properties.public_network_access == "Disabled"
     res = emu.state.get(str(vault.id))
     assert res is not None and kv.trusted_services_allowed(res) is False
@@ -421,7 +425,8 @@ async def test_create_if_not_exist_makes_one_version_and_never_a_second(emu: Emu
     client = sdk(KeyVaultManagementClient, emu)
     vault = await create(client, emu, "kv-keys", enablePurgeProtection=True)
     key = await client.keys.create_if_not_exist(RG, "kv-keys", "cmk", {"properties": {"kty": "RSA"}, "tags": {"use": "acr"}})
-    assert key.kty == "RSA" and key.key_size == 2048 and key.key_uri == "https://kv-keys.vault.azure.net/keys/cmk"
+    assert key.kty == "RSA" and key.key_size == 2048 and key.key_uri == "https://kv-keys.vault.azure.net:443/keys/cmk"
+    assert key.key_uri_with_version.startswith("https://kv-keys.vault.azure.net:443/keys/cmk/")  # spec getKey.json
     version = key.key_uri_with_version.rsplit("/", 1)[1]
     assert len(version) == 32 and int(version, 16) >= 0
     assert key.attributes.enabled is True and key.attributes.recovery_level == "Recoverable"

@@ -19,7 +19,7 @@ from acrtui.emulator.providers.network import usable_ips
 from acrtui.emulator.seeds import grant
 
 from .fidelity import assert_roundtrip
-from .netkit import RG, endpoint, error_code, raw, registry, replica, rg_path, subnet_id, vnet, zone
+from .netkit import RG, endpoint, error_code, pe_body, raw, registry, replica, rg_path, subnet_id, vnet, zone
 
 
 def net(emu: Emulator, sdk: Any, role: str = "owner") -> Any:
@@ -126,15 +126,36 @@ async def test_auto_approved_endpoint_allocates_ips_nic_and_turns_on_data_endpoi
     assert_roundtrip(nm.Subnet, raw(emu, subnet_id(emu)))
 
 
-async def test_auto_request_without_approval_permission_stays_pending(emu: Emulator, sdk: Any) -> None:
+async def test_auto_request_without_approval_permission_is_linked_authorization_failed(emu: Emulator, sdk: Any) -> None:
+    """Azure refuses an automatic connection by a caller without the approval right on the registry (403
+    ``LinkedAuthorizationFailed``, message naming both scopes); nothing is written. A manual one is Pending."""
     reg = await registry(emu, sdk, "regperm")
     await vnet(emu, sdk)
-    grant(emu.state, rg_path(emu), "Network Contributor", emu.login("reader").object_id)
-    pe = await endpoint(emu, sdk, "pe1", reg["id"], role="reader")
-    assert pe.properties.private_link_service_connections[0].properties.private_link_service_connection_state.status == "Pending"
+    reader = emu.login("reader")
+    grant(emu.state, rg_path(emu), "Network Contributor", reader.object_id)
+    with pytest.raises(HttpResponseError) as err:
+        await endpoint(emu, sdk, "pe1", reg["id"], role="reader")
+    assert err.value.status_code == 403
+    assert err.value.error.code == "LinkedAuthorizationFailed"
+    pe_id = f"{rg_path(emu)}/providers/Microsoft.Network/privateEndpoints/pe1"
+    assert err.value.error.message == (
+        f"The client '{reader.client_id}' with object id '{reader.object_id}' has permission to perform action "
+        f"'Microsoft.Network/privateEndpoints/write' on scope '{pe_id}'; however, it does not have permission to "
+        f"perform action 'Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action' on the "
+        f"linked scope(s) '{reg['id']}' or the linked scope(s) are invalid."
+    )
+    r = raw(emu, reg["id"])
+    assert not r["properties"].get("privateEndpointConnections")
+    assert emu.state.get(pe_id) is None
+    assert not emu.state.get(subnet_id(emu)).extra.get("ips")  # no address taken
+    pe = await endpoint(emu, sdk, "pe2", reg["id"], role="reader", manual=True)
+    assert pe.properties.manual_private_link_service_connections[0].properties.private_link_service_connection_state.status == "Pending"
     r = raw(emu, reg["id"])
     assert r["properties"]["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]["status"] == "Pending"
     assert r["properties"]["dataEndpointEnabled"] is True  # Azure turns data endpoints on at creation
+    grant(emu.state, reg["id"], "Contributor", reader.object_id)  # holds the approval action now
+    pe = await endpoint(emu, sdk, "pe3", reg["id"], role="reader")
+    assert pe.properties.private_link_service_connections[0].properties.private_link_service_connection_state.status == "Approved"
 
 
 async def test_manual_connection_is_pending_even_for_owner(emu: Emulator, sdk: Any) -> None:
@@ -230,7 +251,7 @@ async def test_replica_fails_when_a_connected_subnet_is_full(emu: Emulator, sdk:
     await replica(emu, sdk, "regrepfull", "westeurope")  # uses the last one
     assert await error_code(replica(emu, sdk, "regrepfull", "northeurope")) == "SubnetIsFull"
     acr = sdk(ContainerRegistryManagementClient, emu)
-    assert [r.location async for r in acr.replications.list(RG, "regrepfull")] == ["westeurope"]
+    assert [r.location async for r in acr.replications.list(RG, "regrepfull")] == ["eastus", "westeurope"]  # home too
     c = net(emu, sdk)
     big = await c.subnets.get(RG, "vnet1", "big")
     assert len(big.properties.ip_configurations) == 3  # nothing allocated for the refused replica
@@ -296,3 +317,36 @@ async def test_zone_group_rules(emu: Emulator, sdk: Any) -> None:
     await (await c.private_endpoints.begin_delete(RG, "pe1")).result()
     dns = sdk(PrivateDnsManagementClient, emu)
     assert [r async for r in dns.record_sets.list_by_type(RG, z.name, "A")] == []
+
+
+async def test_static_private_endpoint_ips(emu: Emulator, sdk: Any) -> None:
+    """``ipConfigurations`` pin members to addresses inside the subnet; reserved, foreign and taken addresses are
+    refused with the network provider's codes and nothing is allocated."""
+    reg = await registry(emu, sdk, "regstatic")
+    await vnet(emu, sdk)  # subnet pe = 10.0.1.0/24: usable 10.0.1.4 .. 10.0.1.254
+
+    def body(ips: dict[str, str]) -> dict[str, Any]:
+        b = pe_body(emu, reg["id"])
+        b["properties"]["ipConfigurations"] = [
+            {"name": f"cfg-{m}", "properties": {"groupId": "registry", "memberName": m, "privateIPAddress": ip}}
+            for m, ip in ips.items()]
+        return b
+
+    c = net(emu, sdk)
+    for ips, code in (({"registry": "10.0.2.10"}, "PrivateIPAddressNotInSubnet"),
+                      ({"registry": "10.0.1.2"}, "PrivateIPAddressInReservedRange"),
+                      ({"registry": "10.0.1.255"}, "PrivateIPAddressInReservedRange"),
+                      ({"registry": "10.0.1.20", "registry_data_eastus": "10.0.1.20"}, "PrivateIPAddressInUse"),
+                      ({"registry_data_westus": "10.0.1.21"}, "InvalidPrivateEndpointIpConfiguration")):
+        assert await error_code(c.private_endpoints.begin_create_or_update(RG, "pe-bad", body(ips))) == code, ips
+    assert not emu.state.get(subnet_id(emu)).extra.get("ips")  # type: ignore[union-attr]
+    pe = await (await c.private_endpoints.begin_create_or_update(
+        RG, "pe-static", body({"registry": "10.0.1.20", "registry_data_eastus": "10.0.1.21"}))).result()
+    assert {d.fqdn: d.ip_addresses for d in pe.properties.custom_dns_configs} == {
+        "regstatic.azurecr.io": ["10.0.1.20"], "regstatic.eastus.data.azurecr.io": ["10.0.1.21"]}
+    assert [x.properties.private_ip_address for x in pe.properties.ip_configurations] == ["10.0.1.20", "10.0.1.21"]
+    nic = await c.network_interfaces.get(RG, pe.properties.network_interfaces[0].id.rsplit("/", 1)[1])
+    assert {x.properties.private_ip_allocation_method for x in nic.properties.ip_configurations} == {"Static"}
+    assert await error_code(c.private_endpoints.begin_create_or_update(
+        RG, "pe-clash", body({"registry": "10.0.1.21"}))) == "PrivateIPAddressInUse"
+    assert_roundtrip(nm.PrivateEndpoint, raw(emu, pe.id))

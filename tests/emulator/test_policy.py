@@ -154,6 +154,16 @@ async def test_assignment_create_get_list_with_fidelity(emu: Emulator, sdk: Any)
         and got.non_compliance_messages[0].message == "Registries must be private."
     )
     assert (await c.policy_assignments.get_by_id(a.id)).name == "no-public"
+    # definition versions appear only under $expand (SDK: "only present if requested via the $expand")
+    assert got.latest_definition_version is None and got.effective_definition_version is None
+    expand = "LatestDefinitionVersion, EffectiveDefinitionVersion"
+    wide = await c.policy_assignments.get(sub_scope(emu), "no-public", expand=expand)
+    version = BUILTIN_DEFINITIONS[PUBLIC_ACCESS.rsplit("/", 1)[1]]["properties"]["version"]
+    assert wide.latest_definition_version == version and wide.effective_definition_version == version
+    assert wide.definition_version == version.split(".")[0] + ".*.*"
+    listed = [x for x in await all_of(c.policy_assignments.list(expand=expand)) if x.name == "no-public"]
+    assert listed[0].latest_definition_version == version
+    assert "latestDefinitionVersion" not in emu.state.get(a.id).props  # type: ignore[union-attr]  # not stored
     rg_a = await assign(c, rg_scope(emu), "admin-audit", ADMIN_AUDIT)
     assert rg_a.scope == rg_scope(emu)
     # subscription list: at and below; atScope(): at and above only

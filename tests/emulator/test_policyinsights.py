@@ -129,6 +129,10 @@ async def test_states_report_noncompliant_registries_paged_with_fidelity(emu: Em
     assert_roundtrip(im.PolicyStatesQueryResults, body)
     assert_roundtrip(im.PolicyState, body["value"][0])
     assert "@odata.nextLink" not in body
+    first = (await pi._send_request(HttpRequest(
+        "POST", f"{sub_scope(emu)}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults?api-version=2019-10-01",
+    ))).json()  # Azure's shapes: OData paging link, group names on every state
+    assert "skiptoken=2" in first["@odata.nextLink"] and all(s["policyDefinitionGroupNames"] == [] for s in first["value"])
 
 
 async def test_states_by_group_resource_and_assignment(emu: Emulator, sdk: Any) -> None:

@@ -68,6 +68,18 @@ async def test_a_record_set_put_is_sync_and_counts(emu: Emulator, sdk: Any) -> N
     assert (await c.private_zones.get(RG, ZONE)).properties.number_of_record_sets == 1
 
 
+async def test_record_set_names_come_back_lower_cased(emu: Emulator, sdk: Any) -> None:
+    """A record set written as ``MyReg.EastUS.Data`` is the set ``myreg.eastus.data`` (name, id, fqdn)."""
+    c = dns(emu, sdk)
+    await make_zone(c)
+    body = {"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.0.0.5"}]}}
+    r = await c.record_sets.create_or_update(RG, ZONE, "A", "MyReg.EastUS.Data", body)
+    assert r.name == "myreg.eastus.data" and r.fqdn == f"myreg.eastus.data.{ZONE}." and r.id.endswith("/A/myreg.eastus.data")
+    again = await c.record_sets.create_or_update(RG, ZONE, "A", "myreg.eastus.data", body)
+    assert again.id == r.id and [x.name async for x in c.record_sets.list_by_type(RG, ZONE, "A")] == ["myreg.eastus.data"]
+    assert_roundtrip(dm.RecordSet, raw(emu, r.id))
+
+
 async def test_vnet_link_state_and_rules(emu: Emulator, sdk: Any) -> None:
     await vnet(emu, sdk)
     c = dns(emu, sdk)

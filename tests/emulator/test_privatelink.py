@@ -116,6 +116,6 @@ async def test_must_show_scenario(emu: Emulator, sdk: Any) -> None:
     assert len(s.properties.ip_configurations) == 3
 
     assert await error_code(replica(emu, sdk, "showreg", "northeurope")) == "SubnetIsFull"  # the /29 is full
-    assert [x.location async for x in c.replications.list(RG, "showreg")] == ["westeurope"]
+    assert [x.location async for x in c.replications.list(RG, "showreg")] == ["eastus", "westeurope"]  # home too
     s = await net.subnets.get(RG, "vnet1", "auto")
     assert len(s.properties.ip_configurations) == 3  # rolled back everywhere

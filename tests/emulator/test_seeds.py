@@ -86,7 +86,10 @@ def test_demo_network_and_auth_states(demo: State) -> None:
     assert p["sandboxpremium"]["dataEndpointEnabled"] is False
     assert p["contosoprodpinned"]["networkRuleSet"]["defaultAction"] == "Deny" and p["contosoprodpinned"]["networkRuleSet"]["ipRules"]
     assert p["contosostgstd"]["adminUserEnabled"] is True and p["sandboxstd"]["anonymousPullEnabled"] is True
-    assert len(demo.of_type("Microsoft.ContainerRegistry/registries/replications")) == 2
+    repls = demo.of_type("Microsoft.ContainerRegistry/registries/replications")
+    homes = {r.id.split("/")[8] for r in repls if r.body["location"] == demo.get(r.id.rsplit("/replications/", 1)[0]).body["location"]}  # type: ignore[union-attr]
+    assert len(repls) - len(homes) == 2  # two geo-replicas; every Premium registry also lists its home region
+    assert homes == {"contosoprodacr", "contosoprodlost", "contosoprodpinned", "contosostgacr", "sandboxpremium"}
 
 
 def test_demo_nearly_full_subnet_and_policies(demo: State) -> None:

@@ -156,6 +156,8 @@ async def test_cmk_migration_imports_once(emu: Emulator, session: AzureSession, 
     assert (await apply_planned(session, planned, journal)).ok
     new = emu.state.find_name("Microsoft.ContainerRegistry/registries", "contosostgcmk")
     assert new is not None and new.props["encryption"]["status"] == "enabled"
+    # configured from the key's own keyUri, which the ARM keys API writes with :443; re-planning must not see drift
+    assert ":443/keys/" in new.props["encryption"]["keyVaultProperties"]["keyIdentifier"]
     assert sorted(new.extra["repositories"]) == ["payments/api", "platform/nginx"]
     assert {e["image"] for e in journal.entries() if e.get("event") == "image"} == {"payments/api:1.5.0-rc1", "platform/nginx:1.27"}
     again = await make_plan(session, desired, journal)
@@ -183,3 +185,47 @@ async def test_export_plans_back_to_no_changes(emu: Emulator, session: AzureSess
     assert planned.plan.empty, [a.describe() for a in planned.plan.actions]
 
 
+
+
+STATIC = """apiVersion: acrtui/v1
+registries:
+  - name: contosoprodlost
+    privateLink:
+      endpoints:
+        - name: pe-static
+          subnet: /subscriptions/741cfbc3-d07e-5815-a58f-cae9bd4c2ecf/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-hub-prod/subnets/snet-pe
+          staticIps: {registry: 10.10.1.200, registry_data_eastus: 10.10.1.201}
+    dataEndpoint: {enabled: true, clientAllowlistAcknowledged: true}
+"""
+
+
+async def test_static_private_endpoint_ips_land_and_replan_is_empty(emu: Emulator, session: AzureSession,
+                                                                     journal: Journal) -> None:
+    desired = parse(STATIC)
+    planned = await make_plan(session, desired, journal)
+    assert not planned.blocking, planned.findings
+    (pe_act,) = [a for a in planned.plan.actions if a.kind == "CreatePrivateEndpoint"]
+    assert "--ip-config name=ipconfig-registry group-id=registry member-name=registry private-ip-address=10.10.1.200" \
+        in pe_act.az()[0]
+    assert (await apply_planned(session, planned, journal)).ok
+    pe = emu.state.find_name("Microsoft.Network/privateEndpoints", "pe-static")
+    assert pe is not None
+    assert {d["fqdn"]: d["ipAddresses"] for d in pe.props["customDnsConfigs"]} == {
+        "contosoprodlost.azurecr.io": ["10.10.1.200"], "contosoprodlost.eastus.data.azurecr.io": ["10.10.1.201"]}
+    assert (await make_plan(session, desired, journal)).plan.empty
+
+
+@pytest.mark.parametrize(("ips", "why"), [
+    ("{registry: 10.10.2.9}", "not in subnet 10.10.1.0/24"),
+    ("{registry: 10.10.1.255}", "reserves"),
+    ("{registry_data_westus: 10.10.1.50}", "has no member registry_data_westus"),
+])
+async def test_static_ips_azure_would_refuse_are_refused_before_any_write(emu: Emulator, session: AzureSession,
+                                                                          journal: Journal, ips: str, why: str) -> None:
+    text = STATIC.replace("{registry: 10.10.1.200, registry_data_eastus: 10.10.1.201}", ips)
+    planned = await make_plan(session, parse(text), journal)
+    assert any(why in f.reason for f in planned.blocking), planned.blocking
+    mark = emu.last_seq
+    with pytest.raises(PlanRefused):
+        await apply_planned(session, planned, journal)
+    assert emu.writes(mark) == []

@@ -30,6 +30,12 @@ MISTAKES = [
      8, "registries[0].privateLink.endpoints[0].approval", "'auto' or 'manual'"),
     (HEAD + "    privateLink:\n      endpoints:\n        - name: pe1\n          subnet: /subscriptions/s/resourceGroups/g\n",
      7, "registries[0].privateLink.endpoints[0].subnet", "expected a Microsoft.Network/virtualNetworks/subnets id"),
+    (HEAD + f"    privateLink:\n      endpoints:\n        - name: pe1\n          subnet: {SUBNET}\n"
+     "          staticIps: {registry: 10.0.0.300}\n", 8, "registries[0].privateLink.endpoints[0].staticIps",
+     "not an IPv4 address"),
+    (HEAD + f"    privateLink:\n      endpoints:\n        - name: pe1\n          subnet: {SUBNET}\n"
+     "          staticIps: {login: 10.0.0.5}\n", 8, "registries[0].privateLink.endpoints[0].staticIps",
+     "not a member name"),
     (HEAD + "    privateLink:\n      endpoints:\n        - subnet: " + SUBNET + "\n", 6,
      "registries[0].privateLink.endpoints[0].name", "required key is missing"),
     ("apiVersion: acrtui/v1\npolicyAssignments:\n  - name: a\n    scope: /subscriptions/s\n    definition: x\n", 5,

@@ -118,7 +118,7 @@ async def test_ledger_vault_hardening_fixes_the_vault_findings(emu: Emulator, se
     assert [audit(after, "contosoprodpinned", c) for c in ("ACR-CMK-005", "ACR-CMK-006", "ACR-CMK-007")] == [Status.PASS] * 3
     vault = await kv.vaults.get("rg-security-prod", "kv-contoso-ledger")
     rules = vault.properties.network_acls
-    assert (rules.default_action, [r.value for r in rules.ip_rules or []]) == ("Deny", ["203.0.113.7"])  # kept
+    assert (rules.default_action, [r.value for r in rules.ip_rules or []]) == ("Deny", ["203.0.113.7/32"])  # kept
 
 
 async def test_new_cmk_registry_in_a_group_without_registries_meets_its_deny(emu: Emulator, session: AzureSession,

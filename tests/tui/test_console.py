@@ -210,7 +210,9 @@ async def scenario_rotate_pinned_key_to_versionless(app: Any, pilot: Any, demo: 
     assert set(choices) == {"id-acr-ledger (user-assigned)", "id-acr-prod (user-assigned)", "system-assigned"}
     assert choices["id-acr-ledger (user-assigned)"].current and choices["id-acr-ledger (user-assigned)"].key_access
     assert choices["id-acr-prod (user-assigned)"].key_access is False  # its access is on another vault
-    wiz.query_one("#rotate-identity", Select).value = app.prod_identity["id"]
+    # the option is the id as the registry echoes it (ACR writes "resourcegroups"): match it case-insensitively
+    wiz.query_one("#rotate-identity", Select).value = next(
+        c.value for c in wiz.identities if c.value.lower() == app.prod_identity["id"].lower())
     await pilot.pause()
     assert "grants them before it switches" in plain(wiz.query_one("#wizard-notes", Static))
     plan = await review_and_apply(app, pilot)

@@ -95,3 +95,25 @@ def test_cmk_fix_builds_the_plan_file_blocks() -> None:
                                         audit_workspace=ws, network_bypass=False)
     assert only_audit.confirm_name is None and not only_audit.desired.registries
     assert planning.UiPlan.subscriptions(only_audit) == [SUB.split("/")[2]]
+
+
+def test_firewall_lockout_counts_vnet_rules() -> None:
+    """Deny with no IP rule and no private endpoint admits nobody — unless service-endpoint VNet rules admit subnets."""
+    r = reg(cmk=False)
+    e = Estate(registries=[r])
+    bare = planning.lockout_warnings(e, r, public_access=True, default_action="Deny", ip_rules=[])
+    assert any("admits no client" in w for w in bare)
+    subnet = f"{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+    with_vnet = r.model_copy(update={"virtual_network_rules": [subnet]})
+    assert not planning.lockout_warnings(Estate(registries=[with_vnet]), with_vnet, public_access=True,
+                                         default_action="Deny", ip_rules=[])
+
+
+def test_cmk_fix_treats_unreported_soft_delete_as_unknown_not_off() -> None:
+    healthy = reg()
+    old = Estate(registries=[healthy], vaults=[vault(soft_delete=None, purge_protection=False)])
+    fixes = planning.cmk_fixes(old, healthy)
+    assert not fixes.soft_delete_off and "purge protection" in fixes.labels()
+    off = Estate(registries=[healthy], vaults=[vault(soft_delete=False, purge_protection=False)])
+    fixes = planning.cmk_fixes(off, healthy)
+    assert fixes.soft_delete_off and "purge protection" not in fixes.labels()

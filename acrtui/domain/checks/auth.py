@@ -55,17 +55,54 @@ def check_arm_tokens(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
     )
 
 
+# Regions with availability zones (Learn, "Azure regions list", reliability/regions-list, 2025-09; plus the
+# sovereign regions Learn's ACR zone-redundancy page listed: usgovvirginia, chinanorth3). In these, every registry
+# and replica is zone redundant by default, whatever its zoneRedundancy property says (Learn, "Zone redundancy
+# in Azure Container Registry", 2026: the property "might still show as false").
+AZ_REGIONS = frozenset({
+    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral", "centralindia", "centralus",
+    "chilecentral", "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+    "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "malaysiawest",
+    "mexicocentral", "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+    "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth",
+    "uaenorth", "uksouth", "westeurope", "westus2", "westus3", "usgovvirginia", "chinanorth3",
+})
+LEARN_ZONES = "https://learn.microsoft.com/azure/container-registry/zone-redundancy"
+
+
+def _zonal(location: str, prop: str | None) -> str | None:
+    """Why the region's copy is zone redundant (None: it is not): the property says so, or the region has zones."""
+    if (prop or "").lower() == "enabled":
+        return "zoneRedundancy Enabled"
+    if location.lower().replace(" ", "") in AZ_REGIONS:
+        return "region has availability zones (on by default)"
+    return None
+
+
 def check_zone_redundancy(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
-    replicas = {
-        r.location: r.zone_redundancy for r in reg.replicas if r.location.lower() != reg.location.lower()
+    regions: dict[str, str | None] = {reg.location: reg.zone_redundancy}
+    regions.update({r.location: r.zone_redundancy for r in reg.replicas if r.location.lower() != reg.location.lower()})
+    basis = {loc: _zonal(loc, zr) for loc, zr in regions.items()}
+    ev = {
+        "zoneRedundancy": reg.zone_redundancy,
+        "replicas": {loc: zr for loc, zr in regions.items() if loc != reg.location},
+        "basis": basis,
     }
-    ev = {"zoneRedundancy": reg.zone_redundancy, "replicas": replicas}
-    off = [loc for loc, zr in replicas.items() if (zr or "").lower() != "enabled"]
-    if reg.zone_redundancy.lower() != "enabled":
-        return fail(f"home region {reg.location} is not zone redundant (set only at creation)", **ev)
+    off = [loc for loc, why in basis.items() if why is None]
     if off:
-        return fail(f"replicas in {', '.join(off)} are not zone redundant", **ev)
-    return ok("registry and replicas are zone redundant", **ev)
+        return fail(
+            f"{', '.join(off)} ha{'s' if len(off) == 1 else 've'} no availability zones: the registry's data there "
+            "is not zone redundant",
+            **ev,
+        )
+    by_default = [loc for loc, why in basis.items() if why and why.startswith("region")]
+    if by_default:
+        return ok(
+            f"zone redundant in every region; in {', '.join(by_default)} by the region's default, which the "
+            "zoneRedundancy property does not show",
+            **ev,
+        )
+    return ok("zoneRedundancy is Enabled in every region", **ev)
 
 
 def check_geo_replica(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
@@ -148,18 +185,22 @@ CHECKS = [
         title="Registry is zone redundant",
         severity=Severity.INFO,
         family=Family.RESILIENCE,
-        rationale="Zone redundancy keeps the registry available through a zone outage; it is chosen at creation.",
+        rationale="Zone redundancy keeps pushes and pulls working through a zone outage. Azure now makes every "
+        "registry and replica (every tier) zone redundant by default in regions with availability zones, and the "
+        "zoneRedundancy property may still read Disabled there: Enabled proves it, Disabled proves nothing. The "
+        "check therefore passes a region whose property is Enabled or that has availability zones (Learn's regions "
+        "list), and fails only a region without zones, where no setting can make it zone redundant.",
         remediation=Remediation(
-            "Create replicas (and new registries) with zone redundancy enabled.",
-            az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region> --zone-redundancy enabled",
+            "Move the registry to (or, on Premium, add a replica in) a region with availability zones; "
+            "there is no setting that makes a region without zones zone redundant.",
+            az="az acr replication create -r <registry> -g <rg> --subscription <subscription> -l <region-with-zones>",
         ),
         fn=check_zone_redundancy,
         inputs=(CheckInput.REPLICAS,),
         references=References(
-            policy_definition_ids=("9d2b0a20-57d6-474c-9d12-44a4a20999c6",), checkov=("CKV_AZURE_233",)
+            policy_definition_ids=("9d2b0a20-57d6-474c-9d12-44a4a20999c6",), checkov=("CKV_AZURE_233",),
+            docs=(LEARN_ZONES,),
         ),
-        applies=premium_only,
-        applicability="Premium",
     ),
     Check(
         id="ACR-RES-002",

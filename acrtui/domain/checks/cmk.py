@@ -175,16 +175,21 @@ def check_vault_recovery(reg: RegistryPosture, estate: Estate, s: CheckSettings)
     if vault is None:
         return problem  # type: ignore[return-value]
     ev = {"vaultId": vault.id, "softDelete": vault.soft_delete, "purgeProtection": vault.purge_protection}
+    # an absent enableSoftDelete (older bodies) is unknown; purge protection cannot be on without soft delete
+    unknown = " (soft delete is not reported)" if vault.soft_delete is None and not vault.purge_protection else ""
     missing = [
         n
-        for n, v in (("soft delete", vault.soft_delete), ("purge protection", vault.purge_protection))
+        for n, v in (("soft delete", vault.soft_delete is not False), ("purge protection", vault.purge_protection))
         if not v
     ]
     if missing:
         return fail(
-            f"vault {vault.name} has no {' or '.join(missing)}: a deleted key makes the registry unreadable",
+            f"vault {vault.name} has no {' or '.join(missing)}{unknown}: a deleted key makes the registry unreadable",
             **ev,
         )
+    if vault.soft_delete is None:
+        return ok(f"vault {vault.name} has purge protection, which Azure allows only with soft delete on "
+                  "(enableSoftDelete is not reported)", **ev)
     return ok(f"vault {vault.name} has soft delete and purge protection", **ev)
 
 

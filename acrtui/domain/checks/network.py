@@ -194,6 +194,7 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         "publicNetworkAccess": reg.public_network_access,
         "defaultAction": reg.default_action,
         "ipRules": [r.value for r in reg.ip_rules],
+        "virtualNetworkRules": list(reg.virtual_network_rules),
         "networkRuleBypass": reg.network_rule_bypass,
     }
     state = _public_state(reg, s)
@@ -209,8 +210,10 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         warn = _never_match(space)
         if state == "restricted":
             n = len(reg.ip_rules)
+            vnets = (f" and {len(reg.virtual_network_rules)} VNet (service endpoint) rule(s)"
+                     if reg.virtual_network_rules else "")
             return ok(f"public endpoint restricted: default action Deny with {n} IP rule(s) admitting "
-                      f"{space.describe()}{warn}", **ev)
+                      f"{space.describe()}{vnets}{warn}", **ev)
         return fail(f"public endpoint open to the internet: default action Deny, but the IP rules admit "
                     f"{space.describe()} (more than {percent(s.firewall_open_share)} counts as open){warn}", **ev)
     if not reg.premium:
@@ -245,8 +248,10 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
         "publicAccess": state,
         "approvedPrivateEndpoints": private,
         "ipRules": rules,
+        "virtualNetworkRules": list(reg.virtual_network_rules),
         "operatorIps": list(s.operator_ips),
     }
+    subnets = reg.virtual_network_rules
     if state == "open":
         return na("public endpoint is open: nobody is locked out")
     if state == "disabled":
@@ -268,9 +273,15 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     # restricted: default action Deny
     if s.operator_ips:
         outside = [ip for ip in s.operator_ips if not _ip_allowed(ip, rules)]
-        if outside and not private and not s.operator_on_private_network:
+        if outside and not private and not subnets and not s.operator_on_private_network:
             return fail(
                 f"operator IP(s) {', '.join(outside)} are not in the IP rules and there is no private path",
+                **ev,
+            )
+        if outside and not private and subnets:
+            return ok(
+                f"operator IP(s) {', '.join(outside)} are not in the IP rules; they need one of the "
+                f"{len(subnets)} subnet(s) admitted by VNet (service endpoint) rules",
                 **ev,
             )
         if outside:
@@ -279,14 +290,17 @@ def check_operator_path(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
                 **ev,
             )
         return ok("operator IPs are inside the IP rules", **ev)
-    if not rules and not private:
+    if not rules and not private and not subnets:
         return fail(
-            "default action Deny with no IP rules and no private endpoint: only trusted Azure services get in",
+            "default action Deny with no IP rules, no VNet rules and no private endpoint: only trusted Azure "
+            "services get in",
             **ev,
         )
     paths = []
     if rules:
         paths.append(f"one of {len(rules)} allowed IP range(s)")
+    if subnets:
+        paths.append(f"{len(subnets)} subnet(s) with a service endpoint (VNet rules)")
     if private:
         paths.append(f"{len(private)} private endpoint(s)")
     return ok(

@@ -32,6 +32,9 @@ Unconfirmed (no public source pins these down; what the emulator does):
   removes the listed permissions and drops an entry left with none; ``replace`` replaces the whole list.
 - A key version resource is named by its version id. A new version copies the key's type, size, curve, operations
   and exportability, is enabled and has no ``nbf``/``exp``.
+- Network ACLs come back normalised as real vaults return them: a single IP ``1.2.3.4`` as ``1.2.3.4/32``
+  (hashicorp/terraform-provider-azurerm#2164: a plain address re-applied on every run until written with /32)
+  and subnet ids lower-cased (seen in real responses; issue 9). The CIDR is stored as given, not re-based.
 - Trusted services (the registry) pass a vault's firewall when ``bypass`` is ``AzureServices``, even with
   ``publicNetworkAccess: Disabled`` (the SDK docstring says trusted-service traffic is still allowed).
 - The generic ``GET /subscriptions/{sub}/resources`` (``vaults.list``) is served here only until another provider
@@ -119,7 +122,10 @@ def vault_uri(state: State, vault_name: str) -> str:
 
 
 def key_uri(state: State, vault_name: str, key_name: str, version: str | None = None) -> str:
-    base = f"{vault_uri(state, vault_name)}keys/{key_name}"
+    """``keyUri`` / ``keyUriWithVersion`` as the ARM keys API writes them: with the default port
+    (``https://<vault>.vault.azure.net:443/keys/<k>[/<v>]``; REST spec example getKey.json, 2023-07-01), although
+    ``vaultUri`` has none. Both forms name the same key wherever a key id is accepted."""
+    base = f"https://{vault_name}.{state.suffix('vault')}:443/keys/{key_name}"
     return f"{base}/{version}" if version else base
 
 
@@ -303,13 +309,13 @@ def _check_acls(acls: Any) -> dict[str, Any]:
             net = None
         if net is None or net.version != 4:
             raise bad_request("BadRequest", f"networkAcls.ipRules[{i}].value '{value}' is not a valid IPv4 address or CIDR range.")
-        rules.append({"value": value})
+        rules.append({"value": value if "/" in value else f"{value}/32"})  # Azure stores a single address as /32
     vrules = []
     for i, r in enumerate(vnets):
         vid = get_ci(r, "id")
         if not vid or "/subnets/" not in str(vid).lower():
             raise bad_request("BadRequest", f"networkAcls.virtualNetworkRules[{i}].id must be a subnet id.")
-        entry: dict[str, Any] = {"id": str(vid)}
+        entry: dict[str, Any] = {"id": str(vid).lower()}  # Azure answers subnet ids lower-cased
         ign = get_ci(r, "ignoreMissingVnetServiceEndpoint")
         if ign is not None:
             entry["ignoreMissingVnetServiceEndpoint"] = bool(ign)
@@ -1008,7 +1014,7 @@ def key_from_uri(state: State, uri: str) -> tuple[Resource, Resource | None, str
 
     None when no active vault has that host name.
     """
-    m = re.match(r"^https://([^./]+)\.([^/]+)/keys/([^/]+)(?:/([^/?]+))?/?$", uri.strip(), re.IGNORECASE)
+    m = re.match(r"^https://([^./]+)\.([^/:]+)(?::443)?/keys/([^/]+)(?:/([^/?]+))?/?$", uri.strip(), re.IGNORECASE)
     if not m or m.group(2).lower() != state.suffix("vault"):
         return None
     vault = find_vault(state, m.group(1))

@@ -11,8 +11,13 @@ What Azure does and the emulator copies (AZURE-RULES.md "Private Link"):
   a connection embedded in the registry (``<registry id>/privateEndpointConnections/<pe>.<guid>``), and turns the
   registry's dedicated data endpoints on at creation, approved or not.
 - ``privateLinkServiceConnections`` are approved at once when the caller holds
-  ``Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action`` on the registry, else Pending;
-  ``manualPrivateLinkServiceConnections`` always start Pending.
+  ``Microsoft.ContainerRegistry/registries/privateEndpointConnectionsApproval/action`` on the registry (Learn,
+  "Azure RBAC permissions for Azure Private Link", approval RBAC); without it ARM refuses the endpoint with 403
+  ``LinkedAuthorizationFailed`` before anything is written (message shape as Azure returned it, quoted in
+  MicrosoftDocs/azure-docs issue #96892: "... has permission to perform action
+  'Microsoft.Network/privateEndpoints/write' on scope '<pe>'; however, it does not have permission to perform
+  action '<approval action>' on the linked scope(s) '<registry>' or the linked scope(s) are invalid.").
+  ``manualPrivateLinkServiceConnections`` always start Pending and need no right on the registry.
 - A DNS zone group writes A records (TTL 10) for every FQDN of the endpoint into each linked zone whose name
   covers ``<host>.privatelink.<acr suffix>`` and removes them when it (or the endpoint) goes.
 - A geo-replica added later (hooks.REPLICA_ADDED) takes one more IP in every subnet holding an endpoint to that
@@ -28,8 +33,6 @@ Unconfirmed in public sources, and what the emulator chose:
   more than 200 endpoints on a registry: 400 ``PrivateEndpointConnectionLimitReached``; changing an endpoint's
   subnet: 400 ``PrivateEndpointSubnetCannotBeChanged``; a second zone group on one endpoint: 400
   ``PrivateDnsZoneGroupLimitReached``; more than 5 zones in a group: 400 ``InvalidPrivateDnsZoneConfigCount``.
-- Auto-approval without the approval permission: Azure documents that the caller needs it; whether it then fails
-  (``LinkedAuthorizationFailed``) or falls back to Pending is not pinned down: the emulator falls back to Pending.
 - ``privateEndpointNetworkPolicies`` is stored (default ``Disabled``) and never blocks an endpoint (current
   APIs allow endpoints in subnets with network policies on).
 - Subnet validation codes ``NetcfgSubnetRangeOutsideVnet``, ``NetcfgSubnetRangesOverlap``,
@@ -144,6 +147,49 @@ def _allocate(sub: Resource, owner: str) -> str:
             used[ip] = owner
             return ip
     raise _bad("SubnetIsFull", f"Subnet {sub.body['name']} with address prefix {_subnet_prefix(sub)} has no free address.")
+
+
+def _static_ips(sub: Resource, pe_id: str, ipconfigs_in: list[Any], members: list[tuple[str, str]]) -> dict[str, str]:
+    """``properties.ipConfigurations`` on a private endpoint: member name → requested static address.
+
+    Learn ("Manage Azure private endpoints", static IP; ACR private link: ``az network private-endpoint create
+    --ip-config name=... group-id=registry member-name=registry_data_<region> private-ip-address=...``): each entry
+    names the group, the member and an address inside the subnet that is neither one of Azure's five reserved
+    addresses nor taken. Codes as the network provider uses them for NIC static addresses:
+    ``PrivateIPAddressNotInSubnet``, ``PrivateIPAddressInReservedRange``, ``PrivateIPAddressInUse``.
+    Unconfirmed: members left out get dynamic addresses; an unknown member or group, or one member twice, is 400
+    ``InvalidPrivateEndpointIpConfiguration``.
+    """
+    known = {m.lower() for m, _ in members}
+    out: dict[str, str] = {}
+    net = _network(_subnet_prefix(sub))
+    first, last = _usable_range(_subnet_prefix(sub))
+    used = sub.extra.setdefault("ips", {})
+    for i, cfg in enumerate(ipconfigs_in):
+        cp = get_ci(cfg, "properties") or {}
+        member = str(get_ci(cp, "memberName") or "")
+        group = str(get_ci(cp, "groupId") or "")
+        ip = str(get_ci(cp, "privateIPAddress") or "")
+        if group.lower() != "registry" or member.lower() not in known or member.lower() in out:
+            raise _bad("InvalidPrivateEndpointIpConfiguration",
+                       f"ipConfigurations[{i}] of private endpoint {pe_id}: group '{group}' / member '{member}' is not "
+                       f"one of {sorted(known)} (group 'registry'), or is given twice.")
+        try:
+            addr = ipaddress.IPv4Address(ip)
+        except ValueError as exc:
+            raise _bad("InvalidPrivateIPAddress", f"The private IP address '{ip}' is not a valid IPv4 address.") from exc
+        if addr not in net:
+            raise _bad("PrivateIPAddressNotInSubnet",
+                       f"Private static IP address {ip} does not belong to the range of subnet prefix {net}.")
+        if not first <= int(addr) < last:
+            raise _bad("PrivateIPAddressInReservedRange",
+                       f"Private static IP address {ip} falls within reserved IP range of subnet prefix {net}.")
+        if ip in used or ip in out.values():
+            raise _bad("PrivateIPAddressInUse",
+                       f"IP configuration {pe_id} is using the private IP address {ip} which is already allocated "
+                       f"to resource {used.get(ip, pe_id)}.")
+        out[member.lower()] = ip
+    return out
 
 
 # ---------------------------------------------------------------- subnets and VNets
@@ -451,6 +497,18 @@ def _target_registry(ctx: Ctx, pe_id: str, conn: dict[str, Any]) -> tuple[Resour
     return reg, groups
 
 
+def linked_authorization_failed(ctx: Ctx, pe_id: str, registry_id: str) -> ArmError:
+    """403 for an automatic connection by a caller who may write the endpoint but not approve on the registry."""
+    p = ctx.principal
+    return ArmError(
+        403,
+        "LinkedAuthorizationFailed",
+        f"The client '{p.client_id}' with object id '{p.object_id}' has permission to perform action "
+        f"'{PE}/write' on scope '{pe_id}'; however, it does not have permission to perform action "
+        f"'{APPROVE_ACTION}' on the linked scope(s) '{registry_id}' or the linked scope(s) are invalid.",
+    )
+
+
 @route("PUT", PE_PATH)
 def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
     require_rg(ctx, p["sub"], p["rg"])
@@ -476,11 +534,15 @@ def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
         raise _bad("InvalidPrivateEndpointConnectionCount", f"Private endpoint {p['pe']} must have exactly one private link service connection.")
     conn_in = (auto or manual)[0]
     reg, groups = _target_registry(ctx, rid, conn_in)
+    if auto and not rbac.allowed(ctx.state, ctx.principal.object_id, APPROVE_ACTION, reg.id):
+        raise linked_authorization_failed(ctx, rid, reg.id)
     regions = registry_regions(ctx.state, reg)
     members = _members(ctx.state, reg, regions)
     _require_capacity(sub, len(members))
+    ipconfigs_in = list(get_ci(props_in, "ipConfigurations") or [])
+    static = _static_ips(sub, rid, ipconfigs_in, members)
 
-    approved = bool(auto) and rbac.allowed(ctx.state, ctx.principal.object_id, APPROVE_ACTION, reg.id)
+    approved = bool(auto)
     cprops_in = get_ci(conn_in, "properties") or {}
     request_message = str(get_ci(cprops_in, "requestMessage") or "")
     state_ = {"status": "Approved", "description": "Auto-Approved", "actionsRequired": "None"} if approved else {
@@ -508,8 +570,12 @@ def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
     dns = []
     for member, fqdn in members:
         ipc_id = f"{nic_id}/ipConfigurations/privateEndpointIpConfig.{new_guid()}"
-        ip = _allocate(sub, ipc_id)
-        ipconfigs.append(_nic_ipconfig(ipc_id, ip, sub.id, member, fqdn))
+        ip = static.get(member.lower())
+        if ip:
+            sub.extra.setdefault("ips", {})[ip] = ipc_id
+        else:
+            ip = _allocate(sub, ipc_id)
+        ipconfigs.append(_nic_ipconfig(ipc_id, ip, sub.id, member, fqdn, static=member.lower() in static))
         dns.append({"fqdn": fqdn, "ipAddresses": [ip]})
     nic_body = {
         "id": nic_id,
@@ -548,7 +614,12 @@ def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
             "privateLinkServiceConnections": [conn] if auto else [],
             "manualPrivateLinkServiceConnections": [conn] if manual else [],
             "customDnsConfigs": dns,
-            "ipConfigurations": [],
+            "ipConfigurations": [
+                {"name": str(get_ci(c, "name") or f"ipconfig-{i}"), "properties": {
+                    "groupId": "registry", "memberName": str(get_ci(get_ci(c, "properties"), "memberName")),
+                    "privateIPAddress": str(get_ci(get_ci(c, "properties"), "privateIPAddress"))}}
+                for i, c in enumerate(ipconfigs_in)
+            ],
             "applicationSecurityGroups": [],
             "customNetworkInterfaceName": str(get_ci(props_in, "customNetworkInterfaceName") or ""),
             "ipVersionType": "IPv4",
@@ -574,7 +645,7 @@ def put_private_endpoint(ctx: Ctx, p: dict[str, str]) -> Response:
     return lro(ctx, 201, body, rid)
 
 
-def _nic_ipconfig(ipc_id: str, ip: str, subnet_id: str, member: str, fqdn: str) -> dict[str, Any]:
+def _nic_ipconfig(ipc_id: str, ip: str, subnet_id: str, member: str, fqdn: str, *, static: bool = False) -> dict[str, Any]:
     return {
         "id": ipc_id,
         "name": ipc_id.rsplit("/", 1)[1],
@@ -583,7 +654,7 @@ def _nic_ipconfig(ipc_id: str, ip: str, subnet_id: str, member: str, fqdn: str) 
         "properties": {
             "provisioningState": "Succeeded",
             "privateIPAddress": ip,
-            "privateIPAllocationMethod": "Dynamic",
+            "privateIPAllocationMethod": "Static" if static else "Dynamic",
             "privateIPAddressVersion": "IPv4",
             "subnet": {"id": subnet_id},
             "primary": member == "registry",

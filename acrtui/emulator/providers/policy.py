@@ -407,9 +407,29 @@ def _get_assignment(ctx: Ctx, scope: str, name: str) -> dict[str, Any]:
     return res.body
 
 
+def _expanded(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
+    """``$expand=LatestDefinitionVersion, EffectiveDefinitionVersion`` (the SDK's documented values) adds those
+    read-only properties to the response only, as Azure does (PolicyAssignmentProperties: "only present if
+    requested via the $expand query parameter"). The emulator knows one version per definition: latest is it,
+    effective is it when it matches the assignment's ``definitionVersion`` (``1.*.*``), else absent."""
+    want = {w.strip().lower() for w in ctx.query.get("$expand", "").split(",") if w.strip()}
+    if not want & {"latestdefinitionversion", "effectivedefinitionversion"}:
+        return body
+    out = {**body, "properties": dict(body["properties"])}
+    dbody = definition_by_id(ctx.state, str(out["properties"].get("policyDefinitionId", "")))
+    latest = str(((dbody or {}).get("properties") or {}).get("version") or "") or None
+    if "latestdefinitionversion" in want and latest:
+        out["properties"]["latestDefinitionVersion"] = latest
+    pattern = str(out["properties"].get("definitionVersion") or "*")
+    fits = latest and all(w in ("*", v) for w, v in zip(pattern.split("."), latest.split("."), strict=False))
+    if "effectivedefinitionversion" in want and fits:
+        out["properties"]["effectiveDefinitionVersion"] = latest
+    return out
+
+
 @route("GET", "{scope*}" + PA + "/{name}")
 def get_assignment(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _get_assignment(ctx, _norm_scope(p["scope"]), p["name"]))
+    return Response(200, _expanded(ctx, _get_assignment(ctx, _norm_scope(p["scope"]), p["name"])))
 
 
 @route("PATCH", "{scope*}" + PA + "/{name}")
@@ -479,7 +499,7 @@ def list_assignments(ctx: Ctx, p: dict[str, str]) -> Response:
             continue
         if def_m and str(r.props.get("policyDefinitionId", "")).lower() != def_m.group(1):
             continue
-        out.append(r.body)
+        out.append(_expanded(ctx, r.body))
     top = ctx.query.get("$top")
     if top:
         out = out[: max(0, int(top))]

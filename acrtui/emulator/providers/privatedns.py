@@ -5,6 +5,10 @@ As in azure-mgmt-privatedns 2.x (api 2024-06-01): zone and VNet-link PUT/PATCH/D
 Zones live in location ``global``, start with the SOA record set ``@`` (so ``numberOfRecordSets`` is 1) and keep
 ``numberOfRecordSets``/``numberOfVirtualNetworkLinks`` current. Record-set ``fqdn`` ends with a dot, as Azure's does.
 A DNS zone group on a private endpoint writes its A records here through :func:`add_a_record`.
+Record-set names are case-insensitive and come back lower-cased, as Azure returns them (a PUT of ``MyHost`` is
+read back as ``myhost``, in ``name``, ``id`` and ``fqdn``; seen in real responses, issue 9 — Learn's
+"Overview of DNS zones and records" says names are case-insensitive; that Azure lower-cases them is unconfirmed
+in the docs).
 
 Unconfirmed in public sources, and what the emulator chose:
 - Deleting a zone that still has virtual network links: Azure documents that the links must go first; the
@@ -72,6 +76,7 @@ def add_a_record(state: State, zone_id: str, name: str, ip: str, ttl: int) -> No
     zone = zone_by_id(state, zone_id)
     if zone is None:
         return
+    name = name.lower()
     rid = f"{zone.id}/A/{name}"
     res = state.get(rid)
     if res is None:
@@ -332,7 +337,7 @@ def put_record(ctx: Ctx, p: dict[str, str]) -> Response:
         v = get_ci(props_in, key)
         if v is not None:
             props[key] = v
-    body = _record_body(zone, t, old.body["name"] if old else p["name"], props)
+    body = _record_body(zone, t, p["name"].lower(), props)  # Azure answers record-set names lower-cased
     ctx.state.put(rid, body)
     refresh_zone(ctx.state, zone)
     return Response(200 if old else 201, body)

@@ -214,6 +214,7 @@ def network(estate: Estate, reg: RegistryPosture) -> RenderableType:
         ("Public network access", Text(reg.public_network_access, style="green" if reg.public_network_access == "Disabled" else "yellow")),
         ("Default action", reg.default_action),
         ("IP rules", "\n".join(f"{r.action} {r.value}" for r in reg.ip_rules) or "—"),
+        *([("VNet rules (service endpoints)", "\n".join(reg.virtual_network_rules))] if reg.virtual_network_rules else []),
         ("Trusted services bypass", reg.network_rule_bypass),
         ("Private path (approved PE)", mark(has_private_path(estate, reg))),
         ("Export policy", "enabled" if reg.export_policy_enabled else "disabled"),
