@@ -279,7 +279,12 @@ class Estate(_Model):
     assignments: list[PolicyAssignmentInfo] = Field(default_factory=list)
     compliance: list[ComplianceRecord] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)  # partial-read problems (permission, throttling) worth showing
+    principal_names: dict[str, str] = Field(default_factory=dict)  # lower object id -> "name (kind)", from Graph
     observed_at: dt.datetime | None = None
+
+    def principal_label(self, object_id: str | None) -> str | None:
+        """The principal's name from the directory, or its id when the directory could not name it."""
+        return self.principal_names.get(object_id.lower(), object_id) if object_id else None
 
     def registry(self, name_or_id: str) -> RegistryPosture | None:
         k = name_or_id.lower()

@@ -28,6 +28,7 @@ from aiohttp import web
 
 from . import providers  # noqa: F401  (registers every provider's routes)
 from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
+from .graph import Graph
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
 from .providers.dataplane import DataPlane
@@ -54,7 +55,7 @@ class RequestRecord:
     path: str
     query: str
     status: int
-    kind: str  # arm | token | admin | metadata | dataplane
+    kind: str  # arm | token | admin | metadata | dataplane | graph
     principal: str | None = None  # client id
     principal_name: str | None = None
     api_version: str | None = None
@@ -105,6 +106,7 @@ class Emulator:
         self.throttle = Throttle(self.config)
         self.tokens = TokenIssuer(self.config.token_lifetime_s)
         self.dataplane = DataPlane(self)
+        self.graph = Graph(self)
         self.admin_token = secrets.token_urlsafe(24)
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
@@ -268,6 +270,8 @@ class Emulator:
         parts = low.strip("/").split("/")
         if self.dataplane.is_login_server(parts[0]):
             return await self._dataplane(request, path.strip("/").split("/")[0])
+        if parts[0] == self.graph.host:
+            return await self._graph(request, path.strip("/")[len(self.graph.host):])
         if request.method == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
             form = dict(await request.post())
             status, body = token_response(self.state, self.tokens, path.strip("/").split("/")[0], {k: str(v) for k, v in form.items()})
@@ -294,6 +298,21 @@ class Emulator:
         sub = request.path.strip("/")[len(login):] or "/"
         resp = await self.dataplane.handle(request, login, re.sub("/{2,}", "/", sub))
         self._record(request, resp.status, "dataplane")
+        return resp
+
+    async def _graph(self, request: web.Request, sub: str) -> web.StreamResponse:
+        """``<url>/<Graph host>/v1.0/…``: Microsoft Graph (graph.py), with the fault knobs."""
+        fault = self.faults.request_fault(request.method, request.path)
+        if fault == "drop":
+            self._record(request, 0, "graph")
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected dropped connection")
+        if fault in ("500", "503"):
+            self._record(request, int(fault), "graph")
+            return web.json_response({"error": {"code": "serviceNotAvailable", "message": "Injected fault."}}, status=int(fault))
+        resp = await self.graph.handle(request, sub)
+        self._record(request, resp.status, "graph")
         return resp
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
@@ -409,7 +428,7 @@ class Emulator:
             "resourceManager": self.url + "/",
             "vmImageAliasDoc": "",
             "sqlManagement": "https://management.core.windows.net:8443/",
-            "microsoftGraphResourceId": "https://graph.microsoft.com/",
+            "microsoftGraphResourceId": self.graph.base + "/",
             "appInsightsResourceId": "https://api.applicationinsights.io",
             "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
             "attestationResourceId": "https://attest.azure.net",
