@@ -108,13 +108,14 @@ def principal_ids(estate: Estate) -> set[str]:
     return {i.lower() for i in ids}
 
 
-async def name_principals(session: AzureSession, estate: Estate) -> None:
-    """Fill ``estate.principal_names`` (best effort: an unreadable directory leaves it empty)."""
+async def name_principals(session: AzureSession, estate: Estate) -> Estate:
+    """The estate with ``principal_names`` filled in (best effort: an unreadable directory leaves it empty)."""
     ids = principal_ids(estate)
     if not ids:
-        return
+        return estate
     client = GraphNames(session)
     try:
-        estate.principal_names = await client.names(ids)
+        names = await client.names(ids)
     finally:
         await client.close()
+    return estate.model_copy(update={"principal_names": names}) if names else estate

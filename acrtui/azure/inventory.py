@@ -750,5 +750,4 @@ async def load_estate(session: AzureSession, *, use_resource_graph: bool = False
     from .graph import name_principals
 
     estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress).load()
-    await name_principals(session, estate)
-    return estate
+    return await name_principals(session, estate)
