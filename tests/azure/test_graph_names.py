@@ -27,8 +27,10 @@ async def test_access_findings_name_the_identity(demo_emu: Emulator, session_fac
     f = _cmk003(estate, "contosoprodlost")
     assert f.finding.message.startswith("id-acr-legacy (user-assigned identity) cannot use the key")
     assert f.finding.evidence["principal"] == "id-acr-legacy (user-assigned identity)"
-    users = f.finding.evidence["keyUsers"]
-    assert users and all(u.endswith("identity)") for u in users)  # every key user named, none a bare GUID
+    report = run_audit(estate, [c for c in CATALOGUE if c.id == "ACR-CMK-003"], CheckSettings())
+    passing = [r.finding for r in report.findings if r.status.value == "pass"]
+    assert passing and all(p.evidence["principal"] in p.evidence["keyUsers"] for p in passing)
+    assert all(u.endswith(")") for p in passing for u in p.evidence["keyUsers"])  # named, not bare GUIDs
     graph = [e for e in session.journal if "/directoryObjects/getByIds" in e.url]
     assert [(e.method, e.status) for e in graph] == [("POST", 200)]  # one batch for the whole estate
 
