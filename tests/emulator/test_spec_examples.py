@@ -72,6 +72,9 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
                               "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
                               {"location": "eastus", "tags": {"key1": "value1", "key2": "value2"}})],
     "containerregistry/RegistryGet.json": [(_REG, {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"}})],
+    "containerregistry-2019-05-01/RegistryGet.json": [
+        (_REG, {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"},
+                "properties": {"adminUserEnabled": True}})],
     "containerregistry/RegistryUpdate.json": [(_REG, {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"}})],
     "containerregistry/RegistryListUsages.json": [(_REG, {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"}})],
     "containerregistry/RegistryListCredentials.json": [
@@ -86,6 +89,8 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
 
 # (example, status, JSON path) -> why the emulator differs; every entry must still occur
 DEVIATIONS: dict[tuple[str, str, str], str] = {
+    ("containerregistry-2019-05-01/RegistryGet.json", "200", ".properties.status: missing"):
+        "the emulator omits a registry's status object; the 2025-11-01 examples show it null",
     ("containerregistry/ReplicationCreate.json", "201", ".properties.status.message: missing"):
         "the emulator's replication status has displayStatus and timestamp but no message (issue 9 'Shapes')",
     ("containerregistry/ReplicationGet.json", "200", ".properties.status.message: missing"):
@@ -221,6 +226,12 @@ def test_product_converters_read_the_example_bodies() -> None:
         assert reg.login_server == "myRegistry.azurecr.io" and reg.public_network_access == "Enabled", name
         assert reg.encryption.enabled is False and reg.default_action == "Allow" and reg.export_policy_enabled, name
         assert reg.arm_audience_token_enabled is True and reg.zone_redundancy == "Disabled", name
+    # an old api-version's body (2019-05-01): no publicNetworkAccess, no policies, a registry status
+    old = json.loads((HERE / "containerregistry-2019-05-01/RegistryGet.json").read_text())["responses"]["200"]["body"]
+    reg = registry_from_json(old)
+    assert (reg.sku, reg.admin_user_enabled, reg.provisioning_state) == ("Standard", True, "Succeeded")
+    assert reg.arm_audience_token_enabled is None  # not reported, so not claimed either way
+    assert reg.public_network_access == "Enabled"  # the only behaviour before the property existed
     vaults = _vaults()
     keys = [key_from_json(b) for n, b in _bodies("keyvault") if b["type"] == "Microsoft.KeyVault/vaults/keys"]
     assert len(vaults) >= 3 and len(keys) >= 2
