@@ -91,15 +91,16 @@ check "A records" "$(az network private-dns record-set a list -g $RG -z privatel
 fails_with SubnetIsFull acr replication create -r clireg -l northeurope
 check "replicas after the refusal" "$(az acr replication list -r clireg --query '[].location' -o tsv | paste -sd' ')" westeurope
 
-# ---- customer-managed key at creation (the key via ARM: 'az keyvault key create' is data plane, not emulated)
+# ---- customer-managed key at creation (the key via ARM: 'az keyvault key create' is data plane, not emulated);
+# the vault's access policy for the signed-in principal and '--spn' are found through Microsoft Graph
 az identity create -g $RG -n id-acr -l eastus -o none
-PRINCIPAL=$(az identity show -g $RG -n id-acr --query principalId -o tsv)
+APPID=$(az identity show -g $RG -n id-acr --query clientId -o tsv)
 VID=$(az keyvault create -g $RG -n kv-acrtui-cli -l eastus --enable-purge-protection true \
-  --enable-rbac-authorization false --no-self-perms --query id -o tsv)
+  --enable-rbac-authorization false --query id -o tsv)
 KEY=$(az rest --method put --url "$VID/keys/cmk?api-version=2026-05-15" \
   --body '{"properties": {"kty": "RSA", "keySize": 2048}}' --query properties.keyUri -o tsv)
 fails_with KeyVaultAccessForbidden acr create -g $RG -n clicmknokey --sku Premium -l eastus --identity id-acr --key-encryption-key "$KEY"
-az keyvault set-policy -n kv-acrtui-cli --object-id "$PRINCIPAL" --key-permissions get wrapKey unwrapKey -o none
+az keyvault set-policy -n kv-acrtui-cli --spn "$APPID" --key-permissions get wrapKey unwrapKey -o none
 check "CMK" "$(az acr create -g $RG -n clicmk --sku Premium -l eastus --identity id-acr --key-encryption-key "$KEY" --query encryption.status -o tsv)" enabled
 
 # ---- policy: a Deny assignment refuses non-compliant writes; policy states report them

@@ -18,19 +18,26 @@ class AzureCloudInfo:
     # ACR audience and the sovereign ARM audiences) and where a login server's data plane is served
     acr_audience: str = "https://containerregistry.azure.net"
     acr_endpoint_template: str = "https://{login_server}"
+    # Microsoft Graph (naming principals): Learn "Microsoft Graph national cloud deployments" lists each root
+    graph_endpoint: str = "https://graph.microsoft.com"
+
+    @property
+    def graph_scopes(self) -> list[str]:
+        return [self.graph_endpoint.rstrip("/") + "/.default"]
 
     @property
     def scopes(self) -> list[str]:
         return [self.credential_scope]
 
     def with_endpoint(self, url: str) -> AzureCloudInfo:
-        """The same cloud served from another ARM endpoint (the emulator): the scope follows the endpoint."""
+        """The same cloud served from another ARM endpoint (the emulator): the scope follows the endpoint, and the
+        registry data plane and Graph are served below it at ``<url>/<their host>``."""
         base = url.rstrip("/") + "/"
         # an ARM-audience data-plane token follows the endpoint too; the emulator serves <url>/<login server>
         audience = base.rstrip("/") if self.acr_audience.startswith("https://management.") else self.acr_audience
         return AzureCloudInfo(
             self.name, base, self.authority, base + ".default", self.acr_suffix, self.vault_suffix, self.private_dns_zone,
-            audience, base + "{login_server}",
+            audience, base + "{login_server}", base + self.graph_endpoint.removeprefix("https://").rstrip("/"),
         )
 
 
@@ -53,6 +60,7 @@ CLOUDS: dict[str, AzureCloudInfo] = {
         "vault.usgovcloudapi.net",
         "privatelink.azurecr.us",
         "https://management.usgovcloudapi.net",
+        graph_endpoint="https://graph.microsoft.us",
     ),
     "AzureChinaCloud": AzureCloudInfo(
         "AzureChinaCloud",
@@ -63,6 +71,7 @@ CLOUDS: dict[str, AzureCloudInfo] = {
         "vault.azure.cn",
         "privatelink.azurecr.cn",
         "https://management.chinacloudapi.cn",
+        graph_endpoint="https://microsoftgraph.chinacloudapi.cn",
     ),
 }
 

@@ -952,5 +952,9 @@ async def _const(value: T) -> T:
 
 
 async def load_estate(session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> Estate:
-    """Read the session's subscriptions into an estate (the one call screens, audit and plans need)."""
-    return await Inventory(session, use_resource_graph=use_resource_graph, progress=progress).load()
+    """Read the session's subscriptions into an estate (the one call screens, audit and plans need), with the
+    names of the principals it shows (best effort: acrtui/azure/graph.py)."""
+    from .graph import name_principals
+
+    estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress).load()
+    return await name_principals(session, estate)

@@ -40,6 +40,7 @@ READ_ONLY_POSTS: tuple[str, ...] = (
     "/checknameavailability",
     "/oauth2/exchange",  # registry data plane: Entra token → ACR refresh token (acrtui/azure/dataplane.py)
     "/oauth2/token",  # … → ACR access token
+    "/v1.0/directoryobjects/getbyids",  # Microsoft Graph: names for principal ids (acrtui/azure/graph.py)
 )
 
 # Query parameters whose value is a secret (SAS signatures, codes, keys): replaced in the journal and in errors.

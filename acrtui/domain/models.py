@@ -345,7 +345,12 @@ class Estate(_Model):
     compliance: list[ComplianceRecord] = Field(default_factory=list)
     gaps: list[ReadGap] = Field(default_factory=list)  # every read that failed, with what it hides
     errors: list[str] = Field(default_factory=list)  # the gaps as text (derived); non-empty = the read was partial
+    principal_names: dict[str, str] = Field(default_factory=dict)  # lower object id -> "name (kind)", from Graph
     observed_at: dt.datetime | None = None
+
+    def principal_label(self, object_id: str | None) -> str | None:
+        """The principal's name from the directory, or its id when the directory could not name it."""
+        return self.principal_names.get(object_id.lower(), object_id) if object_id else None
 
     @model_validator(mode="before")
     @classmethod

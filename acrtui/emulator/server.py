@@ -29,6 +29,7 @@ from aiohttp import web
 from . import providers  # noqa: F401  (registers every provider's routes)
 from .apiversions import REGIONS, check_api_version, check_location, unknown_route
 from .arm import ROUTES, ArmError, Ctx, Response, derive_action, match, settle
+from .graph import Graph
 from .identity import TokenIssuer, openid_configuration, token_response
 from .knobs import EmulatorConfig, Faults, Throttle, retry_after_header
 from .providers.dataplane import DataPlane
@@ -55,7 +56,7 @@ class RequestRecord:
     path: str
     query: str
     status: int
-    kind: str  # arm | token | admin | metadata | dataplane
+    kind: str  # arm | token | admin | metadata | dataplane | graph
     principal: str | None = None  # client id
     principal_name: str | None = None
     api_version: str | None = None
@@ -106,6 +107,7 @@ class Emulator:
         self.throttle = Throttle(self.config)
         self.tokens = TokenIssuer(self.config.token_lifetime_s)
         self.dataplane = DataPlane(self)
+        self.graph = Graph(self)
         self.admin_token = secrets.token_urlsafe(24)
         self.operations: dict[str, Any] = {}
         self.request_log: list[RequestRecord] = []
@@ -271,6 +273,8 @@ class Emulator:
         parts = low.strip("/").split("/")
         if self.dataplane.is_login_server(parts[0]):
             return await self._dataplane(request, path.strip("/").split("/")[0])
+        if parts[0] == self.graph.host:
+            return await self._graph(request, path.strip("/")[len(self.graph.host):])
         if request.method == "POST" and len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
             down = self._token_fault(request)
             if down is not None:
@@ -320,6 +324,21 @@ class Emulator:
         headers = {"Retry-After": "1"} if fault == "429" else {}
         return web.json_response({"error": code, "error_description": "AADSTS90033: Injected fault.",
                                   "error_codes": [90033]}, status=int(fault), headers=headers)
+
+    async def _graph(self, request: web.Request, sub: str) -> web.StreamResponse:
+        """``<url>/<Graph host>/v1.0/…``: Microsoft Graph (graph.py), with the fault knobs."""
+        fault = self.faults.request_fault(request.method, request.path)
+        if fault == "drop":
+            self._record(request, 0, "graph")
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("injected dropped connection")
+        if fault in ("500", "503"):
+            self._record(request, int(fault), "graph")
+            return web.json_response({"error": {"code": "serviceNotAvailable", "message": "Injected fault."}}, status=int(fault))
+        resp = await self.graph.handle(request, sub)
+        self._record(request, resp.status, "graph")
+        return resp
 
     async def _arm(self, request: web.Request) -> web.StreamResponse:
         self._in_flight += 1
@@ -478,7 +497,7 @@ class Emulator:
             "resourceManager": self.url + "/",
             "vmImageAliasDoc": "",
             "sqlManagement": "https://management.core.windows.net:8443/",
-            "microsoftGraphResourceId": "https://graph.microsoft.com/",
+            "microsoftGraphResourceId": self.graph.base + "/",
             "appInsightsResourceId": "https://api.applicationinsights.io",
             "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
             "attestationResourceId": "https://attest.azure.net",

@@ -4,8 +4,9 @@ Asserts the same results as the SDK tests (test_privatelink, test_policy, test_p
 endpoint → Approved connection and data endpoints on; manual → Pending until approved through the ACR API; a DNS zone
 group writes A records for the registry and every region's data endpoint; a later replica that does not fit a
 connected subnet fails with SubnetIsFull; a Deny assignment refuses a non-compliant registry write with
-RequestDisallowedByPolicy; policy states report the non-compliant registry; CMK at creation with a user-assigned
-identity and a vault access policy; 429s absorbed by the CLI's retry. Plus a sample of the ``az`` lines the product
+RequestDisallowedByPolicy; policy states report the non-compliant registry; the CMK path (identity, access-policy
+vault whose owner the CLI finds through Microsoft Graph, key over ARM, role assignment by appId, CMK at creation,
+encryption show/rotate-key); 429s absorbed by the CLI's retry. Plus a sample of the ``az`` lines the product
 prints for its changes.
 
 The CLI is set up with exactly the lines ``acrtui emulator --print-az-setup`` prints (:func:`az_setup_lines`).
@@ -13,9 +14,7 @@ It is not a project dependency: those tests run when ``ACRTUI_AZ_CLI`` names an 
 What the CLI cannot do against the emulator, and why:
 - ``az keyvault key create/set-attributes/list`` are data-plane commands (they talk to ``https://<vault>.vault.azure.net``,
   a real DNS name) and the emulator serves no Key Vault data plane: keys are made with ``az rest`` on the ARM keys API.
-- ``az keyvault create`` in access-policy mode without ``--no-self-perms`` and ``az keyvault set-policy --spn/--upn``
-  look the signed-in principal up in Microsoft Graph, which the emulator does not serve: pass ``--no-self-perms`` and
-  ``--object-id``.
+- Microsoft Graph is served for service principals only (acrtui/emulator/graph.py): ``--upn`` lookups find no user.
 The tests without ``az`` check what the emulator does for the CLI (cloud metadata, provider namespaces, '//' paths).
 """
 
@@ -120,6 +119,7 @@ def test_cloud_metadata_as_the_cli_reads_it() -> None:
             assert meta["authentication"]["audiences"][0] == emu.url + "/"
             assert (meta["suffixes"]["acrLoginServer"], meta["suffixes"]["keyVaultDns"]) == ("azurecr.io", "vault.azure.net")
             assert {"portal", "gallery", "graphAudience", "microsoftGraphResourceId"} <= meta.keys()
+            assert meta["microsoftGraphResourceId"] == f"{emu.url}/graph.microsoft.com/"  # Graph is served there
         oidc = _get_json(emu, f"/{emu.tenant_id}/v2.0/.well-known/openid-configuration")
         assert oidc["token_endpoint"] == f"{emu.url}/{emu.tenant_id}/oauth2/v2.0/token"
         lines = az_setup_lines(emu)
@@ -247,30 +247,54 @@ def test_private_endpoints_dns_and_replicas(az: Az) -> None:
 
 @pytest.mark.slow
 @needs_az
-def test_customer_managed_key_at_creation(az: Az) -> None:
+def test_customer_managed_key_path_with_graph(az: Az) -> None:
+    """The CMK path as a user would walk it with the CLI, Microsoft Graph lookups included: the vault in
+    access-policy mode grants the signed-in service principal (Graph ``/me`` is 400 for it, so the CLI finds it by
+    ``servicePrincipals?$filter=servicePrincipalNames/any(…)``), ``set-policy --spn`` and ``role assignment create
+    --assignee`` take the identity's appId, then ``acr create --identity --key-encryption-key`` and ``acr encryption
+    show/rotate-key``."""
+    owner = az.emu.login("owner")
+    cloud = az("cloud show")
+    assert cloud["endpoints"]["microsoftGraphResourceId"] == az.emu.graph.base + "/"
+    me = az.run("ad signed-in-user show")
+    assert me.returncode != 0 and "/me request is only valid with delegated authentication flow" in me.stderr
+    assert az(f"ad sp show --id {owner.client_id}")["id"] == owner.object_id
+
     ident = az(f"identity create -g {RG} -n id-acr -l eastus")
     vault = az(
         f"keyvault create -g {RG} -n kv-acrtui-cli -l eastus --enable-purge-protection true "
-        "--enable-rbac-authorization false --no-self-perms"
+        "--enable-rbac-authorization false"
     )
-    assert vault["properties"]["enablePurgeProtection"] is True and vault["properties"]["accessPolicies"] == []
+    [mine] = vault["properties"]["accessPolicies"]
+    assert (mine["objectId"], mine["tenantId"]) == (owner.object_id, az.emu.tenant_id)
     body = {"properties": {"kty": "RSA", "keySize": 2048}}
-    key = az(f"rest --method put --url {vault['id']}/keys/cmk?api-version=2026-05-15 --body {q(body)}")
-    key_uri = key["properties"]["keyUri"]
-    assert key_uri == "https://kv-acrtui-cli.vault.azure.net/keys/cmk"
+    key = az(f"rest --method put --url {vault['id']}/keys/cmk?api-version=2026-05-15 --body {q(body)}")["properties"]
+    key_uri = key["keyUri"]
+    assert key_uri.startswith("https://kv-acrtui-cli.vault.azure.net") and key_uri.endswith("/keys/cmk")
     cmk = f"acr create -g {RG} --sku Premium -l eastus --identity {ident['id']} --key-encryption-key {key_uri}"
 
     assert az.fails(f"{cmk} -n clicmknokey") == "KeyVaultAccessForbidden"  # no access policy for the identity yet
     query = "[?name=='clicmknokey']"
     assert az(f"acr list -g {RG} --query {q(query)}") == []
-    policy = az(f"keyvault set-policy -n kv-acrtui-cli --object-id {ident['principalId']} --key-permissions get wrapKey unwrapKey")
-    assert sorted(policy["properties"]["accessPolicies"][0]["permissions"]["keys"]) == ["get", "unwrapKey", "wrapKey"]
+    policy = az(f"keyvault set-policy -n kv-acrtui-cli --spn {ident['clientId']} --key-permissions get wrapKey unwrapKey")
+    granted = {p["objectId"]: sorted(p["permissions"]["keys"]) for p in policy["properties"]["accessPolicies"]}
+    assert granted[ident["principalId"]] == ["get", "unwrapKey", "wrapKey"]
+    role = "Key Vault Crypto Service Encryption User"
+    ra = az(f"role assignment create --assignee {ident['clientId']} --role {q(role)} --scope {vault['id']}")
+    assert (ra["principalId"], ra["principalType"]) == (ident["principalId"], "ServicePrincipal")
+    graph = [(r.method, r.path.split("/v1.0", 1)[-1], r.status) for r in az.emu.request_log if r.kind == "graph"]
+    assert ("GET", "/me", 400) in graph and ("GET", "/servicePrincipals", 200) in graph
+
     reg = az(f"{cmk} -n clicmk")
     enc = reg["encryption"]
     assert enc["status"] == "enabled"
     assert enc["keyVaultProperties"]["identity"] == ident["clientId"]
     assert enc["keyVaultProperties"]["keyIdentifier"] == key_uri and enc["keyVaultProperties"]["keyRotationEnabled"] is True
     assert ident["id"].lower() in {k.lower() for k in reg["identity"]["userAssignedIdentities"]}
+    assert az("acr encryption show -n clicmk")["keyVaultProperties"]["keyIdentifier"] == key_uri
+    pinned = az(f"acr encryption rotate-key -n clicmk --key-encryption-key {key['keyUriWithVersion']} --identity {ident['id']}")
+    kvp = pinned["encryption"]["keyVaultProperties"]
+    assert (kvp["keyIdentifier"], kvp["keyRotationEnabled"]) == (key["keyUriWithVersion"], False)
 
 
 @pytest.mark.slow

@@ -440,7 +440,7 @@ def test_builtin_shapes() -> None:
     for gid, d in BUILTIN_DEFINITIONS.items():
         p = d["properties"]
         assert d["id"] == f"/providers/Microsoft.Authorization/policyDefinitions/{gid}"
-        assert p["policyType"] == "BuiltIn" and p["metadata"]["category"] == "Container Registry"
+        assert p["policyType"] == "BuiltIn" and p["metadata"]["category"]
         eff = p["parameters"]["effect"]
         assert eff["defaultValue"] in eff["allowedValues"]
         assert p["policyRule"]["then"]["effect"] == "[parameters('effect')]"
@@ -453,7 +453,7 @@ def test_builtin_shapes() -> None:
         if "DeployIfNotExists" in eff["allowedValues"]:
             det = p["policyRule"]["then"]["details"]
             assert det["type"] and det["roleDefinitionIds"] and det["deployment"]["properties"]["template"]
-        assert default in ("Audit", "Modify", "DeployIfNotExists")
+        assert default in ("Audit", "AuditIfNotExists", "Modify", "DeployIfNotExists")
     assert (
         "Deny"
         not in BUILTIN_DEFINITIONS["e8eef0a8-67cf-4eb4-9386-14b0e78733d4"]["properties"]["parameters"][

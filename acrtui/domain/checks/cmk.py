@@ -122,14 +122,19 @@ def check_identity_access(reg: RegistryPosture, estate: Estate, s: CheckSettings
     if vault is None:
         return problem  # type: ignore[return-value]
     ev.update(vaultId=vault.id, permissionModel="rbac" if vault.rbac_authorization else "access policies")
+    # the directory's name for the principal (acrtui/azure/graph.py), when it could be read: "x (user-assigned identity)"
+    named = estate.principal_names.get(principal.lower())
+    who = named or f"the {label}"
+    if named:
+        ev.update(principal=named, keyUsers=sorted(estate.principal_label(u) or u for u in vault.key_users))
     if principal.lower() in {u.lower() for u in vault.key_users}:
-        return ok(f"the {label} can get, wrap and unwrap the key", **ev)
+        return ok(f"{who} can get, wrap and unwrap the key", **ev)
     how = (
         "role Key Vault Crypto Service Encryption User"
         if vault.rbac_authorization
         else "an access policy with get, wrapKey, unwrapKey"
     )
-    return fail(f"the {label} cannot use the key: registry content becomes unreadable. Grant {how}", **ev)
+    return fail(f"{who} cannot use the key: registry content becomes unreadable. Grant {how}", **ev)
 
 
 def check_key_health(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
