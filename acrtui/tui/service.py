@@ -14,7 +14,7 @@ from typing import Any
 
 from acrtui.audit.runner import AuditReport, run_audit
 from acrtui.azure.errors import translate
-from acrtui.azure.inventory import Progress, collect, id_parts, load_estate, raw
+from acrtui.azure.inventory import Listed, Progress, collect, id_parts, load_estate, raw
 from acrtui.azure.session import AzureSession
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import Estate
@@ -98,11 +98,14 @@ class ConsoleService:
             self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
         return self.visible
 
-    async def load(self, subscriptions: list[str], progress: Progress | None = None) -> Estate:
+    async def load(self, subscriptions: list[str], progress: Progress | None = None,
+                   listed: Listed | None = None) -> Estate:
+        """One estate over the subscriptions (cross-subscription vaults and endpoints resolve); ``listed`` hears each
+        subscription's registries as soon as they are listed, so the console can show rows before the rest."""
         names = await self.subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
-        estate = await load_estate(self.session, progress=progress)
+        estate = await load_estate(self.session, progress=progress, listed=listed)
         return estate.model_copy(update={"observed_at": self.clock()})
 
     def audit(self, estate: Estate) -> AuditReport:
