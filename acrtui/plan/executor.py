@@ -4,6 +4,8 @@
   for a Deny policy to judge).
 - Every write returns Azure's read-back state; the executor checks the action landed (``converged``) and journals
   what was done, when, and the result, as JSON lines (default ``$XDG_STATE_HOME/acrtui/journal.jsonl``).
+- Each step line carries the action's ``kind`` (its type in the plan file) and its ``operation``: what was done,
+  e.g. ``DisableDataEndpoint`` for an ``EnableDataEndpoint`` step with ``new: false``.
 - It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
   skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
   repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
@@ -155,14 +157,15 @@ class Executor:
                 break
             for a in batch:
                 self._say("start", a)
-                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="started",
-                                   description=a.describe())
+                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
+                                   status="started", description=a.describe())
             try:
                 converged = await self._run(batch)
             except AcrtuiError as exc:
                 for a in batch:
-                    self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="failed",
-                                       error=f"{exc.title}: {exc.message}", code=exc.code)
+                    self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation,
+                                       resource=a.resource_id, status="failed", error=f"{exc.title}: {exc.message}",
+                                       code=exc.code)
                     self._say("failed", a, exc.message)
                 result.failed, result.error = batch[0].key, exc
                 result.not_run = [a.key for b in batches[i + 1:] for a in b]
@@ -173,7 +176,7 @@ class Executor:
                 result.succeeded.append(a.key)
                 if not ok:
                     result.not_converged.append(a.key)
-                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
                                    status="succeeded" if ok else "succeeded (read-back differs)")
                 self._say("done", a, "" if ok else "read-back differs")
         self.journal.write("apply-end", ok=result.ok, succeeded=len(result.succeeded), failed=result.failed)

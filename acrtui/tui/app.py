@@ -16,6 +16,7 @@ console opens straight onto the registry list.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -148,7 +149,7 @@ class AcrtuiApp(App[int]):
         if self.auto_open:  # subscriptions known before any request: straight onto the registry list
             self.open_subscriptions(list(self.auto_open))
         if self.service is None:
-            self.open_service()
+            self.call_after_refresh(self.open_service)  # after the first frame: its imports would delay it
         else:
             self.post_message(ServiceReady())
 
@@ -168,7 +169,8 @@ class AcrtuiApp(App[int]):
         factory = self._service_source
         assert callable(factory)
         service = factory()
-        import acrtui.audit.runner  # noqa: F401  (warm: the first estate is audited on the event loop)
+        service.warm()
+        import acrtui.audit.runner  # noqa: F401  (the first estate is audited on the event loop)
 
         self.call_from_thread(self._service_opened, service)
 
@@ -182,9 +184,13 @@ class AcrtuiApp(App[int]):
         self.post_message(ServiceReady())
 
     def on_service_ready(self, _: ServiceReady) -> None:
+        from .widgets.context import ContextBar
+
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
+                for bar in s.query(ContextBar):
+                    bar.update_context()  # cloud and target are known now
         self.load_subscriptions()
         if self.chosen and self.estate is None:
             self.load_estate(self.chosen)
@@ -395,18 +401,19 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None) -
     from acrtui.settings import load_settings
 
     settings = load_settings()
+    env = dict(os.environ)  # the target is decided now, at start, though the session opens after the first paint
 
     def factory() -> ConsoleService:
         from acrtui.azure.targets import open_session
 
         from .service import ConsoleService
 
-        return ConsoleService(open_session(options), clock=lambda: dt.datetime.now(dt.UTC))
+        return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
 
     where: dict[str, Any] = {}
     if options.demo:
         base = Path(demo_dir or tempfile.mkdtemp(prefix="acrtui-demo-"))
-        where = {"plan_dir": base / "plans", "journal_path": base / "journal.jsonl"}
+        where = {"plan_dir": base, "journal_path": base / "journal.jsonl"}
     app = AcrtuiApp(factory, read_only=options.read_only, lazy=True, auto_open=list(options.subscriptions) or None,
                     **where)
     if settings.keymap:

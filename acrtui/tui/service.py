@@ -69,6 +69,20 @@ class ConsoleService:
         self.visible: dict[str, str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
 
+    # the SDK clients an estate load uses: imported by :meth:`warm` in the app's opening worker thread, so the
+    # event loop never stalls on them (azure.mgmt.network alone takes over a second to import)
+    ESTATE_CLIENTS = ("subscriptions", "containerregistry", "network", "keyvault", "privatedns", "policy",
+                      "policyinsights", "authorization")
+
+    def warm(self) -> None:
+        """Import the estate's SDK client modules (call from a thread: it holds no lock the event loop needs)."""
+        import importlib
+
+        from acrtui.azure.session import CLIENTS
+
+        for kind in self.ESTATE_CLIENTS:
+            importlib.import_module(CLIENTS[kind][0])
+
     # ------------------------------------------------------------ facts
     @property
     def read_only(self) -> bool:

@@ -76,6 +76,7 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="160", LINES="45", PYTHONPATH=str(root))
     state = tempfile.mkdtemp(prefix="bench-console-")
     env.update(XDG_STATE_HOME=state, XDG_CONFIG_HOME=state)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as an installed package runs: byte-code cached after the first run
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
@@ -84,6 +85,7 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
     buf = b""
     found: dict[str, float] = {}
+    picked = False
     try:
         while len(found) < len(marks) and time.perf_counter() - start < timeout:
             r, _, _ = select.select([fd], [], [], 0.05)
@@ -99,6 +101,9 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
                 os.write(fd, b"\x1b[1;1R")
             buf += chunk
             plain = ANSI.sub(b"", buf)
+            if not picked and b"ctrl+a opens all" in plain:  # an older console opens on the picker: open all
+                os.write(fd, b"\x01")
+                picked = True
             now = time.perf_counter() - start
             for name, want in marks.items():
                 if name not in found and all(w in plain for w in want):
@@ -123,6 +128,8 @@ def main() -> int:
     bare = [args.python, "-c", BARE.format(rows=bare_rows())]
     console = [args.python, "-m", "acrtui", "--demo", *[a for s in SUBSCRIPTIONS for a in ("--subscription", s)]]
     b_paint, b_rows, c_paint, c_rows, c_done = [], [], [], [], []
+    timed(bare, {"rows": names})  # warm-up (not counted): byte-code caches written, files in the page cache
+    timed(console, {"complete": [b"8 of 8 registries"]}, root=args.checkout)
     for i in range(args.runs):
         b = timed(bare, {"paint": [b"Registry"], "rows": names})
         c = timed(console, {"paint": [b"acrtui"], "rows": names, "complete": [b"8 of 8 registries"]},
