@@ -10,8 +10,8 @@ new operator would, sending only keys (``tmux send-keys``) and reading only the 
    Enter on the subnet list), review (shift+tab wraps to "Review plan", Enter), apply (ctrl+y, then Tab from
    Cancel to "Apply" and Enter), back (esc), and the same wizard again must plan "No changes".
 2. CMK migration: filter to contosostgacr, open it, ``m`` (migration wizard), keep the offered values (the steps
-   that fill the image list live in :data:`MIGRATION_STEPS`, to follow the wizard as it changes), review, type
-   the new registry's name into the confirmation and Enter, apply, back, and ``m`` again must plan "No changes".
+   live in :data:`MIGRATION_STEPS` and :data:`CONFIRM_TYPED`, to follow the wizard as it changes), review, type
+   the new registry's name into the confirmation, apply, back, and ``m`` again must plan "No changes".
 
 Each step waits (bounded) for the text it expects and prints the screen; a missing text exits 1 with the screen.
 ``--demo`` keeps everything in a temporary directory, so the walkthrough leaves nothing behind.
@@ -20,7 +20,6 @@ Each step waits (bounded) for the text it expects and prints the screen; a missi
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import shutil
 import subprocess
@@ -77,7 +76,7 @@ def open_registry(name: str) -> list[Step]:
 # when a wizard opens, so shift+tab lands on "Review plan" and tab then wraps to the form, then its first field.
 # If wizards open with their first field focused, drop the first "BTab" of FIRST.
 FIRST = ["BTab", "Tab", "Tab"]
-REVIEW = [*FIRST, "BTab", "BTab", "Enter"]  # from the first field back past the form to "Review plan"
+REVIEW = ["BTab", "BTab", "Enter"]  # from the first field, back past the form to "Review plan"
 
 ENDPOINT_STEPS: list[Step] = [
     *open_registry("sandboxpremium"),
@@ -94,17 +93,19 @@ ENDPOINT_STEPS: list[Step] = [
     ("back to the list", ["Escape", "Escape"], ["of 8 registries"]),
 ]
 
-# The migration wizard changes (discovery of images instead of a typed list): keep its steps here.
-MIGRATION_IMAGES = "payments/api:1.4.3, platform/nginx:1.27"
+# The migration wizard changes (discovery of images instead of a typed list): keep its steps here. Today's
+# confirmation opens on Cancel with the name box before it: shift+tab into the box, type, tab tab to Apply, Enter.
+# (Once it opens with the box focused and Enter confirms, CONFIRM_TYPED becomes ["text:<name>", "Enter"].)
+CONFIRM_TYPED = ["BTab", "text:contosostgacrcmk", "Tab", "Tab", "Enter"]
 MIGRATION_STEPS: list[Step] = [
     *open_registry("contosostgacr"),
     ("m: the CMK migration wizard", ["m"], ["Images"]),
-    ("review the plan", REVIEW, ["Plan:", "to add"]),
+    ("review the plan (the offered values)", [*FIRST, *REVIEW], ["plan review", "Plan: Migrate contosostgacr"]),
     ("ctrl+y: apply; the new registry's name must be typed", ["C-y"], ["Apply this plan?"]),
-    ("type the name, Enter", ["text:contosostgacrcmk", "Enter"], ["Applied"]),
+    ("type the name, then Apply", CONFIRM_TYPED, ["Applied"]),
     ("back to the registry", ["Escape"], ["registry contosostgacr"]),
     ("m again", ["m"], ["Images"]),
-    ("review: nothing left to do", REVIEW, ["No changes"]),
+    ("review: nothing left to do", [*FIRST, *REVIEW], ["No changes"]),
     ("close", ["Escape"], ["registry contosostgacr"]),
 ]
 
@@ -150,7 +151,6 @@ def main() -> int:
     finally:
         t.close()
         shutil.rmtree(home, ignore_errors=True)
-        os.environ.get("")  # noqa: B018
 
 
 if __name__ == "__main__":
