@@ -10,19 +10,26 @@ the same way — a subprocess under a pseudo-terminal (160×45), timed from the 
   line ``8 of 8 registries · observed`` (every read in, findings counted). The ratio is taken on "complete".
 - "first paint": the first frame (for the console, its header).
 
-Figures (this machine: 2 shared cores, load average ~7 from other work, so absolute times are inflated;
-``--runs 5``, medians):
+Figures (this machine: 2 cores shared with other work, load average 7–8, so every absolute time is inflated; byte
+code cached as an installed package has it; ``--runs 3``, medians, same run for both apps):
 
-  before (console built its session — SDK import + emulator start — before the first frame, and imported the
-  domain, audit, plan engine and wizards up front; a subscription picker first):
-      first paint 2.9 s, complete 3.9 s; bare 0.9 s → ratio 4.3
-  after (session opened in a thread worker after the first paint; heavy modules imported where used; straight
-  onto the registry list; rows streamed per subscription):
-      see the last run's output in the commit message / README (``python tests/benchmarks/bench_console.py``)
+  before (``--checkout`` of the code before this change; it opens on the subscription picker, which the script
+  answers with ctrl+a):
+      bare 0.83 s · console first paint 4.00 s, rows 7.61 s, complete 7.62 s → ratio 9.2 (first paint 4.8)
+  after (session opened in a thread worker after the first frame; domain, audit, plan engine, wizards imported
+  where used; straight onto the registry list; rows streamed per subscription):
+      bare 0.94 s · console first paint 2.14 s, rows 6.35 s, complete 7.29 s → ratio 7.8 (first paint 2.3)
 
-Profile (cProfile of the console up to the complete list, ``--profile``): before the fix the top causes were the
-imports of the Azure SDK management clients and pydantic model building in ``acrtui.domain`` on the main thread
-before the first frame, the emulator's start (seed + TLS certificate) on the main thread, and the estate reads.
+The 1.5× target is NOT met. Profile (cProfile of the load, ``python -X importtime``), top causes left, none of them
+in the console's own code:
+  1. ``import azure.mgmt.network`` (its models and operations): ~1.3 s of the first estate load, on any target.
+  2. the demo emulator's start in process: ~0.75 s (aiohttp import ~0.3 s, its default SSL contexts ~0.13 s, route
+     regexes), then both sides of 46 TLS requests on one GIL.
+  3. before the first frame: ``acrtui.settings`` (pydantic-settings + yaml, ~0.6 s under this load), which the CLI
+     needs for read-only and the subscriptions, then Textual itself (what the bare app also pays).
+Fixed here: the session, SDK and emulator no longer delay the first frame (~4.0 → ~2.1 s), and the UI stays live
+while they load (progress count, rows per subscription). Ways forward: start the demo emulator as a subprocess (the
+second core), settings without pydantic-settings on the start path, a lighter client for the network listings.
 """
 
 from __future__ import annotations
