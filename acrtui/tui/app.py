@@ -125,6 +125,7 @@ class AcrtuiApp(App[int]):
         self.chosen: list[str] = []
         self.chosen_names: list[str] = []
         self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
+        self._load_pending = False
         self.estate: Estate | None = None
         self.report: AuditReport | None = None
         self.errors_shown: list[tuple[str, str]] = []
@@ -192,7 +193,8 @@ class AcrtuiApp(App[int]):
                 for bar in s.query(ContextBar):
                     bar.update_context()  # cloud and target are known now
         self.load_subscriptions()
-        if self.chosen and self.estate is None:
+        if self._load_pending:
+            self._load_pending = False
             self.load_estate(self.chosen)
 
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
@@ -296,7 +298,8 @@ class AcrtuiApp(App[int]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(RegistryListScreen())
-        if self.service is not None:  # else the estate loads once the session is open (on_service_ready)
+        self._load_pending = self.service is None  # then the estate loads once the session is open
+        if self.service is not None:
             self.load_estate(ids)
 
     def open_registry(self, registry_id: str, tab: str = "overview") -> None:
