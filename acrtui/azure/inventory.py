@@ -52,6 +52,7 @@ from .session import AzureSession
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Listed = Callable[[str, list[RegistryPosture]], None]  # (subscription, its registries as listed, no replicas)
 IN = CheckInput
 VAULT_INPUTS = (IN.VAULT, IN.KEYS, IN.KEY_ACCESS, IN.VAULT_DIAGNOSTICS)
 
@@ -429,10 +430,12 @@ class Inventory:
 
     graph_page_size = 1000  # Resource Graph $top per page (its maximum)
 
-    def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> None:
+    def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None,
+                 listed: Listed | None = None) -> None:
         self.s = session
         self.use_resource_graph = use_resource_graph
         self.progress = progress
+        self.listed = listed  # hears each subscription's registries as soon as they are listed (the console's rows)
         self.gaps: list[_Gap] = []
         self._shared: dict[str, _Gap] = {}  # cache key of a failed shared read -> its gap
         self._pe_lists_failed: set[str] = set()  # subscriptions (lower; "*" = all) whose endpoints were not listed
@@ -608,6 +611,8 @@ class Inventory:
             if any(IN.ENDPOINTS in g.inputs and g.scope == scope for g in self.gaps):
                 self._pe_lists_failed.add(sub.lower())
             out.registries += regs
+            if self.listed is not None:
+                self.listed(sub, [registry_from_json(b) for b in regs])
             out.endpoints += pes
             out.vaults += vaults
 
@@ -692,6 +697,9 @@ class Inventory:
         if any(g.what.endswith(PE_TYPE) for g in self.gaps):
             self._pe_lists_failed.add("*")
         out.registries = regs
+        if self.listed is not None:
+            for sub in subs:
+                self.listed(sub, [registry_from_json(b) for b in regs if _in_sub(str(b.get("id", "")), sub)])
         for r in reps:
             out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
         out.endpoints = pes
@@ -951,10 +959,11 @@ async def _const(value: T) -> T:
     return value
 
 
-async def load_estate(session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None) -> Estate:
+async def load_estate(session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None,
+                      listed: Listed | None = None) -> Estate:
     """Read the session's subscriptions into an estate (the one call screens, audit and plans need), with the
     names of the principals it shows (best effort: acrtui/azure/graph.py)."""
     from .graph import name_principals
 
-    estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress).load()
+    estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress, listed=listed).load()
     return await name_principals(session, estate)

@@ -89,6 +89,12 @@ class Action(BaseModel):
         """``--resource-group … --subscription …`` for az commands that take a bare name."""
         return at(self.resource_id)
 
+    @property
+    def operation(self) -> str:
+        """What the action does, as the journal records it. ``kind`` names the type in plan files and saved plans
+        (kept loadable); for a switch it names the setting, not the direction, so switches override this."""
+        return self.kind
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -116,6 +122,10 @@ class SetPublicNetworkAccess(RegistryPatch):
     kind: Literal["SetPublicNetworkAccess"] = "SetPublicNetworkAccess"
     old: str
     new: Literal["Enabled", "Disabled"]
+
+    @property
+    def operation(self) -> str:
+        return f"{'Enable' if self.new == 'Enabled' else 'Disable'}PublicNetworkAccess"
 
     def describe(self) -> str:
         return f"{'Enable' if self.new == 'Enabled' else 'Disable'} public network access on {self.name}"
@@ -213,6 +223,13 @@ class _Flag(RegistryPatch):
     _arm: ClassVar[str] = ""
     _what: ClassVar[str] = ""
     _az: ClassVar[str] = ""
+
+    @property
+    def operation(self) -> str:
+        """``DisableDataEndpoint`` for ``EnableDataEndpoint`` with ``new: false``; ``EnableAdminUser`` for
+        ``SetAdminUser`` with ``new: true``."""
+        setting = self.kind.removeprefix("Enable") if self.kind.startswith("Enable") else self.kind.removeprefix("Set")
+        return f"{'Enable' if self.new else 'Disable'}{setting}"
 
     def describe(self) -> str:
         return f"{'Enable' if self.new else 'Disable'} {self._what} on {self.name}"

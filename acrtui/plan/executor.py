@@ -7,6 +7,8 @@
   one apply at a time, bounded by compaction, unreadable lines reported and skipped.
 - A cancellation (Ctrl-C or SIGTERM in the CLI, quitting the console) is journaled ``interrupted`` with the step in
   flight, and described in ``journal.interrupted`` for the caller to say what Azure may still be doing.
+- Each step line carries the action's ``kind`` (its type in the plan file) and its ``operation``: what was done,
+  e.g. ``DisableDataEndpoint`` for an ``EnableDataEndpoint`` step with ``new: false``.
 - It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
   skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
   repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
@@ -373,8 +375,8 @@ class Executor:
                 break
             for a in batch:
                 self._say("start", a)
-                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="started",
-                                   description=a.describe())
+                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
+                                   status="started", description=a.describe())
             self.in_flight = ""
             try:
                 converged = await self._run(batch)
@@ -382,8 +384,8 @@ class Executor:
                 rest = [a.key for b in batches[i + 1:] for a in b]
                 extra = {"image": self.in_flight} if self.in_flight else {}
                 for a in batch:
-                    self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
-                                       status="interrupted", **extra)
+                    self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation,
+                                       resource=a.resource_id, status="interrupted", **extra)
                 for key in rest:
                     self.journal.write("step", action=key, status="not run")
                 self.journal.write("interrupted", in_flight=[a.key for a in batch], succeeded=len(result.succeeded),
@@ -395,8 +397,9 @@ class Executor:
                 raise  # a cancellation stays one: callers (the CLI's signal handler, the console) say what it cut
             except AcrtuiError as exc:
                 for a in batch:
-                    self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id, status="failed",
-                                       error=f"{exc.title}: {exc.message}", code=exc.code)
+                    self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation,
+                                       resource=a.resource_id, status="failed", error=f"{exc.title}: {exc.message}",
+                                       code=exc.code)
                     self._say("failed", a, exc.message)
                 result.failed, result.error = batch[0].key, exc
                 result.not_run = [a.key for b in batches[i + 1:] for a in b]
@@ -407,7 +410,7 @@ class Executor:
                 result.succeeded.append(a.key)
                 if not ok:
                     result.not_converged.append(a.key)
-                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
                                    status="succeeded" if ok else "succeeded (read-back differs)")
                 self._say("done", a, "" if ok else "read-back differs")
         self.journal.write("apply-end", ok=result.ok, succeeded=len(result.succeeded), failed=result.failed)

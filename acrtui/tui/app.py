@@ -4,11 +4,21 @@ The app takes its data source as a parameter (a :class:`ConsoleService` or a fac
 screenshots run it against an in-process emulator with a frozen clock. Workers load data and post typed messages;
 they never touch widgets. One handler turns any failed worker into an error modal with the error's title and
 actionable message.
+
+First seconds: the first screen is drawn before anything heavy loads. ``run_tui`` hands the app a factory, and the
+app opens the session in a thread worker (the Azure SDK import and, for ``--demo``, the emulator start happen there);
+the domain, audit, plan engine and wizards are imported where they are first used. The estate streams in: each
+subscription's registries become rows as soon as they are listed, with a progress count, and the findings follow
+when every read is in. With subscriptions given (``--subscription``, the settings file) or only one visible, the
+console opens straight onto the registry list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,25 +30,30 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from acrtui.audit.runner import AuditReport
-from acrtui.domain.models import Estate
 from acrtui.errors import AcrtuiError, ExitCode, ReadOnlyViolation
-from acrtui.plan.executor import journal_for
 
-from . import gates, planning
 from .keymap import commands_for
-from .messages import EstateLoaded, EstateProgress, PlanReady, SubscriptionsLoaded
+from .messages import (
+    EstateLoaded,
+    EstateProgress,
+    PlanReady,
+    RegistriesListed,
+    ServiceReady,
+    SubscriptionsLoaded,
+)
 from .screens.base import ConsoleScreen
 from .screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
-from .screens.modals import ErrorModal, HelpModal, JumpModal, UnavailableModal
-from .screens.plan import PlanScreen
-from .screens.registry import RegistryScreen
-from .service import ConsoleService
+from .screens.modals import ErrorModal, HelpModal, JumpModal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain, audit, plan engine and SDK load after the first paint
+    from acrtui.audit.runner import AuditReport
     from acrtui.azure.targets import TargetOptions
+    from acrtui.domain.models import Estate, RegistryPosture
+    from acrtui.plan.executor import Journal
 
-ServiceSource = ConsoleService | Callable[[], ConsoleService]
+    from . import planning
+    from .service import ConsoleService
+
 
 
 class ConsoleCommands(Provider):
@@ -85,33 +100,66 @@ class AcrtuiApp(App[int]):
 
     show_activity: var[bool] = var(False)
 
-    def __init__(self, service: ServiceSource, *, read_only: bool | None = None, plan_dir: str | Path = ".",
-                 auto_open: list[str] | None = None, journal_path: str | Path | None = None) -> None:
+    def __init__(self, service: ConsoleService | Callable[[], ConsoleService], *, read_only: bool | None = None,
+                 plan_dir: str | Path = ".", auto_open: list[str] | None = None,
+                 journal_path: str | Path | None = None, lazy: bool = False) -> None:
+        """``service``: a service, or a factory for one. ``lazy``: call the factory in a worker after the first
+        paint (``run_tui`` does; ``read_only`` must then be given). ``auto_open``: open these subscriptions
+        without asking (``[]``: every visible one)."""
         super().__init__()
         self._service_source = service
-        self.service: ConsoleService = service if isinstance(service, ConsoleService) else service()
-        self.read_only = self.service.read_only if read_only is None else read_only
-        if self.read_only and not self.service.read_only:
-            raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
+        self.service: ConsoleService | None = None
+        if not callable(service):
+            self.service = service
+        elif not lazy:
+            self.service = service()
+        if read_only is None and self.service is None:
+            raise ValueError("a lazily opened console needs read_only")
+        self.read_only = bool(self.service.read_only if read_only is None and self.service else read_only)
+        self._check_read_only()
         self.plan_dir = Path(plan_dir)
-        self.journal = journal_for(self.service.session, journal_path,  # the executor's journal of this target
-                                   warn=lambda m: self.notify(m, title="Journal", severity="warning"))
+        self._journal_path = journal_path
+        self._journal: Journal | None = None
         self.auto_open = auto_open  # open these subscriptions without asking (tests, screenshots)
         self.subscriptions: dict[str, str] = {}
         self.chosen: list[str] = []
         self.chosen_names: list[str] = []
+        self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
+        self._load_pending = False
         self.estate: Estate | None = None
         self.report: AuditReport | None = None
         self.errors_shown: list[tuple[str, str]] = []
         self.exit_code = ExitCode.OK
 
+    def _check_read_only(self) -> None:
+        if self.service is not None and self.read_only and not self.service.read_only:
+            raise ReadOnlyViolation("SESSION", "a read-only console needs a read-only session (pipeline guard)")
+
+    @property
+    def journal(self) -> Journal:
+        """The executor's JSON-lines journal of applied steps (the plan engine is imported on first use)."""
+        if self._journal is None:
+            from acrtui.plan.executor import Journal, journal_for
+
+            if self.service is None:  # not yet signed in: nothing can have been applied
+                return Journal(self._journal_path)
+            self._journal = journal_for(self.service.session, self._journal_path,  # this target's journal
+                                        warn=lambda m: self.notify(m, title="Journal", severity="warning"))
+        return self._journal
+
     # ------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
         self.push_screen(SubscriptionScreen())
-        self.load_subscriptions()
+        if self.auto_open:  # subscriptions known before any request: straight onto the registry list
+            self.open_subscriptions(list(self.auto_open))
+        if self.service is None:
+            self.call_after_refresh(self.open_service)  # after the first frame: its imports would delay it
+        else:
+            self.post_message(ServiceReady())
 
     async def on_unmount(self) -> None:
-        await self.service.close()
+        if self.service is not None:
+            await self.service.close()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for cmd in super().get_system_commands(screen):
@@ -119,23 +167,67 @@ class AcrtuiApp(App[int]):
                 yield cmd
 
     # ------------------------------------------------------------ workers (never touch widgets)
+    @work(exclusive=True, group="service", exit_on_error=False, thread=True)
+    def open_service(self) -> None:
+        """Open the session off the event loop: the SDK import and the demo emulator never block the first paint."""
+        factory = self._service_source
+        assert callable(factory)
+        service = factory()
+        service.warm()
+        import acrtui.audit.runner  # noqa: F401  (the first estate is audited on the event loop)
+
+        self.call_from_thread(self._service_opened, service)
+
+    def _service_opened(self, service: ConsoleService) -> None:
+        self.service = service
+        try:
+            self._check_read_only()
+        except AcrtuiError as e:
+            self.show_error(e.title, e.message)
+            return
+        self.post_message(ServiceReady())
+
+    def on_service_ready(self, _: ServiceReady) -> None:
+        from .widgets.context import ContextBar
+
+        for s in self.screen_stack:
+            if isinstance(s, ConsoleScreen):
+                s.refresh_from_estate()
+                for bar in s.query(ContextBar):
+                    bar.update_context()  # cloud and target are known now
+        self.load_subscriptions()
+        if self._load_pending:
+            self._load_pending = False
+            self.load_estate(self.chosen)
+
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
     async def load_subscriptions(self) -> None:
+        assert self.service is not None
         self.post_message(SubscriptionsLoaded(await self.service.subscriptions()))
 
     @work(exclusive=True, group="estate", exit_on_error=False)
     async def load_estate(self, subscriptions: list[str]) -> None:
+        assert self.service is not None
+
         def progress(stage: str, done: int, total: int) -> None:
             self.post_message(EstateProgress(stage, done, total))
 
-        self.post_message(EstateLoaded(await self.service.load(subscriptions, progress)))
+        def listed(subscription: str, registries: list[RegistryPosture]) -> None:
+            self.post_message(RegistriesListed(subscription, registries))
+
+        self.post_message(EstateLoaded(await self.service.load(subscriptions, progress, listed)))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def prepare_plan(self, plan: planning.UiPlan) -> None:
         """Observe, diff and preflight through the plan engine (reads only), then show the plan."""
+        from . import planning
+
+        assert self.service is not None
         self.post_message(PlanReady(await planning.prepare(self.service.session, plan, self.journal)))
 
     def on_plan_ready(self, m: PlanReady) -> None:
+        from .screens.plan import PlanScreen
+
         self.push_screen(PlanScreen(m.plan))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -162,12 +254,23 @@ class AcrtuiApp(App[int]):
     # ------------------------------------------------------------ messages
     def on_subscriptions_loaded(self, m: SubscriptionsLoaded) -> None:
         self.subscriptions = m.subscriptions
+        self.chosen_names = [self.subscriptions.get(i, i) for i in self.chosen]
         for s in self.screen_stack:
-            if isinstance(s, SubscriptionScreen):
+            if isinstance(s, SubscriptionScreen | RegistryListScreen):
                 s.refresh_from_estate()
-        if self.auto_open is not None:
+        if self.auto_open is not None and not self.chosen:
             self.open_subscriptions(self.auto_open or list(self.subscriptions))
-            self.auto_open = None
+        elif not self.chosen and len(self.subscriptions) == 1:  # one context: no picker to pass through (k9s)
+            self.open_subscriptions(list(self.subscriptions))
+        self.auto_open = None
+
+    def on_registries_listed(self, m: RegistriesListed) -> None:
+        if self.estate is not None or m.subscription not in self.chosen:
+            return  # from a load since replaced
+        self.streamed[m.subscription] = m.registries
+        for s in self.screen_stack:
+            if isinstance(s, RegistryListScreen):
+                s.refresh_from_estate()
 
     def on_estate_progress(self, m: EstateProgress) -> None:
         for s in self.screen_stack:
@@ -175,7 +278,9 @@ class AcrtuiApp(App[int]):
                 s.progress(m.stage, m.done, m.total)
 
     def on_estate_loaded(self, m: EstateLoaded) -> None:
+        assert self.service is not None
         self.estate = m.estate
+        self.streamed = {}
         self.report = self.service.audit(m.estate)
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
@@ -191,16 +296,21 @@ class AcrtuiApp(App[int]):
         self.chosen_names = [self.subscriptions.get(i, i) for i in ids]
         self.estate = None
         self.report = None
+        self.streamed = {}
         # the registry list sits right above the subscription picker
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.push_screen(RegistryListScreen())
-        self.load_estate(ids)
+        self._load_pending = self.service is None  # then the estate loads once the session is open
+        if self.service is not None:
+            self.load_estate(ids)
 
     def open_registry(self, registry_id: str, tab: str = "overview") -> None:
         if self.estate is None or self.estate.registry(registry_id) is None:
             self.notify(f"No registry {registry_id} in the estate.", severity="warning")
             return
+        from .screens.registry import RegistryScreen
+
         self.push_screen(RegistryScreen(self.estate.registry(registry_id).id, tab))  # type: ignore[union-attr]
 
     def start_wizard(self, name: str, registry_id: str) -> None:
@@ -208,10 +318,12 @@ class AcrtuiApp(App[int]):
         if self.read_only:
             self.notify("Read-only session: changes are not available.", severity="warning")
             return
+        from . import gates
+        from .screens.modals import UnavailableModal
         from .screens.wizards import WIZARDS
 
         reg = self.estate.registry(registry_id) if self.estate else None
-        if reg is None or self.estate is None:
+        if reg is None or self.estate is None or self.service is None:
             return
         refused = gates.gate(name, reg, self.estate)
         if refused is not None:  # say why now, not after a form and a plan review
@@ -287,37 +399,57 @@ class AcrtuiApp(App[int]):
         self.push_screen(JumpModal(choices), go)
 
 
-def console_app(options: TargetOptions) -> AcrtuiApp:
+def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None) -> AcrtuiApp:
     """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
-    read-only app on a read-only session; the keymap comes from the settings file."""
-    from acrtui.azure.targets import open_session
+    read-only app on a read-only session; the keymap comes from the settings file. Subscriptions given (option or
+    settings) open straight onto the registry list. ``--demo`` keeps its journal and saved plans in ``demo_dir``
+    (a temporary directory): the demo estate lives as long as the process, so does what was done to it."""
     from acrtui.settings import load_settings
 
     settings = load_settings()
+    env = dict(os.environ)  # the target is decided now, at start, though the session opens after the first paint
 
     def factory() -> ConsoleService:
-        return ConsoleService(open_session(options), clock=lambda: dt.datetime.now(dt.UTC))
+        from acrtui.azure.targets import open_session
 
-    app = AcrtuiApp(factory, read_only=options.read_only)
+        from .service import ConsoleService
+
+        return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
+
+    where: dict[str, Any] = {}
+    if options.demo:
+        base = Path(demo_dir or tempfile.mkdtemp(prefix="acrtui-demo-"))
+        where = {"plan_dir": base, "journal_path": base / "journal.jsonl"}
+    app = AcrtuiApp(factory, read_only=options.read_only, lazy=True, auto_open=list(options.subscriptions) or None,
+                    **where)
     if settings.keymap:
         app.set_keymap(settings.keymap)  # remap by binding id, as Posting does
     return app
 
 
+DEMO_GONE = ("Demo: the demo estate was in memory and is thrown away, with what was applied to it, the journal and "
+             "any saved plans ({where}). Nothing was written to your state directory.")
+
+
 def run_tui(options: TargetOptions) -> int:
     """Open the console (``acrtui``); returns the process exit code."""
+    import sys
+
+    demo_dir = Path(tempfile.mkdtemp(prefix="acrtui-demo-")) if options.demo else None
     try:
-        app = console_app(options)
-    except AcrtuiError as e:
-        import sys
-
-        print(f"{e.title}: {e.message}", file=sys.stderr)
-        return int(e.exit_code)
-    result = app.run()
-    cut = app.journal.interrupted  # quit (or stopped waiting) mid-apply: say what may still be running
-    if cut is not None:
-        import sys
-
-        print(f"Interrupted: {cut.message} Azure may still be running it. Check with `acrtui plan FILE` or the "
-              f"portal, then apply again: it converges. Journal: {app.journal.path}", file=sys.stderr)
-    return int(result if isinstance(result, int) else app.exit_code)
+        try:
+            app = console_app(options, demo_dir=demo_dir)
+        except AcrtuiError as e:
+            print(f"{e.title}: {e.message}", file=sys.stderr)
+            return int(e.exit_code)
+        result = app.run()
+        journal = app._journal
+        cut = journal.interrupted if journal is not None else None
+        if journal is not None and cut is not None:  # quit (or stopped waiting) mid-apply: say what may still run
+            print(f"Interrupted: {cut.message} Azure may still be running it. Check with `acrtui plan FILE` or the "
+                  f"portal, then apply again: it converges. Journal: {journal.path}", file=sys.stderr)
+        return int(result if isinstance(result, int) else app.exit_code)
+    finally:
+        if demo_dir is not None:
+            shutil.rmtree(demo_dir, ignore_errors=True)
+            print(DEMO_GONE.format(where=demo_dir), file=sys.stderr)

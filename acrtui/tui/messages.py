@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from acrtui.domain.models import Estate
-
 if TYPE_CHECKING:
+    from acrtui.domain.models import Estate
+
     from .planning import UiPlan
 
 
@@ -49,3 +49,16 @@ class PlanFinished(Message):
 @dataclass
 class PlanReady(Message):
     plan: UiPlan
+
+
+@dataclass
+class ServiceReady(Message):
+    """The session is open (the Azure SDK and, for the demo, the emulator were loaded in a worker)."""
+
+
+@dataclass
+class RegistriesListed(Message):
+    """One subscription's registries are listed: rows to show while the rest of the estate is read."""
+
+    subscription: str
+    registries: list[Any]

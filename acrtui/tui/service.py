@@ -14,7 +14,7 @@ from typing import Any
 
 from acrtui.audit.runner import AuditReport, run_audit
 from acrtui.azure.errors import translate
-from acrtui.azure.inventory import Progress, collect, id_parts, load_estate, raw
+from acrtui.azure.inventory import Listed, Progress, collect, id_parts, load_estate, raw
 from acrtui.azure.session import AzureSession
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import Estate
@@ -69,6 +69,20 @@ class ConsoleService:
         self.visible: dict[str, str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
 
+    # the SDK clients an estate load uses: imported by :meth:`warm` in the app's opening worker thread, so the
+    # event loop never stalls on them (azure.mgmt.network alone takes over a second to import)
+    ESTATE_CLIENTS = ("subscriptions", "containerregistry", "network", "keyvault", "privatedns", "policy",
+                      "policyinsights", "authorization")
+
+    def warm(self) -> None:
+        """Import the estate's SDK client modules (call from a thread: it holds no lock the event loop needs)."""
+        import importlib
+
+        from acrtui.azure.session import CLIENTS
+
+        for kind in self.ESTATE_CLIENTS:
+            importlib.import_module(CLIENTS[kind][0])
+
     # ------------------------------------------------------------ facts
     @property
     def read_only(self) -> bool:
@@ -98,11 +112,14 @@ class ConsoleService:
             self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
         return self.visible
 
-    async def load(self, subscriptions: list[str], progress: Progress | None = None) -> Estate:
+    async def load(self, subscriptions: list[str], progress: Progress | None = None,
+                   listed: Listed | None = None) -> Estate:
+        """One estate over the subscriptions (cross-subscription vaults and endpoints resolve); ``listed`` hears each
+        subscription's registries as soon as they are listed, so the console can show rows before the rest."""
         names = await self.subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
-        estate = await load_estate(self.session, progress=progress)
+        estate = await load_estate(self.session, progress=progress, listed=listed)
         return estate.model_copy(update={"observed_at": self.clock()})
 
     def audit(self, estate: Estate) -> AuditReport:

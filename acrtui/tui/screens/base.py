@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingsMap
@@ -11,11 +11,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker
 
-from ..gates import Gate
 from ..keymap import actions_for, bindings_for, write_action_names
 from ..widgets.activity import ActivityPane
 from ..widgets.context import ContextBar
 from ..widgets.keybar import KeyBar
+
+if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on the first paint
+    from ..gates import Gate
 
 
 class ConsoleScreen(Screen[Any]):

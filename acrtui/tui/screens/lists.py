@@ -1,4 +1,10 @@
-"""The list views: subscription picker, registry list, estate findings — DataTables with a ``/`` filter."""
+"""The list views: subscription picker, registry list, estate findings — DataTables with a ``/`` filter.
+
+The posture cells (and with them the domain and audit modules) are imported where rows are built, after the first
+paint. While the estate loads, the registry list shows each subscription's registries as they are listed: what the
+registry itself says (SKU, public access, data endpoints, home region) and "…" for what needs the rest of the reads
+(findings, CMK, private link) — never a verdict before its inputs are read.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +16,10 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar
 
-from acrtui.domain.checks import Status
-
 from ..widgets.context import is_production
-from ..widgets.posture import (
-    SECTION_INPUTS,
-    SEV_STYLE,
-    UNKNOWN_STYLE,
-    cmk_cell,
-    mark,
-    severity_counts,
-    unread,
-)
 from .base import ConsoleScreen
+
+PENDING = Text("…", style="dim")  # read still under way: no verdict yet
 
 
 class FilteredTable(ConsoleScreen):
@@ -152,9 +149,11 @@ class RegistryListScreen(FilteredTable):
     COLUMNS = ("Registry", "Findings", "SKU", "CMK", "Private link", "Public access", "Data EP", "Subscription",
                "Regions")
 
+    stage = ""
+
     def body(self) -> Iterable[Widget]:
         with Vertical(id="loading"):
-            yield Label("Reading the estate…", id="loading-label")
+            yield Label(self.loading_text(), id="loading-label")
             yield ProgressBar(id="loading-progress", show_eta=False)
             yield LoadingIndicator()
         yield from super().body()
@@ -164,23 +163,59 @@ class RegistryListScreen(FilteredTable):
 
     def show_loading(self, loading: bool) -> None:
         self.query_one("#loading").display = loading
-        self.query_one(DataTable).display = not loading
+        self.query_one(DataTable).display = not loading or bool(getattr(self.app, "streamed", None))
+
+    def loading_text(self) -> str:
+        """``Reading the estate… 2 of 3 subscriptions listed · 6 registries · key vaults (4/9)``."""
+        app = self.app
+        if getattr(app, "service", None) is None:
+            return "Signing in and opening the session…"
+        streamed: dict[str, list[Any]] = getattr(app, "streamed", {}) or {}
+        chosen = getattr(app, "chosen", []) or []
+        regs = sum(len(v) for v in streamed.values())
+        text = f"Reading the estate… {len(streamed)} of {len(chosen)} subscriptions listed"
+        if streamed:
+            text += f" · {regs} registr{'y' if regs == 1 else 'ies'}"
+        return text + (f" · {self.stage}" if self.stage else "")
 
     def progress(self, stage: str, done: int, total: int) -> None:
         if not self.is_mounted or not self.query("#loading-label"):
             return
-        self.query_one("#loading-label", Label).update(f"Reading the estate… {stage} ({done}/{total})")
+        self.stage = f"{stage} ({done}/{total})"
+        self.query_one("#loading-label", Label).update(self.loading_text())
         self.query_one("#loading-progress", ProgressBar).update(total=max(total, 1), progress=done)
 
     def refresh_from_estate(self) -> None:
         self.show_loading(getattr(self.app, "estate", None) is None)
+        self.query_one("#loading-label", Label).update(self.loading_text())
         self.fill()
         self.query_one(DataTable).focus()
 
+    def streamed_rows(self) -> list[tuple[str, list[Any]]]:
+        """Rows from the listings alone: the registry's own settings; "…" where a verdict needs more reads."""
+        from ..widgets.posture import mark
+
+        app = self.app
+        names: dict[str, str] = getattr(app, "subscriptions", {}) or {}
+        listed = [(sub, r) for sub, regs in (getattr(app, "streamed", {}) or {}).items() for r in regs]
+        out = []
+        for sub, r in sorted(listed, key=lambda x: x[1].name.lower()):
+            pna = Text("disabled", style="green") if r.public_network_access == "Disabled" else (
+                Text("firewalled", style="yellow") if r.default_action == "Deny" else Text("open", style="red"))
+            out.append((r.id, [
+                Text(r.name, style="bold"), PENDING, r.sku, PENDING,
+                PENDING if r.premium else Text("n/a", style="dim"), pna,
+                mark(r.data_endpoint_enabled) if r.premium else Text("n/a", style="dim"),
+                names.get(sub, sub), ", ".join(r.regions) + (" …" if r.premium else ""),
+            ]))
+        return out
+
     def rows(self) -> list[tuple[str, list[Any]]]:
+        from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, cmk_cell, mark, severity_counts, unread
+
         estate = getattr(self.app, "estate", None)
         if estate is None:
-            return []
+            return self.streamed_rows()
         report = getattr(self.app, "report", None)
         out = []
         for r in sorted(estate.registries, key=lambda r: r.name.lower()):
@@ -209,7 +244,8 @@ class RegistryListScreen(FilteredTable):
     def status(self, shown: int) -> str:
         estate = getattr(self.app, "estate", None)
         if estate is None:
-            return ""
+            streamed = getattr(self.app, "streamed", None)
+            return f"{shown} registries listed so far · findings, CMK and private link follow (…)" if streamed else ""
         observed = estate.observed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if estate.observed_at else "?"
         errs = f" · INCOMPLETE: {len(estate.errors)} reads failed (? = unknown)" if estate.errors else ""
         hidden = estate.unattributed_gaps
@@ -240,6 +276,10 @@ class AuditScreen(FilteredTable):
     COLUMNS = ("Severity", "Check", "Registry", "Finding", "Fix")
 
     def rows(self) -> list[tuple[str, list[Any]]]:
+        from acrtui.domain.checks import Status
+
+        from ..widgets.posture import SEV_STYLE, UNKNOWN_STYLE
+
         report = getattr(self.app, "report", None)
         if report is None:
             return []

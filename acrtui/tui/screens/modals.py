@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,8 +11,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..gates import Gate
 from ..keymap import actions_for
+
+if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on the first paint
+    from ..gates import Gate
 
 
 class ErrorModal(ModalScreen[None]):

@@ -1,0 +1,178 @@
+"""The console's first seconds: drawn before the session opens, rows streamed per subscription with a progress
+count, straight onto the registry list when the subscriptions are known; ``--demo`` writes nothing outside a
+temporary directory it removes; the journal names what a switch did."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Label
+
+from acrtui.azure.targets import TargetOptions
+from acrtui.azure.writes import Writer
+from acrtui.domain.actions import EnableDataEndpoint, SetAdminUser, SetPublicNetworkAccess
+from acrtui.emulator import Emulator
+from acrtui.plan.executor import Executor, Journal
+from acrtui.tui import app as app_module
+from acrtui.tui.app import AcrtuiApp
+from acrtui.tui.screens.lists import RegistryListScreen, SubscriptionScreen
+from acrtui.tui.screens.plan import PlanScreen
+from acrtui.tui.screens.wizards import Wizard
+
+from .conftest import SIZE, console_service, dump, wait_for
+from .test_console import open_registry, review_and_apply
+
+
+def all_subscriptions(demo: Emulator) -> list[str]:
+    return sorted(demo.subscription_ids)
+
+
+async def test_first_paint_does_not_wait_for_the_session(demo: Emulator, tmp_path: Path) -> None:
+    """The frame, the registry list and what it is doing are on screen while the session is still opening (the
+    factory is held until the test has seen them): the SDK import and the emulator start never block the paint."""
+    gate = threading.Event()
+
+    def factory() -> Any:
+        assert gate.wait(60), "the test never let the session open"
+        return console_service(demo)
+
+    app = AcrtuiApp(factory, read_only=False, lazy=True, auto_open=all_subscriptions(demo), plan_dir=tmp_path,
+                    journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen) and "Signing in" in dump(app))
+        assert app.service is None and demo.request_log == []  # nothing sent yet: the picture came first
+        screen = dump(app)
+        assert "acrtui" in screen and "3 subscriptions" in screen and "? Help" in screen
+        gate.set()
+        await wait_for(pilot, lambda: app.estate is not None and "8 of 8 registries" in dump(app))
+        assert isinstance(app.screen_stack[1], SubscriptionScreen)  # ctrl+s / esc still reach the picker
+
+
+async def test_rows_stream_in_per_subscription_with_a_progress_count(demo: Emulator, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every redraw of the registry list while loading is recorded: each subscription's registries appear as soon
+    as it is listed, with "n of 3 subscriptions listed", and no verdict ("…") before the rest of the reads."""
+    frames: list[dict[str, Any]] = []
+    fill = RegistryListScreen.fill
+
+    def recording_fill(screen: RegistryListScreen) -> None:
+        fill(screen)
+        table = screen.query_one(DataTable)
+        findings = {str(k.value): str(table.get_row(k)[1]) for k in table.rows}
+        frames.append({"listed": sorted(getattr(screen.app, "streamed", {})), "rows": findings,
+                       "label": str(screen.query_one("#loading-label", Label).render()),
+                       "loaded": getattr(screen.app, "estate", None) is not None,
+                       "table_shown": table.display})
+
+    monkeypatch.setattr(RegistryListScreen, "fill", recording_fill)
+    app = AcrtuiApp(lambda: console_service(demo), read_only=False, lazy=True, auto_open=all_subscriptions(demo),
+                    plan_dir=tmp_path, journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None and frames and frames[-1]["loaded"])
+        estate = app.estate
+        assert estate is not None
+    by_sub = {s: {r.id for r in estate.registries if r.subscription_id == s} for s in estate.subscriptions}
+    streaming = [f for f in frames if not f["loaded"] and f["listed"]]
+    assert [len(f["listed"]) for f in streaming][:1] == [1], frames
+    seen_counts = sorted({len(f["listed"]) for f in streaming})
+    assert seen_counts == [1, 2, 3], seen_counts  # one step per subscription, in whatever order they answer
+    for f in streaming:
+        assert f["table_shown"]
+        assert f"{len(f['listed'])} of 3 subscriptions listed" in f["label"], f["label"]
+        assert set(f["rows"]) == set().union(*(by_sub[s] for s in f["listed"]))  # exactly those listed so far
+        assert set(f["rows"].values()) == {"…"}  # findings wait for every read
+    final = frames[-1]
+    assert len(final["rows"]) == 8 and "…" not in final["rows"].values()
+
+
+async def test_one_visible_subscription_opens_straight_onto_the_registry_list(demo: Emulator, tmp_path: Path) -> None:
+    svc = console_service(demo)
+    prod = next(b["subscriptionId"] for b in demo.state.subscriptions.values() if b["displayName"] == "contoso-production")
+    svc.session.subscriptions = [prod]  # as --subscription does: the only one on offer
+    app = AcrtuiApp(svc, plan_dir=tmp_path, journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None and isinstance(app.screen, RegistryListScreen))
+        assert app.chosen == [prod] and "3 of 3 registries" in dump(app)  # no key was pressed
+
+
+def test_console_with_subscriptions_given_opens_on_the_registry_list() -> None:
+    app = app_module.console_app(TargetOptions(subscriptions=["a", "b"]))
+    assert app.auto_open == ["a", "b"] and app.service is None  # the session opens in a worker, after the paint
+
+
+def test_demo_writes_nothing_outside_its_temporary_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``acrtui --demo``: a plan saved with ctrl+w and an apply's journal land in the demo's temporary directory,
+    not in the state directory or the working directory; on exit it is removed and the console says so."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    seen: dict[str, Any] = {}
+
+    async def drive(app: AcrtuiApp) -> None:
+        app.animation_level = "none"
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: bool(app.subscriptions))
+            if isinstance(app.screen, SubscriptionScreen):
+                await pilot.press("ctrl+a")
+            await open_registry(app, pilot, "contosoprodpinned")
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+            app.screen.query_one("#wizard-review").press()  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
+            await pilot.press("ctrl+w")
+            seen["saved"] = app.screen.saved_to  # type: ignore[attr-defined]
+            app.pop_screen()
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+            plan = await review_and_apply(app, pilot)
+            assert plan.state == "done"
+            seen["journal"] = app.journal.path
+            seen["journal_lines"] = app.journal.entries()
+            seen["files_during"] = sorted(str(p) for p in os.listdir(app.plan_dir))
+
+    monkeypatch.setattr(AcrtuiApp, "run", lambda app, *a, **k: asyncio.run(drive(app)) or 0)
+    assert app_module.run_tui(TargetOptions(demo=True)) == 0
+    saved, journal = Path(seen["saved"]), Path(seen["journal"])
+    demo_dir = journal.parent
+    assert saved.parent == demo_dir and saved.name in seen["files_during"], seen
+    assert any(e.get("event") == "step" for e in seen["journal_lines"])
+    assert demo_dir.name.startswith("acrtui-demo-") and not demo_dir.exists()  # thrown away on exit
+    state = Path(os.environ["XDG_STATE_HOME"])
+    assert not state.exists() or list(state.rglob("*")) == []
+    assert list(tmp_path.iterdir()) == []  # nothing in the working directory either
+    assert "demo estate" in capsys.readouterr().err and "thrown away" in app_module.DEMO_GONE
+
+
+async def test_the_journal_records_the_operation_not_the_switch_name(demo: Emulator, tmp_path: Path) -> None:
+    """A data-endpoint disable is journaled as DisableDataEndpoint; ``kind`` stays the plan-file type."""
+    svc = console_service(demo)
+    reg = next(r for r in demo.state.of_type("Microsoft.ContainerRegistry/registries")
+               if r.body["name"] == "contosoprodacr")
+    rid = reg.body["id"]
+    journal = Journal(tmp_path / "journal.jsonl")
+    actions = [EnableDataEndpoint(resource_id=rid, old=True, new=False),
+               SetAdminUser(resource_id=rid, old=False, new=True)]
+    try:
+        result = await Executor(Writer(svc.session), journal).run(actions)
+    finally:
+        await svc.close()
+    assert result.ok, result.error
+    steps = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    done = {e["kind"]: e["operation"] for e in steps if e.get("status") == "succeeded"}
+    assert done == {"EnableDataEndpoint": "DisableDataEndpoint", "SetAdminUser": "EnableAdminUser"}
+    assert SetPublicNetworkAccess(resource_id=rid, old="Enabled", new="Disabled").operation == \
+        "DisablePublicNetworkAccess"
+    started = [e for e in steps if e.get("status") == "started"]
+    assert started[0]["description"].startswith("Disable dedicated data endpoints")
+    assert reg.body["properties"]["dataEndpointEnabled"] is False
+    # the saved-plan form is unchanged: the kind (and key) still load as the same action type
+    assert EnableDataEndpoint.model_validate(actions[0].model_dump()).key.startswith("EnableDataEndpoint:")
