@@ -1412,3 +1412,23 @@ async def test_cmk_versionless_key_follows_new_versions_pinned_does_not(emu: Emu
     assert auto.versioned_key_identifier == new_version
     pinned = {r.name: r async for r in c.registries.list_by_resource_group(RG)}["cmkpin0001"]
     assert pinned.encryption.key_vault_properties.versioned_key_identifier == key["versions"][-1]
+
+
+async def test_import_from_export_disabled_registry_is_refused(emu: Emulator, sdk: Any) -> None:
+    """Learn (data-loss prevention): a registry with exports disabled cannot be imported from, by id or by login
+    server; the target is unchanged. Enabling exports again lets the same import through."""
+    c = client(sdk, emu)
+    src = await create(c, "noexportsrc", properties={"publicNetworkAccess": "Disabled",
+                                                     "policies": {"exportPolicy": {"status": "disabled"}}})
+    assert src.policies.export_policy.status == "disabled"
+    await create(c, "noexportdst")
+    repos(emu, "noexportsrc")["app"] = ["1.0"]
+    by_id = {"source": {"resourceId": src.id, "sourceImage": "app:1.0"}}
+    by_uri = {"source": {"registryUri": "noexportsrc.azurecr.io", "sourceImage": "app:1.0"}}
+    assert await code_of(c.registries.begin_import_image(RG, "noexportdst", by_id)) == "ImportFromExportDisabledRegistry"
+    assert await code_of(c.registries.begin_import_image(RG, "noexportdst", by_uri)) == "ImportFromExportDisabledRegistry"
+    assert repos(emu, "noexportdst") == {}
+    enable = {"properties": {"policies": {"exportPolicy": {"status": "enabled"}}}}
+    await (await c.registries.begin_update(RG, "noexportsrc", enable)).result()
+    await (await c.registries.begin_import_image(RG, "noexportdst", by_id)).result()
+    assert repos(emu, "noexportdst") == {"app": ["1.0"]}

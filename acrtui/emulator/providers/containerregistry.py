@@ -34,6 +34,11 @@ status or error code. What the emulator chose where they do not:
   source: 400 ``InvalidImportSource``. A ``registryUri`` that is not an emulated login server and does not end
   in this cloud's ACR suffix counts as an external public registry (docker.io, mcr.microsoft.com): any image
   exists there.
+- Import from a registry whose export policy is disabled (``policies.exportPolicy.status: disabled``) is refused:
+  Learn, "Disable export of artifacts from an Azure container registry" (data-loss-prevention): the disabled
+  policy "blocks export of artifacts ... when a user attempts to import the registry's artifacts into another Azure
+  container registry". The error is not documented: the emulator answers 400 ``ImportFromExportDisabledRegistry``
+  ("Import from source registry <login server> with export policy disabled is not allowed. ..."), synchronously.
 - Replication in the home region or a region that already has one: 400 ``InvalidReplicationLocation``.
 - A user-assigned identity that does not exist: 400 ``FailedIdentityOperation`` (ARM's generic identity code).
 - ``privateLinkResources`` are listed for every SKU (the Premium check is the private endpoint's job).
@@ -875,6 +880,14 @@ def import_image(ctx: Ctx, p: dict[str, str]) -> Response:
     if not image:
         raise _bad("InvalidParameters", "source.sourceImage is required.", "source.sourceImage")
     src = _import_source(ctx, source)
+    if src is not None and _lower(get_ci(get_ci(src.props.get("policies"), "exportPolicy"), "status")) == "disabled":
+        raise _bad(
+            "ImportFromExportDisabledRegistry",
+            f"Import from source registry {src.props.get('loginServer')} with export policy disabled is not allowed. "
+            "Enable exports on the source registry (policies.exportPolicy.status) and retry; see "
+            "https://aka.ms/acr/export-policy.",
+            "source",
+        )
     repo, tag, _digest = _split_image(image)
     if src is not None:
         src_repos = src.extra.get("repositories") or {}
