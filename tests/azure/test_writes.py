@@ -14,6 +14,7 @@ from acrtui.azure.inventory import Inventory
 from acrtui.azure.writes import Writer
 from acrtui.emulator import Emulator
 from acrtui.errors import (
+    AzureServiceError,
     CmkRuleViolation,
     OperationFailed,
     PermissionDenied,
@@ -153,10 +154,13 @@ async def test_create_cmk_registry_and_import(demo_emu: Emulator, writer: Writer
     uid = reg.identity.user_assigned[0]
     assert uid.resource_id.endswith("/id-contosoprodcmk2") and reg.encryption.identity_client_id == uid.client_id
     assert reg.provisioning_state == "Succeeded"
-    got = await writer.import_images(reg.id, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3", "platform/nginx:1.27"])
+    with pytest.raises(AzureServiceError) as info:  # contosoprodacr has exports disabled (data-loss prevention)
+        await writer.import_images(reg.id, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+    assert info.value.code == "ImportFromExportDisabledRegistry"
+    got = await writer.import_images(reg.id, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1", "platform/nginx:1.27"])
     assert got.id == reg.id
     repos = demo_emu.state.get(reg.id).extra["repositories"]  # type: ignore[union-attr]
-    assert repos == {"payments/api": ["1.4.3"], "platform/nginx": ["1.27"]}
+    assert repos == {"payments/api": ["1.5.0-rc1"], "platform/nginx": ["1.27"]}
 
 
 async def test_create_pinned_cmk_registry_with_existing_identity(demo_emu: Emulator, writer: Writer) -> None:
@@ -337,6 +341,6 @@ async def test_cmk_rule_and_conflict_errors_are_typed(demo_emu: Emulator, writer
                                      {"encryption": {"status": "enabled", "keyVaultProperties": {"keyIdentifier": key}}})
     assert info.value.code == "CannotEnableEncryptionOnExistingRegistry"
     target = reg_id(demo_emu, "sandboxpremium")
-    await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+    await writer.import_images(target, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1"])
     with pytest.raises(Conflict):  # NoForce onto an existing tag
-        await writer.import_images(target, reg_id(demo_emu, "contosoprodacr"), ["payments/api:1.4.3"])
+        await writer.import_images(target, reg_id(demo_emu, "contosostgacr"), ["payments/api:1.5.0-rc1"])
