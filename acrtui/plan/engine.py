@@ -85,6 +85,7 @@ def _open_share() -> float:
 async def make_plan(session: AzureSession, desired: DesiredState, journal: Journal) -> Planned:
     """Read the world, diff, preflight. Raises PlanRefused when names cannot be resolved."""
     world = await observe(session, desired, journal.imported())
+    desired = world.expanded or desired  # with each migration's carried settings (acrtui.domain.migration)
     try:
         plan = diff(desired, world)
     except DiffError as exc:
@@ -97,6 +98,7 @@ async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) 
     """Re-observe for a saved plan; refuse if anything it read has changed since."""
     desired = DesiredState.model_validate(saved.desired)
     world = await observe(session, desired, journal.imported())
+    desired = world.expanded or desired
     now = fingerprint(desired, world)
     if now != saved.fingerprint:
         raise StalePlan(f"Something the plan read changed after it was saved ({saved.created:%Y-%m-%d %H:%M} UTC); "

@@ -158,9 +158,12 @@ async def scope_assignments(session: AzureSession, estate: Estate, targets: list
 async def observe(session: AzureSession, desired: DesiredState, imported: frozenset[tuple[str, str]] = frozenset()
                   ) -> World:
     """The world a plan is computed against."""
+    from acrtui.domain.migration import expand
+
     estate = await load_estate(session)
+    desired = expand(desired, estate)  # a migration's carried settings are read (subnets, zones) like any other
     world = World(estate=estate, imported=imported, dns_zone_name=session.cloud.private_dns_zone,
-                  vault_suffix=session.cloud.vault_suffix)
+                  vault_suffix=session.cloud.vault_suffix, expanded=desired)
     inv = Inventory(session)
 
     vault_keys: dict[str, set[str]] = {}
