@@ -30,7 +30,7 @@ def target_id(m: CmkMigration, source: RegistryPosture) -> str:
             f"{m.resource_group or source.resource_group}/providers/Microsoft.ContainerRegistry/registries/{m.name}")
 
 
-def _vnet(ep: PrivateEndpointPosture) -> str | None:
+def endpoint_vnet(ep: PrivateEndpointPosture) -> str | None:
     if ep.vnet_id:
         return ep.vnet_id
     return ep.subnet_id.rsplit("/subnets/", 1)[0] if ep.subnet_id else None
@@ -41,7 +41,7 @@ def source_endpoints(estate: Estate, source: RegistryPosture) -> dict[str, Priva
     out: dict[str, PrivateEndpointPosture] = {}
     eps = sorted(estate.endpoints_for(source), key=lambda p: (p.connection_status.lower() != "approved", p.name))
     for ep in eps:
-        vnet = _vnet(ep)
+        vnet = endpoint_vnet(ep)
         if ep.subnet_id and vnet and vnet.lower() not in out:
             out[vnet.lower()] = ep
     return out
