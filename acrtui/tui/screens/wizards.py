@@ -502,8 +502,7 @@ class FirewallWizard(Wizard):
         yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
         yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
                        id="fw-bypass")
-        yield Label("Your public IPs (for the lock-out check; comma-separated; empty if you work only through a "
-                    "private endpoint)")
+        yield Label("Your public IPs, comma-separated (lock-out check; empty: private endpoint only)")
         yield Input(value="", id="fw-operator")
         yield Checkbox("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
 
