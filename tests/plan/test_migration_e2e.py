@@ -134,3 +134,22 @@ async def test_export_disabled_source_is_opened_for_the_imports_and_closed_again
     # both data planes are closed to this machine: the digests could not be checked here — said, not hidden
     assert result.not_converged == [k for k in keys if k.startswith("ImportImages:")]
     assert (await make_plan(session, desired, journal)).plan.empty
+
+
+async def test_a_tag_whose_digest_differs_after_import_fails_the_step_journaled(
+        emu: Emulator, session: AzureSession, journal: Journal) -> None:
+    """sandboxstd already holds demo/web:main with other content: the import finds the tag (NoForce), and the
+    digest check refuses to call that done."""
+    from acrtui.azure.writes import Writer
+    from acrtui.domain.actions import ImportImages
+    from acrtui.plan.executor import Executor
+
+    src, dst = registry(emu, "sandboxpremium"), registry(emu, "sandboxstd")
+    assert digests(emu, "sandboxpremium")["demo/web:main"] != digests(emu, "sandboxstd")["demo/web:main"]
+    action = ImportImages(resource_id=dst.id, source_registry_id=src.id, images=["demo/web:main"])
+    result = await Executor(Writer(session), journal).run([action])
+    assert result.failed == action.key and result.error is not None
+    assert result.error.title == "Import verification failed" and "demo/web:main" in result.error.message
+    failed = [e for e in journal.entries() if e.get("event") == "step" and e.get("status") == "failed"]
+    assert [e["action"] for e in failed] == [action.key]
+    assert [e["result"] for e in journal.entries() if e.get("event") == "verify"] == ["differs"]
