@@ -28,7 +28,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
-CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 KEY_PERMISSIONS = ["get", "wrapKey", "unwrapKey"]
 
 
@@ -222,6 +221,15 @@ class Writer:
         return await self.read.read_registry(target_registry_id)
 
     @write
+    async def create_replication(self, registry_id: str, location: str) -> RegistryPosture:
+        """A geo-replica in ``location`` (named after the region, as az names it)."""
+        acr, rg, name = self._acr(registry_id)
+        poller = await acr.replications.begin_create(rg, name, location.lower().replace(" ", ""),
+                                                     {"location": location})
+        await poller.result()
+        return await self.read.read_registry(registry_id)
+
+    @write
     async def rotate_key(self, registry_id: str, key_identifier: str | None = None, identity: str | None = None) -> RegistryPosture:
         """Point a CMK registry at another key (version) and/or identity (a client id, or ``system``)."""
         current = await self.read.read_registry(registry_id)
@@ -336,11 +344,22 @@ class Writer:
         """Assign a policy definition at a subscription or group scope.
 
         With ``location`` the assignment gets a system-assigned identity (Modify and DeployIfNotExists need one)
-        and that identity gets the definition's roles (``roleDefinitionIds``, else ``role_definition_ids``, else
-        Contributor) at the scope, so remediation can write.
+        and that identity gets exactly the roles the definition names (``policyRule.then.details.
+        roleDefinitionIds``; ``role_definition_ids`` when the caller read them already) at the scope, so
+        remediation can write. A definition that names none is refused before anything is written: acrtui never
+        grants a default role.
         """
         sub = id_parts(scope)["subscription"]
         pol = self.s.client("policy", sub)
+        roles: list[str] = []
+        if location:
+            roles = list(role_definition_ids or await self._definition_roles(sub, definition_id))
+            if not roles:
+                raise UsageError(
+                    f"The definition {definition_id.rsplit('/', 1)[-1]} names no roles (policyRule.then.details."
+                    "roleDefinitionIds): its managed identity would have no right to remediate, and acrtui grants no "
+                    "default role. Assign it without a location (no identity), or use a definition that names its roles.",
+                    title="No roles to grant")
         params = {k: {"value": v} for k, v in (parameters or {}).items()}
         if effect:
             params["effect"] = {"value": effect}
@@ -356,7 +375,6 @@ class Writer:
         created = raw(await pol.policy_assignments.create(scope, name, body))
         principal = _ci(_d(created.get("identity")), "principalId")
         if location and principal:
-            roles = role_definition_ids or await self._definition_roles(sub, definition_id) or [CONTRIBUTOR]
             from azure.core.exceptions import ResourceExistsError
             from azure.mgmt.authorization.v2022_04_01.models import RoleAssignmentCreateParameters
 
@@ -407,6 +425,16 @@ class Writer:
             rem = await client.remediations.create_or_update_at_subscription(rname, body)
         return {"id": rem.id, "name": rem.name, "provisioning_state": rem.provisioning_state,
                 "policy_assignment_id": rem.policy_assignment_id}
+
+    async def read_remediation(self, remediation_id: str) -> dict[str, Any]:
+        """A remediation's state and deployment counts (a read: allowed in any session)."""
+        async with translate():
+            body = await self.s.raw("GET", remediation_id, "2019-07-01")
+        props = _d(_ci(_d(body), "properties"))
+        summary = _d(_ci(props, "deploymentStatus"))
+        return {"id": remediation_id, "provisioning_state": _ci(props, "provisioningState"),
+                "total": _ci(summary, "totalDeployments"), "succeeded": _ci(summary, "successfulDeployments"),
+                "failed": _ci(summary, "failedDeployments")}
 
     # ------------------------------------------------------------ Key Vault audit logging
     @write

@@ -284,6 +284,20 @@ class SetExportPolicy(_Flag):
     _arm = "policies.exportPolicy.status"
     _what = "image export"
     _az = "--allow-exports"
+    # a migration from a source with exports disabled opens them for its imports ("open") and closes them after
+    # ("close"): two steps on one registry, told apart by their key
+    window: str | None = None
+
+    @property
+    def key(self) -> str:
+        return super().key + (f"#{self.window}" if self.window else "")
+
+    def describe(self) -> str:
+        if self.window == "open":
+            return f"Enable image export on {self.name} for the migration's imports (disabled again after them)"
+        if self.window == "close":
+            return f"Disable image export on {self.name} again (the imports are done)"
+        return super().describe()
 
     def changes(self) -> list[Change]:
         old = None if self.old is None else ("enabled" if self.old else "disabled")
@@ -570,7 +584,8 @@ class ImportImages(Action):
     images: list[str]
 
     def describe(self) -> str:
-        return f"Import {len(self.images)} image(s) from {name_of(self.source_registry_id)} into {self.name}"
+        return (f"Import {len(self.images)} image(s) from {name_of(self.source_registry_id)} into {self.name}, "
+                "then check each tag's digest against the source's")
 
     def changes(self) -> list[Change]:
         return [Change(img, None, "imported") for img in self.images]
@@ -580,6 +595,26 @@ class ImportImages(Action):
                 "them again fails on the existing tag and changes nothing)"]
         return note + [f"az acr import --name {_q(self.name)}{self.where} --source {_q(img)} "
                        f"--registry {_q(self.source_registry_id)}" for img in self.images]
+
+
+class CreateReplication(Action):
+    """A geo-replica of a registry (Premium): the migration gives the new registry the source's regions."""
+
+    kind: Literal["CreateReplication"] = "CreateReplication"
+    op: Op = "create"
+    resource_type: str = "Microsoft.ContainerRegistry/registries/replications"
+    registry_id: str
+    location: str
+
+    def describe(self) -> str:
+        return f"Replicate {name_of(self.registry_id)} to {self.location}"
+
+    def changes(self) -> list[Change]:
+        return [Change("location", None, self.location)]
+
+    def az(self) -> list[str]:
+        return [f"az acr replication create --registry {_q(name_of(self.registry_id))}{at(self.registry_id)} "
+                f"--location {_q(self.location)}"]
 
 
 # ---------------------------------------------------------------------------------------------------- policy
@@ -595,6 +630,8 @@ class AssignPolicy(Action):
     display_name: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     location: str | None = None
+    # what the assignment's identity gets at the scope: exactly the definition's roleDefinitionIds
+    role_definition_ids: list[str] = Field(default_factory=list)
     old: dict[str, Any] | None = None  # effect / enforcementMode / displayName as observed, for an update
 
     def describe(self) -> str:
@@ -613,6 +650,8 @@ class AssignPolicy(Action):
             out += [Change(f"parameters.{k}", None, v) for k, v in sorted(self.parameters.items())]
             if self.location:
                 out += [Change("identity.principalId", None, KNOWN_AFTER_APPLY)]
+                out += [Change("roleAssignment", None, f"{name_of(r)} at the assignment scope")
+                        for r in self.role_definition_ids]
             return out
         return [Change(k, self.old.get(k), v) for k, v in new.items()
                 if v is not None and str(self.old.get(k) or "").lower() != str(v).lower()]
@@ -647,6 +686,29 @@ class AssignPolicy(Action):
                 f"roles=$(az policy definition show {show} --query 'policyRule.then.details.roleDefinitionIds[]' -o tsv)",
                 f'for role in $roles; do az role assignment create --assignee-object-id "${PRINCIPAL_VAR}" '
                 f'--assignee-principal-type ServicePrincipal --role "${{role##*/}}" --scope {_q(self.scope)}{sub}; done']
+
+
+class StartRemediation(Action):
+    """A remediation task for what a Modify / DeployIfNotExists assignment found non-compliant (``remediate``)."""
+
+    kind: Literal["StartRemediation"] = "StartRemediation"
+    op: Op = "create"
+    resource_type: str = "Microsoft.PolicyInsights/remediations"
+    assignment_id: str
+    scope: str
+
+    def describe(self) -> str:
+        return f"Start remediation {self.name} for policy assignment {name_of(self.assignment_id)}"
+
+    def changes(self) -> list[Change]:
+        return [Change("policyAssignmentId", None, self.assignment_id)]
+
+    def az(self) -> list[str]:
+        rg = group_of(self.scope)
+        where = f" --resource-group {_q(rg)}" if rg else ""
+        sub = f" --subscription {_q(sub_of(self.scope))}" if sub_of(self.scope) else ""
+        return [f"az policy remediation create --name {_q(self.name)} --policy-assignment {_q(self.assignment_id)}"
+                f"{where}{sub}"]
 
 
 class UnassignPolicy(Action):
@@ -738,8 +800,8 @@ AnyAction = Annotated[
     SetPublicNetworkAccess | SetNetworkRules | EnableDataEndpoint | SetAdminUser | SetAnonymousPull
     | SetExportPolicy | SetArmAudienceTokens | CreatePrivateEndpoint | CreatePrivateDnsZone | LinkPrivateDnsZone
     | CreateDnsZoneGroup | ApprovePrivateEndpointConnection | RejectPrivateEndpointConnection
-    | CreateUserAssignedIdentity | GrantKeyAccess | RotateKey | CreateCmkRegistry | ImportImages | AssignPolicy
-    | UnassignPolicy | EnableVaultAuditLogging | EnableVaultPurgeProtection | SetVaultNetworkBypass,
+    | CreateUserAssignedIdentity | GrantKeyAccess | RotateKey | CreateCmkRegistry | CreateReplication | ImportImages
+    | AssignPolicy | StartRemediation | UnassignPolicy | EnableVaultAuditLogging | EnableVaultPurgeProtection | SetVaultNetworkBypass,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[list[AnyAction]] = TypeAdapter(list[AnyAction])

@@ -275,6 +275,9 @@ class RegistrySpec(_M):
     arm_audience_tokens: bool | None = Field(None, alias="armAudienceTokens")
     cmk: Cmk | None = None
     private_link: PrivateLink | None = Field(None, alias="privateLink")
+    replicas: list[str] | None = Field(
+        None, description="Regions the registry is geo-replicated to besides its home region (Premium). Missing "
+                          "ones are added; acrtui never removes a replica.")
     allow_lockout: bool = Field(False, alias="allowLockout",
                                 description="Proceed even when no private path for the operator can be shown.")
 
@@ -302,6 +305,8 @@ class PolicyAssignmentSpec(_M):
     display_name: str | None = Field(None, alias="displayName")
     parameters: dict[str, Any] = Field(default_factory=dict, description="Other parameters (set on creation).")
     location: str | None = Field(None, description="Needed by Modify/DeployIfNotExists (managed identity).")
+    remediate: bool = Field(False, description="After assigning a Modify/DeployIfNotExists policy, start a "
+                                               "remediation task for the resources already non-compliant.")
     state: Presence = "present"
 
     @field_validator("definition")
@@ -415,6 +420,12 @@ class CmkMigration(_M):
     key_version: str | None = Field(None, alias="keyVersion", description="Pin a version; omit for auto-rotation.")
     identity: IdentityId = Field(description="User-assigned identity (created if missing, in its own group).")
     import_: ImportSpec | None = Field(None, alias="import")
+    copy_settings: bool = Field(
+        True, alias="copySettings",
+        description="Give the new registry the source's hardening: replicas, public access and network rules, data "
+                    "endpoints, admin / anonymous pull / export / ARM-token settings, a private endpoint (with its DNS "
+                    "zone group) in each VNet the source has one in, and the policy assignments at the source "
+                    "registry's scope. An entry for the new registry under registries: overrides each setting it names.")
 
     @field_validator("name", "source")
     @classmethod

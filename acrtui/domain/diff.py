@@ -24,6 +24,7 @@ from .actions import (
     CreateDnsZoneGroup,
     CreatePrivateDnsZone,
     CreatePrivateEndpoint,
+    CreateReplication,
     CreateUserAssignedIdentity,
     EnableDataEndpoint,
     EnableVaultAuditLogging,
@@ -41,6 +42,7 @@ from .actions import (
     SetNetworkRules,
     SetPublicNetworkAccess,
     SetVaultNetworkBypass,
+    StartRemediation,
     group_of,
     name_of,
 )
@@ -129,6 +131,8 @@ class World:
     # preflight reads (acrtui/plan/reads.py); empty when they were not made (pure tests), so nothing is refused
     absent_subscriptions: set[str] = field(default_factory=set)  # subscription ids (lower) Azure says do not exist
     absent_definitions: set[str] = field(default_factory=set)  # policy definition ids (lower) that do not exist
+    # the desired state with each migration's carried settings written out (acrtui.domain.migration.expand)
+    expanded: DesiredState | None = None
     registry_names: dict[str, NameCheck] = field(default_factory=dict)  # new registry name (lower) → availability
     # where ARM was asked what the caller may do (resource or group id, lower) → its answer; None: the scope
     # does not exist (ARM answered 404 for the group)
@@ -326,9 +330,11 @@ class _Builder:
                     self.problems.append(f"registry {spec.name} not found in the chosen subscriptions")
                 continue
             start = len(self.actions)
+            self.replicas(spec, reg)
             self.private_link(spec, reg)
             deps = [a.key for a in self.actions[start:]]
-            deps += [a.key for a in self.actions[:start] if isinstance(a, CreateCmkRegistry)
+            # a new registry's settings land after its imports (public access stays on until they are done)
+            deps += [a.key for a in self.actions[:start] if isinstance(a, CreateCmkRegistry | ImportImages)
                      and a.resource_id.lower() == reg.id.lower()]
             self.properties(spec, reg, deps)
             self.cmk(spec, reg)
@@ -411,8 +417,26 @@ class _Builder:
         if m.import_ and source is not None:
             todo = [i for i in m.import_.images if (target.id.lower(), i) not in self.w.imported]
             if todo:
-                self.add(ImportImages(resource_id=target.id, source_registry_id=source.id, images=todo,
-                                      depends_on=deps))
+                window = not source.export_policy_enabled
+                if window:  # Azure refuses to import from a registry with exports disabled: open, import, close
+                    opened = self.add(SetExportPolicy(resource_id=source.id, old=False, new=True, window="open",
+                                                      depends_on=deps))
+                    deps = [*deps, opened.key]
+                imp = self.add(ImportImages(resource_id=target.id, source_registry_id=source.id, images=todo,
+                                            depends_on=deps))
+                if window:
+                    self.add(SetExportPolicy(resource_id=source.id, old=True, new=False, window="close",
+                                             depends_on=[imp.key]))
+
+    def replicas(self, spec: RegistrySpec, reg: RegistryPosture) -> None:
+        if not spec.replicas:
+            return
+        deps = [a.key for a in self.actions if isinstance(a, CreateCmkRegistry) and a.resource_id.lower() == reg.id.lower()]
+        have = {r.lower() for r in reg.regions}
+        for region in spec.replicas:
+            if region.lower() not in have:
+                self.add(CreateReplication(resource_id=f"{reg.id}/replications/{region.lower()}", registry_id=reg.id,
+                                           location=region, depends_on=deps))
 
     # ------------------------------------------------------------ private link
     def private_link(self, spec: RegistrySpec, reg: RegistryPosture) -> None:
@@ -555,11 +579,16 @@ class _Builder:
         found = self.w.assignment(a.assignment_id)
         in_scope = [x.key for x in self.actions if x.resource_id.lower().startswith(a.scope.lower().rstrip("/") + "/")
                     and not isinstance(x, AssignPolicy) and x.kind != "UnassignPolicy"]
+        from .migration import definition_roles
+
+        roles = definition_roles(self.w.definition(a.definition)) if a.location else None
         new = AssignPolicy(resource_id=a.assignment_id, scope=a.scope, definition_id=a.definition, effect=a.effect,
                            enforcement_mode=a.enforcement_mode, display_name=a.display_name,
-                           parameters=dict(a.parameters), location=a.location, depends_on=in_scope)
+                           parameters=dict(a.parameters), location=a.location, depends_on=in_scope,
+                           role_definition_ids=roles or [])
         if found is None:
-            self.add(new.model_copy(update={"op": "create"}))
+            made = self.add(new.model_copy(update={"op": "create"}))
+            self.remediation(a, made)
             return
         old = {"policyDefinitionId": found.definition_id, "effect": found.effect,
                "enforcementMode": found.enforcement_mode, "displayName": found.display_name}
@@ -568,7 +597,16 @@ class _Builder:
             and found.enforcement_mode.lower() == a.enforcement_mode.lower() \
             and (a.display_name is None or (found.display_name or "") == a.display_name)
         if not same:
-            self.add(new.model_copy(update={"old": old, "resource_id": found.id}))
+            self.remediation(a, self.add(new.model_copy(update={"old": old, "resource_id": found.id})))
+
+    def remediation(self, a: Any, assigned: Action) -> None:
+        """``remediate: true``: a task right after the assignment is made (or changed), for what is non-compliant."""
+        if not a.remediate:
+            return
+        scope = a.scope.rstrip("/")
+        self.add(StartRemediation(resource_id=f"{scope}/providers/Microsoft.PolicyInsights/remediations/"
+                                              f"remediate-{a.name}",
+                                  assignment_id=assigned.resource_id, scope=scope, depends_on=[assigned.key]))
 
 
 def diff(desired: DesiredState, world: World) -> Plan:

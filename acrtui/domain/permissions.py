@@ -120,6 +120,10 @@ def needs(a: Action) -> list[Need]:
                      "Microsoft.Authorization/policyAssignments/delete")]
     if isinstance(a, EnableVaultAuditLogging):
         return [Need(a.resource_id, "Microsoft.Insights/diagnosticSettings/write")]
+    if a.kind == "CreateReplication":
+        return [Need(a.resource_id, "Microsoft.ContainerRegistry/registries/replications/write")]
+    if a.kind == "StartRemediation":
+        return [Need(a.resource_id, "Microsoft.PolicyInsights/remediations/write")]
     if isinstance(a, EnableVaultPurgeProtection | SetVaultNetworkBypass):
         return [Need(a.resource_id, "Microsoft.KeyVault/vaults/write")]
     return []

@@ -638,7 +638,10 @@ def preflight(plan: Plan, desired: DesiredState, world: World, *, open_share: fl
               ) -> list[Finding]:
     """Every refusal (``error``) and caution (``warning``) for this plan against this world, before any write.
     ``open_share``: IP rules admitting more of the public internet than this are no restriction (a warning)."""
-    return [*_Checker(plan, desired, world, open_share).run(), *import_tags(plan, world)]
+    from .migration import preflight_rules
+
+    return [*_Checker(plan, desired, world, open_share).run(), *import_tags(plan, world),
+            *preflight_rules(plan, desired, world)]
 
 
 def errors(findings: list[Finding]) -> list[Finding]:

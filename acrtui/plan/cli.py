@@ -336,6 +336,8 @@ def run_apply(path: str, *, options: TargetOptions | None = None, yes: bool = Fa
             click.echo(f"{action.name}: {action.describe()}...", err=True)
         elif what == "failed":
             click.echo(f"{action.name}: failed: {detail}", err=True)
+        elif what == "progress":
+            click.echo(f"{action.name}: {detail}", err=True)
         elif detail:
             click.echo(f"{action.name}: done ({detail})", err=True)
 

@@ -87,6 +87,7 @@ async def make_plan(session: AzureSession, desired: DesiredState, journal: Journ
     """Read the world, diff, preflight. Raises IncompleteRead when something could not be read (exit 3) and
     PlanRefused when, on a complete read, names cannot be resolved (exit 1)."""
     world = await observe(session, desired, journal.imported())
+    desired = world.expanded or desired  # with each migration's carried settings (acrtui.domain.migration)
     try:
         plan = diff(desired, world)
     except DiffError as exc:
@@ -99,6 +100,7 @@ async def plan_saved(session: AzureSession, saved: SavedPlan, journal: Journal) 
     """Re-observe for a saved plan; refuse if anything it read has changed since."""
     desired = DesiredState.model_validate(saved.desired)
     world = await observe(session, desired, journal.imported())
+    desired = world.expanded or desired
     now = fingerprint(desired, world)
     if now != saved.fingerprint:
         raise StalePlan(f"Something the plan read changed after it was saved ({saved.created:%Y-%m-%d %H:%M} UTC); "

@@ -12,7 +12,10 @@
 - It stops at the first failure: what ran is in the journal, and a re-run (a fresh diff against fresh state)
   skips what landed and finishes the job. Image imports are journaled per image, since ARM cannot list
   repositories: the next plan imports only what is missing, and an import that finds the tag already there counts
-  as done.
+  as done. After the imports, every tag's manifest digest in the target is compared with the source's through
+  the registries' data plane: a mismatch (or a tag missing from the target) fails the step; a data plane that
+  cannot be read from here leaves the step unverified (not converged, with the reason), never fine.
+- A remediation task is followed until it finishes (bounded), its progress reported and journaled.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from acrtui.domain.actions import (
     CreateDnsZoneGroup,
     CreatePrivateDnsZone,
     CreatePrivateEndpoint,
+    CreateReplication,
     CreateUserAssignedIdentity,
     EnableVaultAuditLogging,
     EnableVaultPurgeProtection,
@@ -55,6 +59,7 @@ from acrtui.domain.actions import (
     RejectPrivateEndpointConnection,
     RotateKey,
     SetVaultNetworkBypass,
+    StartRemediation,
     UnassignPolicy,
     group_of,
     name_of,
@@ -68,6 +73,8 @@ from .observe import read_identity
 JOURNAL_ENV = "ACRTUI_JOURNAL"
 MAX_BYTES = 4 * 1024 * 1024  # compact (and rotate) finished runs away when an apply finds the journal larger
 KEEP_UNFINISHED = 10  # runs that never ended (killed) kept through a compaction, newest first
+REMEDIATION_POLLS = 60  # at most this many reads of a remediation's state, REMEDIATION_POLL_S apart
+REMEDIATION_POLL_S = 2.0
 
 
 def _state_dir() -> Path:
@@ -349,6 +356,7 @@ class Executor:
         self.progress = progress
         self.principals: dict[str, str] = {}  # identity id (lower) → principal id, from this run's creations
         self.in_flight = ""  # the image an ImportImages step is importing (an interruption names it)
+        self.unconverged: dict[str, str] = {}  # action key → why it is not known to have landed
 
     def _say(self, what: str, action: Action, detail: str = "") -> None:
         if self.progress is not None:
@@ -413,6 +421,10 @@ class Executor:
                 self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
                                    status="succeeded" if ok else "succeeded (read-back differs)")
                 self._say("done", a, "" if ok else "read-back differs")
+                why = self.unconverged.get(a.key, "read-back differs")
+                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                                   status="succeeded" if ok else f"succeeded ({why})")
+                self._say("done", a, "" if ok else why)
         self.journal.write("apply-end", ok=result.ok, succeeded=len(result.succeeded), failed=result.failed)
         return result
 
@@ -486,11 +498,17 @@ class Executor:
                 except Conflict:
                     res = "already present"  # NoForce found the tag there: an earlier run imported it
                 self.journal.write("image", target=a.resource_id, source=a.source_registry_id, image=image, result=res)
-            return True
+            return await self._verify(a)
+        if isinstance(a, CreateReplication):
+            reg = await w.create_replication(a.registry_id, a.location)
+            return a.location.lower() in {r.lower() for r in reg.regions}
+        if isinstance(a, StartRemediation):
+            return await self._remediate(a)
         if isinstance(a, AssignPolicy):
             got = await w.assign_policy(a.scope, a.name, a.definition_id, effect=a.effect,
                                         enforcement_mode=a.enforcement_mode, display_name=a.display_name,
-                                        parameters=a.parameters or None, location=a.location)
+                                        parameters=a.parameters or None, location=a.location,
+                                        role_definition_ids=a.role_definition_ids or None)
             return got.definition_guid == name_of(a.definition_id).lower()
         if isinstance(a, UnassignPolicy):
             await w.unassign_policy(a.resource_id)
@@ -505,6 +523,56 @@ class Executor:
             vault = await self.vaults.set_network_bypass(a.resource_id, a.new)
             return vault.network_bypass.lower() == a.new.lower()
         raise AcrtuiError(f"No executor for action {a.kind}.", title="Unknown action")
+
+
+    async def _verify(self, a: ImportImages) -> bool:
+        """Every imported tag has the source's digest in the target (journaled per image)."""
+        from acrtui.azure.dataplane import DataPlaneUnreachable, verify_imported
+
+        src = await self.w.read.read_registry(a.source_registry_id)
+        dst = await self.w.read.read_registry(a.resource_id)
+        try:
+            checks = await verify_imported(self.w.s, src.login_server, dst.login_server, a.images)
+        except DataPlaneUnreachable as e:
+            self.journal.write("verify", target=a.resource_id, result="unverified", reason=e.reason)
+            self.unconverged[a.key] = f"digests not checked: {e.reason}"
+            return False
+        for c in checks:
+            self.journal.write("verify", target=a.resource_id, image=c.image, source_digest=c.source_digest,
+                               target_digest=c.target_digest, result="same digest" if c.ok else "differs")
+        bad = [c for c in checks if not c.ok]
+        if bad:
+            first = bad[0]
+            raise AcrtuiError(
+                f"{len(bad)} of {len(checks)} imported tag(s) in {dst.name} do not match {src.name}: {first.image} is "
+                f"{first.target_digest or 'missing'} in {dst.name}, {first.source_digest or 'missing'} in {src.name}. "
+                "Do not move clients yet: re-import those tags (az acr import --force) and plan again.",
+                title="Import verification failed")
+        return True
+
+    async def _remediate(self, a: StartRemediation) -> bool:
+        """Start the task and follow it to its end (bounded), reporting progress; a failed task fails the step."""
+        rem = await self.w.start_remediation(a.assignment_id, a.scope, a.name)
+        state = str(rem.get("provisioning_state") or "Accepted")
+        info: dict[str, Any] = {}
+        for _ in range(REMEDIATION_POLLS):
+            info = await self.w.read_remediation(str(rem["id"]))
+            state = str(info.get("provisioning_state") or state)
+            detail = f"remediation {state}: {info.get('succeeded') or 0} of {info.get('total') or 0} resource(s) fixed"
+            self.journal.write("remediation", action=a.key, state=state, total=info.get("total"),
+                               succeeded=info.get("succeeded"), failed=info.get("failed"))
+            self._say("progress", a, detail)
+            if state.lower() in ("succeeded", "failed", "canceled", "cancelled"):
+                break
+            await asyncio.sleep(REMEDIATION_POLL_S)
+        if state.lower() in ("failed", "canceled", "cancelled"):
+            raise AcrtuiError(f"Remediation {a.name} ended {state}: {info.get('failed') or 0} of "
+                              f"{info.get('total') or 0} deployment(s) failed. See az policy remediation deployment "
+                              f"list --name {a.name}.", title="Remediation failed")
+        if state.lower() != "succeeded":
+            self.unconverged[a.key] = f"remediation still {state}; follow it with az policy remediation show"
+            return False
+        return True
 
 
 def _landed(a: RegistryPatch, after: RegistryPosture) -> bool:

@@ -270,9 +270,12 @@ async def scope_assignments(session: AzureSession, estate: Estate, targets: list
 async def observe(session: AzureSession, desired: DesiredState, imported: frozenset[tuple[str, str]] = frozenset()
                   ) -> World:
     """The world a plan is computed against; :class:`IncompleteRead` when any of it could not be read."""
+    from acrtui.domain.migration import expand
+
     estate = await read_estate(session)
+    desired = expand(desired, estate)  # a migration's carried settings are read (subnets, zones) like any other
     world = World(estate=estate, imported=imported, dns_zone_name=session.cloud.private_dns_zone,
-                  vault_suffix=session.cloud.vault_suffix)
+                  vault_suffix=session.cloud.vault_suffix, expanded=desired)
     reads = Reads()
 
     vault_keys: dict[str, set[str]] = {}

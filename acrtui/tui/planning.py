@@ -277,23 +277,50 @@ def build_cmk_fix(estate: Estate, reg: RegistryPosture, *, key_access: bool, pur
     return plan
 
 
+def select_images(images: list[str], patterns: str) -> list[str]:
+    """The discovered ``repo:tag`` images a filter keeps: comma-separated shell patterns (``payments/*``,
+    ``*:1.27``); a pattern without ``:`` matches the repository (every tag). Empty keeps everything."""
+    import fnmatch
+
+    pats = [p.strip() for p in patterns.split(",") if p.strip()]
+    if not pats:
+        return list(images)
+    return [i for i in images if any(fnmatch.fnmatchcase(i, p) or (":" not in p and fnmatch.fnmatchcase(
+        i.rsplit(":", 1)[0], p)) for p in pats)]
+
+
 def build_cmk_migration(src: RegistryPosture, *, name: str, resource_group: str, location: str, vault_id: str,
                         key_name: str, identity_id: str | None, versionless: bool, images: list[str],
-                        key_version: str | None = None) -> UiPlan:
-    """CMK is only set at creation: a new Premium CMK registry, then the chosen images imported into it."""
+                        key_version: str | None = None, import_nothing: bool = False,
+                        operator_networks: list[str] | None = None, copy_settings: bool = True) -> UiPlan:
+    """CMK is only set at creation: a new Premium CMK registry, the chosen images imported into it, and (with
+    ``copy_settings``, as in a plan file) the source's hardening carried over (acrtui.domain.migration).
+
+    An empty image list is refused unless ``import_nothing`` says the operator means it: a migration that
+    imports nothing would leave an empty registry that looks done.
+    """
+    if not images and not import_nothing:
+        raise UsageError(f"No image is selected to import from {src.name}: the new registry would be empty. Select "
+                         "images (or clear the filter), or tick \"Create it without importing any image\".")
     ident = identity_id or (f"/subscriptions/{src.subscription_id}/resourceGroups/{resource_group}/providers/"
                             f"Microsoft.ManagedIdentity/userAssignedIdentities/id-{name}")
     m: dict[str, Any] = {"name": name, "source": src.name, "subscription": src.subscription_id,
                          "resourceGroup": resource_group, "location": location, "keyVault": vault_id, "key": key_name,
-                         "keyVersion": None if versionless else key_version, "identity": ident}
+                         "keyVersion": None if versionless else key_version, "identity": ident,
+                         "copySettings": copy_settings}
     if images:
         m["import"] = {"images": images}
     try:
-        doc = _doc(createCmkRegistry=[CmkMigration.model_validate(m)])
+        doc = _doc(createCmkRegistry=[CmkMigration.model_validate(m)],
+                   operator=Operator.model_validate({"networks": operator_networks or []}))
     except ValueError as e:
         raise UsageError(_first_error(e)) from None
     plan = UiPlan(f"Migrate {src.name} to a new CMK registry {name}", doc, src.id, confirm_name=name)
-    plan.notes.append(f"{src.name} keeps running: move clients to the new login server, then retire it.")
+    if not images:
+        plan.notes.append(f"no image is imported: {name} starts empty (you chose this).")
+    if not src.export_policy_enabled and images:
+        plan.notes.append(f"{src.name} has exports disabled: the plan enables them for the imports only and "
+                          "disables them again right after (see the steps around the import).")
     plan.notes.append("encryption with a customer-managed key can never be disabled on the new registry.")
     return plan
 
@@ -384,11 +411,16 @@ def build_auth(reg: RegistryPosture, *, admin_user: bool, anonymous_pull: bool, 
 
 
 def build_policy_assignment(*, scope: str, definition_id: str, display_name: str, effect: str, name: str,
-                            enforce: bool = True) -> UiPlan:
+                            enforce: bool = True, location: str | None = None, remediate: bool = False) -> UiPlan:
+    """``location`` gives a Modify / DeployIfNotExists assignment its managed identity (with exactly the
+    definition's roles); ``remediate`` adds a remediation task right after it (``remediate: true``)."""
     spec = PolicyAssignmentSpec.model_validate({
         "name": name, "scope": scope, "definition": definition_id, "effect": effect, "displayName": display_name,
-        "enforcementMode": "Default" if enforce else "DoNotEnforce"})
+        "enforcementMode": "Default" if enforce else "DoNotEnforce", "location": location, "remediate": remediate})
     plan = UiPlan(f"Assign '{display_name}' ({effect})", _doc(policyAssignments=[spec]))
+    if location:
+        plan.notes.append("the assignment's managed identity gets exactly the roles the definition names, at "
+                          f"{scope.rstrip('/').rsplit('/', 1)[-1]}; nothing else.")
     if effect.lower() == "deny":
         plan.notes.append("Deny refuses every later write that leaves a registry in scope non-compliant, including "
                           "unrelated changes to it.")

@@ -32,6 +32,9 @@ BUILTIN_POLICIES: tuple[tuple[str, str], ...] = (
     ("dc921057-6b28-4fbe-9b83-f7bec05db6c2", "Registries should have local admin account disabled"),
     ("9f2dea28-e834-476c-99c5-3507b4728395", "Registries should have anonymous authentication disabled"),
     ("42781ec6-6127-4c30-bdfa-fb423a0047d3", "Registries should have ARM audience token authentication disabled"),
+    # Modify: assigned with a managed identity (the definition's roles) and offered a remediation task
+    ("79fdfe03-ffcb-4e55-b4d0-b925b8241759", "Configure registries to disable local admin account"),
+    ("cced2946-b08a-44fe-9fd9-e4ed8a779897", "Configure registries to disable anonymous authentication"),
 )
 
 
@@ -172,6 +175,13 @@ class ConsoleService:
             async with translate():
                 self._definitions[guid] = raw(await pol.policy_definitions.get_built_in(guid))
         return self._definitions[guid]
+
+    async def discover(self, registry: Any) -> Any:
+        """What a registry's data plane holds (every repository and tag, with digests), or why it cannot be read
+        from here (``RegistryContent.unreadable``): the migration wizard offers these images."""
+        from acrtui.azure.dataplane import discover
+
+        return await discover(self.session, registry)
 
     async def close(self) -> None:
         await self.session.close()

@@ -329,6 +329,7 @@ WRITE_CALLS: dict[str, Any] = {
     "unassign_policy": lambda e: (f"/subscriptions/{sub_id(e, 'contoso-sandbox')}/providers/Microsoft.Authorization/policyAssignments/a",),
     "start_remediation": lambda e: ("/subscriptions/x/providers/Microsoft.Authorization/policyAssignments/a", f"/subscriptions/{sub_id(e, 'contoso-sandbox')}"),
     "set_vault_audit_logging": lambda e: (vault_id(e, "kv-contoso-ledger"),),
+    "create_replication": lambda e: (reg_id(e, "sandboxpremium"), "westeurope"),
 }
 WRITE_KWARGS: dict[str, dict[str, Any]] = {
     "create_cmk_registry": {"vault_id": "/v", "key_name": "k"},
@@ -339,7 +340,7 @@ WRITE_KWARGS: dict[str, dict[str, Any]] = {
 
 def test_write_catalogue_is_complete() -> None:
     public = {n for n, f in inspect.getmembers(Writer, inspect.iscoroutinefunction) if not n.startswith("_")}
-    assert public - {"check_key_access"} == set(WRITE_CALLS)
+    assert public - {"check_key_access", "read_remediation"} == set(WRITE_CALLS)
 
 
 async def test_every_write_on_a_read_only_session_sends_nothing(demo_emu: Emulator, session_factory: Any) -> None:

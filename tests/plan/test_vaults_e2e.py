@@ -147,7 +147,8 @@ async def test_pinned_migration_creates_pinned_and_grants_once(emu: Emulator, se
     old = next(v for v in versions if v != newest).rsplit("/", 1)[-1]  # not the newest: pinning must be honoured
     text = ("apiVersion: acrtui/v1\ncreateCmkRegistry:\n  - name: ledgercmk2\n    source: contosoprodpinned\n"
             f"    keyVault: {vault.id}\n    key: ledger-cmk\n    keyVersion: {old}\n"
-            f"    identity: {SEC}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ledger2\n")
+            f"    identity: {SEC}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ledger2\n"
+            "    copySettings: false\n")  # the key only: the source's endpoint subnet is full (tests/plan/test_migration_e2e.py)
     kinds, writes = await apply_and_replan(emu, session, journal, text)
     assert kinds == ["CreateUserAssignedIdentity", "GrantKeyAccess", "CreateCmkRegistry"]
     assert sum("accessPolicies" in w for w in writes) == 1  # the plan's grant; creation does not grant again

@@ -280,8 +280,9 @@ async def scenario_cmk_migration_needs_the_name_typed(app: Any, pilot: Any, demo
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
     assert "only when a registry is created" in plain(app.screen.query_one("#wizard-why", Static))
     app.screen.query_one("#mig-name", Input).value = "sandboxcmk01"
-    app.screen.query_one("#mig-images", Input).value = "demo/web:main"
+    await wait_for(pilot, lambda: app.screen.content is not None)  # discovery: every tag, offered by default
     plan = await review_and_apply(app, pilot, type_name="sandboxcmk01")
+    assert "Import 1 image(s)" in plan.plan.render()
     assert plan.state == "done", plan.query_one("#plan-log").lines
     body = reg_body(demo, "sandboxcmk01")
     assert body["properties"]["encryption"]["status"] == "enabled"

@@ -174,6 +174,11 @@ class MigrateWizard(Wizard):
         return t
 
     def form(self) -> Iterable[Widget]:
+        from acrtui.domain.migration import endpoint_vnet, source_endpoints
+
+        self.content: Any = None  # RegistryContent once discovery answered
+        self.vnets = sorted(v for v in (endpoint_vnet(ep) for ep in source_endpoints(self.estate, self.reg).values())
+                            if v)
         vaults = sorted(self.estate.vaults, key=lambda v: v.name)
         yield Label("New registry name (5–50 letters and digits, globally unique)")
         yield Input(value=f"{self.reg.name[:44]}cmk", id="mig-name")
@@ -187,8 +192,65 @@ class MigrateWizard(Wizard):
         yield Label("Key name (created if missing, RSA 3072)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
         yield Checkbox("Versionless key (automatic rotation)", value=True, id="mig-versionless")
-        yield Label("Images to import (repo:tag, comma-separated; a new identity is created for the key)")
-        yield Input(placeholder="payments/api:1.4.3, platform/nginx:1.27", id="mig-images")
+        yield Label("Images to import (a new identity is created for the key)", classes="section")
+        yield Static(f"Reading the repositories and tags of {self.reg.name} through its data plane…", id="mig-found")
+        yield Label("Filter: comma-separated patterns such as payments/* or *:1.27 (leave empty for every tag)",
+                    id="mig-filter-label")
+        yield Input(value="", id="mig-filter")
+        yield Static("", id="mig-selection")
+        yield Label("Images (repo:tag, comma-separated) — typed, since the data plane cannot be read from here",
+                    id="mig-images-label")
+        yield Input(value="", id="mig-images")
+        yield Checkbox("Create it without importing any image", value=False, id="mig-no-import")
+        yield Checkbox("Carry the source's hardening (replicas, network rules, data endpoints, authentication "
+                       "settings, private endpoints with DNS, registry policies)", value=True, id="mig-copy")
+        if self.vnets:
+            names = ", ".join(v.rsplit("/", 1)[-1] for v in self.vnets)
+            yield Checkbox(f"I work from {names} (a private path: public access on the new registry goes off with "
+                           "the source's)", value=False, id="mig-private-path")
+
+    def on_mount(self) -> None:
+        for wid in ("#mig-images-label", "#mig-images"):
+            self.query_one(wid).display = False
+        self.discover()
+
+    @work(exclusive=True, group="wizard-discover", exit_on_error=False)
+    async def discover(self) -> None:
+        content = await self.service.discover(self.reg)
+        self.content = content
+        found = self.query_one("#mig-found", Static)
+        if content.readable:
+            n = len(content.images())
+            found.update(Text(f"{n} tag(s) in {len(content.repositories)} repositories found in {self.reg.name}; "
+                              "all of them are imported unless you filter.", style="green"))
+        else:
+            found.update(Text(f"✖ {content.unreadable}\n{content.way_forward}\nType the images to import below.",
+                              style="yellow"))
+            for wid in ("#mig-filter-label", "#mig-filter", "#mig-selection"):
+                self.query_one(wid).display = False
+            for wid in ("#mig-images-label", "#mig-images"):
+                self.query_one(wid).display = True
+        self.show_selection()
+
+    def images(self) -> list[str]:
+        if self.content is None:
+            raise UsageError(f"Still reading the images of {self.reg.name}; review again in a moment.")
+        if self.content.readable:
+            return planning.select_images(self.content.images(), self.query_one("#mig-filter", Input).value)
+        return [i.strip() for i in self.query_one("#mig-images", Input).value.split(",") if i.strip()]
+
+    @on(Input.Changed, "#mig-filter")
+    def show_selection(self) -> None:
+        if self.content is None or not self.content.readable:
+            return
+        chosen = self.images()
+        total = len(self.content.images())
+        text = Text(f"{len(chosen)} of {total} tag(s) selected", style="bold" if chosen else "bold red")
+        if chosen:
+            text.append(": " + ", ".join(chosen[:8]) + (f" and {len(chosen) - 8} more" if len(chosen) > 8 else ""))
+        else:
+            text.append(" — nothing would be imported")
+        self.query_one("#mig-selection", Static).update(text)
 
     def build(self) -> UiPlan:
         import re
@@ -199,12 +261,16 @@ class MigrateWizard(Wizard):
         vault = self.query_one("#mig-vault", Select).value
         if not isinstance(vault, str):
             raise UsageError("Choose a Key Vault for the key.")
-        images = [i.strip() for i in self.query_one("#mig-images", Input).value.split(",") if i.strip()]
+        boxes = self.query("#mig-private-path")
+        private = bool(boxes) and bool(boxes.first(Checkbox).value)
         return planning.build_cmk_migration(
             self.reg, name=name, resource_group=self.query_one("#mig-rg", Input).value.strip(),
             location=self.query_one("#mig-location", Input).value.strip(), vault_id=vault,
             key_name=self.query_one("#mig-key", Input).value.strip(), identity_id=None,
-            versionless=self.query_one("#mig-versionless", Checkbox).value, images=images)
+            versionless=self.query_one("#mig-versionless", Checkbox).value, images=self.images(),
+            import_nothing=self.query_one("#mig-no-import", Checkbox).value,
+            copy_settings=self.query_one("#mig-copy", Checkbox).value,
+            operator_networks=self.vnets if private else [])
 
 
 class CmkFixWizard(Wizard):
@@ -436,8 +502,8 @@ class FirewallWizard(Wizard):
         yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
         yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
                        id="fw-bypass")
-        yield Label("Your public IPs (for the lock-out check; comma-separated)")
-        yield Input(placeholder="203.0.113.10", id="fw-operator")
+        yield Label("Your public IPs, comma-separated (lock-out check; empty: private endpoint only)")
+        yield Input(value="", id="fw-operator")
         yield Checkbox("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
 
     def on_mount(self) -> None:
@@ -506,6 +572,7 @@ class PolicyWizard(Wizard):
                     "against the registries in scope before anything is assigned.")
 
     def form(self) -> Iterable[Widget]:
+        self.body: dict[str, Any] = {}
         yield Label("Definition")
         yield Select([(n, g) for g, n in BUILTIN_POLICIES], id="pol-definition", value=BUILTIN_POLICIES[0][0],
                      allow_blank=False)
@@ -517,6 +584,9 @@ class PolicyWizard(Wizard):
         sub_name = self.estate.subscriptions.get(self.reg.subscription_id, self.reg.subscription_id)
         yield Select([(f"resource group {self.reg.resource_group}", rg), (f"subscription {sub_name}", sub)],
                      id="pol-scope", value=rg, allow_blank=False)
+        yield Checkbox("Start a remediation task right after assigning (fixes what is non-compliant now)",
+                       value=True, id="pol-remediate")
+        yield Static("", id="pol-identity")
         yield Static("", id="pol-preview")
 
     def on_mount(self) -> None:
@@ -534,6 +604,7 @@ class PolicyWizard(Wizard):
         if not isinstance(guid, str):
             return
         body = await self.service.policy_definition(guid)
+        self.body = body
         defn = PolicyDefinition.from_dict(body)
         spec = defn.parameters.get("effect")
         allowed = [str(a) for a in (spec.allowed or ())] if spec else []
@@ -546,6 +617,7 @@ class PolicyWizard(Wizard):
         scope = str(self.query_one("#pol-scope", Select).value).lower()
         regs = [r for r in self.estate.registries if r.id.lower().startswith(scope + "/")]
         effect = eff_sel.value if isinstance(eff_sel.value, str) else None
+        self.show_identity(defn, effect)
         t = Text()
         try:
             evals = preview_registries(defn, regs, effect=effect)
@@ -564,6 +636,32 @@ class PolicyWizard(Wizard):
                          style="bold yellow")
         self.query_one("#pol-preview", Static).update(t)
 
+    @staticmethod
+    def changes_resources(effect: str | None) -> bool:
+        from acrtui.domain.migration import needs_remediation_identity
+
+        return needs_remediation_identity(effect)
+
+    def show_identity(self, defn: Any, effect: str | None) -> None:
+        """Modify / DeployIfNotExists: say which roles the assignment's identity gets (exactly the definition's)."""
+        from acrtui.domain.migration import definition_roles
+
+        box = self.query_one("#pol-remediate", Checkbox)
+        box.display = self.changes_resources(effect)
+        info = self.query_one("#pol-identity", Static)
+        if not self.changes_resources(effect):
+            info.update("")
+            return
+        roles = definition_roles(self.body) or []
+        if roles:
+            names = ", ".join(r.rsplit("/", 1)[-1] for r in roles)
+            info.update(Text(f"{effect} changes resources: the assignment gets a managed identity (in "
+                             f"{self.reg.location}) with exactly the role(s) the definition names — {names} — at the "
+                             "scope.", style="cyan"))
+        else:
+            info.update(Text("This definition names no roles (roleDefinitionIds): the plan refuses it rather than "
+                             "grant a default role.", style="bold red"))
+
     def build(self) -> UiPlan:
         guid = self.query_one("#pol-definition", Select).value
         effect = self.query_one("#pol-effect", Select).value
@@ -575,8 +673,11 @@ class PolicyWizard(Wizard):
         if defn is not None and defn.display_name:
             display = defn.display_name
         name = f"acrtui-{guid[:8]}-{effect.lower()}"
-        return planning.build_policy_assignment(scope=scope, definition_id=guid, display_name=display, effect=effect,
-                                                name=name)
+        changes = self.changes_resources(effect)
+        return planning.build_policy_assignment(
+            scope=scope, definition_id=guid, display_name=display, effect=effect, name=name,
+            location=self.reg.location if changes else None,
+            remediate=changes and self.query_one("#pol-remediate", Checkbox).value)
 
 
 WIZARDS: dict[str, type[Wizard]] = {
