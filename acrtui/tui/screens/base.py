@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import ScrollableContainer
-from textual.widgets import DataTable, RichLog
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import DataTable, RichLog
 from textual.worker import Worker
 
 from ..gates import Gate
@@ -18,7 +18,6 @@ from ..keymap import actions_for, bindings_for, write_action_names
 from ..widgets.activity import ActivityPane
 from ..widgets.context import ContextBar
 from ..widgets.keybar import KeyBar
-
 
 # every view scrolls from the keyboard; a focused list or scroller takes its own keys first, these catch the rest
 SCROLL_BINDINGS = [Binding(k, f"scroll('{how}')", show=False) for k, how in (

@@ -28,7 +28,6 @@ from .. import planning
 from ..planning import UiPlan
 from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 
-
 WIZARD_KEYS = "tab next field · enter in a text field or on Review plan: review the plan · space toggles · esc cancel"
 
 
@@ -83,9 +82,10 @@ class Wizard(ModalScreen[UiPlan | None]):
             for w in self.query(f"#{wid}"):
                 if isinstance(w, Select | Input | Checkbox | RadioButton):
                     w.value = value  # type: ignore[assignment]
-        for w in self.query("Checkbox, RadioButton"):
-            self._switch_labels[id(w)] = str(w.label)
-            self.say_state(w)  # type: ignore[arg-type]
+        for w in self.query(ToggleButton):
+            if isinstance(w, Checkbox | RadioButton):
+                self._switch_labels[id(w)] = str(w.label)
+                self.say_state(w)
         body = self.query_one("#wizard-body")
         first = next((w for w in body.query("*") if w.focusable and w.display), None)
         (first or self.query_one("#wizard-review")).focus()
