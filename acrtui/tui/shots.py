@@ -83,6 +83,7 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     await pilot.press("escape")
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#data-enabled", Checkbox).value = True
     app.screen.query_one("#data-ack", Checkbox).value = True
     app.screen.query_one("#wizard-review", Button).press()
     await wait_until(pilot, lambda: isinstance(app.screen, PlanScreen))

@@ -275,7 +275,7 @@ class AuditScreen(FilteredTable):
 
     def finding_width(self) -> int:
         """What the other columns leave of the terminal's width (each column pads one cell either side)."""
-        return max(24, self.size.width - (9 + 18 + 14 + 12 + 16) - 2 * len(self.COLUMNS) - 2)
+        return max(16, self.size.width - (16 + 18 + 13 + 12 + 10) - 2 * len(self.COLUMNS) - 3)
 
     def rows(self) -> list[tuple[str, list[Any]]]:
         from ..fixes import fix_for

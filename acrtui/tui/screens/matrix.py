@@ -19,18 +19,18 @@ from acrtui.domain.checks.base import FAMILY_ORDER, Family
 
 from .base import ConsoleScreen
 
-FAMILY_LABEL = {Family.CMK: "CMK", Family.PRIVATE_LINK: "Private link", Family.NETWORK: "Network",
-                Family.DATA_ENDPOINT: "Data EP", Family.AUTH: "Auth", Family.POLICY: "Policy",
-                Family.RESILIENCE: "Resilience"}
+FAMILY_LABEL = {Family.CMK: "CMK", Family.PRIVATE_LINK: "PrivLink", Family.NETWORK: "Network",
+                Family.DATA_ENDPOINT: "DataEP", Family.AUTH: "Auth", Family.POLICY: "Policy",
+                Family.RESILIENCE: "Resil."}
 FAMILY_TAB = {Family.CMK: "cmk", Family.PRIVATE_LINK: "private-link", Family.NETWORK: "network",
               Family.DATA_ENDPOINT: "data-endpoints", Family.POLICY: "policy"}
 CELL_STYLE = {"critical": "bold white on red3", "high": "bold white on dark_orange3", "medium": "black on yellow3",
               "low": "black on cyan3", "info": "black on grey70", "clean": "black on green3",
               "unknown": "bold white on magenta", "n/a": "dim"}
-CELL_WIDTH = 13
+CELL_WIDTH = 13  # on a wide terminal; a narrow one gets what is left after the registry names (at least 9)
 
 
-def cell(records: list[Any]) -> tuple[Text, str]:
+def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
     """(cell text, state) for one registry's checks of one family."""
     applicable = [f for f in records if f.status is not Status.NOT_APPLICABLE]
     fails = [f for f in applicable if f.status is Status.FAIL]
@@ -40,12 +40,12 @@ def cell(records: list[Any]) -> tuple[Text, str]:
     elif fails:
         worst = max(fails, key=lambda f: f.severity.rank).severity
         state = worst.value
-        label = f"✗ {len(fails)}/{len(applicable)} {worst.value[0].upper()}"
+        label = f"✗{len(fails)}/{len(applicable)} {worst.value[0].upper()}"
     elif unknown:
-        state, label = "unknown", f"? {len(unknown)}/{len(applicable)}"
+        state, label = "unknown", f"?{len(unknown)}/{len(applicable)}"
     else:
-        state, label = "clean", f"✓ {len(applicable)}/{len(applicable)}"
-    return Text(f" {label:<{CELL_WIDTH - 2}} ", style=CELL_STYLE[state]), state
+        state, label = "clean", f"✓{len(applicable)}/{len(applicable)}"
+    return Text(f" {label:<{width - 2}} ", style=CELL_STYLE[state]), state
 
 
 def legend() -> Text:
@@ -68,20 +68,28 @@ class MatrixScreen(ConsoleScreen):
         yield Label("", id="status-line")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Registry", key="registry")
-        for fam in FAMILY_ORDER:
-            table.add_column(FAMILY_LABEL[fam], key=str(fam), width=CELL_WIDTH)
-        table.add_column("Failing", key="total")
+        self.query_one(DataTable).focus()
         self.fill()
-        table.focus()
+
+    def on_resize(self) -> None:
+        self.fill()
 
     def refresh_from_estate(self) -> None:
         self.fill()
 
+    def cell_width(self) -> int:
+        estate = getattr(self.app, "estate", None)
+        names = max((len(r.name) for r in estate.registries), default=10) if estate else 10
+        return max(9, min(CELL_WIDTH, (self.app.size.width - names - 16) // len(FAMILY_ORDER) - 2))
+
     def fill(self) -> None:
         table = self.query_one(DataTable)
-        table.clear()
+        table.clear(columns=True)
+        width = self.cell_width()
+        table.add_column("Registry", key="registry")
+        for fam in FAMILY_ORDER:
+            table.add_column(FAMILY_LABEL[fam], key=str(fam), width=width)
+        table.add_column("Failing", key="total")
         estate = getattr(self.app, "estate", None)
         report = getattr(self.app, "report", None)
         if estate is None or report is None:
@@ -95,7 +103,7 @@ class MatrixScreen(ConsoleScreen):
             total = {s: 0 for s in Severity}
             for fam in FAMILY_ORDER:
                 recs = by.get((r.id.lower(), str(fam)), [])
-                text, state = cell(recs)
+                text, state = cell(recs, width)
                 cells.append(text)
                 if state not in ("clean", "n/a", "unknown"):
                     failing_regs[str(fam)] += 1

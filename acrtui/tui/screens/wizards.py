@@ -28,7 +28,7 @@ from .. import planning
 from ..planning import UiPlan
 from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 
-WIZARD_KEYS = "tab next field · enter in a text field or on Review plan: review the plan · space toggles · esc cancel"
+WIZARD_KEYS = "tab next field · enter in a text field: review plan · space toggles · pgup/pgdn scroll · esc cancel"
 
 
 def state_word(widget: Checkbox | RadioButton) -> str:
@@ -68,8 +68,8 @@ class Wizard(ModalScreen[UiPlan | None]):
                 yield Static(self.explain(), id="wizard-why", classes="why")
                 yield from self.form()
                 yield Static("", id="wizard-notes", classes="notes")
+            yield Static(WIZARD_KEYS, id="wizard-keys", classes="hint")
             with Horizontal(classes="buttons"):
-                yield Static(WIZARD_KEYS, id="wizard-keys", classes="hint")
                 yield Button("Cancel", id="wizard-cancel")
                 yield Button("Review plan", id="wizard-review", variant="primary")
 
@@ -113,11 +113,11 @@ class Wizard(ModalScreen[UiPlan | None]):
     def on_resize(self) -> None:
         """Keep Review/Cancel on screen in a short terminal: the form scrolls, the buttons do not move away.
 
-        The dialog may take 90% of the height; its border, padding, title and buttons take 10 rows of that.
+        The dialog may take 90% of the height; its border, padding, title, key hint and buttons take 11 rows of that.
         """
         body = self.query("#wizard-body")
         if body:
-            body.first().styles.max_height = max(4, min(36, int(self.size.height * 0.9) - 10))
+            body.first().styles.max_height = max(4, min(36, int(self.size.height * 0.9) - 11))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.worker_failed(event)  # type: ignore[attr-defined]
