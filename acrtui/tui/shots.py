@@ -52,6 +52,12 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     await pilot.press("ctrl+f")
     await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen))
     await save("audit")
+    await pilot.press("x")  # the posture matrix: registries × control families
+    from .screens.matrix import MatrixScreen
+
+    await wait_until(pilot, lambda: isinstance(app.screen, MatrixScreen))
+    await save("matrix")
+    app.pop_screen()
     app.pop_screen()
     if app.read_only:
         app.open_registry("contosoprodacr")

@@ -77,19 +77,23 @@ class MatrixScreen(ConsoleScreen):
     def refresh_from_estate(self) -> None:
         self.fill()
 
-    def cell_width(self) -> int:
+    def name_width(self) -> int:
         estate = getattr(self.app, "estate", None)
         names = max((len(r.name) for r in estate.registries), default=10) if estate else 10
-        return max(9, min(CELL_WIDTH, (self.app.size.width - names - 16) // len(FAMILY_ORDER) - 2))
+        return max(names, len("registries failing"))
+
+    def cell_width(self) -> int:
+        """Cells share what the names and the totals leave of the terminal's width."""
+        return max(9, min(CELL_WIDTH, (self.app.size.width - self.name_width() - 22) // len(FAMILY_ORDER) - 2))
 
     def fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
         width = self.cell_width()
-        table.add_column("Registry", key="registry")
+        table.add_column("Registry", key="registry", width=self.name_width())
         for fam in FAMILY_ORDER:
             table.add_column(FAMILY_LABEL[fam], key=str(fam), width=width)
-        table.add_column("Failing", key="total")
+        table.add_column("Failing", key="total", width=14)
         estate = getattr(self.app, "estate", None)
         report = getattr(self.app, "report", None)
         if estate is None or report is None:
