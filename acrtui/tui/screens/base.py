@@ -38,6 +38,12 @@ def scroll(w: Widget, how: str) -> None:
         getattr(w, _SCROLL[how])(animate=False)
 
 
+class ListTable(DataTable[Any]):
+    """A list whose Home/End move the cursor to the first/last row (DataTable's own only scroll the view)."""
+
+    BINDINGS = [Binding("home", "scroll_top", show=False), Binding("end", "scroll_bottom", show=False)]
+
+
 class ConsoleScreen(Screen[Any]):
     SCREEN_ID: ClassVar[str] = "base"
     VIEW: ClassVar[str] = ""

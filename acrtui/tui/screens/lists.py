@@ -15,7 +15,7 @@ from acrtui.domain.checks.base import FAMILY_ORDER
 
 from ..widgets.context import is_production
 from ..widgets.posture import SEV_STYLE, cmk_cell, findings_for, mark, overview, severity_counts
-from .base import ConsoleScreen
+from .base import ConsoleScreen, ListTable
 
 
 class FilteredTable(ConsoleScreen):
@@ -26,7 +26,7 @@ class FilteredTable(ConsoleScreen):
 
     def body(self) -> Iterable[Widget]:
         yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="status-line")
 
     def on_mount(self) -> None:
@@ -154,7 +154,7 @@ class RegistryListScreen(FilteredTable):
             yield LoadingIndicator()
         yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
         with Horizontal(id="registry-split"):
-            yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail-pane"):
                 yield Static("", id="detail")
         yield Label("", id="status-line")

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Label, Static
 from acrtui.domain.checks import Severity, Status
 from acrtui.domain.checks.base import FAMILY_ORDER, Family
 
-from .base import ConsoleScreen
+from .base import ConsoleScreen, ListTable
 
 FAMILY_LABEL = {Family.CMK: "CMK", Family.PRIVATE_LINK: "PrivLink", Family.NETWORK: "Network",
                 Family.DATA_ENDPOINT: "DataEP", Family.AUTH: "Auth", Family.POLICY: "Policy",
@@ -63,7 +63,7 @@ class MatrixScreen(ConsoleScreen):
     def body(self) -> Iterable[Widget]:
         yield Label("Posture matrix — registries × control families · ⏎ opens the registry on that family's tab",
                     classes="hint")
-        yield DataTable(id="matrix", cursor_type="cell", zebra_stripes=False)
+        yield ListTable(id="matrix", cursor_type="cell", zebra_stripes=False)
         yield Static(legend(), id="matrix-legend", classes="hint")
         yield Label("", id="status-line")
 

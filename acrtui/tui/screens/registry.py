@@ -18,7 +18,7 @@ from ..keymap import REGISTRY_TABS, actions_for
 from ..planning import cmk_fixes
 from ..widgets import posture
 from ..widgets.context import ContextBar
-from .base import ConsoleScreen
+from .base import ConsoleScreen, ListTable
 
 TAB_TITLES = {"overview": "Overview", "cmk": "CMK", "private-link": "Private Link", "network": "Network",
               "data-endpoints": "Data endpoints", "policy": "Policy", "findings": "Findings"}
@@ -50,7 +50,7 @@ class RegistryScreen(ConsoleScreen):
                     with TabPane(TAB_TITLES[t], id=t):
                         yield Input(placeholder="filter findings…  (esc clears)", id="findings-filter",
                                     classes="filter")
-                        yield DataTable(id="findings-table", cursor_type="row", zebra_stripes=True)
+                        yield ListTable(id="findings-table", cursor_type="row", zebra_stripes=True)
                         yield Static("", id="finding-detail", classes="section")
                     continue
                 with TabPane(TAB_TITLES[t], id=t), VerticalScroll(id=f"scroll-{t}"):
