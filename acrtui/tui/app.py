@@ -55,7 +55,9 @@ class ConsoleCommands(Provider):
         out = []
         for a in commands_for(sid, read_only=read_only):
             gate = refusals.get(a.id)  # still offered: running it explains why and the way forward
-            out.append((a.command or a.id, f"✗ {gate.short}" if gate else a.tooltip, _runner(screen, a.action)))
+            # one short line per entry: a gated change names why; running it shows the way forward
+            help_text = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
+            out.append((a.command or a.id, help_text, _runner(screen, a.action)))
         return out
 
     async def discover(self) -> Hits:

@@ -25,7 +25,17 @@ from .test_console import open_list, open_registry, plain
 
 
 def notes_of(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Every toast the app raised so far (toasts expire from the screen; this keeps them all)."""
+    if not hasattr(app, "_said"):
+        app._said = []
+        notify = app.notify
+
+        def record(message: str, *args: Any, **kw: Any) -> None:
+            app._said.append(message)
+            notify(message, *args, **kw)
+
+        app.notify = record
+    return list(app._said)
 
 
 def status_line(app: Any) -> str:
@@ -41,6 +51,7 @@ async def open_wizard(app: Any, pilot: Any, key: str) -> Wizard:
 
 async def test_confirmations_focus_enter_and_cancel_feedback(make_app: Any, demo: Emulator) -> None:
     app = make_app(auto_open=[])
+    notes_of(app)  # start recording
     async with app.run_test(size=SIZE) as pilot:
         await open_registry(app, pilot, "contosoprodpinned")
         wiz = await open_wizard(app, pilot, "v")
@@ -62,7 +73,10 @@ async def test_confirmations_focus_enter_and_cancel_feedback(make_app: Any, demo
         assert "Cancelled, nothing changed." in notes_of(app)
         assert "cancelled, nothing changed" in str(plan.query_one("#plan-headline", Label).content).lower()
         assert demo.writes(before) == []
-        await pilot.press("escape")  # back to the registry
+        n = len(notes_of(app))
+        await pilot.press("escape")  # back to the registry: leaving a reviewed plan says nothing changed
+        await pilot.pause()
+        assert notes_of(app)[n:] == ["Plan not applied. Cancelled, nothing changed."]
         await pilot.press("escape")
         # a plain confirmation keeps Cancel focused; the wizard's esc says nothing changed too
         app.open_registry("sandboxpremium")
@@ -180,6 +194,19 @@ async def test_wizards_focus_first_field_and_enter_reviews(make_app: Any, demo: 
             assert app.focused is not None and app.focused in body.query("*"), (name, app.focused)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, Wizard))
+        # a wizard that overflows scrolls with PgDn
+        await pilot.resize_terminal(100, 22)
+        app.start_wizard("firewall", app.estate.registry("sandboxpremium").id)
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard) and bool(app.screen.query("#fw-ips")))
+        await pilot.pause()
+        body = app.screen.query_one("#wizard-body")
+        assert body.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, Wizard))
+        await pilot.resize_terminal(*SIZE)
         # Enter in a text field reviews the plan (the same in every wizard)
         app.start_wizard("firewall", app.estate.registry("sandboxpremium").id)
         await wait_for(pilot, lambda: isinstance(app.screen, Wizard) and bool(app.screen.query("#fw-ips")))

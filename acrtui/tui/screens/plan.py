@@ -262,6 +262,10 @@ class PlanScreen(ConsoleScreen):
             self.refresh_keys()
             self.app.refresh_estate()  # type: ignore[attr-defined]
             return
+        if self.state == "review":
+            from .modals import CANCELLED
+
+            self.app.notify(f"Plan not applied. {CANCELLED}", title=self.plan.title)
         self.app.pop_screen()
 
     async def wait_done(self, seconds: float = 30) -> None:
