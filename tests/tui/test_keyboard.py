@@ -347,6 +347,12 @@ async def test_production_badge_data_switch_jump_matrix_and_detail_pane(make_app
         m = app.screen.query_one(DataTable)
         assert m.row_count == len(est.registries) + 1 and len(m.columns) == 9
         assert str(m.get_row_at(1)[1]).strip().startswith("✗2/7 C")  # contosoprodlost: critical CMK
+        await pilot.press("slash", *"sandbox")
+        await pilot.pause()
+        assert m.row_count == 3 + 1  # `/` filters the matrix's registries too
+        await pilot.press("escape")
+        await pilot.pause()
+        assert m.row_count == len(est.registries) + 1
         m.move_cursor(row=1, column=1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from acrtui.domain.checks import Severity, Status
 from acrtui.domain.checks.base import FAMILY_ORDER, Family
@@ -59,10 +59,35 @@ def legend() -> Text:
 class MatrixScreen(ConsoleScreen):
     SCREEN_ID = "matrix"
     VIEW = "posture matrix"
+    filter_text = ""
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip().lower()
+        self.fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("shown") or self.filter_text:
+            box.value = ""
+            box.remove_class("shown")
+            self.filter_text = ""
+            self.fill()
+            self.query_one(DataTable).focus()
+            return
+        super().action_back()
 
     def body(self) -> Iterable[Widget]:
         yield Label("Posture matrix — registries × control families · ⏎ opens the registry on that family's tab",
                     classes="hint")
+        yield Input(placeholder="filter registries…  (esc clears)", id="filter", classes="filter")
         yield ListTable(id="matrix", cursor_type="cell", zebra_stripes=False)
         yield Static(legend(), id="matrix-legend", classes="hint")
         yield Label("", id="status-line")
@@ -102,7 +127,8 @@ class MatrixScreen(ConsoleScreen):
         for f in report.findings:
             by.setdefault((f.registry.id.lower(), str(f.check.family)), []).append(f)
         failing_regs = {str(fam): 0 for fam in FAMILY_ORDER}
-        for r in sorted(estate.registries, key=lambda r: r.name.lower()):
+        shown = [r for r in estate.registries if self.filter_text in r.name.lower()]
+        for r in sorted(shown, key=lambda r: r.name.lower()):
             cells: list[Any] = [Text(r.name, style="bold")]
             total = {s: 0 for s in Severity}
             for fam in FAMILY_ORDER:
@@ -116,7 +142,7 @@ class MatrixScreen(ConsoleScreen):
                         total[f.severity] += 1
             cells.append(Text(" ".join(f"{n}{s.value[0].upper()}" for s, n in total.items() if n) or "clean"))
             table.add_row(*cells, key=r.id)
-        n = len(estate.registries)
+        n = len(shown)
         table.add_row(Text("registries failing", style="italic"),
                       *(Text(f" {failing_regs[str(fam)]} of {n}", style="bold") for fam in FAMILY_ORDER), "",
                       key="summary")
