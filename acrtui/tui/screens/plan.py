@@ -242,11 +242,11 @@ class PlanScreen(ConsoleScreen):
         self.awaiting_reread = False
         estate = getattr(self.app, "estate", None)
         at = estate.observed_at.strftime("%H:%M:%S UTC") if estate and estate.observed_at else "now"
-        what = {"done": "✓ Finished: every step applied", "failed": "✗ Finished with an error",
+        what = {"done": "✓ Finished: all steps applied", "failed": "✗ Finished with an error",
                 "submitted": "⧗ Finished waiting: what Azure accepted is still running there"}.get(self.state,
                                                                                                   "Finished")
-        line = f"{what}. State re-read from Azure at {at}; esc goes back to the refreshed views."
-        self.query_one("#plan-log", RichLog).write(line)
+        line = f"{what}. State re-read from Azure at {at}."
+        self.query_one("#plan-log", RichLog).write(line + " esc goes back to the refreshed views.")
         self.query_one("#plan-headline", Label).update(Text(line, style="bold green" if self.state == "done"
                                                             else "bold yellow"))
 
