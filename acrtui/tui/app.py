@@ -70,7 +70,9 @@ class ConsoleCommands(Provider):
         out = []
         for a in commands_for(sid, read_only=read_only):
             gate = refusals.get(a.id)  # still offered: running it explains why and the way forward
-            out.append((a.command or a.id, f"✗ {gate.short}" if gate else a.tooltip, _runner(screen, a.action)))
+            # one short line per entry: a gated change names why; running it shows the way forward
+            help_text = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
+            out.append((a.command or a.id, help_text, _runner(screen, a.action)))
         return out
 
     async def discover(self) -> Hits:
@@ -313,10 +315,23 @@ class AcrtuiApp(App[int]):
 
         self.push_screen(RegistryScreen(self.estate.registry(registry_id).id, tab))  # type: ignore[union-attr]
 
-    def start_wizard(self, name: str, registry_id: str) -> None:
-        """Open a change wizard; in a read-only session there is none to open."""
+    def action_refuse_read_only(self, what: str) -> None:
+        """A write key in a read-only session: say so where the operator looks (the status line)."""
+        self.status(f"read-only session: {what} is not available", warning=True)
+
+    def status(self, text: str, *, warning: bool = False) -> None:
+        """One line of feedback on the current view's status line (a toast where the view has none)."""
+        from textual.widgets import Label
+
+        lines = self.screen.query("#status-line")
+        if lines:
+            lines.first(Label).update(f"⚠ {text}" if warning else text)
+        self.notify(text, severity="warning" if warning else "information")
+
+    def start_wizard(self, name: str, registry_id: str, prefill: dict[str, object] | None = None) -> None:
+        """Open a change wizard (``prefill``: widget id → starting value); a read-only session has none."""
         if self.read_only:
-            self.notify("Read-only session: changes are not available.", severity="warning")
+            self.action_refuse_read_only(f"the {name} wizard")
             return
         from . import gates
         from .screens.modals import UnavailableModal
@@ -340,7 +355,9 @@ class AcrtuiApp(App[int]):
                 self.notify("Reading current state and checking the plan…", title="Planning")
                 self.prepare_plan(plan)
 
-        self.push_screen(WIZARDS[name](self.estate, reg, self.service), reviewed)
+        wizard = WIZARDS[name](self.estate, reg, self.service)
+        wizard.prefill = dict(prefill or {})
+        self.push_screen(wizard, reviewed)
 
     # ------------------------------------------------------------ app-level actions (bound per screen)
     def action_help(self) -> None:
@@ -359,6 +376,18 @@ class AcrtuiApp(App[int]):
                 pane.set_class(shown, "shown")
                 pane.sync()
 
+    def action_show_activity_screen(self) -> None:
+        from .screens.activity import ActivityScreen
+
+        if not isinstance(self.screen, ActivityScreen):
+            self.push_screen(ActivityScreen())
+
+    def action_show_matrix(self) -> None:
+        from .screens.matrix import MatrixScreen
+
+        if self.estate is not None and not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen())
+
     def action_show_audit(self) -> None:
         if self.estate is not None and not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
@@ -376,7 +405,7 @@ class AcrtuiApp(App[int]):
 
     def action_jump(self) -> None:
         names = sorted(r.name for r in self.estate.registries) if self.estate else []
-        choices = ["registries", "audit", "subscriptions", "activity", *names]
+        choices = ["registries", "audit", "matrix", "subscriptions", "activity", "log", *names]
 
         def go(target: str | None) -> None:
             if not target:
@@ -391,6 +420,10 @@ class AcrtuiApp(App[int]):
                 self.action_pick_subscriptions()
             elif t == "activity":
                 self.action_toggle_activity()
+            elif t == "log":
+                self.action_show_activity_screen()
+            elif t == "matrix":
+                self.action_show_matrix()
             elif self.estate and self.estate.registry(t):
                 self.open_registry(t)
             else:

@@ -113,7 +113,7 @@ def _nothing_to_fix(reg: RegistryPosture, estate: Estate | None) -> Gate | None:
         title="Nothing to fix",
         reason=f"{fixes.identity or 'The identity'} can use the key, and {vault.name} has purge protection, sends "
                f"its AuditEvent log and lets ACR through its firewall{extra}.",
-        way_forward="nothing to do here; rotate the key with k when a new version is due.",
+        way_forward="nothing to do here; rotate the key with r when a new version is due.",
     )
 
 

@@ -52,20 +52,27 @@ ACTIONS: tuple[UiAction, ...] = (
              (ALL,), "activity: toggle journal"),
     UiAction("app.jump", "colon", "app.jump", "Jump", "Jump to a view or a registry (k9s style)", NAVIGATE, (ALL,),
              "view: jump to"),
+    UiAction("app.activity_full", "A", "app.show_activity_screen", "Activity log",
+             "The request journal full screen: filter it, whole URLs", VIEW, (ALL,), "activity: full screen"),
     UiAction("app.audit", "ctrl+f", "app.show_audit", "Findings", "Findings across the estate", NAVIGATE,
-             ("registries", "registry"), "audit: show findings"),
+             ("registries", "registry", "matrix"), "audit: show findings"),
+    UiAction("app.matrix", "x", "app.show_matrix", "Matrix",
+             "Posture matrix: registries × control families, worst failing severity per cell", NAVIGATE,
+             ("registries", "registry", "audit"), "estate: posture matrix"),
     UiAction("app.refresh", "ctrl+r", "app.refresh_estate", "Refresh", "Read the estate from Azure again", VIEW,
-             ("registries", "registry", "audit"), "estate: refresh"),
+             ("registries", "registry", "audit", "matrix"), "estate: refresh"),
     UiAction("app.subscriptions", "ctrl+s", "app.pick_subscriptions", "Context", "Switch subscription context",
-             NAVIGATE, ("registries", "registry", "audit"), "context: switch subscription"),
+             NAVIGATE, ("registries", "registry", "audit", "matrix"), "context: switch subscription"),
     UiAction("app.back", "escape", "back", "Back", "Back to the previous view", NAVIGATE,
-             ("registry", "audit", "plan", "registries", "subscriptions"), None),
+             ("registry", "audit", "plan", "registries", "subscriptions", "matrix", "activity"), None),
     UiAction("app.quit", "ctrl+q", "app.quit", "Quit", "Quit acrtui", NAVIGATE, (ALL,), None, show=False),
     # ------------------------------------------------------------- lists
-    UiAction("list.filter", "slash", "filter", "Filter", "Filter the rows (esc clears)", VIEW,
-             ("registries", "audit", "subscriptions"), "list: filter"),
-    UiAction("list.open", "enter", "open", "Open", "Drill into the selected row", NAVIGATE,
-             ("registries", "subscriptions", "audit"), None),
+    UiAction("list.filter", "slash", "filter", "Filter", "Filter the rows (esc clears)", VIEW, (ALL,),
+             "list: filter"),
+    UiAction("list.open", "enter", "open", "Open", "Drill into the selected row (a finding: its fix)", NAVIGATE,
+             ("registries", "subscriptions", "audit", "matrix"), None),
+    UiAction("audit.group", "g", "group", "Group", "Group the findings by severity, registry or family", VIEW,
+             ("audit",), "findings: group by"),
     UiAction("subscriptions.all", "ctrl+a", "open_all", "All", "Open every visible subscription", NAVIGATE,
              ("subscriptions",), "context: open all subscriptions"),
     # ------------------------------------------------------------- registry detail tabs
@@ -75,7 +82,7 @@ ACTIONS: tuple[UiAction, ...] = (
         for i, t in enumerate(REGISTRY_TABS)
     ),
     # ------------------------------------------------------------- changes (wizards): registry screen
-    UiAction("cmk.rotate", "k", "wizard('rotate')", "Rotate",
+    UiAction("cmk.rotate", "r", "wizard('rotate')", "Rotate",
              "Rotate the customer-managed key or switch to a versionless key", CHANGE, ("registry",), "cmk: rotate key",
              write=True),
     UiAction("cmk.migrate", "m", "wizard('migrate')", "Migrate",
@@ -119,8 +126,16 @@ def actions_for(screen_id: str, *, read_only: bool) -> list[UiAction]:
 
 
 def bindings_for(screen_id: str, *, read_only: bool) -> list[Binding]:
-    """A screen's bindings (``app.*`` actions too, so each view offers exactly what makes sense on it)."""
-    return [a.binding() for a in actions_for(screen_id, read_only=read_only)]
+    """A screen's bindings (``app.*`` actions too, so each view offers exactly what makes sense on it).
+
+    In a read-only session a write key is bound to nothing but a refusal that says so in the status line (unlisted,
+    never offered): the key does not fall through to anything else, and the operator learns why nothing happened.
+    """
+    out = [a.binding() for a in actions_for(screen_id, read_only=read_only)]
+    if read_only:
+        out += [Binding(a.key, f"app.refuse_read_only({(a.command or a.description).replace(':', '')!r})", a.description, show=False,
+                        id=a.id) for a in ACTIONS if a.write and a.on(screen_id)]
+    return out
 
 
 def write_action_names() -> set[str]:

@@ -52,6 +52,12 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     await pilot.press("ctrl+f")
     await wait_until(pilot, lambda: isinstance(app.screen, AuditScreen))
     await save("audit")
+    await pilot.press("x")  # the posture matrix: registries × control families
+    from .screens.matrix import MatrixScreen
+
+    await wait_until(pilot, lambda: isinstance(app.screen, MatrixScreen))
+    await save("matrix")
+    app.pop_screen()
     app.pop_screen()
     if app.read_only:
         app.open_registry("contosoprodacr")
@@ -83,6 +89,7 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     await pilot.press("escape")
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#data-enabled", Checkbox).value = True
     app.screen.query_one("#data-ack", Checkbox).value = True
     app.screen.query_one("#wizard-review", Button).press()
     await wait_until(pilot, lambda: isinstance(app.screen, PlanScreen))

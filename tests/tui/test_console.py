@@ -58,7 +58,8 @@ async def review_and_apply(app: Any, pilot: Any, type_name: str | None = None) -
     plan_screen = app.screen
     await pilot.press("ctrl+y")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
-    assert app.focused is not None and app.focused.id == "cancel", "destructive dialogs open on Cancel"
+    expected = "confirm-name" if type_name else "cancel"
+    assert app.focused is not None and app.focused.id == expected, "typed names focus the box, others Cancel"
     if type_name:
         assert app.screen.query_one("#confirm", Button).disabled
         app.screen.query_one("#confirm-name", Input).value = type_name
@@ -117,12 +118,11 @@ async def scenario_filter_jump_help_and_findings(app: Any, pilot: Any, demo: Emu
     assert "Rotate" in help_text and "cmk: rotate key" in help_text
     await pilot.press("escape", "ctrl+f")
     await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
-    first = rows(app.screen)[0]
-    assert first == "critical"
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
-    assert app.screen.active_tab == "findings"
-    assert app.screen.registry.name == "contosoprodlost"  # the only critical: key access lost
+    assert rows(app.screen)[:2] == ["▾ critical (1)", "critical"]  # grouped by severity, worst first
+    await pilot.press("down", "enter")  # Enter on the finding opens the wizard that fixes it, on its registry
+    await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    assert app.screen.reg.name == "contosoprodlost"  # the only critical: key access lost
+    assert app.screen.query_one("#fix-key-access", Checkbox).value
 
 
 async def scenario_detail_sections_show_dns_and_posture(app: Any, pilot: Any, demo: Emulator) -> None:
@@ -147,6 +147,11 @@ async def scenario_data_endpoint_wizard_plan_apply_and_reread(app: Any, pilot: A
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
     why = plain(app.screen.query_one("#wizard-why", Static))
     assert "sandboxpremium.eastus.data.azurecr.io" in why  # the allowlist comes first
+    switch = app.screen.query_one("#data-enabled", Checkbox)
+    assert switch.value is False and "— off" in str(switch.label)  # opens on the current state, said in words
+    switch.value = True
+    await pilot.pause()
+    assert "— on" in str(switch.label)
     app.screen.query_one("#wizard-review", Button).press()
     await pilot.pause()
     assert "client firewalls" in plain(app.screen.query_one("#wizard-notes", Static)), app.screen
@@ -203,7 +208,7 @@ async def give_pinned_a_second_identity(demo: Emulator, sdk: Any) -> dict[str, s
 async def scenario_rotate_pinned_key_to_versionless(app: Any, pilot: Any, demo: Emulator) -> None:
     """Versionless, and read as another identity the registry holds: the plan grants it key access first."""
     await open_registry(app, pilot, "contosoprodpinned")
-    await pilot.press("k")
+    await pilot.press("r")
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
     wiz = app.screen
     choices = {c.label: c for c in wiz.identities}
@@ -421,7 +426,7 @@ async def scenario_premium_only_wizards_say_why_up_front(app: Any, pilot: Any, d
         await pilot.press("escape")
         assert app.screen is detail
     # rotation without CMK points to the migration, and one button takes it
-    await pilot.press("k")
+    await pilot.press("r")
     await wait_for(pilot, lambda: isinstance(app.screen, UnavailableModal))
     assert "CMK migration" in plain(app.screen.query_one("#unavailable-body", Static))
     app.screen.query_one("#alternative", Button).press()
@@ -474,7 +479,7 @@ async def scenario_header_follows_the_view(app: Any, pilot: Any, demo: Emulator)
     await pilot.resize_terminal(100, 30)
     await pilot.pause()
     text = dump(app)
-    for entry in ("? Help", "^p palette", "1-7 tabs", "esc Back", "changes ▸ k Rotate", "v Fix CMK", "y Policy"):
+    for entry in ("? Help", "^p palette", "1-7 tabs", "esc Back", "changes ▸ r Rotate", "v Fix CMK", "y Policy"):
         assert entry in text, (entry, text)
     await pilot.press("f")
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
@@ -533,7 +538,7 @@ async def scenario_palette_and_keymap(app: Any, pilot: Any, demo: Emulator) -> N
     await open_registry(app, pilot, "contosoprodpinned")
     on_reg = {n for n, _, _ in ConsoleCommands(app.screen)._entries()}
     assert {"cmk: rotate key", "private link: approve or reject", "registry: show cmk"} <= on_reg
-    assert "list: filter" not in on_reg
+    assert "list: filter" in on_reg  # / filters the registry's findings (it never falls through to a change key)
     run = next(r for n, _, r in ConsoleCommands(app.screen)._entries() if n == "registry: show private link")
     await run()
     assert app.screen.active_tab == "private-link"
@@ -576,6 +581,7 @@ async def scenario_stop_waiting_mid_apply(app: Any, pilot: Any, demo: Emulator) 
     await open_registry(app, pilot, "sandboxpremium")
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+    app.screen.query_one("#data-enabled", Checkbox).value = True
     app.screen.query_one("#data-ack", Checkbox).value = True
     app.screen.query_one("#wizard-review", Button).press()
     await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))

@@ -20,7 +20,7 @@ from acrtui.tui.textshot import svg_to_text
 from .conftest import console_service
 
 GOLDEN = Path(__file__).parent / "golden"
-SHOTS = ["subscriptions", "registries", "registry-cmk", "registry-private-link", "audit", "premium-only",
+SHOTS = ["subscriptions", "registries", "registry-cmk", "registry-private-link", "audit", "matrix", "premium-only",
          "wizard-cmk-fix", "wizard-firewall", "plan-review"]
 
 

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import BindingsMap
+from textual.binding import Binding, BindingsMap
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import DataTable, RichLog
 from textual.worker import Worker
 
 from ..keymap import actions_for, bindings_for, write_action_names
@@ -19,6 +21,30 @@ from ..widgets.keybar import KeyBar
 if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on the first paint
     from ..gates import Gate
 
+# every view scrolls from the keyboard; a focused list or scroller takes its own keys first, these catch the rest
+SCROLL_BINDINGS = [Binding(k, f"scroll('{how}')", show=False) for k, how in (
+    ("down", "down"), ("j", "down"), ("up", "up"), ("k", "up"), ("pagedown", "pagedown"), ("pageup", "pageup"),
+    ("home", "home"), ("end", "end"))]
+
+_TABLE = {"down": "action_cursor_down", "up": "action_cursor_up", "pagedown": "action_page_down",
+          "pageup": "action_page_up", "home": "action_scroll_top", "end": "action_scroll_bottom"}
+_SCROLL = {"down": "scroll_down", "up": "scroll_up", "pagedown": "scroll_page_down", "pageup": "scroll_page_up",
+           "home": "scroll_home", "end": "scroll_end"}
+
+
+def scroll(w: Widget, how: str) -> None:
+    """Move a list's cursor, or scroll a text view, the way the key says."""
+    if isinstance(w, DataTable):
+        getattr(w, _TABLE[how])()
+    else:
+        getattr(w, _SCROLL[how])(animate=False)
+
+
+class ListTable(DataTable[Any]):
+    """A list whose Home/End move the cursor to the first/last row (DataTable's own only scroll the view)."""
+
+    BINDINGS = [Binding("home", "scroll_top", show=False), Binding("end", "scroll_bottom", show=False)]
+
 
 class ConsoleScreen(Screen[Any]):
     SCREEN_ID: ClassVar[str] = "base"
@@ -27,7 +53,7 @@ class ConsoleScreen(Screen[Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Bindings come from the one action table; write actions are simply not bound in a read-only session.
-        self._bindings = BindingsMap(bindings_for(self.SCREEN_ID, read_only=self.read_only))
+        self._bindings = BindingsMap(bindings_for(self.SCREEN_ID, read_only=self.read_only) + SCROLL_BINDINGS)
 
     @property
     def read_only(self) -> bool:
@@ -81,3 +107,22 @@ class ConsoleScreen(Screen[Any]):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def scroll_target(self) -> Widget | None:
+        """What the scroll keys move: the focused list or scroller, else the view's main one."""
+        f = self.focused
+        if isinstance(f, DataTable | ScrollableContainer | RichLog):
+            return f
+        for w in self.query("DataTable, #plan-scroll, #activity-log"):
+            if w.display:
+                return w
+        return None
+
+    def action_scroll(self, how: str) -> None:
+        w = self.scroll_target()
+        if w is not None:
+            scroll(w, how)
+
+    def action_filter(self) -> None:
+        """``/`` on a view without a list says so (and swallows the key: it never reaches a change key)."""
+        self.notify("Nothing to filter on this view.", severity="information")

@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.text import Text
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar
+from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar, Static
+
+from acrtui.domain.checks.base import FAMILY_ORDER
 
 from ..widgets.context import is_production
-from .base import ConsoleScreen
+from ..widgets.posture import SEV_STYLE, cmk_cell, findings_for, mark, overview, severity_counts
+from .base import ConsoleScreen, ListTable
 
 PENDING = Text("…", style="dim")  # read still under way: no verdict yet
 
@@ -30,7 +34,7 @@ class FilteredTable(ConsoleScreen):
 
     def body(self) -> Iterable[Widget]:
         yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
-        yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="status-line")
 
     def on_mount(self) -> None:
@@ -150,20 +154,55 @@ class RegistryListScreen(FilteredTable):
                "Regions")
 
     stage = ""
+    WIDE = 180  # from this many columns on, the selected registry's detail sits beside the list
 
     def body(self) -> Iterable[Widget]:
         with Vertical(id="loading"):
             yield Label(self.loading_text(), id="loading-label")
             yield ProgressBar(id="loading-progress", show_eta=False)
             yield LoadingIndicator()
-        yield from super().body()
+        yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
+        with Horizontal(id="registry-split"):
+            yield ListTable(id="table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="detail-pane"):
+                yield Static("", id="detail")
+        yield Label("", id="status-line")
 
     def on_mount(self) -> None:  # FilteredTable.on_mount runs too (Textual calls each class's handler)
         self.show_loading(getattr(self.app, "estate", None) is None)
+        self.on_resize()
+
+    def on_resize(self) -> None:
+        pane = self.query("#detail-pane")
+        if pane:
+            pane.first().display = self.app.size.width >= self.WIDE
+            self.show_detail()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The selected registry's overview and findings, beside the list on a wide terminal."""
+        pane = self.query_one("#detail-pane")
+        estate = getattr(self.app, "estate", None)
+        key = self.selected_key()
+        reg = estate.registry(key) if estate is not None and key else None
+        if not pane.display or reg is None or estate is None:
+            return
+        report = getattr(self.app, "report", None)
+        fails = [f for f in findings_for(report, reg) if f.status.value == "fail"]
+        lines = Text("\nFailing checks\n", style="bold underline")
+        for f in fails:
+            lines.append(f"{f.severity.value:<9}", style=SEV_STYLE[f.severity.value])
+            lines.append(f"{f.check.id}  {f.check.title}\n")
+        if not fails:
+            lines.append("none\n", style="green")
+        self.query_one("#detail", Static).update(Group(Text(reg.name, style="bold reverse"),
+                                                       overview(estate, reg, report), lines))
 
     def show_loading(self, loading: bool) -> None:
         self.query_one("#loading").display = loading
-        self.query_one(DataTable).display = not loading or bool(getattr(self.app, "streamed", None))
+        self.query_one("#registry-split").display = not loading or bool(getattr(self.app, "streamed", None))
 
     def loading_text(self) -> str:
         """``Reading the estate… 2 of 3 subscriptions listed · 6 registries · key vaults (4/9)``."""
@@ -190,10 +229,10 @@ class RegistryListScreen(FilteredTable):
         self.query_one("#loading-label", Label).update(self.loading_text())
         self.fill()
         self.query_one(DataTable).focus()
+        self.show_detail()
 
     def streamed_rows(self) -> list[tuple[str, list[Any]]]:
         """Rows from the listings alone: the registry's own settings; "…" where a verdict needs more reads."""
-        from ..widgets.posture import mark
 
         app = self.app
         names: dict[str, str] = getattr(app, "subscriptions", {}) or {}
@@ -211,7 +250,7 @@ class RegistryListScreen(FilteredTable):
         return out
 
     def rows(self) -> list[tuple[str, list[Any]]]:
-        from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, cmk_cell, mark, severity_counts, unread
+        from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, unread
 
         estate = getattr(self.app, "estate", None)
         if estate is None:
@@ -268,37 +307,96 @@ class RegistryListScreen(FilteredTable):
             self.app.start_wizard(name, key)  # type: ignore[attr-defined]
 
 
+GROUPS = ("severity", "registry", "family")
+
+
 class AuditScreen(FilteredTable):
-    """Every failing check across the estate, worst first; enter opens the registry's findings."""
+    """Every failing check across the estate, grouped (g: severity → registry → family), worst first in each group;
+    Enter on a finding opens the wizard that fixes it, on that registry, pre-filled."""
 
     SCREEN_ID = "audit"
     VIEW = "findings"
-    COLUMNS = ("Severity", "Check", "Registry", "Finding", "Fix")
+    COLUMNS = ("Severity", "Registry", "Family", "Check", "Finding", "Fix")
+    group_by = "severity"
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.query(DataTable):
+            self.fill()  # the Finding column takes what the terminal's width leaves
+
+    def finding_width(self) -> int:
+        """What the other columns leave of the terminal's width (each column pads one cell either side)."""
+        return max(16, self.size.width - (16 + 18 + 13 + 12 + 10) - 2 * len(self.COLUMNS) - 3)
 
     def rows(self) -> list[tuple[str, list[Any]]]:
         from acrtui.domain.checks import Status
 
-        from ..widgets.posture import SEV_STYLE, UNKNOWN_STYLE
+        from ..fixes import fix_for
+        from ..widgets.posture import UNKNOWN_STYLE
 
         report = getattr(self.app, "report", None)
         if report is None:
             return []
-        fails = sorted(report.failing(), key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
-        unknown = sorted(report.error_findings, key=lambda f: (-f.severity.rank, f.check.id, f.registry.name))
-        return [(f"{f.registry.id}|{f.check.id}", [
-            Text(f.severity.value, style=SEV_STYLE[f.severity.value]) if f.status is Status.FAIL
-            else Text(f"? {f.severity.value}", style=UNKNOWN_STYLE),  # not evaluated: neither passed nor failed
-            f.check.id,
-            f.registry.name,
-            f.finding.message[:90],
-            f.check.remediation.action or "",
-        ]) for f in fails + unknown]
+        keymap = getattr(self.app, "_keymap", {}) or {}
+        fam_order = {f: i for i, f in enumerate(FAMILY_ORDER)}
+
+        def group_of(f: Any) -> tuple[Any, str]:
+            if self.group_by == "registry":
+                return f.registry.name.lower(), f.registry.name
+            if self.group_by == "family":
+                return fam_order.get(f.check.family, 99), str(f.check.family)
+            return -f.severity.rank, f.severity.value
+
+        fails = sorted(report.failing() + report.error_findings,  # not evaluated: neither passed nor failed
+                       key=lambda f: (group_of(f)[0], -f.severity.rank, f.registry.name, f.check.id))
+        width = self.finding_width()
+        out: list[tuple[str, list[Any]]] = []
+        last = None
+        counts: dict[str, int] = {}
+        for f in fails:
+            counts[group_of(f)[1]] = counts.get(group_of(f)[1], 0) + 1
+        for f in fails:
+            label = group_of(f)[1]
+            if label != last:
+                last = label
+                out.append((f"group|{label}", [Text(f"▾ {label} ({counts[label]})", style="bold reverse"),
+                                               "", "", "", "", ""]))
+            fix = None if self.read_only else fix_for(f, keymap)
+            msg = f.finding.message
+            out.append((f"{f.registry.id}|{f.check.id}", [
+                Text(f.severity.value, style=SEV_STYLE[f.severity.value]) if f.status is Status.FAIL
+                else Text(f"? {f.severity.value}", style=UNKNOWN_STYLE),
+                f.registry.name,
+                str(f.check.family),
+                f.check.id,
+                msg if len(msg) <= width else msg[: width - 1] + "…",
+                Text(f"{fix.key} {fix.label}", style="bold cyan") if fix else Text("—", style="dim"),
+            ]))
+        return out
 
     def status(self, shown: int) -> str:
         report = getattr(self.app, "report", None)
-        return (report.summary_line() if report else "") + (f" · showing {shown}" if report else "")
+        if not report:
+            return ""
+        groups = sum(1 for k, _ in self.rows() if k.startswith("group|"))
+        how = "⏎ opens the fix" if not self.read_only else "⏎ opens the registry's findings"
+        return (f"{report.summary_line()} · grouped by {self.group_by} (g) · {shown - groups} shown · {how}")
+
+    def action_group(self) -> None:
+        self.group_by = GROUPS[(GROUPS.index(self.group_by) + 1) % len(GROUPS)]
+        self.fill()
 
     def action_open(self) -> None:
+        from ..fixes import fix_for
+
         key = self.selected_key()
-        if key:
-            self.app.open_registry(key.split("|")[0], tab="findings")  # type: ignore[attr-defined]
+        if not key or key.startswith("group|"):
+            return
+        registry_id, check_id = key.split("|")
+        report = getattr(self.app, "report", None)
+        rec = next((f for f in (report.failing() if report else []) if f.registry.id == registry_id
+                    and f.check.id == check_id), None)
+        fix = None if self.read_only or rec is None else fix_for(rec, getattr(self.app, "_keymap", {}) or {})
+        if fix is None:
+            self.app.open_registry(registry_id, tab="findings")  # type: ignore[attr-defined]
+        else:
+            self.app.start_wizard(fix.wizard, registry_id, fix.prefill)  # type: ignore[attr-defined]

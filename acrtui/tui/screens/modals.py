@@ -44,8 +44,15 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
+CANCELLED = "Cancelled, nothing changed."
+
+
 class ConfirmModal(ModalScreen[bool]):
-    """One confirmation for every change: focus starts on Cancel; what cannot be undone asks for its name."""
+    """One confirmation for every change: focus starts on Cancel; what cannot be undone asks for its name.
+
+    A typed confirmation opens with the name box focused and Enter there confirms once the text matches (and says
+    why not otherwise). Cancelling, by key or button, always says that nothing changed.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing")]
 
@@ -64,22 +71,37 @@ class ConfirmModal(ModalScreen[bool]):
             yield Static(self.body, id="confirm-body")
             if self.type_to_confirm:
                 yield Label(f"This cannot be undone. Type [b]{self.type_to_confirm}[/b] to confirm:")
-                yield Input(placeholder=self.type_to_confirm, id="confirm-name")
+                yield Input(placeholder=f"type {self.type_to_confirm}", id="confirm-name")
+                yield Static("", id="confirm-why", classes="notes")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "warning",
                              disabled=bool(self.type_to_confirm))
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#confirm-name" if self.type_to_confirm else "#cancel").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self.type_to_confirm
+        self.query_one("#confirm-why", Static).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        typed = event.value.strip()
+        if typed == self.type_to_confirm:
+            self.dismiss(True)
+            return
+        why = (f"Type {self.type_to_confirm} to confirm (esc cancels)." if not typed else
+               f"“{typed}” is not {self.type_to_confirm}: type the name exactly (esc cancels).")
+        self.query_one("#confirm-why", Static).update(Text(f"✖ {why}", style="bold red"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm" and not event.button.disabled)
+        if event.button.id == "confirm" and not event.button.disabled:
+            self.dismiss(True)
+        else:
+            self.action_cancel()
 
     def action_cancel(self) -> None:
+        self.app.notify(CANCELLED, title=self.title_text)
         self.dismiss(False)
 
 
@@ -119,6 +141,9 @@ class UnavailableModal(ModalScreen[str | None]):
         self.query_one("#close", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "close":
+            self.action_close()
+            return
         if event.button.id == "copy" and self.gate.command:
             self.app.copy_to_clipboard(self.gate.command)
             self.notify("Command copied to the clipboard.", title="Copied")
@@ -126,13 +151,15 @@ class UnavailableModal(ModalScreen[str | None]):
         self.dismiss(self.gate.alternative if event.button.id == "alternative" else None)
 
     def action_close(self) -> None:
+        self.app.notify(CANCELLED, title=self.gate.title)
         self.dismiss(None)
 
 
 class HelpModal(ModalScreen[None]):
     """Keys and commands of the view it was opened on, from the same table as the footer and the palette."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close", tooltip="Close help")]
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close", tooltip="Close help"),
+                Binding("j", "scroll('down')", show=False), Binding("k", "scroll('up')", show=False)]
 
     def __init__(self, screen_id: str, view: str, read_only: bool, gates: dict[str, Gate] | None = None) -> None:
         super().__init__(classes="modal help-modal")
@@ -142,32 +169,45 @@ class HelpModal(ModalScreen[None]):
         self.gates = gates or {}  # action id → why it cannot help the registry on screen
 
     def compose(self) -> ComposeResult:
-        t = Text()
+        from rich.table import Table
+
+        t = Table.grid(padding=(0, 1))
+        t.add_column(no_wrap=True)  # key
+        t.add_column(no_wrap=True)  # label
+        t.add_column(ratio=1, min_width=32)  # what it does (wraps between words)
+        t.add_column(no_wrap=True)  # palette command: never cut mid-name
         groups: dict[str, list[Any]] = {}
         for a in actions_for(self.screen_id, read_only=self.read_only):
             groups.setdefault(a.group, []).append(a)
         for name, acts in groups.items():
-            t.append(f"{name}\n", style="bold underline")
+            t.add_row(Text(name, style="bold underline"), "", "", "")
             for a in acts:
                 key = a.key.replace("question_mark", "?").replace("colon", ":").replace("slash", "/")
                 gate = self.gates.get(a.id)
-                t.append(f"  {key:<10}", style="dim" if gate else "bold cyan")
-                t.append(f"{a.description:<18}", style="dim" if gate else "")
-                if gate:
-                    t.append(f"✗ {gate.short}", style="yellow")
-                else:
-                    t.append(f"{a.tooltip}", style="dim")
-                if a.command:
-                    t.append(f"   ⌘ {a.command}", style="italic dim")
-                t.append("\n")
-            t.append("\n")
+                t.add_row(Text(f"  {key}", style="dim" if gate else "bold cyan"),
+                          Text(a.description, style="dim" if gate else ""),
+                          Text(f"✗ {gate.short}", style="yellow") if gate else Text(a.tooltip, style="dim"),
+                          Text(f"⌘ {a.command}", style="italic dim") if a.command else "")
+            t.add_row("", "", "", "")
+        t.add_row(Text("Scroll", style="bold underline"), "", "", "")
+        t.add_row(Text("  ↑↓ j k", style="bold cyan"), "Scroll / move",
+                  Text("PgUp PgDn Home End too, on every list and text view", style="dim"), "")
+        foot = Text()
         if self.read_only:
-            t.append("🔒 Read-only session: change actions are not available.\n", style="bold yellow")
-        t.append("ctrl+p opens the command palette.", style="dim")
+            foot.append("🔒 Read-only session: change keys say so and do nothing.\n", style="bold yellow")
+        foot.append("ctrl+p opens the command palette.", style="dim")
         with Vertical(id="dialog"):
             yield Label(f"Help — {self.view}", classes="dialog-title")
-            with VerticalScroll():
+            with VerticalScroll(id="help-scroll"):
                 yield Static(t, id="help-text")
+                yield Static(foot, id="help-foot")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()  # arrows, PgUp/PgDn, Home/End scroll it
+
+    def action_scroll(self, how: str) -> None:
+        sc = self.query_one("#help-scroll", VerticalScroll)
+        (sc.scroll_down if how == "down" else sc.scroll_up)(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -192,7 +232,13 @@ class JumpModal(ModalScreen[str | None]):
             yield Static(", ".join(self.choices), id="jump-choices", classes="dim")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        """Enter takes the highlighted (grey) suggestion when there is one, as tab or → would."""
+        suggestion = event.input._suggestion
+        value = event.value.strip()
+        if suggestion and value and suggestion.lower().startswith(value.lower()):
+            value = suggestion
+        self.dismiss(value or None)
 
     def action_cancel(self) -> None:
+        self.app.notify(CANCELLED, title="Jump")
         self.dismiss(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,6 +53,44 @@ def colour_plan(text: str) -> Text:
     return out
 
 
+_SUB = re.compile(r"/subscriptions/([0-9a-fA-F-]{36})", re.IGNORECASE)
+
+
+def touched_subscriptions(plan: UiPlan) -> list[str]:
+    """Every subscription a plan writes to or into: its registries', and those of each resource its steps create or
+    reference (a private endpoint in a production VNet, for a sandbox registry, is a production write)."""
+    ids = list(plan.subscriptions())
+    texts = [plan.desired.model_dump_json()] + [a.model_dump_json() for a in plan.actions]
+    for t in texts:
+        ids += [m.group(1).lower() for m in _SUB.finditer(t)]
+    seen: dict[str, str] = {}
+    for i in ids:
+        seen.setdefault(i.lower(), i)
+    return list(seen.values())
+
+
+# preflight speaks plan-file syntax (it serves `acrtui plan` too); the console says the same in its own keys
+_CONSOLE_TERMS = (
+    (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), purgeProtection: true\}\] to the plan(?: \(irreversible\))?"),
+     r"press v on the registry (Fix CMK) to turn purge protection on for \1 (irreversible)"),
+    (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), networkBypass: AzureServices\}\] to the plan\.?"),
+     r"press v on the registry (Fix CMK) to let trusted Azure services through \1's firewall"),
+    (re.compile(r"Add a createCmkRegistry block: a new Premium registry with the key, import\.images from (\S+), then "
+                r"move clients and retire \S+\. See docs/plan-files\.md\."),
+     r"press m on \1 (CMK migration): a new Premium registry with the key, its images imported, then clients moved"),
+    (re.compile(r"Change the plan so the registry complies \(e\.g\. adminUser: false\)"),
+     "Change the wizard's answers so the registry complies (e.g. admin user off)"),
+    (re.compile(r"remove purgeProtection from the plan if not"), "untick purge protection in the wizard if not"),
+    (re.compile(r"or drop this setting from the plan"), "or change this answer in the wizard"),
+)
+
+
+def console_terms(text: str) -> str:
+    for pattern, repl in _CONSOLE_TERMS:
+        text = pattern.sub(repl, text)
+    return text
+
+
 class PlanScreen(ConsoleScreen):
     SCREEN_ID = "plan"
     VIEW = "plan review"
@@ -62,14 +101,29 @@ class PlanScreen(ConsoleScreen):
         self.state = "review"  # review | applying | done | failed | submitted
         self.worker: Worker[None] | None = None
         self.saved_to: Path | None = None
+        self.awaiting_reread = False
 
     def about_subscriptions(self) -> list[str]:
-        return self.plan.subscriptions() or super().about_subscriptions()
+        return touched_subscriptions(self.plan) or super().about_subscriptions()
+
+    def headline(self) -> Text:
+        """Above the fold: the plan line and how many warnings sit in the text (which scrolls: ↑↓ PgUp PgDn)."""
+        findings = self.plan.planned.findings if self.plan.planned else []
+        errors = sum(1 for f in findings if f.severity == "error")
+        warns = len(findings) - errors + len(self.plan.notes)
+        t = Text(self.plan.summary() or "No changes.", style="bold")
+        if errors:
+            t.append(f"  ✖ {errors} error(s) — nothing can be applied", style="bold red")
+        if warns:
+            t.append(f"  ⚠ {warns} warning(s)/note(s) below", style="bold yellow")
+        t.append("   ↑↓ PgUp PgDn Home End scroll", style="dim")
+        return t
 
     def body(self) -> Iterable[Widget]:
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
+        yield Label(self.headline(), id="plan-headline")
         with VerticalScroll(id="plan-scroll"):
-            yield Static(colour_plan(self.plan.render()), id="plan-text")
+            yield Static(colour_plan(console_terms(self.plan.render())), id="plan-text")
         yield ProgressBar(id="plan-progress", total=max(len(self.plan.actions), 1), show_eta=False)
         yield RichLog(id="plan-log", markup=False, wrap=True, max_lines=200)
         with Horizontal(classes="buttons"):
@@ -94,7 +148,9 @@ class PlanScreen(ConsoleScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         allowed = super().check_action(action, parameters)
-        if allowed and action == "apply" and (self.plan.empty or self.plan.blocking or self.state != "review"):
+        if allowed and action in ("apply", "save") and self.state != "review":
+            return False  # applied (or applying): the plan's actions leave the key bar
+        if allowed and action == "apply" and (self.plan.empty or self.plan.blocking):
             return None  # shown disabled: preflight errors or nothing to do
         return allowed
 
@@ -119,6 +175,9 @@ class PlanScreen(ConsoleScreen):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.start_apply()
+            else:
+                self.query_one("#plan-headline", Label).update(Text("Apply cancelled, nothing changed. ", style="bold")
+                                                               + self.headline())
 
         self.app.push_screen(ConfirmModal("Apply this plan?", body, confirm_label="Apply",
                                           type_to_confirm=self.plan.confirm_name,
@@ -129,7 +188,7 @@ class PlanScreen(ConsoleScreen):
         self.query_one("#plan-progress").display = True
         self.query_one("#plan-log").display = True
         for b in self.query(Button):
-            b.disabled = b.id != "plan-cancel"
+            b.display = b.id == "plan-cancel"
         self.query_one("#plan-cancel", Button).label = "Stop"
         self.refresh_keys()
         self.worker = self.run_plan()
@@ -155,20 +214,41 @@ class PlanScreen(ConsoleScreen):
             raise err  # the app's one failure handler shows it
 
     def on_plan_progress(self, m: PlanProgress) -> None:
+        """One line per step, when it ends; the step under way is on the headline, not printed twice."""
         self.query_one("#plan-progress", ProgressBar).update(total=max(m.total, 1), progress=m.index)
-        icon = {"running": "…", "done": "✓", "failed": "✗", "submitted": "⧗"}.get(m.status, " ")
-        if m.status != "running":
-            self.query_one("#plan-log", RichLog).write(f"{icon} {m.summary} — {m.status}")
-        else:
-            self.query_one("#plan-log", RichLog).write(f"{icon} {m.summary}")
+        if m.status == "running":
+            self.query_one("#plan-headline", Label).update(Text(f"Applying {m.index + 1}/{m.total}: {m.summary}",
+                                                                style="bold yellow"))
+            return
+        icon = {"done": "✓", "failed": "✗", "submitted": "⧗"}.get(m.status, " ")
+        self.query_one("#plan-log", RichLog).write(f"{icon} {m.summary} — {m.status}")
 
     def on_plan_finished(self, m: PlanFinished) -> None:
         self.state = "done" if m.ok else "failed"
         log = self.query_one("#plan-log", RichLog)
         log.write("Applied. Re-reading state from Azure…" if m.ok else f"Stopped: {m.error_title}: {m.error_message}")
+        head = ("✓ Applied — re-reading state from Azure…" if m.ok
+                else f"✗ Stopped: {m.error_title} — re-reading state from Azure…")
+        self.query_one("#plan-headline", Label).update(Text(head, style="bold green" if m.ok else "bold red"))
         self.query_one("#plan-cancel", Button).label = "Close"
+        self.awaiting_reread = True
         self.refresh_keys()
         self.app.refresh_estate()  # type: ignore[attr-defined]
+
+    def refresh_from_estate(self) -> None:
+        """The re-read after an apply landed: say the run is over and the views show Azure's state now."""
+        if not getattr(self, "awaiting_reread", False):
+            return
+        self.awaiting_reread = False
+        estate = getattr(self.app, "estate", None)
+        at = estate.observed_at.strftime("%H:%M:%S UTC") if estate and estate.observed_at else "now"
+        what = {"done": "✓ Finished: all steps applied", "failed": "✗ Finished with an error",
+                "submitted": "⧗ Finished waiting: what Azure accepted is still running there"}.get(self.state,
+                                                                                                  "Finished")
+        line = f"{what}. State re-read from Azure at {at}."
+        self.query_one("#plan-log", RichLog).write(line + " esc goes back to the refreshed views.")
+        self.query_one("#plan-headline", Label).update(Text(line, style="bold green" if self.state == "done"
+                                                            else "bold yellow"))
 
     def action_back(self) -> None:
         if self.state == "applying" and self.worker is not None and self.worker.is_running:
@@ -178,8 +258,14 @@ class PlanScreen(ConsoleScreen):
                 "⧗ Stopped waiting: what Azure already accepted was submitted — still running in Azure. Re-reading state…")
             self.notify("Submitted — still running in Azure. Re-reading state.", title="Stopped waiting")
             self.query_one("#plan-cancel", Button).label = "Close"
+            self.awaiting_reread = True
+            self.refresh_keys()
             self.app.refresh_estate()  # type: ignore[attr-defined]
             return
+        if self.state == "review":
+            from .modals import CANCELLED
+
+            self.app.notify(f"Plan not applied. {CANCELLED}", title=self.plan.title)
         self.app.pop_screen()
 
     async def wait_done(self, seconds: float = 30) -> None:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets._toggle_button import ToggleButton
 from textual.worker import Worker
 
 from acrtui.domain.models import Estate, RegistryPosture
@@ -27,19 +28,38 @@ from .. import planning
 from ..planning import UiPlan
 from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 
+WIZARD_KEYS = "tab next · enter in a text field: review plan · space toggles · PgUp/PgDn scroll · esc cancel"
+
+
+def state_word(widget: Checkbox | RadioButton) -> str:
+    """A switch's state in words, not only in colour."""
+    if isinstance(widget, RadioButton):
+        return "◉ selected" if widget.value else ""
+    return "on" if widget.value else "off"
+
 
 class Wizard(ModalScreen[UiPlan | None]):
-    """Frame: title, why-text, form, a preview/notes area and Review/Cancel (Cancel focused when nothing to type)."""
+    """Frame: title, why-text, form, a preview/notes area and Review/Cancel.
+
+    The same in every wizard: the first field is focused; Enter in a text field (or on Review plan) reviews the
+    plan, Enter on a switch toggles it; PgUp/PgDn scroll a form that overflows; esc says it cancelled and that
+    nothing changed. Switches say their state in words. ``prefill`` (widget id → value) is where a finding's
+    fix starts the form.
+    """
 
     TITLE_TEXT = "Wizard"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="wizard.cancel", tooltip="Close without changes"),
-                Binding("ctrl+enter", "review", "Review plan", id="wizard.review", tooltip="Build the plan")]
+                Binding("ctrl+enter", "review", "Review plan", id="wizard.review", tooltip="Build the plan"),
+                Binding("pagedown", "scroll_form('down')", show=False),
+                Binding("pageup", "scroll_form('up')", show=False)]
 
     def __init__(self, estate: Estate, reg: RegistryPosture, service: ConsoleService) -> None:
         super().__init__(classes="modal wizard")
         self.estate = estate
         self.reg = reg
         self.service = service
+        self.prefill: dict[str, object] = {}
+        self._switch_labels: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -48,6 +68,7 @@ class Wizard(ModalScreen[UiPlan | None]):
                 yield Static(self.explain(), id="wizard-why", classes="why")
                 yield from self.form()
                 yield Static("", id="wizard-notes", classes="notes")
+            yield Static(WIZARD_KEYS, id="wizard-keys", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="wizard-cancel")
                 yield Button("Review plan", id="wizard-review", variant="primary")
@@ -55,14 +76,48 @@ class Wizard(ModalScreen[UiPlan | None]):
     def explain(self) -> Text | str:
         return ""
 
+    def on_mount(self) -> None:
+        """Runs after a subclass's on_mount (Textual calls each class's handler, subclass first)."""
+        for wid, value in self.prefill.items():
+            for w in self.query(f"#{wid}"):
+                if isinstance(w, Select | Input | Checkbox | RadioButton):
+                    w.value = value  # type: ignore[assignment]
+        for w in self.query(ToggleButton):
+            if isinstance(w, Checkbox | RadioButton):
+                self._switch_labels[id(w)] = str(w.label)
+                self.say_state(w)
+        body = self.query_one("#wizard-body")
+        first = next((w for w in body.query("*") if w.focusable and w.display), None)
+        (first or self.query_one("#wizard-review")).focus()
+
+    def say_state(self, w: Checkbox | RadioButton) -> None:
+        base = self._switch_labels.get(id(w))
+        if base is not None:
+            word = state_word(w)
+            w.label = f"{base}  — {word}" if word else base
+
+    @on(ToggleButton.Changed)
+    def _switch_changed(self, event: ToggleButton.Changed) -> None:
+        if isinstance(event.control, Checkbox | RadioButton):
+            self.say_state(event.control)
+
+    @on(Input.Submitted)
+    def _enter_in_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_review()
+
+    def action_scroll_form(self, how: str) -> None:
+        body = self.query_one("#wizard-body", VerticalScroll)
+        (body.scroll_page_down if how == "down" else body.scroll_page_up)(animate=False)
+
     def on_resize(self) -> None:
         """Keep Review/Cancel on screen in a short terminal: the form scrolls, the buttons do not move away.
 
-        The dialog may take 90% of the height; its border, padding, title and buttons take 10 rows of that.
+        The dialog may take 90% of the height; its border, padding, title, key hint and buttons take 11 rows of that.
         """
         body = self.query("#wizard-body")
         if body:
-            body.first().styles.max_height = max(4, min(36, int(self.size.height * 0.9) - 10))
+            body.first().styles.max_height = max(4, min(36, int(self.size.height * 0.9) - 11))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.app.worker_failed(event)  # type: ignore[attr-defined]
@@ -94,6 +149,9 @@ class Wizard(ModalScreen[UiPlan | None]):
         self.dismiss(plan)
 
     def action_cancel(self) -> None:
+        from .modals import CANCELLED
+
+        self.app.notify(CANCELLED, title=self.TITLE_TEXT)
         self.dismiss(None)
 
 
@@ -474,8 +532,32 @@ class DataEndpointWizard(Wizard):
         return t
 
     def form(self) -> Iterable[Widget]:
-        yield Checkbox("Dedicated data endpoints enabled", value=True, id="data-enabled")
+        now = "enabled" if self.reg.data_endpoint_enabled else "disabled"
+        yield Label(Text.assemble("Now: dedicated data endpoints are ", (now, "bold")), id="data-now")
+        # opens on the current state: pressing Review without touching it plans nothing
+        yield Checkbox("Dedicated data endpoints", value=self.reg.data_endpoint_enabled, id="data-enabled")
         yield Checkbox("Client firewalls allow the names above", value=False, id="data-ack")
+
+    def on_mount(self) -> None:
+        self.warn_off()
+
+    @on(Checkbox.Changed, "#data-enabled")
+    def warn_off(self) -> None:
+        """Private endpoints serve the data endpoints' records: turning them off strands private clients."""
+        if not self.is_mounted:
+            return
+        pes = len(self.reg.approved_connections) + len(self.reg.pending_connections)
+        turning_off = self.reg.data_endpoint_enabled and not self.query_one("#data-enabled", Checkbox).value
+        if turning_off and pes:
+            self.notes(Text(f"⚠ {self.reg.name} has {pes} private endpoint connection(s). With data endpoints off, "
+                            "clients on those VNets download layers from shared storage (*.blob.core.windows.net) "
+                            "instead of the private data endpoint records: pulls from private networks may break, "
+                            "and the endpoints' data-endpoint DNS records go stale.", style="bold yellow"))
+        elif turning_off:
+            self.notes(Text("Clients will download layers from *.blob.core.windows.net again: allow it in client "
+                            "firewalls first.", style="yellow"))
+        else:
+            self.notes("")
 
     def build(self) -> UiPlan:
         enabled = self.query_one("#data-enabled", Checkbox).value

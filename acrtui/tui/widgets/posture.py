@@ -130,12 +130,12 @@ def overview(estate: Estate, reg: RegistryPosture, report: AuditReport | None) -
     return kv(rows)
 
 
-def cmk(estate: Estate, reg: RegistryPosture) -> RenderableType:
+def cmk(estate: Estate, reg: RegistryPosture, read_only: bool = False) -> RenderableType:
     enc = reg.encryption
     if not enc.enabled:
         why = ("Customer-managed keys can only be chosen when a registry is created, and never disabled. "
                "The only path for this registry is a new Premium registry with CMK, then importing its images "
-               "and moving clients (press m).")
+               "and moving clients" + (" (a session that may write can plan it)." if read_only else " (press m)."))
         if not reg.premium:
             why = f"{reg.sku} SKU: customer-managed keys need Premium. " + why
         return Group(Text("Not encrypted with a customer-managed key.", style="bold red"), Text(why))
