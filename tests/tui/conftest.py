@@ -61,9 +61,14 @@ async def wait_for(pilot: Any, cond: Callable[[], bool], seconds: float = 15) ->
     """Let the app run until ``cond()`` holds (workers talk to the emulator over real TLS)."""
     import asyncio
 
+    from textual.css.query import NoMatches
+
     for _ in range(int(seconds / 0.05)):
-        if cond():
-            return
+        try:
+            if cond():
+                return
+        except NoMatches:  # the screen the condition looks into is not composed yet: not reached, not a failure
+            pass
         await pilot.pause(0.05)
         await asyncio.sleep(0)
     raise AssertionError("condition not reached in time:\n" + dump(pilot.app))
