@@ -418,11 +418,8 @@ class Executor:
                 result.succeeded.append(a.key)
                 if not ok:
                     result.not_converged.append(a.key)
-                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
-                                   status="succeeded" if ok else "succeeded (read-back differs)")
-                self._say("done", a, "" if ok else "read-back differs")
                 why = self.unconverged.get(a.key, "read-back differs")
-                self.journal.write("step", action=a.key, kind=a.kind, resource=a.resource_id,
+                self.journal.write("step", action=a.key, kind=a.kind, operation=a.operation, resource=a.resource_id,
                                    status="succeeded" if ok else f"succeeded ({why})")
                 self._say("done", a, "" if ok else why)
         self.journal.write("apply-end", ok=result.ok, succeeded=len(result.succeeded), failed=result.failed)

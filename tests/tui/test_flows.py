@@ -141,6 +141,7 @@ async def test_endpoint_dns_approval_data_firewall_and_policy_flows_end_as_asked
 
         # data endpoints
         wiz = await open_wizard(app, pilot, "contosoprodlost", "d")
+        wiz.query_one("#data-enabled", Checkbox).value = True  # the switch opens on the current state (off)
         wiz.query_one("#data-ack", Checkbox).value = True
         await pilot.pause()
         await review_and_apply(app, pilot)

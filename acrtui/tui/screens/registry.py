@@ -77,8 +77,9 @@ class RegistryScreen(ConsoleScreen):
         width = max(30, self.size.width - 62)
         for f in posture.findings_for(getattr(self.app, "report", None), reg):
             fix = None if self.read_only else fix_for(f, keymap)
-            cells = [Text(f.status.value.replace("_", " "), style={"fail": "bold red", "pass": "green",
-                                                                   "error": "yellow"}.get(f.status.value, "dim")),
+            status = "? unknown" if f.status.value == "error" else f.status.value.replace("_", " ")  # not read
+            cells = [Text(status, style={"fail": "bold red", "pass": "green",
+                                         "error": "yellow"}.get(f.status.value, "dim")),
                      Text(f.severity.value, style=posture.SEV_STYLE[f.severity.value]), f.check.id,
                      f.finding.message[:width], Text(f"⏎/{fix.key} {fix.label}", style="bold cyan") if fix else ""]
             if f_text and f_text not in " ".join(str(c) for c in cells).lower() + f.check.title.lower():
