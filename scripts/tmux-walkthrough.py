@@ -72,11 +72,11 @@ def open_registry(name: str) -> list[Step]:
             (f"open {name}", ["Enter"], [f"registry {name}"])]
 
 
-# Today's wizard focus chain: the scrolling form, its fields, Cancel, "Review plan" (wrapping). Nothing is focused
-# when a wizard opens, so shift+tab lands on "Review plan" and tab then wraps to the form, then its first field.
-# If wizards open with their first field focused, drop the first "BTab" of FIRST.
-FIRST = ["BTab", "Tab", "Tab"]
-REVIEW = ["BTab", "BTab", "Enter"]  # from the first field, back past the form to "Review plan"
+# Wizards open with their first field focused, and Enter in a text field reviews the plan. In the private
+# endpoint wizard the first field is the subnet list (Enter opens it, Down + Enter picks the first subnet); three
+# tabs (approval, private DNS) reach the endpoint name, a text field.
+FIRST: list[str] = []
+REVIEW = ["Tab", "Tab", "Tab", "Enter"]  # from the subnet list to the endpoint name, then review
 
 ENDPOINT_STEPS: list[Step] = [
     *open_registry("sandboxpremium"),
@@ -93,19 +93,19 @@ ENDPOINT_STEPS: list[Step] = [
     ("back to the list", ["Escape", "Escape"], ["of 8 registries"]),
 ]
 
-# The migration wizard changes (discovery of images instead of a typed list): keep its steps here. Today's
-# confirmation opens on Cancel with the name box before it: shift+tab into the box, type, tab tab to Apply, Enter.
-# (Once it opens with the box focused and Enter confirms, CONFIRM_TYPED becomes ["text:<name>", "Enter"].)
-CONFIRM_TYPED = ["BTab", "text:contosostgacrcmk", "Tab", "Tab", "Enter"]
+# The migration wizard opens on the new registry's name (a text field: Enter reviews) and offers every tag the
+# source's data plane lists. What cannot be undone asks for the name: the box is focused, Enter confirms.
+CONFIRM_TYPED = ["text:contosostgacrcmk", "Enter"]
 MIGRATION_STEPS: list[Step] = [
     *open_registry("contosostgacr"),
-    ("m: the CMK migration wizard", ["m"], ["Images"]),
-    ("review the plan (the offered values)", [*FIRST, *REVIEW], ["plan review", "Plan: Migrate contosostgacr"]),
+    ("m: the CMK migration wizard (waits for the discovered tags)", ["m"], ["CMK migration", "tag(s) in"]),
+    ("review the plan (the offered values, every discovered tag)", ["Enter"],
+     ["plan review", "Plan: Migrate contosostgacr"]),
     ("ctrl+y: apply; the new registry's name must be typed", ["C-y"], ["Apply this plan?"]),
     ("type the name, then Apply", CONFIRM_TYPED, ["Applied"]),
     ("back to the registry", ["Escape"], ["registry contosostgacr"]),
-    ("m again", ["m"], ["Images"]),
-    ("review: nothing left to do", [*FIRST, *REVIEW], ["No changes"]),
+    ("m again", ["m"], ["CMK migration", "tag(s) in"]),
+    ("review: nothing left to do", ["Enter"], ["No changes"]),
     ("close", ["Escape"], ["registry contosostgacr"]),
 ]
 

@@ -58,8 +58,9 @@ def hardening(emu: Emulator, name: str) -> dict[str, Any]:
     """What the migration carries, as the emulator holds it (names stripped)."""
     res = registry(emu, name)
     p = res.props
-    regions = sorted(r.body["location"] for r in emu.state.of_type(f"{REG}/replications")
-                     if r.id.lower().startswith(res.id.lower() + "/"))
+    regions = sorted(r.body["location"] for r in emu.state.of_type(f"{REG}/replications")  # Azure lists the
+                     if r.id.lower().startswith(res.id.lower() + "/")  # home region as a replication too
+                     and r.body["location"].lower() != res.body["location"].lower())
     eps = [r for r in emu.state.of_type("Microsoft.Network/privateEndpoints")
            if any(c["properties"]["privateLinkServiceId"].lower() == res.id.lower()
                   for c in r.props.get("privateLinkServiceConnections", []))]
