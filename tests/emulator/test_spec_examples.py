@@ -46,7 +46,7 @@ _SUBNET = "/subscriptions/{sub}/resourceGroups/myResourceGroup/providers/Microso
 _REG_ID = "/subscriptions/{sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry"
 _ZONE = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}"
 # example placeholders for other subscriptions: the emulator's one subscription
-OTHER_SUBSCRIPTIONS = ("/subscriptions/virtualNetworkSubscriptionId/",)
+OTHER_SUBSCRIPTIONS = ("/subscriptions/virtualNetworkSubscriptionId/", "/subscriptions/subId/")
 # subscription ids the examples use, in paths, scopes and bodies: the emulator's one subscription
 EXAMPLE_SUBSCRIPTIONS = ("a925f2f7-5c63-4b7b-8799-25a5f97bc3b2", "ae640e6b-ba3e-4256-9d62-2993eecfa6f2",
                          "35ee058e-5fa0-414c-8145-3ebb8d09b6e2", "fffedd8f-ffff-fffd-fffd-fffed2f84852",
@@ -164,6 +164,15 @@ _DIAG_SETTING: list[tuple[Any, ...]] = [
         "metrics": [{"category": "AllMetrics", "enabled": True}]}})]
 
 
+_ZONE_GROUP = [
+    *_endpoint("testPe", "testPeNic"),
+    (_RG1 + "/Microsoft.Network/privateDnsZones/privatelink.azurecr.io", {"location": "Global"}, "2024-06-01"),
+    (_RG1 + "/Microsoft.Network/privateEndpoints/testPe/privateDnsZoneGroups/testPdnsgroup", {"properties": {
+        "privateDnsZoneConfigs": [{"name": "config1", "properties": {
+            "privateDnsZoneId": "/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Network/"
+                                "privateDnsZones/privatelink.azurecr.io"}}]}}, _NET_API)]
+
+
 PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "network/SubnetGet.json": [_vnet(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
                                      "vnetname", "10.0.0.0/16", "subnet1", "10.0.0.0/16")],
@@ -171,13 +180,17 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "network/VirtualNetworkGet.json": _endpoint("pe1", "pe1-nic", "test-vnet", "subnet1"),
     "network/PrivateEndpointGet.json": _endpoint("testPe", "testPeNic"),
     "network/NetworkInterfaceGet.json": _endpoint("testPe", "test-nic"),
-    "network/PrivateEndpointDnsZoneGroupGet.json": [
-        *_endpoint("testPe", "testPeNic"),
-        (_RG1 + "/Microsoft.Network/privateDnsZones/privatelink.azurecr.io", {"location": "Global"}, "2024-06-01"),
-        (_RG1 + "/Microsoft.Network/privateEndpoints/testPe/privateDnsZoneGroups/testPdnsgroup", {"properties": {
-            "privateDnsZoneConfigs": [{"name": "config1", "properties": {
-                "privateDnsZoneId": "/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Network/"
-                                    "privateDnsZones/privatelink.azurecr.io"}}]}}, _NET_API)],
+    "network/PrivateEndpointDnsZoneGroupGet.json": _ZONE_GROUP,
+    "network/PrivateEndpointDelete.json": _endpoint("testPe", "testPeNic"),
+    "network/PrivateEndpointDnsZoneGroupCreate.json": [
+        *_endpoint("testPe", "testPeNic"), (_RG1 + "/Microsoft.Network/privateDnsZones/zone1.com", {"location": "Global"},
+                                            "2024-06-01")],
+    "network/PrivateEndpointDnsZoneGroupDelete.json": _ZONE_GROUP,
+    "network/PrivateEndpointDnsZoneGroupList.json": _ZONE_GROUP,
+    "network/VirtualNetworkList.json": [
+        (_RG1 + "/Microsoft.Network/virtualNetworks/vnet1", {"location": "westus", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}, "dhcpOptions": {"dnsServers": []},
+            "subnets": [{"name": "test-1", "properties": {"addressPrefix": "10.0.0.0/24"}}]}}, _NET_API)],
     "authorization/RoleAssignments_Get.json": _ROLE_ASSIGNMENT,
     "authorization/RoleAssignments_Delete.json": _ROLE_ASSIGNMENT,
     "authorization/RoleAssignments_ListForScope.json": _ROLE_ASSIGNMENT,
