@@ -45,6 +45,8 @@ _VAULT_BODY = {"location": "westus", "properties": {"tenantId": "{tenant}", "sku
 _NET = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
 _SUBNET = "/subscriptions/{sub}/resourceGroups/myResourceGroup/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default"
 _REG_ID = "/subscriptions/{sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry"
+_IDENTITY = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/"
+             "userAssignedIdentities/{resourceName}")
 _ZONE = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}"
 # example placeholders for other subscriptions: the emulator's one subscription
 OTHER_SUBSCRIPTIONS = ("/subscriptions/virtualNetworkSubscriptionId/", "/subscriptions/subId/")
@@ -174,6 +176,21 @@ _ZONE_GROUP = [
                                 "privateDnsZones/privatelink.azurecr.io"}}]}}, _NET_API)]
 
 
+_LINKED_VNET = ("/subscriptions/{subscriptionId}/resourceGroups/virtualNetworkResourceGroup/providers/Microsoft.Network/"
+                "virtualNetworks/virtualNetworkName", {"location": "westus", "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}}, "2024-05-01")
+_LINK: list[tuple[Any, ...]] = [
+    (_ZONE, {"location": "Global"}, "2024-06-01"), _LINKED_VNET,
+    (_ZONE + "/virtualNetworkLinks/{virtualNetworkLinkName}", {"location": "Global", "tags": {"key1": "value1"},
+     "properties": {"registrationEnabled": False, "virtualNetwork": {
+         "id": "/subscriptions/{sub}/resourceGroups/virtualNetworkResourceGroup/providers/Microsoft.Network/"
+               "virtualNetworks/virtualNetworkName"}}}, "2024-06-01")]
+_RECORD: list[tuple[Any, ...]] = [
+    (_ZONE, {"location": "Global"}, "2024-06-01"),
+    (_ZONE + "/A/{relativeRecordSetName}", {"properties": {"metadata": {"key1": "value1"}, "ttl": 3600,
+                                                           "aRecords": [{"ipv4Address": "1.2.3.4"}]}}, "2024-06-01")]
+
+
 PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "network/SubnetGet.json": [_vnet(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
                                      "vnetname", "10.0.0.0/16", "subnet1", "10.0.0.0/16")],
@@ -236,11 +253,19 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "containerregistry/ReplicationDelete.json": _REPLICATION,
     "privatedns/PrivateZoneGet.json": [(_ZONE, {"location": "Global", "tags": {"key1": "value1"}}, "2024-06-01")],
     "privatedns/RecordSetAPut.json": [(_ZONE, {"location": "Global"}, "2024-06-01")],
+    "privatedns/RecordSetAGet.json": _RECORD,
+    "privatedns/RecordSetADelete.json": _RECORD,
+    "privatedns/VirtualNetworkLinkGet.json": _LINK,
+    "privatedns/VirtualNetworkLinkDelete.json": _LINK,
     "privatedns/VirtualNetworkLinkPut.json": [
         (_ZONE, {"location": "Global"}, "2024-06-01"),
         ("/subscriptions/{subscriptionId}/resourceGroups/virtualNetworkResourceGroup/providers/Microsoft.Network/"
          "virtualNetworks/virtualNetworkName", {"location": "westus", "properties": {
              "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}}, "2024-05-01")],
+    "msi/IdentityDelete.json": [(_IDENTITY, {"location": "eastus"})],
+    "msi/IdentityUpdate.json": [(_IDENTITY, {"location": "eastus"})],
+    "privatedns/PrivateZoneDelete.json": [(_ZONE, {"location": "Global"})],
+    "keyvault/deleteVault.json": [(_VAULT, _VAULT_BODY)],
     "msi/IdentityGet.json": [("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/"
                               "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
                               {"location": "eastus", "tags": {"key1": "value1", "key2": "value2"}})],
