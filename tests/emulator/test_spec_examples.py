@@ -93,6 +93,8 @@ _NAMING_BODY = {"properties": {  # the definition createPolicyDefinition.json ma
     "parameters": {"prefix": {"type": "String"}, "suffix": {"type": "String"}},
     "policyRule": {"if": {"not": {"field": "name", "like": "[concat(parameters('prefix'), '*', parameters('suffix'))]"}},
                    "then": {"effect": "deny"}}}}
+# the assignment createPolicyAssignment.json makes
+_NAMING_ASSIGNMENT = json.loads((HERE / "authorization/createPolicyAssignment.json").read_text())["parameters"]["parameters"]
 _ACRPULL = "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
@@ -215,12 +217,7 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "authorization/createPolicyAssignment.json": [(_NAMING, _NAMING_BODY)],
     "authorization/deletePolicyAssignment.json": [
         (_NAMING, _NAMING_BODY),
-        (_SUBS + "/providers/Microsoft.Authorization/policyAssignments/EnforceNaming", {"properties": {
-            "displayName": "Enforce resource naming rules",
-            "description": "Force resource names to begin with given DeptA and end with -LC",
-            "metadata": {"assignedBy": "Special Someone"},
-            "policyDefinitionId": "/subscriptions/{sub}/providers/Microsoft.Authorization/policyDefinitions/ResourceNaming",
-            "parameters": {"prefix": {"value": "DeptA"}, "suffix": {"value": "-LC"}}}})],
+        (_SUBS + "/providers/Microsoft.Authorization/policyAssignments/EnforceNaming", _NAMING_ASSIGNMENT)],
     "policyinsights/Remediations_CreateSubscriptionScope.json": _REMEDIABLE,
     "policyinsights/Remediations_GetSubscriptionScope.json": _remediation("storageRemediation"),
     "policyinsights/Remediations_DeleteSubscriptionScope.json": _remediation("storageRemediation"),
@@ -263,6 +260,13 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
          "virtualNetworks/virtualNetworkName", {"location": "westus", "properties": {
              "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}}, "2024-05-01")],
     "msi/IdentityDelete.json": [(_IDENTITY, {"location": "eastus"})],
+    "msi/IdentityListByResourceGroup.json": [(_IDENTITY.replace("{resourceName}", "identityName"), {
+        "location": "eastus", "tags": {"key1": "value1", "key2": "value2"}})],
+    "keyvault/listKeys.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/sample-key-name-1", {"properties": {"kty": "RSA"}})],
+    "keyvault/getKeyVersion.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
+    "authorization/getPolicyAssignment.json": [
+        (_NAMING, _NAMING_BODY),
+        (_SUBS + "/providers/Microsoft.Authorization/policyAssignments/EnforceNaming", _NAMING_ASSIGNMENT)],
     "msi/IdentityUpdate.json": [(_IDENTITY, {"location": "eastus"})],
     "privatedns/PrivateZoneDelete.json": [(_ZONE, {"location": "Global"})],
     "keyvault/deleteVault.json": [(_VAULT, _VAULT_BODY)],
@@ -288,7 +292,7 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
 _VM_NIC = ("the example is a virtual machine's NIC; a private endpoint's NIC (the only kind the emulator serves) has no VM, "
            "public IP, NSG, DSCP configuration or primary flag")
 _SUB_TAGS = "the emulator's subscription carries no tags (subscription tags are set through Microsoft.Resources/tags, not served)"
-_ONE_PAGE = "the example shows a next page ('...'); the emulator's one subscription and tenant fit one page"
+_ONE_PAGE = "the example shows a next page; the few resources an example makes fit the emulator's one page"
 # (example, status, JSON path) -> why the emulator differs; every entry must still occur
 DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("containerregistry-2019-05-01/RegistryGet.json", "200", ".properties.status: missing"):
@@ -315,6 +319,7 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("resources/GetSubscriptions.json", "200", ".value[0].tags: missing"): _SUB_TAGS,
     ("resources/GetSubscriptions.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("resources/GetTenants.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("msi/IdentityListByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
         "the emulator's tenant has no country; nothing acrtui or the CLI reads",
 }
@@ -334,11 +339,11 @@ SKIPPED = {
     "PolicyStates_Query*/Summarize*": "not collected yet: 16-32 KB examples (summarize and queryResults are tested "
                                       "with the SDK models in test_policyinsights.py)",
     "not collected yet (examples exist in the spec)": "ACR RegistryList (subscription); Key Vault updateVault, listVault*, "
-        "deleteVault, checkVaultNameAvailability, *DeletedVault*, listKeys, getKeyVersion, listKeyVersions, "
-        "updateAccessPolicies*; MSI IdentityUpdate/Delete/List*, SystemAssignedIdentityGet; private DNS zone "
-        "Patch/Delete/List, VNet link Get/List/Delete, record set Get/Patch/Delete/List; Log Analytics workspaces; "
-        "network PrivateEndpointCreate/List, NetworkInterfaceList, VirtualNetworkListAll; GetLocations, GetProvider(s); "
-        "policy definitions list/get/create/delete at subscription, built-in list, policy assignment get/patch/list",
+        "checkVaultNameAvailability, *DeletedVault*, listKeyVersions, updateAccessPolicies*; MSI "
+        "IdentityListBySubscription, SystemAssignedIdentityGet; private DNS zone Patch/List, VNet link List, record "
+        "set Patch/List/ALL; Log Analytics workspaces; network PrivateEndpointCreate/List, NetworkInterfaceList, "
+        "VirtualNetworkListAll, SubnetList; GetLocations, GetProvider(s); policy definitions list/get/create/delete at "
+        "subscription, built-in list, policy assignment patch/list",
 }
 
 
@@ -409,6 +414,10 @@ async def _replay(emu: Emulator, client: Any, name: str) -> tuple[int, Any, dict
         url = f"{emu.url}{_fill(template, params, emu)}?api-version={version[0] if version else api}"
         pre = await client.send_request(HttpRequest("PUT", url, json=_tenanted(body, emu)))
         assert pre.status_code in (200, 201), (name, template, pre.text())
+    if "keyVersion" in params:  # a key's version id is Key Vault's to choose
+        key = await client.send_request(HttpRequest("GET", f"{emu.url}{_fill(_VAULT, params, emu)}/keys/{params['keyName']}"
+                                                            f"?api-version={api}"))
+        params["keyVersion"] = key.json()["properties"]["keyUriWithVersion"].rsplit("/", 1)[-1]
     if "privateEndpointConnectionName" in params:  # Azure names a registry's connection '<endpoint>.<guid>'
         listed = await client.send_request(HttpRequest("GET", f"{emu.url}{_fill(_REG, params, emu)}/privateEndpointConnections"
                                                                f"?api-version={api}"))
@@ -509,4 +518,4 @@ def test_every_example_is_an_operation_the_emulator_serves() -> None:
         served.add((found[0].method, found[0].template))
     arm_routes = len(ROUTES)
     print(f"spec examples replayed for {len(served)} of {arm_routes} emulated ARM operations")
-    assert len(served) >= 64
+    assert len(served) >= 76
