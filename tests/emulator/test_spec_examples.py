@@ -83,7 +83,7 @@ PARAMS: dict[str, tuple[dict[str, str], str]] = {
         _NOT_A_WORKFLOW + " (and a registry's metric category, AllMetrics, for WorkflowMetrics)"),
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
-GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2")
+GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -183,7 +183,7 @@ _LINKED_VNET = ("/subscriptions/{subscriptionId}/resourceGroups/virtualNetworkRe
                     "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]}}}, "2024-05-01")
 _LINK: list[tuple[Any, ...]] = [
     (_ZONE, {"location": "Global"}, "2024-06-01"), _LINKED_VNET,
-    (_ZONE + "/virtualNetworkLinks/{virtualNetworkLinkName}", {"location": "Global", "tags": {"key1": "value1"},
+    (_ZONE + "/virtualNetworkLinks/virtualNetworkLink1", {"location": "Global", "tags": {"key1": "value1"},
      "properties": {"registrationEnabled": False, "virtualNetwork": {
          "id": "/subscriptions/{sub}/resourceGroups/virtualNetworkResourceGroup/providers/Microsoft.Network/"
                "virtualNetworks/virtualNetworkName"}}}, "2024-06-01")]
@@ -253,6 +253,7 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "privatedns/RecordSetAGet.json": _RECORD,
     "privatedns/RecordSetADelete.json": _RECORD,
     "privatedns/VirtualNetworkLinkGet.json": _LINK,
+    "privatedns/VirtualNetworkLinkList.json": _LINK,
     "privatedns/VirtualNetworkLinkDelete.json": _LINK,
     "privatedns/VirtualNetworkLinkPut.json": [
         (_ZONE, {"location": "Global"}, "2024-06-01"),
@@ -263,6 +264,9 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "msi/IdentityListByResourceGroup.json": [(_IDENTITY.replace("{resourceName}", "identityName"), {
         "location": "eastus", "tags": {"key1": "value1", "key2": "value2"}})],
     "keyvault/listKeys.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/sample-key-name-1", {"properties": {"kty": "RSA"}})],
+    "keyvault/listKeyVersions.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
+    "msi/IdentityListBySubscription.json": [(_IDENTITY.replace("{resourceGroupName}", "rgName").replace(
+        "{resourceName}", "identityName"), {"location": "eastus", "tags": {"key1": "value1", "key2": "value2"}})],
     "keyvault/getKeyVersion.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
     "authorization/getPolicyAssignment.json": [
         (_NAMING, _NAMING_BODY),
@@ -320,6 +324,8 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("resources/GetSubscriptions.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("resources/GetTenants.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("msi/IdentityListByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("msi/IdentityListBySubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
         "the emulator's tenant has no country; nothing acrtui or the CLI reads",
 }
@@ -339,8 +345,7 @@ SKIPPED = {
     "PolicyStates_Query*/Summarize*": "not collected yet: 16-32 KB examples (summarize and queryResults are tested "
                                       "with the SDK models in test_policyinsights.py)",
     "not collected yet (examples exist in the spec)": "ACR RegistryList (subscription); Key Vault updateVault, listVault*, "
-        "checkVaultNameAvailability, *DeletedVault*, listKeyVersions, updateAccessPolicies*; MSI "
-        "IdentityListBySubscription, SystemAssignedIdentityGet; private DNS zone Patch/List, VNet link List, record "
+        "*DeletedVault*, updateAccessPolicies*; MSI SystemAssignedIdentityGet; private DNS zone Patch/List, record "
         "set Patch/List/ALL; Log Analytics workspaces; network PrivateEndpointCreate/List, NetworkInterfaceList, "
         "VirtualNetworkListAll, SubnetList; GetLocations, GetProvider(s); policy definitions list/get/create/delete at "
         "subscription, built-in list, policy assignment patch/list",
@@ -518,4 +523,4 @@ def test_every_example_is_an_operation_the_emulator_serves() -> None:
         served.add((found[0].method, found[0].template))
     arm_routes = len(ROUTES)
     print(f"spec examples replayed for {len(served)} of {arm_routes} emulated ARM operations")
-    assert len(served) >= 76
+    assert len(served) >= 80
