@@ -83,7 +83,7 @@ PARAMS: dict[str, tuple[dict[str, str], str]] = {
         _NOT_A_WORKFLOW + " (and a registry's metric category, AllMetrics, for WorkflowMetrics)"),
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
-GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName")
+GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -252,6 +252,13 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "privatedns/RecordSetAPut.json": [(_ZONE, {"location": "Global"}, "2024-06-01")],
     "privatedns/RecordSetAGet.json": _RECORD,
     "privatedns/RecordSetADelete.json": _RECORD,
+    "privatedns/PrivateZoneListInResourceGroup.json": [
+        (_ZONE.replace("{privateZoneName}", "privatezone1.com"), {"location": "Global", "tags": {"key1": "value1"}},
+         "2024-06-01")],
+    "operationalinsights/WorkspacesSubscriptionList.json": [
+        (_SUBS + "/resourceGroups/oiautorest6685/providers/Microsoft.OperationalInsights/workspaces/AzTest2170", {
+            "location": "australiasoutheast", "tags": {"tag1": "val1"},
+            "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": 30}})],
     "privatedns/VirtualNetworkLinkGet.json": _LINK,
     "privatedns/VirtualNetworkLinkList.json": _LINK,
     "privatedns/VirtualNetworkLinkDelete.json": _LINK,
@@ -326,6 +333,7 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("msi/IdentityListByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("msi/IdentityListBySubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
         "the emulator's tenant has no country; nothing acrtui or the CLI reads",
 }
@@ -345,8 +353,8 @@ SKIPPED = {
     "PolicyStates_Query*/Summarize*": "not collected yet: 16-32 KB examples (summarize and queryResults are tested "
                                       "with the SDK models in test_policyinsights.py)",
     "not collected yet (examples exist in the spec)": "ACR RegistryList (subscription); Key Vault updateVault, listVault*, "
-        "*DeletedVault*, updateAccessPolicies*; MSI SystemAssignedIdentityGet; private DNS zone Patch/List, record "
-        "set Patch/List/ALL; Log Analytics workspaces; network PrivateEndpointCreate/List, NetworkInterfaceList, "
+        "*DeletedVault*, updateAccessPolicies*; MSI SystemAssignedIdentityGet; private DNS zone Patch/List (subscription), record "
+        "set Patch/List/ALL; Log Analytics workspace put/get/delete/list by group; network PrivateEndpointCreate/List, NetworkInterfaceList, "
         "VirtualNetworkListAll, SubnetList; GetLocations, GetProvider(s); policy definitions list/get/create/delete at "
         "subscription, built-in list, policy assignment patch/list",
 }
@@ -523,4 +531,4 @@ def test_every_example_is_an_operation_the_emulator_serves() -> None:
         served.add((found[0].method, found[0].template))
     arm_routes = len(ROUTES)
     print(f"spec examples replayed for {len(served)} of {arm_routes} emulated ARM operations")
-    assert len(served) >= 80
+    assert len(served) >= 82
