@@ -65,7 +65,7 @@ _ON_REGISTRY = {"resourceUri": "subscriptions/{sub}/resourceGroups/viruela1/prov
 _NOT_A_WORKFLOW = "the example's target is a Logic App workflow, a type the emulator does not serve; a registry instead"
 _DIAG_PUT = json.loads((HERE / "monitor/createOrUpdateDiagnosticSetting.json").read_text())["parameters"]["parameters"]
 # example parameters that are placeholders or name what the emulator does not hold, replaced (with the reason)
-PARAMS: dict[str, tuple[dict[str, str], str]] = {
+PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "authorization/GetRoleDefinitionByName.json": (
         {"scope": "subscriptions/{sub}", "roleDefinitionId": "7f951dda-4ed3-4680-a7ca-43fe172d538d"},
         "the example's scope and id are the literal placeholders 'scope' and 'roleDefinitionId'; AcrPull instead"),
