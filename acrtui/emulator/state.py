@@ -83,6 +83,8 @@ class State:
 
     # ---------------------------------------------------------------- subscriptions
     def add_subscription(self, sub_id: str, name: str) -> dict[str, Any]:
+        """A subscription as ``GET /subscriptions/{id}`` returns it (REST spec example resources
+        stable/2022-12-01/GetSubscription.json: ``managedByTenants`` is always listed, empty when no tenant manages it)."""
         body = {
             "id": f"/subscriptions/{sub_id}",
             "subscriptionId": sub_id,
@@ -91,6 +93,7 @@ class State:
             "state": "Enabled",
             "authorizationSource": "RoleBased",
             "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
+            "managedByTenants": [],
         }
         self.subscriptions[sub_id.lower()] = body
         return body

@@ -13,6 +13,8 @@ Rules:
   ``AzurePolicyEvaluationDetails``), registries (``ContainerRegistryRepositoryEvents``,
   ``ContainerRegistryLoginEvents``), category groups ``audit`` and ``allLogs``, metric category ``AllMetrics``.
 - At most 5 settings per resource; one destination may not receive the same category from two settings.
+- A destination sent as ``""`` is kept as ``""`` (REST spec example monitor 2021-05-01-preview
+  createOrUpdateDiagnosticSetting.json echoes ``"workspaceId": ""``); it names no destination.
 
 Unconfirmed in public sources, and what the emulator chose: every refusal is 400 ``BadRequest`` (Azure's
 diagnostic-settings errors are BadRequest with a message; the exact wording here is the emulator's), and a missing
@@ -131,7 +133,8 @@ def put_setting(ctx: Ctx, p: dict[str, str]) -> Response:
                 f"Data sink '{sink}' is already used in diagnostic setting '{s.body['name']}' for category "
                 f"'{sorted(clash)[0]}'. Data sinks can't be reused in different settings on the same category for the same resource."
             )
-    props: dict[str, Any] = {**dests, "logs": logs, "metrics": metrics}
+    blank = {k: "" for k in DESTINATIONS if get_ci(props_in, k) == ""}
+    props: dict[str, Any] = {**blank, **dests, "logs": logs, "metrics": metrics}
     for k in ("eventHubName", "logAnalyticsDestinationType"):
         if get_ci(props_in, k) is not None:
             props[k] = get_ci(props_in, k)

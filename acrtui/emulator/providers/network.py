@@ -5,7 +5,8 @@ What Azure does and the emulator copies (AZURE-RULES.md "Private Link"):
 - A subnet's usable addresses exclude the first four and the last (a /29 has 3). Addresses in use live in the
   subnet's ``extra["ips"]`` (ip -> NIC ip-configuration id); the subnet body shows ``privateEndpoints[]`` and
   ``ipConfigurations[]`` references, as Azure does, and its VNet embeds every subnet body.
-- A VNet PUT replaces its subnet list: subnets left out are deleted (``InUseSubnetCannotBeDeleted`` if in use).
+- A VNet PUT replaces its subnet list: subnets left out are deleted (``InUseSubnetCannotBeDeleted`` if in use);
+  ``dhcpOptions.dnsServers`` is kept as sent (REST spec example network 2024-05-01 VirtualNetworkList.json).
 - A private endpoint to a registry takes one IP per required member: ``registry`` plus ``registry_data_<region>``
   for the home region and every replica; it gets a NIC (``<pe>.nic.<guid>``, GET-able), ``customDnsConfigs``,
   a connection embedded in the registry (``<registry id>/privateEndpointConnections/<pe>.<guid>``), and turns the
@@ -301,6 +302,9 @@ def put_vnet(ctx: Ctx, p: dict[str, str]) -> Response:
     }
     if get_ci(data, "tags") is not None:
         body["tags"] = get_ci(data, "tags")
+    dhcp = get_ci(props_in, "dhcpOptions")
+    if isinstance(dhcp, dict):
+        body["properties"]["dhcpOptions"] = {"dnsServers": [str(x) for x in get_ci(dhcp, "dnsServers") or []]}
     wanted = {str(get_ci(s, "name")): get_ci(s, "properties") or {} for s in get_ci(props_in, "subnets") or []}
     prefixes_by_name = {n: str(get_ci(sp, "addressPrefix") or (get_ci(sp, "addressPrefixes") or [""])[0]) for n, sp in wanted.items()}
     for n in wanted:
