@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl
 
 import trustme
@@ -294,10 +294,7 @@ class Emulator:
         """``<url>/<login server>/…``: the registry data plane (providers/dataplane.py), with the fault knobs."""
         fault = self.faults.request_fault(request.method, request.path)
         if fault == "drop":
-            self._record(request, 0, "dataplane")
-            if request.transport is not None:
-                request.transport.abort()
-            raise ConnectionResetError("injected dropped connection")
+            self._drop(request, "dataplane")
         if fault in ("500", "503", "403", "429"):
             self._record(request, int(fault), "dataplane")
             code = {"403": "DENIED", "429": "TOOMANYREQUESTS"}.get(fault, "UNKNOWN")
@@ -309,17 +306,22 @@ class Emulator:
         self._record(request, resp.status, "dataplane")
         return resp
 
+    def _drop(self, request: web.Request, kind: str) -> NoReturn:
+        """An injected dropped connection (logged with status 0): the client sees a reset, not an answer."""
+        self._record(request, 0, kind)
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("injected dropped connection")
+
     def _token_fault(self, request: web.Request) -> web.Response | None:
         """An injected fault on the token endpoint: the identity platform's OAuth error body (RFC 6749 5.2;
         ``temporarily_unavailable`` for 5xx as Entra ID sends it), or a dropped connection."""
         fault = self.faults.token_fault(request.method, request.path)
         if fault is None:
             return None
-        self._record(request, 0 if fault == "drop" else int(fault), "token")
         if fault == "drop":
-            if request.transport is not None:
-                request.transport.abort()
-            raise ConnectionResetError("injected dropped connection")
+            self._drop(request, "token")
+        self._record(request, int(fault), "token")
         code = {"403": "unauthorized_client", "429": "temporarily_unavailable"}.get(fault, "temporarily_unavailable")
         headers = {"Retry-After": "1"} if fault == "429" else {}
         return web.json_response({"error": code, "error_description": "AADSTS90033: Injected fault.",
@@ -329,10 +331,7 @@ class Emulator:
         """``<url>/<Graph host>/v1.0/…``: Microsoft Graph (graph.py), with the fault knobs."""
         fault = self.faults.request_fault(request.method, request.path)
         if fault == "drop":
-            self._record(request, 0, "graph")
-            if request.transport is not None:
-                request.transport.abort()
-            raise ConnectionResetError("injected dropped connection")
+            self._drop(request, "graph")
         if fault in ("500", "503"):
             self._record(request, int(fault), "graph")
             return web.json_response({"error": {"code": "serviceNotAvailable", "message": "Injected fault."}}, status=int(fault))
