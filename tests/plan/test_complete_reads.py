@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from acrtui.azure.session import AzureSession, RetrySettings
 from acrtui.cli import cli
-from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
+from acrtui.emulator import Emulator, EmulatorThread
 from acrtui.errors import ExitCode
 from acrtui.plan import engine
 from acrtui.plan.engine import IncompleteRead, apply_planned, make_plan
@@ -34,21 +34,10 @@ VAULT = "kv-contoso-prod-cmk"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
-        yield e
-
-
-@pytest.fixture
 async def session(emu: Emulator) -> AsyncIterator[AzureSession]:
     s = make_session(emu, retry=RetrySettings(total=4, backoff_factor=0.01, backoff_max=1))
     yield s
     await s.close()
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    return Journal(tmp_path / "journal.jsonl")
 
 
 def shape(planned: Any) -> list[str]:
@@ -138,14 +127,6 @@ async def test_a_403_names_the_action(emu: Emulator, journal: Journal) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- the CLI
-
-
-@pytest.fixture(scope="module")
-def thread() -> Iterator[EmulatorThread]:
-    t = EmulatorThread("demo", config=EmulatorConfig(throttle=False))
-    t.start()
-    yield t
-    t.stop()
 
 
 @pytest.fixture

@@ -7,42 +7,22 @@ before any write; a Deny the preview cannot see comes back as a clear PolicyDeni
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from acrtui.azure.session import AzureSession
 from acrtui.azure.writes import Writer
-from acrtui.emulator import Emulator, EmulatorConfig
+from acrtui.emulator import Emulator
 from acrtui.errors import PolicyDenied
 from acrtui.plan.engine import PlanRefused, StalePlan, apply_planned, export_desired, make_plan, plan_saved
 from acrtui.plan.executor import Journal
 from acrtui.plan.loader import load, parse
 from acrtui.plan.schema import SavedPlan
-from tests.azure.conftest import make_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 PROD = "741cfbc3-d07e-5815-a58f-cae9bd4c2ecf"
 STG = "a2128325-8095-58b1-87b1-cff9e5e9f20a"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
-        yield e
-
-
-@pytest.fixture
-async def session(emu: Emulator) -> AsyncIterator[AzureSession]:
-    s = make_session(emu)
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    return Journal(tmp_path / "journal.jsonl")
 
 
 def steps(journal: Journal, status: str) -> list[str]:
@@ -183,8 +163,6 @@ async def test_export_plans_back_to_no_changes(emu: Emulator, session: AzureSess
     assert len(desired.registries) == 8 and desired.policy_assignments
     planned = await make_plan(session, desired, journal)
     assert planned.plan.empty, [a.describe() for a in planned.plan.actions]
-
-
 
 
 STATIC = """apiVersion: acrtui/v1

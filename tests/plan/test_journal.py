@@ -10,7 +10,6 @@ import os
 import socket
 import stat
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,12 @@ from click.testing import CliRunner, Result
 
 from acrtui.azure.targets import TargetOptions, open_session
 from acrtui.cli import cli
-from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
+from acrtui.emulator import Emulator, EmulatorThread
 from acrtui.plan.executor import Journal, default_journal_path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 HARDEN = str(EXAMPLES / "harden-contosoprodlost-network.yaml")
 MIGRATE = str(EXAMPLES / "cmk-migration-contosostgacr.yaml")
-
-
-@pytest.fixture(scope="module")
-def thread() -> Iterator[EmulatorThread]:
-    t = EmulatorThread("demo", config=EmulatorConfig(throttle=False))
-    t.start()
-    yield t
-    t.stop()
 
 
 @pytest.fixture

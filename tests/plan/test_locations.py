@@ -3,32 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from acrtui.azure.session import AzureSession
-from acrtui.emulator import Emulator, EmulatorConfig
+from acrtui.emulator import Emulator
 from acrtui.plan.engine import PlanRefused, apply_planned, make_plan
 from acrtui.plan.executor import Journal
 from acrtui.plan.loader import load, parse
-from tests.azure.conftest import make_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
-        yield e
-
-
-@pytest.fixture
-async def session(emu: Emulator) -> AsyncIterator[AzureSession]:
-    s = make_session(emu)
-    yield s
-    await s.close()
 
 
 def _migration(location: str) -> str:

@@ -4,42 +4,20 @@ closed again; a second plan is "No changes."."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from acrtui.azure.session import AzureSession
-from acrtui.emulator import Emulator, EmulatorConfig
+from acrtui.emulator import Emulator
 from acrtui.emulator.providers.dataplane import digest_of, origin_of
 from acrtui.plan.engine import apply_planned, make_plan
 from acrtui.plan.executor import Journal
 from acrtui.plan.loader import load, parse
-from tests.azure.conftest import make_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 PROD = "741cfbc3-d07e-5815-a58f-cae9bd4c2ecf"
 STG = "a2128325-8095-58b1-87b1-cff9e5e9f20a"
 REG = "Microsoft.ContainerRegistry/registries"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
-        yield e
-
-
-@pytest.fixture
-async def session(emu: Emulator) -> AsyncIterator[AzureSession]:
-    s = make_session(emu)
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    return Journal(tmp_path / "journal.jsonl")
 
 
 def registry(emu: Emulator, name: str) -> Any:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from acrtui.cli import cli
-from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
+from acrtui.emulator import Emulator, EmulatorThread
 from acrtui.emulator.seeds import grant
 from acrtui.emulator.state import Principal, stable_uuid
 
@@ -27,14 +26,6 @@ VAULT = f"/subscriptions/{PROD}/resourceGroups/rg-security-prod/providers/Micros
 IDENT = f"/subscriptions/{STG}/resourceGroups/rg-registry-stg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-new"
 SUBNET = (f"/subscriptions/{PROD}/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-hub-prod"
           "/subnets/snet-pe")
-
-
-@pytest.fixture(scope="module")
-def thread() -> Iterator[EmulatorThread]:
-    t = EmulatorThread("demo", config=EmulatorConfig(throttle=False))
-    t.start()
-    yield t
-    t.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ re-planning says "No changes." and a second apply writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,37 +15,18 @@ from acrtui.azure.session import AzureSession
 from acrtui.azure.writes import Writer
 from acrtui.domain.checks import CheckSettings, Status, get_check
 from acrtui.domain.models import Estate
-from acrtui.emulator import Emulator, EmulatorConfig
+from acrtui.emulator import Emulator
 from acrtui.emulator.seeds import add_group
 from acrtui.plan.engine import PlanRefused, apply_planned, make_plan
 from acrtui.plan.executor import Journal
 from acrtui.plan.loader import load, parse
 from acrtui.plan.render import render_text
-from tests.azure.conftest import make_session
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "plans"
 PROD = "741cfbc3-d07e-5815-a58f-cae9bd4c2ecf"
 STG = "a2128325-8095-58b1-87b1-cff9e5e9f20a"
 SEC = f"/subscriptions/{PROD}/resourceGroups/rg-security-prod"
 LAW = f"{SEC}/providers/Microsoft.OperationalInsights/workspaces/law-security-prod"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator("demo", config=EmulatorConfig(page_size=50, throttle=False)) as e:
-        yield e
-
-
-@pytest.fixture
-async def session(emu: Emulator) -> AsyncIterator[AzureSession]:
-    s = make_session(emu)
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> Journal:
-    return Journal(tmp_path / "journal.jsonl")
 
 
 def audit(estate: Estate, registry: str, check_id: str) -> Status:
