@@ -396,8 +396,14 @@ class AcrtuiApp(App[int]):
         self.refresh_estate()
 
     def refresh_estate(self) -> None:
+        """Read the estate again (ctrl+r, after an apply). A context opened before the subscriptions were known
+        is every visible subscription: a refresh must never be a silent no-op that leaves views stale."""
+        if not self.chosen and self.subscriptions:
+            self.chosen = list(self.subscriptions)
         if self.chosen:
             self.load_estate(self.chosen)
+        else:
+            self.notify("No subscription is open yet: nothing to refresh.", severity="warning")
 
     def action_pick_subscriptions(self) -> None:
         while len(self.screen_stack) > 2:

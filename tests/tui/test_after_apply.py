@@ -1,0 +1,41 @@
+# mypy: disable-error-code="attr-defined"
+"""After an apply the views show Azure's state, even when the operator leaves the plan screen before the re-read
+lands (found driving the console under tmux: escape right after "Applied" left the registry showing data
+endpoints off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Checkbox
+
+from acrtui.emulator import Emulator
+from acrtui.tui.screens.lists import RegistryListScreen
+from acrtui.tui.screens.registry import RegistryScreen
+
+from .conftest import SIZE, wait_for
+from .test_console import review_and_apply
+from .test_flows import open_wizard
+
+
+async def test_leaving_the_plan_screen_at_once_still_refreshes_every_view(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(app, pilot, "contosoprodlost", "d")
+        for box in wiz.query(Checkbox):
+            box.value = True
+        await pilot.pause()
+        plan = await review_and_apply(app, pilot)
+        assert plan.state == "done"
+        await pilot.press("escape")  # before the re-read has landed
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        await wait_for(pilot, lambda: app.estate is not None and app.estate.registry("contosoprodlost")
+                       .data_endpoint_enabled)
+        assert app.report is not None
+        failing = {f.check.id for f in app.report.findings
+                   if f.registry.name == "contosoprodlost" and f.finding.status.value == "fail"}
+        assert "ACR-DEP-001" not in failing
+        await wait_for(pilot, lambda: "1C 3H 4M 2L" in str(app.screen.query_one("#registry-title").render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen))
+
