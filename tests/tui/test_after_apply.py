@@ -39,3 +39,18 @@ async def test_leaving_the_plan_screen_at_once_still_refreshes_every_view(make_a
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen))
 
+
+
+async def test_open_all_pressed_before_the_subscriptions_are_listed_opens_them_once_known(
+        make_app: Any, demo: Emulator) -> None:
+    """Found under tmux on a busy machine: ctrl+a before the list arrived opened an empty context, whose header
+    named no subscription and whose refreshes (ctrl+r, after an apply) did nothing."""
+    demo.config.latency_ms = 400  # the subscription list takes a while, as over a slow link
+    app = make_app(auto_open=[])
+    app.auto_open = None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+a")
+        assert not app.subscriptions, "pressed before the list arrived"
+        demo.config.latency_ms = 0
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen) and app.estate is not None)
+        assert sorted(app.chosen) == sorted(app.subscriptions)

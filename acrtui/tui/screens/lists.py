@@ -139,7 +139,12 @@ class SubscriptionScreen(FilteredTable):
             self.app.open_subscriptions([key])  # type: ignore[attr-defined]
 
     def action_open_all(self) -> None:
-        self.app.open_subscriptions(list(self.app.subscriptions))  # type: ignore[attr-defined]
+        subs = list(getattr(self.app, "subscriptions", {}) or {})
+        if not subs:  # still being read: open them all once listed, never an empty context
+            self.app.auto_open = []  # type: ignore[attr-defined]
+            self.app.notify("Still reading the subscriptions: all of them open as soon as they are listed.")
+            return
+        self.app.open_subscriptions(subs)  # type: ignore[attr-defined]
 
     def go_back(self) -> None:
         if getattr(self.app, "estate", None) is not None and len(self.app.screen_stack) > 2:
