@@ -99,9 +99,14 @@ def check_compliance(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
 
 
 def _assign_remediation(guid: str) -> Remediation:
+    """The same assignment the console's policy wizard proposes (acrtui.domain.policy_fix): the registry's
+    resource group, Audit; ``<scope>`` is filled with the resource group's id per registry."""
+    from acrtui.domain.policy_fix import assign_command
+
     return Remediation(
-        f"Assign the built-in '{BUILTIN_NAMES[guid]}' at the subscription or resource group (Audit first, Deny when clean).",
-        az=f'az policy assignment create -n <name> --scope <scope> --policy {guid} --params \'{{"effect":{{"value":"Audit"}}}}\'',
+        f"Assign the built-in '{BUILTIN_NAMES[guid]}' at the registry's resource group (or the subscription, for "
+        "every registry in it), Audit first, Deny when the compliance scan is clean.",
+        az=assign_command("<scope>", guid, BUILTIN_NAMES[guid]),
         action="AssignPolicy",
     )
 
