@@ -250,7 +250,7 @@ def write_sarif(report: AuditReport) -> str:
         result = _sarif_result(f, index)
         if f.suppression is not None:  # still a result: code scanning shows it as dismissed, with the reason
             sup = f.suppression
-            result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": sup.justification,
+            result["suppressions"] = [{"kind": "external", "justification": sup.justification,
                                        "location": _sarif_file_location(sup.source),
                                        "properties": {"expires": sup.expires.isoformat()}}]
         if f.baseline:
