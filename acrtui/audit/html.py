@@ -72,13 +72,6 @@ def write_html(report: AuditReport) -> str:
                    + "</ul></div>")
     out.append(f'<p id="summary"><b>{_e(report.summary_line())}</b></p>')
 
-    out.append('<h2>Severity</h2><table id="severity"><tr><th>severity</th><th>failed</th></tr>')
-    for sev in Severity:
-        n = s["failedBySeverity"][sev.value]
-        out.append(f'<tr data-severity="{sev.value}"><td>{sev.value}</td><td class="count">{n}</td></tr>')
-    out.append(f'<tr data-severity="suppressed"><td>suppressed</td><td class="count">{s["suppressed"]}</td></tr>'
-               f'<tr data-severity="error"><td>not evaluated</td><td class="count">{s["errors"]}</td></tr></table>')
-
     out.append('<h2>Posture</h2><table id="matrix"><tr><th>registry</th>'
                + "".join(f'<th data-family="{f.value}">{_e(family_label(f))}</th>' for f in families)
                + "<th>verdict</th></tr>")
@@ -98,6 +91,13 @@ def write_html(report: AuditReport) -> str:
     out.append('<p class="muted">fail: at least one unsuppressed failure · not evaluated: a check could not run '
                "(a read failed) · suppressed: only accepted failures · n/a: no check applies</p>")
 
+    out.append('<h2>Failed by severity</h2><table id="severity"><tr>'
+               + "".join(f'<th class="{sev.value}">{sev.value}</th>' for sev in Severity)
+               + '<th>suppressed</th><th>not evaluated</th></tr><tr>'
+               + "".join(f'<td data-severity="{sev.value}" class="count">{s["failedBySeverity"][sev.value]}</td>'
+                         for sev in Severity)
+               + f'<td data-severity="suppressed" class="count">{s["suppressed"]}</td>'
+               f'<td data-severity="error" class="count">{s["errors"]}</td></tr></table>')
     for reg, findings in rows:
         out.append(f'<section id="{anchors[reg.id]}" class="registry" data-registry="{_e(reg.name)}">'
                    f"<h3>{_e(reg.name)} <span class=\"muted\">({_e(reg.sku)}, {_e(reg.location)})</span></h3>"
