@@ -202,7 +202,7 @@ def test_a_bad_suppressions_file_is_located(text: str, where: str) -> None:
 def test_the_file_is_read_with_the_input_limits(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (1024 * 1024 + 1))
-    with pytest.raises(sp.SuppressionsError, match="at most 1.0 MiB"):
+    with pytest.raises(sp.SuppressionsError, match=r"at most 1\.0 MiB"):
         sp.load(big, IDS)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("suppressions: []\n# caf\xe9\n".encode("latin-1"))
