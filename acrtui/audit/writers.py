@@ -67,9 +67,10 @@ def _incomplete_lead(report: AuditReport) -> list[str]:
 
 
 def _order(f: FindingRecord) -> tuple[int, int]:
-    """Failures first (worst first), then errors, passes, not applicable; catalogue order within."""
-    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}[f.status]
-    return rank, -f.severity.rank
+    """Failures first (worst first), then errors, suppressed failures, passes, not applicable; catalogue order
+    within."""
+    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 3, Status.NOT_APPLICABLE: 4}[f.status]
+    return (2 if f.suppressed else rank), -f.severity.rank
 
 
 # ------------------------------------------------------------------------------------------------- table
