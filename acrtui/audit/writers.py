@@ -574,6 +574,10 @@ def write_csv(report: AuditReport) -> str:
     for g in _unattributed(report):  # no registry to put it on: one row per read that may hide registries
         w.writerow(["", g.scope, "", "", "", "error", f"read gap: {g.what}", g.text, "", "", "", "", "",
                     json.dumps(g.model_dump(mode="json"), sort_keys=True), "false", "", "", "", ""])
+    for sup, text in zip(report.expired, report.warnings(), strict=False):  # a lapsed acceptance fails the audit
+        w.writerow([sup.registry, "", sup.check, "", "", "fail", "expired suppression", text, "", "", "", "", "",
+                    json.dumps(sup.to_json(), sort_keys=True), "false", sup.justification, sup.expires.isoformat(),
+                    sup.source, ""])
     return buf.getvalue()
 
 

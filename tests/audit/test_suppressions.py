@@ -120,6 +120,18 @@ def test_sarif_suppressions_and_baseline_states_validate() -> None:
     assert [n["level"] for n in config] == ["error", "warning"]
 
 
+def test_csv_marks_suppressed_rows_and_lists_the_expired_suppression() -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(render(scenario(), "csv"))))
+    sup = next(r for r in rows if r["registryName"] == "devbasic" and r["checkId"] == "ACR-AUTH-001")
+    assert sup["status"] == "fail" and sup["suppressed"] == "true" and "RISK-1" in sup["suppressionJustification"]
+    assert sup["suppressionSource"] == "acrtui.suppressions.yaml:3" and sup["baseline"] == "unchanged"
+    exp = [r for r in rows if r["title"] == "expired suppression"]
+    assert len(exp) == 1 and exp[0]["suppressionSource"] == "acrtui.suppressions.yaml:7"
+
+
 def test_junit_suppressed_is_skipped_with_the_reason_and_expired_is_a_failure() -> None:
     root = ET.fromstring(render(scenario(), "junit"))
     suite = root.find("./testsuite[@name='devbasic']")
