@@ -53,3 +53,14 @@ async def test_audit_fix_equals_the_console_plan(session: AzureSession, tmp_path
         assert assigns[0].az() == [f.fix]
         compared += 1
     assert compared
+
+
+def test_the_console_opens_the_wizard_on_the_definition_the_audit_assigns() -> None:
+    """Each policy finding the console fixes prefills the wizard with the definition the audit's command names."""
+    from acrtui.domain.checks import get_check
+    from acrtui.tui.fixes import POLICY_FOR_CHECK
+
+    for check_id, guid in POLICY_FOR_CHECK.items():
+        check = get_check(check_id)
+        assert check is not None and check.remediation.az is not None
+        assert f"--policy {guid} " in check.remediation.az and "--scope '<scope>'" in check.remediation.az
