@@ -128,6 +128,7 @@ class AuditReport:
     baseline: Baseline | None = None
     fixed: list[dict[str, Any]] = field(default_factory=list)  # baseline failures this audit found passing
     fail_on_new: bool = False  # only new failures (against the baseline) count towards the exit code
+    _not_passed: tuple[Any, set[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def in_scope(self, gap: ReadGap) -> bool:
         """Does this gap hide something this audit needed: a registry (when none were named) or an input a
@@ -183,10 +184,13 @@ class AuditReport:
         return 1 if self.gating() or self.expired else 0
 
     def passed(self, reg: RegistryPosture) -> bool:
-        """A registry passed: every check was evaluated and none failed (unsuppressed) at or above ``--fail-on``."""
-        rid = reg.id.lower()
-        return rid not in self.unread_registries() and not any(
-            f.registry.id.lower() == rid for f in self.failing(self.fail_on))
+        """A registry passed: every check was evaluated and none failed (unsuppressed) at or above ``--fail-on``.
+        (One pass over the findings per report, not per registry: a fleet has 10,000 registries.)"""
+        key = (self.fail_on, len(self.findings))
+        if self._not_passed is None or self._not_passed[0] != key:
+            ids = {f.registry.id.lower() for f in self.failing(self.fail_on)} | self.unread_registries()
+            self._not_passed = (key, ids)
+        return reg.id.lower() not in self._not_passed[1]
 
     def summary(self) -> dict[str, Any]:
         status = Counter("suppressed" if f.suppressed else f.status.value for f in self.findings)

@@ -51,10 +51,11 @@ def render(report: AuditReport, fmt: str, *, colour: bool = False, show_passed: 
 
 
 def _by_registry(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
-    out = []
-    for r in report.registries:
-        out.append((r, [f for f in report.findings if f.registry.id == r.id]))
-    return out
+    """Each registry with its findings, in report order (one pass: a fleet report has 10,000 registries)."""
+    groups: dict[str, list[FindingRecord]] = {r.id: [] for r in report.registries}
+    for f in report.findings:
+        groups.setdefault(f.registry.id, []).append(f)
+    return [(r, groups[r.id]) for r in report.registries]
 
 
 def _incomplete_lead(report: AuditReport) -> list[str]:
