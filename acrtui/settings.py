@@ -31,6 +31,7 @@ class AuditSettings(BaseModel):
     # IP rules admitting more than this share of the public IPv4 internet make a firewall "open" (audit) and a
     # plan warning; 0.01 = 1%, about two /8s. The whole internet (0.0.0.0/0) is open at any setting.
     firewall_open_share: float = Field(default=DEFAULT_OPEN_SHARE, gt=0, le=1)
+    suppressions: str | None = None  # the audit's suppressions file (else ./acrtui.suppressions.yaml if present)
 
 
 def config_path() -> Path:

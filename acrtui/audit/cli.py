@@ -88,6 +88,15 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _colour(output: str | None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org: any non-empty value)."""
+    import os
+
+    if output or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(sys.stdout.isatty())
+
+
 def _fail(exc: AcrtuiError) -> None:
     click.echo(f"error: {exc.title}: {exc.message}", err=True)
     sys.exit(int(exc.exit_code))
@@ -156,6 +165,16 @@ def _fail(exc: AcrtuiError) -> None:
     metavar="IP",
     help="Operator public IP, for the lock-out analysis.",
 )
+@click.option(
+    "--suppressions", "suppressions_path", type=click.Path(dir_okay=False), metavar="PATH",
+    help="Suppressions file (default: audit.suppressions in settings, else ./acrtui.suppressions.yaml if present).",
+)
+@click.option(
+    "--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+    help="A previous JSON report: mark failures new / unchanged and list what was fixed.",
+)
+@click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only on new failures.")
+@click.option("--show-passed", is_flag=True, help="Table: list passed and not-applicable checks too.")
 @click.option("--now", "now_text", hidden=True, help="Evaluate as of this ISO time (reproducible reports).")
 def audit(
     demo: bool,
@@ -173,9 +192,13 @@ def audit(
     key_max_age_days: int,
     key_expiry_days: int,
     operator_ips: tuple[str, ...],
+    suppressions_path: str | None,
+    baseline_path: str | None,
+    fail_on_new: bool,
+    show_passed: bool,
     now_text: str | None,
 ) -> None:
-    """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv)."""
+    """Audit registries read-only and report findings (table, json, sarif, junit, markdown, csv, html)."""
     ctx = click.get_current_context()
     parent = ctx.find_root().obj or {}
     try:  # before any request: an unwritable report path is a usage error (2), never "findings" (1)
@@ -220,6 +243,19 @@ def audit(
         raise click.BadParameter(f"not an ISO time: {now_text}", param_hint="--now") from None
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
+    if fail_on_new and not baseline_path:
+        raise click.UsageError("--fail-on-new needs --baseline (the previous JSON report to compare with)")
+    # the suppressions and the baseline are inputs like a plan file: a bad one stops here, before any request
+    from . import baseline as baseline_mod
+    from . import suppressions as suppressions_mod
+
+    try:
+        sup_file = suppressions_mod.default_path(suppressions_path or user.audit.suppressions)
+        sups = suppressions_mod.load(sup_file, [c.id for c in CATALOGUE]) if sup_file else []
+        base = baseline_mod.load(baseline_path) if baseline_path else None
+    except AcrtuiError as exc:
+        _fail(exc)
+        return
 
     failed: AcrtuiError | None = None
     try:
@@ -279,8 +315,13 @@ def audit(
         target=target,
         tool_version=_version(),
         named=bool(registries) and failed is None,
+        suppressions=sups,
+        baseline=base,
+        fail_on_new=fail_on_new,
     )
-    _emit(render(report, fmt), output)
+    _emit(render(report, fmt, colour=_colour(output), show_passed=show_passed), output)
+    for w in report.warnings():
+        click.echo(f"warning: {w}", err=True)
     if failed is not None:
         click.echo(f"error: {failed.title}: {failed.message}", err=True)
     if output or not report.complete:

@@ -12,14 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from acrtui.domain.checks import CATALOGUE, Check, CheckSettings, Finding, Severity, Status
 from acrtui.domain.models import Estate, ReadGap, RegistryPosture, VaultPosture
 from acrtui.errors import ExitCode
 
-SCHEMA_VERSION = "1.1"
+if TYPE_CHECKING:
+    from .baseline import Baseline
+    from .suppressions import Suppression
+
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,27 @@ class FindingRecord:
     registry: RegistryPosture
     finding: Finding
     vault: VaultPosture | None = None  # the registry's key vault, when it has a CMK and the vault was read
+    suppression: Suppression | None = None  # a live suppression that accepts this failure
+    baseline: str | None = None  # failures against --baseline: "new" | "unchanged"
 
     @property
     def status(self) -> Status:
         return self.finding.status
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    @property
+    def failing(self) -> bool:
+        """Failed and not accepted by a suppression: what counts towards --fail-on."""
+        return self.finding.status is Status.FAIL and self.suppression is None
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        from .baseline import identity
+
+        return identity(self.check.id, self.registry.id, self.finding.evidence)
 
     @property
     def severity(self) -> Severity:
@@ -45,8 +66,10 @@ class FindingRecord:
         if az is None:
             return None
         reg = self.registry
-        known = {"<registry>": reg.name, "<registry-id>": reg.id, "<rg>": reg.resource_group, "<scope>": reg.id,
-                 "<subscription>": reg.subscription_id}
+        rg_id = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
+        # <scope>: where an assignment that guards this registry goes — its resource group (see policy_fix)
+        known = {"<registry>": reg.name, "<registry-id>": reg.id, "<rg>": reg.resource_group, "<scope>": rg_id,
+                 "<rg-id>": rg_id, "<subscription>": reg.subscription_id}
         if self.vault is not None:
             known.update({"<vault-id>": self.vault.id, "<vault-rg>": self.vault.resource_group,
                           "<vault-subscription>": self.vault.subscription_id})
@@ -63,8 +86,8 @@ class FindingRecord:
             if user.principal_id:
                 known["<principal-id>"] = user.principal_id
         for placeholder, value in known.items():
-            if value:
-                az = az.replace(placeholder, shlex.quote(value))
+            if value:  # a command builder may have quoted the placeholder itself: replace that form first
+                az = az.replace(shlex.quote(placeholder), shlex.quote(value)).replace(placeholder, shlex.quote(value))
         return az
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +104,8 @@ class FindingRecord:
             "evidence": self.finding.evidence,
             "remediation": {**self.check.remediation.as_dict(), "command": self.fix},
             "references": self.check.references.as_dict(),
+            "suppression": None if self.suppression is None else {"kind": "external", **self.suppression.to_json()},
+            "baseline": self.baseline,
         }
 
 
@@ -97,6 +122,13 @@ class AuditReport:
     tool_version: str = "0"
     gaps: list[ReadGap] = field(default_factory=list)  # every read gap of the estate
     registries_named: bool = False  # --registry chose them: a listing gap elsewhere cannot hide one of them
+    suppressions: list[Suppression] = field(default_factory=list)  # every one loaded
+    expired: list[Suppression] = field(default_factory=list)  # past their date: they fail the audit
+    unmatched: list[Suppression] = field(default_factory=list)  # live, but accepted no failing finding
+    baseline: Baseline | None = None
+    fixed: list[dict[str, Any]] = field(default_factory=list)  # baseline failures this audit found passing
+    fail_on_new: bool = False  # only new failures (against the baseline) count towards the exit code
+    _not_passed: tuple[Any, set[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def in_scope(self, gap: ReadGap) -> bool:
         """Does this gap hide something this audit needed: a registry (when none were named) or an input a
@@ -134,26 +166,39 @@ class AuditReport:
         return {f.registry.id.lower() for f in self.error_findings}
 
     def failing(self, at_or_above: Severity | None = None) -> list[FindingRecord]:
+        """Unsuppressed failures at or above a severity."""
         floor = (at_or_above or Severity.INFO).rank
-        return [f for f in self.findings if f.status is Status.FAIL and f.severity.rank >= floor]
+        return [f for f in self.findings if f.failing and f.severity.rank >= floor]
+
+    def gating(self) -> list[FindingRecord]:
+        """The failures that decide exit 1: at or above ``fail_on``, and only new ones with ``--fail-on-new``."""
+        return [f for f in self.failing(self.fail_on) if not self.fail_on_new or f.baseline == "new"]
 
     def exit_code(self, soft_fail: bool = False) -> int:
-        """3 incomplete (``--soft-fail`` does not hide it); else 0 nothing failing at or above ``fail_on``, 1 otherwise
-        (``--soft-fail``: 0)."""
+        """3 incomplete (``--soft-fail`` does not hide it); else 1 when a gating failure or an expired suppression
+        remains (``--soft-fail``: 0), 0 otherwise."""
         if not self.complete:
             return int(ExitCode.AZURE)
         if soft_fail:
             return 0
-        return 1 if self.failing(self.fail_on) else 0
+        return 1 if self.gating() or self.expired else 0
+
+    def passed(self, reg: RegistryPosture) -> bool:
+        """A registry passed: every check was evaluated and none failed (unsuppressed) at or above ``--fail-on``.
+        (One pass over the findings per report, not per registry: a fleet has 10,000 registries.)"""
+        key = (self.fail_on, len(self.findings))
+        if self._not_passed is None or self._not_passed[0] != key:
+            ids = {f.registry.id.lower() for f in self.failing(self.fail_on)} | self.unread_registries()
+            self._not_passed = (key, ids)
+        return reg.id.lower() not in self._not_passed[1]
 
     def summary(self) -> dict[str, Any]:
-        status = Counter(f.status.value for f in self.findings)
+        status = Counter("suppressed" if f.suppressed else f.status.value for f in self.findings)
         sev = Counter(f.severity.value for f in self.failing())
-        not_passed = {f.registry.id.lower() for f in self.failing()} | self.unread_registries()
-        return {
+        out = {
             "complete": self.complete,
             "registries": len(self.registries),
-            "registriesPassed": sum(1 for r in self.registries if r.id.lower() not in not_passed),
+            "registriesPassed": sum(1 for r in self.registries if self.passed(r)),
             "registriesNotEvaluated": len(self.unread_registries()),
             "checks": len(self.checks),
             "findings": len(self.findings),
@@ -161,11 +206,19 @@ class AuditReport:
             "failed": status.get("fail", 0),
             "notApplicable": status.get("not_applicable", 0),
             "errors": status.get("error", 0),
+            "suppressed": status.get("suppressed", 0),
+            "expiredSuppressions": len(self.expired),
             "readGaps": len(self.scope_gaps),
             "failedBySeverity": {s.value: sev.get(s.value, 0) for s in Severity},
             "failOn": self.fail_on.value,
             "failingAtOrAboveFailOn": len(self.failing(self.fail_on)),
         }
+        if self.baseline is not None:
+            marks = Counter(f.baseline for f in self.findings if f.status is Status.FAIL)
+            out["baseline"] = {"new": marks.get("new", 0), "unchanged": marks.get("unchanged", 0),
+                               "fixed": len(self.fixed), "failOnNew": self.fail_on_new,
+                               "newAtOrAboveFailOn": sum(f.baseline == "new" for f in self.failing(self.fail_on))}
+        return out
 
     def summary_line(self) -> str:
         s = self.summary()
@@ -174,6 +227,13 @@ class AuditReport:
             f"{s['failed']} failed ({sev}) · {s['passed']} passed · {s['notApplicable']} not applicable · "
             f"{s['errors']} errors · registries passed: {s['registriesPassed']}/{s['registries']}"
         )
+        if s["suppressed"] or s["expiredSuppressions"]:
+            line += f" · {s['suppressed']} suppressed"
+            if s["expiredSuppressions"]:
+                line += f" · {s['expiredSuppressions']} suppressions EXPIRED"
+        if "baseline" in s:
+            b = s["baseline"]
+            line += f" · baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed"
         if not s["complete"]:
             line = f"INCOMPLETE ({s['readGaps']} read gaps, {s['errors']} checks not evaluated) · " + line
         return line
@@ -203,8 +263,22 @@ class AuditReport:
             "incomplete": self.incomplete_reasons(),
             "errors": list(self.errors),
             "gaps": [{**g.model_dump(mode="json"), "inScope": self.in_scope(g)} for g in self.gaps],
+            "suppressions": {
+                "expired": [s.to_json() for s in self.expired],
+                "unmatched": [s.to_json() for s in self.unmatched],
+            },
+            "baseline": None if self.baseline is None else {**self.baseline.to_json(), "fixed": self.fixed},
             "summary": self.summary(),
         }
+
+    def warnings(self) -> list[str]:
+        """What a person should know that is not a finding: suppressions that lapsed or match nothing."""
+        out = [f"{s.source}: suppression of {s.check} on {s.registry} expired on {s.expires.isoformat()}: it no "
+               "longer applies and fails the audit; renew it (new date, fresh justification) or remove it"
+               for s in self.expired]
+        out += [f"{s.source}: suppression of {s.check} on {s.registry} matches no failing finding in this audit; "
+                "remove it if the control now passes" for s in self.unmatched]
+        return out
 
 
 def _iso(t: dt.datetime) -> str:
@@ -234,13 +308,44 @@ def run_audit(
     target: str = "azure",
     tool_version: str = "0",
     named: bool = False,
+    suppressions: list[Suppression] | None = None,
+    baseline: Baseline | None = None,
+    fail_on_new: bool = False,
 ) -> AuditReport:
     """Run each check on each registry (registry order, then catalogue order). ``named``: the registries were
-    chosen by name (``--registry``), so a gap that could hide other registries is out of scope."""
+    chosen by name (``--registry``), so a gap that could hide other registries is out of scope. ``suppressions``
+    accept failures (never errors); ``baseline`` marks failures new / unchanged and finds the fixed ones."""
     settings = settings or CheckSettings()
     regs = registries if registries is not None else select_registries(estate)
     findings = [FindingRecord(c, r, c.run(r, estate, settings), estate.vault_for(r)) for r in regs for c in checks]
+    sups = list(suppressions or [])
+    live = [s for s in sups if not s.expired(settings.now)]
+    used: set[int] = set()
+    for i, f in enumerate(findings):
+        if f.status is not Status.FAIL:
+            continue
+        hit = next((s for s in live if s.matches(f.check.id, f.registry.name, f.registry.id)), None)
+        if hit is not None:
+            used.add(id(hit))
+            findings[i] = f = replace(f, suppression=hit)
+        if baseline is not None:
+            findings[i] = replace(f, baseline="unchanged" if f.identity in baseline.failing else "new")
+    fixed = []
+    if baseline is not None:
+        now = {f.identity: f for f in findings}
+        for ident, old in baseline.failing.items():
+            cur = now.get(ident)
+            if cur is not None and cur.status in (Status.PASS, Status.NOT_APPLICABLE):
+                fixed.append({"checkId": cur.check.id, "registryId": cur.registry.id,
+                              "registryName": cur.registry.name, "title": cur.check.title,
+                              "status": cur.status.value, "was": str(old.get("message", ""))})
     return AuditReport(
+        suppressions=sups,
+        expired=[s for s in sups if s.expired(settings.now)],
+        unmatched=[s for s in live if id(s) not in used],
+        baseline=baseline,
+        fixed=fixed,
+        fail_on_new=fail_on_new,
         generated_at=settings.now,
         registries=list(regs),
         checks=list(checks),

@@ -2,7 +2,7 @@
 
 Formats and who reads them: ``table`` (a person at a terminal), ``json`` (scripts; shape documented in
 ``acrtui/audit/README.md``), ``sarif`` (code scanning, SARIF 2.1.0), ``junit`` (CI test reports), ``markdown``
-(a PR comment), ``csv`` (a spreadsheet).
+(a PR comment), ``csv`` (a spreadsheet), ``html`` (a reviewer: one self-contained page, see html.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from acrtui.domain.checks import FAMILY_ORDER, Check, Family, Severity, Status
 
 from .runner import AuditReport, FindingRecord, _iso
 
-FORMATS = ("table", "json", "sarif", "junit", "markdown", "csv")
+FORMATS = ("table", "json", "sarif", "junit", "markdown", "csv", "html")
 INFO_URI = "https://github.com/acrtui/acrtui"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -35,7 +36,14 @@ _FAMILY_LABEL = {
 }
 
 
-def render(report: AuditReport, fmt: str) -> str:
+def render(report: AuditReport, fmt: str, *, colour: bool = False, show_passed: bool = False) -> str:
+    """``colour`` and ``show_passed`` shape the table only (the machine formats always hold every finding)."""
+    if fmt == "table":
+        return write_table(report, colour=colour, show_passed=show_passed)
+    if fmt == "html":
+        from .html import write_html
+
+        return write_html(report)
     writer = WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
@@ -43,10 +51,11 @@ def render(report: AuditReport, fmt: str) -> str:
 
 
 def _by_registry(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
-    out = []
-    for r in report.registries:
-        out.append((r, [f for f in report.findings if f.registry.id == r.id]))
-    return out
+    """Each registry with its findings, in report order (one pass: a fleet report has 10,000 registries)."""
+    groups: dict[str, list[FindingRecord]] = {r.id: [] for r in report.registries}
+    for f in report.findings:
+        groups.setdefault(f.registry.id, []).append(f)
+    return [(r, groups[r.id]) for r in report.registries]
 
 
 def _incomplete_lead(report: AuditReport) -> list[str]:
@@ -59,44 +68,92 @@ def _incomplete_lead(report: AuditReport) -> list[str]:
 
 
 def _order(f: FindingRecord) -> tuple[int, int]:
-    """Failures first (worst first), then errors, passes, not applicable; catalogue order within."""
-    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}[f.status]
-    return rank, -f.severity.rank
+    """Failures first (worst first), then errors, suppressed failures, passes, not applicable; catalogue order
+    within."""
+    rank = {Status.FAIL: 0, Status.ERROR: 1, Status.PASS: 3, Status.NOT_APPLICABLE: 4}[f.status]
+    return (2 if f.suppressed else rank), -f.severity.rank
 
 
 # ------------------------------------------------------------------------------------------------- table
 
+_ANSI = {"fail": "\x1b[1;31m", "error": "\x1b[1;33m", "pass": "\x1b[32m", "na": "\x1b[2m", "sup": "\x1b[36m",
+         "bold": "\x1b[1m", "reset": "\x1b[0m"}
 
-def write_table(report: AuditReport) -> str:
+
+def _registry_order(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
+    """Registries with failures first (worst first), then those that could not be evaluated, then the rest."""
+    def key(item: tuple[Any, list[FindingRecord]]) -> tuple[int, int, str]:
+        reg, fs = item
+        worst = max((f.severity.rank for f in fs if f.failing), default=-1)
+        return (0 if worst >= 0 else 1 if any(f.status is Status.ERROR for f in fs) else 2, -worst, reg.name.lower())
+    return sorted(_by_registry(report), key=key)
+
+
+def write_table(report: AuditReport, *, colour: bool = False, show_passed: bool = False) -> str:
+    """Failures first (registries and findings); passes and not-applicable hidden unless ``show_passed``."""
+    def c(kind: str, text: str) -> str:
+        return f"{_ANSI[kind]}{text}{_ANSI['reset']}" if colour else text
+
     lines = [
         f"acrtui audit · {report.target} · {len(report.registries)} registries · {len(report.checks)} checks · "
         f"{_iso(report.generated_at)}",
         "",
     ]
     if not report.complete:
-        lines += [*_incomplete_lead(report), ""]
-    for reg, findings in _by_registry(report):
-        lines.append(f"{reg.name}  ({reg.sku}, {reg.location})  {reg.id}")
+        lines += [c("error", _incomplete_lead(report)[0]), *_incomplete_lead(report)[1:], ""]
+    for reg, findings in _registry_order(report):
+        if report.passed(reg):
+            verdict = c("pass", f"passed at {report.fail_on.value}" if any(f.failing for f in findings) else "passed")
+        elif any(f.failing and f.severity.rank >= report.fail_on.rank for f in findings):
+            verdict = c("fail", "FAILED")
+        else:
+            verdict = c("error", "NOT EVALUATED")
+        lines.append(f"{c('bold', reg.name)}  ({reg.sku}, {reg.location})  {verdict}  {reg.id}")
+        hidden = Counter[str]()
         for f in sorted(findings, key=_order):
-            lines.append(
-                f"  {_STATUS_WORD[f.status]:<5} {f.severity.value:<8} {f.check.id:<12} {f.check.title}"
-            )
+            if f.status in (Status.PASS, Status.NOT_APPLICABLE) and not show_passed:
+                hidden[f.status.value] += 1
+                continue
+            if f.suppressed:
+                word, kind = "SUPPR", "sup"
+            else:
+                word = _STATUS_WORD[f.status]
+                kind = {Status.FAIL: "fail", Status.ERROR: "error", Status.PASS: "pass"}.get(f.status, "na")
+            tag = f" [{f.baseline}]" if f.baseline else ""
+            lines.append(f"  {c(kind, f'{word:<5}')} {f.severity.value:<8} {f.check.id:<12} {f.check.title}{tag}")
             if f.status in (Status.FAIL, Status.ERROR):
                 lines.append(f"  {'':<5} {'':<8} {'':<12} → {f.finding.message}")
-                if f.status is Status.FAIL and f.fix:
+                if f.suppression is not None:
+                    s = f.suppression
+                    lines.append(f"  {'':<5} {'':<8} {'':<12}   suppressed until {s.expires.isoformat()} "
+                                 f"({s.source}): {s.justification}")
+                elif f.status is Status.FAIL and f.fix:
                     lines.append(f"  {'':<5} {'':<8} {'':<12}   fix: {f.fix}")
+        if hidden:
+            bits = ", ".join(f"{n} {'passed' if k == 'pass' else 'not applicable'}" for k, n in sorted(hidden.items(),
+                                                                                                       reverse=True))
+            lines.append(f"  ({bits}; --show-passed lists them)")
+        lines.append("")
+    if report.fixed:
+        lines.append(f"Fixed since the baseline ({report.baseline.source if report.baseline else ''}):")
+        lines += [f"  {c('pass', 'fixed')} {x['checkId']:<12} {x['registryName']}  {x['title']}" for x in report.fixed]
         lines.append("")
     for e in report.errors:
         lines.append(f"warning: {e}")
-    if report.errors:
+    for w in report.warnings():
+        lines.append(f"warning: {w}")
+    if report.errors or report.warnings():
         lines.append("")
     lines.append("Summary: " + report.summary_line())
-    n = len(report.failing(report.fail_on))
+    n = len(report.gating())
+    what = "new finding(s)" if report.fail_on_new else "finding(s)"
     lines.append(
-        f"{n} finding(s) at or above {report.fail_on.value}"
+        f"{n} {what} at or above {report.fail_on.value}"
         if n
-        else f"nothing failing at or above {report.fail_on.value}"
+        else f"nothing {'new ' if report.fail_on_new else ''}failing at or above {report.fail_on.value}"
     )
+    if report.expired:
+        lines[-1] += f"; {len(report.expired)} expired suppression(s) fail the audit"
     if not report.complete:
         lines[-1] += f" among what could be read; incomplete: {len(report.incomplete_reasons())} reason(s) above"
     return "\n".join(lines) + "\n"
@@ -192,36 +249,66 @@ def write_sarif(report: AuditReport) -> str:
             )
         if f.status is not Status.FAIL:
             continue
-        fp = hashlib.sha256(f"{f.check.id}|{f.registry.id.lower()}".encode()).hexdigest()[:32]
-        results.append(
-            {
-                "ruleId": f.check.id,
-                "ruleIndex": index[f.check.id],
-                "kind": "fail",
-                "level": _SARIF_LEVEL[f.severity],
-                "message": {"text": f"{f.registry.name}: {f.finding.message}"},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": f.registry.id.lstrip("/"),
-                                "uriBaseId": "AZURE_RESOURCE",
-                            }
-                        },
-                        "logicalLocations": [
-                            {"name": f.registry.name, "fullyQualifiedName": f.registry.id, "kind": "resource"}
-                        ],
-                    }
-                ],
-                "partialFingerprints": {"acrtuiFinding/v1": fp},
-                "properties": {"evidence": f.finding.evidence, "severity": f.severity.value},
-            }
-        )
+        result = _sarif_result(f, index)
+        if f.suppression is not None:  # still a result: code scanning shows it as dismissed, with the reason
+            sup = f.suppression
+            result["suppressions"] = [{"kind": "external", "justification": sup.justification,
+                                       "location": _sarif_file_location(sup.source),
+                                       "properties": {"expires": sup.expires.isoformat()}}]
+        if f.baseline:
+            result["baselineState"] = f.baseline
+        results.append(result)
+    for x in report.fixed:  # fixed since the baseline: SARIF's "absent" results
+        results.append({"ruleId": x["checkId"], "ruleIndex": index[x["checkId"]], "kind": "pass", "level": "none",
+                        "baselineState": "absent",
+                        "message": {"text": f"{x['registryName']}: fixed since the baseline ({x['status']})"},
+                        "locations": [_sarif_location(x["registryId"], x["registryName"])],
+                        "partialFingerprints": {"acrtuiFinding/v1": _fingerprint(x["checkId"], x["registryId"])}})
+    config = [{"level": "error" if s in report.expired else "warning", "message": {"text": w},
+               "locations": [_sarif_file_location(s.source)]}
+              for s, w in zip([*report.expired, *report.unmatched], report.warnings(), strict=True)]
     scope = {g.text for g in report.scope_gaps}
     for e in report.errors:
         if e not in scope:  # a gap outside what this audit needed: worth saying, not a failure of the run
             notifications.append({"level": "warning", "message": {"text": e}})
-    doc = {
+    doc = _sarif_doc(report, rules, results, notifications, config)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fingerprint(check_id: str, registry_id: str) -> str:
+    return hashlib.sha256(f"{check_id}|{registry_id.lower()}".encode()).hexdigest()[:32]
+
+
+def _sarif_location(registry_id: str, name: str) -> dict[str, Any]:
+    return {
+        "physicalLocation": {"artifactLocation": {"uri": registry_id.lstrip("/"), "uriBaseId": "AZURE_RESOURCE"}},
+        "logicalLocations": [{"name": name, "fullyQualifiedName": registry_id, "kind": "resource"}],
+    }
+
+
+def _sarif_file_location(source: str) -> dict[str, Any]:
+    """``file:line`` of a suppression as a SARIF location."""
+    path, _, line = source.rpartition(":")
+    return {"physicalLocation": {"artifactLocation": {"uri": path.replace("\\", "/")},
+                                 "region": {"startLine": int(line) if line.isdigit() else 1}}}
+
+
+def _sarif_result(f: FindingRecord, index: dict[str, int]) -> dict[str, Any]:
+    return {
+        "ruleId": f.check.id,
+        "ruleIndex": index[f.check.id],
+        "kind": "fail",
+        "level": _SARIF_LEVEL[f.severity],
+        "message": {"text": f"{f.registry.name}: {f.finding.message}"},
+        "locations": [_sarif_location(f.registry.id, f.registry.name)],
+        "partialFingerprints": {"acrtuiFinding/v1": _fingerprint(f.check.id, f.registry.id)},
+        "properties": {"evidence": f.finding.evidence, "severity": f.severity.value},
+    }
+
+
+def _sarif_doc(report: AuditReport, rules: list[Any], results: list[Any], notifications: list[Any],
+               config: list[Any]) -> dict[str, Any]:
+    return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -246,6 +333,7 @@ def write_sarif(report: AuditReport) -> str:
                         "executionSuccessful": report.complete,
                         "endTimeUtc": _iso(report.generated_at),
                         "toolExecutionNotifications": notifications,
+                        "toolConfigurationNotifications": config,  # expired / unmatched suppressions
                     }
                 ],
                 "results": results,
@@ -253,7 +341,6 @@ def write_sarif(report: AuditReport) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 # ------------------------------------------------------------------------------------------------- junit
@@ -264,10 +351,10 @@ def write_junit(report: AuditReport) -> str:
     root = ET.Element(
         "testsuites",
         name="acrtui audit",
-        tests=str(s["findings"] + len(_unattributed(report))),
-        failures=str(s["failed"]),
+        tests=str(s["findings"] + len(_unattributed(report)) + len(report.expired)),
+        failures=str(s["failed"] + len(report.expired)),
         errors=str(s["errors"] + len(_unattributed(report))),
-        skipped=str(s["notApplicable"]),
+        skipped=str(s["notApplicable"] + s["suppressed"]),
         time="0",
         timestamp=_iso(report.generated_at),
     )
@@ -279,15 +366,24 @@ def write_junit(report: AuditReport) -> str:
             case = ET.SubElement(suite, "testcase", classname="acrtui.inventory", name=g.what, time="0")
             el = ET.SubElement(case, "error", message=g.text, type=f"ReadGap:{g.kind.value}")
             el.text = f"{g.text}\nScope: {g.scope}\nHides: {', '.join(i.value for i in g.inputs)}"
+    if report.expired:  # a lapsed risk acceptance fails the audit: one failure each, located in the file
+        suite = ET.SubElement(root, "testsuite", name="acrtui suppressions", tests=str(len(report.expired)),
+                              failures=str(len(report.expired)), errors="0", skipped="0", time="0",
+                              timestamp=_iso(report.generated_at))
+        for sup, text in zip(report.expired, report.warnings(), strict=False):
+            case = ET.SubElement(suite, "testcase", classname="acrtui.suppressions",
+                                 name=f"{sup.check} {sup.registry} ({sup.source})", time="0")
+            el = ET.SubElement(case, "failure", message=text, type="ExpiredSuppression")
+            el.text = f"{text}\nJustification was: {sup.justification}"
     for reg, findings in _by_registry(report):
         suite = ET.SubElement(
             root,
             "testsuite",
             name=reg.name,
             tests=str(len(findings)),
-            failures=str(sum(f.status is Status.FAIL for f in findings)),
+            failures=str(sum(f.failing for f in findings)),
             errors=str(sum(f.status is Status.ERROR for f in findings)),
-            skipped=str(sum(f.status is Status.NOT_APPLICABLE for f in findings)),
+            skipped=str(sum(f.status is Status.NOT_APPLICABLE or f.suppressed for f in findings)),
             time="0",
             timestamp=_iso(report.generated_at),
         )
@@ -302,8 +398,13 @@ def write_junit(report: AuditReport) -> str:
                 name=f"{f.check.id} {f.check.title}",
                 time="0",
             )
-            if f.status is Status.FAIL:
-                el = ET.SubElement(case, "failure", message=f.finding.message, type=f.severity.value)
+            if f.suppression is not None:
+                sup = f.suppression
+                ET.SubElement(case, "skipped", message=f"suppressed until {sup.expires.isoformat()} ({sup.source}): "
+                              f"{sup.justification} — finding: {f.finding.message}")
+            elif f.status is Status.FAIL:
+                new = f"[{f.baseline}] " if f.baseline else ""
+                el = ET.SubElement(case, "failure", message=new + f.finding.message, type=f.severity.value)
                 el.text = _detail(f)
             elif f.status is Status.ERROR:
                 el = ET.SubElement(case, "error", message=f.finding.message, type="CheckError")
@@ -332,14 +433,28 @@ def _detail(f: FindingRecord) -> str:
 # ---------------------------------------------------------------------------------------------- markdown
 
 
-def _cell(findings: list[FindingRecord]) -> str:
-    if any(f.status is Status.FAIL for f in findings):
-        return "✗"
+def cell_state(findings: list[FindingRecord]) -> str:
+    """One family of one registry: fail (an unsuppressed failure), error, suppressed, pass or n/a."""
+    if any(f.failing for f in findings):
+        return "fail"
     if any(f.status is Status.ERROR for f in findings):
-        return "⚠"
+        return "error"
+    if any(f.suppressed for f in findings):
+        return "suppressed"
     if any(f.status is Status.PASS for f in findings):
-        return "✓"
-    return "–"
+        return "pass"
+    return "na"
+
+
+_CELL = {"fail": "✗", "error": "⚠", "suppressed": "⊘", "pass": "✓", "na": "–"}
+
+
+def _cell(findings: list[FindingRecord]) -> str:
+    return _CELL[cell_state(findings)]
+
+
+def family_label(fam: Family) -> str:
+    return _FAMILY_LABEL.get(fam) or fam.value.replace("-", " ").capitalize()
 
 
 def _md(text: str) -> str:
@@ -358,7 +473,7 @@ def write_markdown(report: AuditReport) -> str:
         f"Target `{report.target}` · {len(report.checks)} checks · generated {_iso(report.generated_at)} · "
         f"fail on `{report.fail_on.value}`",
         "",
-        "| Registry | " + " | ".join(_FAMILY_LABEL[f] for f in families) + " |",
+        "| Registry | " + " | ".join(family_label(f) for f in families) + " |",
         "|---|" + "|".join(":---:" for _ in families) + "|",
     ]
     for reg, findings in _by_registry(report):
@@ -366,7 +481,8 @@ def write_markdown(report: AuditReport) -> str:
         out.append(f"| `{reg.name}` | " + " | ".join(cells) + " |")
     out += [
         "",
-        "✓ all applicable checks pass · ✗ at least one fails · ⚠ a check could not run · – not applicable",
+        "✓ all applicable checks pass · ✗ at least one fails · ⚠ a check could not run · ⊘ only suppressed "
+        "failures · – not applicable",
         "",
     ]
     for reg, findings in _by_registry(report):
@@ -384,12 +500,21 @@ def write_markdown(report: AuditReport) -> str:
                 else _md(f.check.remediation.text)
             )
             status = "" if f.status is Status.FAIL else " (error)"
+            if f.baseline:
+                status += f" ({f.baseline})"
+            if f.suppression is not None:
+                sup = f.suppression
+                status += " (suppressed)"
+                fix = _md(f"suppressed until {sup.expires.isoformat()} ({sup.source}): {sup.justification}")
             out.append(
                 f"| {f.severity.value}{status} | {f.check.id} {_md(f.check.title)} | {_md(f.finding.message)} | {fix} |"
             )
         out.append("")
-    if report.errors:
-        out += ["### Warnings", ""] + [f"- {_md(e)}" for e in report.errors] + [""]
+    if report.fixed:
+        out += ["### Fixed since the baseline", ""] + [
+            f"- {x['checkId']} on `{x['registryName']}`: {_md(x['title'])}" for x in report.fixed] + [""]
+    if report.errors or report.warnings():
+        out += ["### Warnings", ""] + [f"- {_md(e)}" for e in [*report.errors, *report.warnings()]] + [""]
     return "\n".join(out)
 
 
@@ -410,6 +535,11 @@ CSV_COLUMNS = [
     "psrule",
     "checkov",
     "evidence",
+    "suppressed",
+    "suppressionJustification",
+    "suppressionExpires",
+    "suppressionSource",
+    "baseline",
 ]
 
 
@@ -435,11 +565,20 @@ def write_csv(report: AuditReport) -> str:
                 ";".join(refs.psrule),
                 ";".join(refs.checkov),
                 json.dumps(f.finding.evidence, sort_keys=True),
+                "true" if f.suppressed else "false",
+                f.suppression.justification if f.suppression else "",
+                f.suppression.expires.isoformat() if f.suppression else "",
+                f.suppression.source if f.suppression else "",
+                f.baseline or "",
             ]
         )
     for g in _unattributed(report):  # no registry to put it on: one row per read that may hide registries
         w.writerow(["", g.scope, "", "", "", "error", f"read gap: {g.what}", g.text, "", "", "", "", "",
-                    json.dumps(g.model_dump(mode="json"), sort_keys=True)])
+                    json.dumps(g.model_dump(mode="json"), sort_keys=True), "false", "", "", "", ""])
+    for sup, text in zip(report.expired, report.warnings(), strict=False):  # a lapsed acceptance fails the audit
+        w.writerow([sup.registry, "", sup.check, "", "", "fail", "expired suppression", text, "", "", "", "", "",
+                    json.dumps(sup.to_json(), sort_keys=True), "false", sup.justification, sup.expires.isoformat(),
+                    sup.source, ""])
     return buf.getvalue()
 
 

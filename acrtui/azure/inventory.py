@@ -32,6 +32,7 @@ from ..domain.models import (
     KeyPosture,
     ManagedIdentity,
     PolicyAssignmentInfo,
+    PolicyExemptionInfo,
     PrivateEndpointConnection,
     PrivateEndpointPosture,
     ReadGap,
@@ -350,6 +351,51 @@ def policy_from_json(body: dict[str, Any], definition_default_effect: str | None
     )
 
 
+EXEMPTIONS_API = "2022-07-01-preview"  # the azure-mgmt-resource-policy SDK has no exemption operations
+
+
+def exemption_from_json(body: dict[str, Any]) -> PolicyExemptionInfo:
+    p = _d(_ci(body, "properties"))
+    rid = str(body["id"])
+    low = rid.lower()
+    scope = rid[: low.rindex("/providers/microsoft.authorization/policyexemptions/")]
+    expires = _ci(p, "expiresOn")
+    try:
+        when = dt.datetime.fromisoformat(str(expires).replace("Z", "+00:00")) if expires else None
+    except ValueError:
+        when = None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return PolicyExemptionInfo(
+        id=rid, name=str(body.get("name", "")), scope=scope,
+        assignment_id=str(_ci(p, "policyAssignmentId") or ""), category=str(_ci(p, "exemptionCategory") or ""),
+        expires_on=when, display_name=_ci(p, "displayName"),
+        definition_reference_ids=[str(x) for x in _ci(p, "policyDefinitionReferenceIds") or []])
+
+
+async def _arm_list(s: AzureSession, path: str, api_version: str) -> list[dict[str, Any]]:
+    """A paged ARM list no SDK covers, through the session's pipeline (auth, read-only guard, retries); a nextLink
+    that leaves the cloud's ARM endpoint is refused, so the token never goes elsewhere."""
+    import json
+
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.rest import HttpRequest
+
+    base = s.cloud.arm_endpoint.rstrip("/")
+    url: str | None = f"{base}{path}?api-version={api_version}"
+    out: list[dict[str, Any]] = []
+    while url:
+        if not url.startswith(base + "/"):
+            raise HttpResponseError(message=f"refused a nextLink outside {base}: {url[:80]}")
+        resp = await s.client("resources").send_request(HttpRequest("GET", url))
+        if resp.status_code >= 400:
+            raise HttpResponseError(response=resp)
+        body = json.loads(resp.text() or "{}")
+        out += [v for v in body.get("value") or [] if isinstance(v, dict)]
+        url = body.get("nextLink") or None
+    return out
+
+
 # ---------------------------------------------------------------- read gaps
 
 
@@ -525,7 +571,7 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
-        vaults, endpoints, (assignments, compliance) = await asyncio.gather(
+        vaults, endpoints, (assignments, compliance, exemptions) = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
             self._policy(list(subs), registries),
@@ -538,6 +584,7 @@ class Inventory:
             vaults=sorted(vaults, key=lambda v: v.id.lower()),
             private_endpoints=sorted(endpoints, key=lambda p: p.id.lower()),
             assignments=sorted(assignments, key=lambda a: a.id.lower()),
+            exemptions=sorted(exemptions, key=lambda e: e.id.lower()),
             compliance=sorted(compliance, key=lambda c: (c.resource_id.lower(), c.assignment_id.lower())),
             gaps=[g.freeze(registries) for g in self.gaps],
             observed_at=dt.datetime.now(dt.UTC),
@@ -885,7 +932,8 @@ class Inventory:
         )
 
     # ------------------------------------------------------------ policy
-    async def _policy(self, subs: list[str], registries: list[RegistryPosture]) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord]]:
+    async def _policy(self, subs: list[str], registries: list[RegistryPosture]
+                      ) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord], list[PolicyExemptionInfo]]:
         defaults: dict[str, str | None] = {}
         reg_ids = {r.id.lower() for r in registries}
 
@@ -910,7 +958,8 @@ class Inventory:
             defaults[definition_id.lower()] = eff
             return eff
 
-        async def per_sub(sub: str) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord]]:
+        async def per_sub(sub: str) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord],
+                                             list[PolicyExemptionInfo]]:
             pol = self.s.client("policy", sub)
             in_sub = [r.id for r in registries if r.subscription_id.lower() == sub.lower()]
             bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [],
@@ -926,14 +975,22 @@ class Inventory:
                 infos.append(info)
             states = await self._soft(f"policy states in {sub}", self._states(sub), [], scope=_sub_scope(sub),
                                       inputs=[IN.COMPLIANCE], registries=in_sub)
-            return infos, [c for c in states if c.resource_id.lower() in reg_ids]
+            exempt: list[PolicyExemptionInfo] = []
+            if infos:  # an exemption only matters against an assignment over one of the registries
+                path = f"{_sub_scope(sub)}/providers/Microsoft.Authorization/policyExemptions"
+                bodies = await self._soft(f"policy exemptions in {sub}", _arm_list(self.s, path, EXEMPTIONS_API), [],
+                                          scope=_sub_scope(sub), inputs=[IN.POLICY], registries=in_sub)
+                exempt = [x for x in (exemption_from_json(b) for b in bodies)
+                          if any(x.covers(r) for r in in_sub)]
+            return infos, [c for c in states if c.resource_id.lower() in reg_ids], exempt
 
         results = await self._gather("policy", [per_sub(s) for s in subs])
         seen: dict[str, PolicyAssignmentInfo] = {}
-        for infos, _ in results:
+        for infos, _, _ in results:
             for i in infos:
                 seen.setdefault(i.id.lower(), i)
-        return list(seen.values()), [c for _, cs in results for c in cs]
+        exemptions = {x.id.lower(): x for _, _, xs in results for x in xs}
+        return list(seen.values()), [c for _, cs, _ in results for c in cs], list(exemptions.values())
 
     async def _states(self, sub: str) -> list[ComplianceRecord]:
         from azure.mgmt.policyinsights.models import QueryOptions

@@ -281,6 +281,26 @@ class PolicyAssignmentInfo(_Model):
         return inside and not excluded
 
 
+class PolicyExemptionInfo(_Model):
+    """A ``Microsoft.Authorization/policyExemptions`` resource: the assignment it exempts its scope from."""
+
+    id: str
+    name: str
+    scope: str
+    assignment_id: str
+    category: str  # Waiver | Mitigated
+    expires_on: dt.datetime | None = None
+    display_name: str | None = None
+    definition_reference_ids: list[str] = Field(default_factory=list)  # for a policy set: which of its members
+
+    def covers(self, resource_id: str) -> bool:
+        rid, scope = resource_id.lower(), self.scope.lower().rstrip("/")
+        return rid == scope or rid.startswith(scope + "/")
+
+    def expired(self, now: dt.datetime) -> bool:
+        return self.expires_on is not None and self.expires_on <= now
+
+
 class ComplianceRecord(_Model):
     resource_id: str
     assignment_id: str
@@ -342,6 +362,7 @@ class Estate(_Model):
     vaults: list[VaultPosture] = Field(default_factory=list)
     private_endpoints: list[PrivateEndpointPosture] = Field(default_factory=list)
     assignments: list[PolicyAssignmentInfo] = Field(default_factory=list)
+    exemptions: list[PolicyExemptionInfo] = Field(default_factory=list)
     compliance: list[ComplianceRecord] = Field(default_factory=list)
     gaps: list[ReadGap] = Field(default_factory=list)  # every read that failed, with what it hides
     errors: list[str] = Field(default_factory=list)  # the gaps as text (derived); non-empty = the read was partial
@@ -389,6 +410,11 @@ class Estate(_Model):
 
     def assignments_for(self, reg: RegistryPosture) -> list[PolicyAssignmentInfo]:
         return [a for a in self.assignments if a.applies_to(reg.id)]
+
+    def exemptions_for(self, reg: RegistryPosture, assignment_id: str) -> list[PolicyExemptionInfo]:
+        """Exemptions of this registry (at its scope or above) from one assignment, expired ones included."""
+        aid = assignment_id.lower()
+        return [e for e in self.exemptions if e.assignment_id.lower() == aid and e.covers(reg.id)]
 
     def compliance_for(self, reg: RegistryPosture) -> list[ComplianceRecord]:
         return [c for c in self.compliance if c.resource_id.lower() == reg.id.lower()]

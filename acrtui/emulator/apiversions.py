@@ -131,6 +131,10 @@ _POLICY = _v(
     "specification/resources/resource-manager/Microsoft.Authorization/stable|preview/<v>/policyDefinitions.json, "
     "policyAssignments.json; newest as shipped in azure-mgmt-resource-policy 1 (2026-06-01) and Azure CLI 2.91",
 )
+_POLICY_EXEMPTIONS = _v(
+    "2020-07-01-preview 2022-07-01-preview",
+    "specification/resources/resource-manager/Microsoft.Authorization/preview/<v>/policyExemptions.json",
+)
 _POLICY_STATES = _v(
     "2017-08-09-preview 2017-10-17-preview 2017-12-12-preview 2018-04-04 2019-10-01",
     "specification/policyinsights/resource-manager/Microsoft.PolicyInsights/stable|preview/<v>/policyStates.json",
@@ -187,11 +191,13 @@ API_VERSIONS: dict[str, dict[str, Versions]] = {
     "Microsoft.Network": {"": _NET, "privatednszones": _PDNS},
     "Microsoft.ManagedIdentity": {"": _MSI},
     "Microsoft.Authorization": {
-        "": _v(" ".join(_ROLE_ASSIGNMENTS.versions + _ROLE_DEFINITIONS.versions + _POLICY.versions), "union of below"),
+        "": _v(" ".join(_ROLE_ASSIGNMENTS.versions + _ROLE_DEFINITIONS.versions + _POLICY.versions
+                        + _POLICY_EXEMPTIONS.versions), "union of below"),
         "roleassignments": _ROLE_ASSIGNMENTS,
         "roledefinitions": _ROLE_DEFINITIONS,
         "policydefinitions": _POLICY,
         "policyassignments": _POLICY,
+        "policyexemptions": _POLICY_EXEMPTIONS,
     },
     "Microsoft.PolicyInsights": {"": _POLICY_INSIGHTS, "policystates": _POLICY_STATES, "remediations": _REMEDIATIONS},
     "Microsoft.Insights": {

@@ -125,6 +125,9 @@ def assert_format_says_incomplete(fmt: str, text: str) -> None:
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
         assert any(r["status"] == "error" for r in rows)
+    elif fmt == "html":
+        head = text.split('<table id="matrix">')[0]
+        assert '<div class="banner" id="incomplete"><b>INCOMPLETE</b>' in head and "INCOMPLETE (" in head
     else:
         raise AssertionError(f"no incomplete marker defined for {fmt}")
 

@@ -33,7 +33,8 @@ HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 SARIF_SCHEMA = HERE / "sarif-schema-2.1.0.json"
 UPDATE = os.environ.get("ACRTUI_UPDATE_GOLDEN") == "1"
-EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "csv": "csv"}
+EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "csv": "csv",
+       "html": "html"}
 
 
 def make_report(fail_on: Severity = Severity.HIGH) -> AuditReport:
@@ -90,7 +91,7 @@ def test_rendering_is_deterministic() -> None:
 
 def test_json_shape(report: AuditReport) -> None:
     doc = json.loads(render(report, "json"))
-    assert doc["schemaVersion"] == "1.1" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
+    assert doc["schemaVersion"] == "1.2" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
     assert len(doc["findings"]) == len(CATALOGUE) * 4
     keys = {
         "checkId",
@@ -103,13 +104,15 @@ def test_json_shape(report: AuditReport) -> None:
         "evidence",
         "remediation",
         "references",
+        "suppression",
+        "baseline",
     }
     for f in doc["findings"]:
         assert keys <= set(f)
         assert f["status"] in {"pass", "fail", "not_applicable", "error"}
         assert set(f["remediation"]) == {"text", "az", "command", "action"}
     s = doc["summary"]
-    assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] == s["findings"]
+    assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] + s["suppressed"] == s["findings"]
     assert sum(s["failedBySeverity"].values()) == s["failed"]
     assert s["registriesPassed"] == 1 and s["registries"] == 4  # prodgood
     assert doc["errors"] == fx.estate().errors == [g.text for g in fx.gaps()]
@@ -237,7 +240,8 @@ def test_table_groups_by_registry_and_ends_with_the_summary(report: AuditReport)
         for line in text.splitlines()
         if line and not line.startswith((" ", "acrtui", "Summary", "warning", "INCOMPLETE"))
     ]
-    assert heads[:4] == ["devbasic", "prodbad", "prodgood", "prodorphan"]
+    # failures first (worst first), then the registry that could not be evaluated, then the one that passed
+    assert heads[:4] == ["prodbad", "devbasic", "prodorphan", "prodgood"]
     assert text.rstrip().splitlines()[-2].startswith("Summary: ")
     assert "registries passed: 1/4" in text
     assert "warning: policy states in" in text

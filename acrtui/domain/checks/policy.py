@@ -42,6 +42,14 @@ def _describe(a: PolicyAssignmentInfo) -> dict[str, object]:
     }
 
 
+def _exemption(estate: Estate, reg: RegistryPosture, a: PolicyAssignmentInfo, s: CheckSettings) -> list[dict[str, object]]:
+    """Live exemptions of this registry from assignment ``a`` (an expired one no longer exempts: Azure evaluates the
+    resource again once ``expiresOn`` passes — Learn, "Azure Policy exemption structure")."""
+    return [{"exemptionId": x.id, "name": x.display_name or x.name, "category": x.category,
+             "expiresOn": x.expires_on.isoformat().replace("+00:00", "Z") if x.expires_on else None, "scope": x.scope}
+            for x in estate.exemptions_for(reg, a.id) if not x.expired(s.now)]
+
+
 def _enforced(a: PolicyAssignmentInfo) -> bool:
     return (a.effect or "").lower() != "disabled" and a.enforcement_mode.lower() != "donotenforce"
 
@@ -58,6 +66,13 @@ def assignment_check(
             "definitions": [BUILTIN_NAMES.get(g, g) for g in guids],
         }
         active = [a for a in found if _enforced(a)]
+        exempt = {a.id.lower(): _exemption(estate, reg, a, s) for a in active}
+        if active and all(exempt.values()):  # every guarding assignment exempts this registry: not a pass, not a fail
+            rows = [x for a in active for x in exempt[a.id.lower()]]
+            how = "; ".join(f"{x['name']} ({x['category']}, expires {x['expiresOn'] or 'never'})" for x in rows)
+            return na(f"{feature}: this registry is exempted from the policy by {how}", **ev, exempted=True,
+                      exemptions=rows)
+        active = [a for a in active if not exempt[a.id.lower()]]
         if active:
             how = ", ".join(f"{a.effect or 'default effect'} via {a.display_name or a.name}" for a in active)
             return ok(f"{feature} is guarded by policy: {how}", **ev)
@@ -95,13 +110,22 @@ def check_compliance(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> 
             + "; ".join(str(b["definition"]) for b in bad),
             states=rows,
         )
+    exempt = [r for r in rows if str(r["state"]).lower() == "exempt"]  # an exemption's effect, reported as such
+    if exempt:
+        return ok(f"compliant with {len(rows) - len(exempt)} of {len(rows)} assigned policies; exempted from "
+                  + "; ".join(str(e["definition"]) for e in exempt), states=rows)
     return ok(f"compliant with all {len(rows)} assigned policies", states=rows)
 
 
 def _assign_remediation(guid: str) -> Remediation:
+    """The same assignment the console's policy wizard proposes (acrtui.domain.policy_fix): the registry's
+    resource group, Audit; ``<scope>`` is filled with the resource group's id per registry."""
+    from acrtui.domain.policy_fix import assign_command
+
     return Remediation(
-        f"Assign the built-in '{BUILTIN_NAMES[guid]}' at the subscription or resource group (Audit first, Deny when clean).",
-        az=f'az policy assignment create -n <name> --scope <scope> --policy {guid} --params \'{{"effect":{{"value":"Audit"}}}}\'',
+        f"Assign the built-in '{BUILTIN_NAMES[guid]}' at the registry's resource group (or the subscription, for "
+        "every registry in it), Audit first, Deny when the compliance scan is clean.",
+        az=assign_command("<scope>", guid, BUILTIN_NAMES[guid]),
         action="AssignPolicy",
     )
 

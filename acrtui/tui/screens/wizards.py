@@ -661,7 +661,9 @@ class PolicyWizard(Wizard):
         yield Label("Effect")
         yield Select([("Audit", "Audit")], id="pol-effect", value="Audit", allow_blank=False)
         yield Label("Scope")
-        rg = f"/subscriptions/{self.reg.subscription_id}/resourceGroups/{self.reg.resource_group}"
+        from acrtui.domain.policy_fix import recommended_scope
+
+        rg = recommended_scope(self.reg)  # the audit's fix command assigns here too
         sub = f"/subscriptions/{self.reg.subscription_id}"
         sub_name = self.estate.subscriptions.get(self.reg.subscription_id, self.reg.subscription_id)
         yield Select([(f"resource group {self.reg.resource_group}", rg), (f"subscription {sub_name}", sub)],
@@ -754,7 +756,9 @@ class PolicyWizard(Wizard):
         defn = getattr(self, "definition", None)
         if defn is not None and defn.display_name:
             display = defn.display_name
-        name = f"acrtui-{guid[:8]}-{effect.lower()}"
+        from acrtui.domain.policy_fix import assignment_name
+
+        name = assignment_name(guid, effect)  # the same name the audit's fix command uses
         changes = self.changes_resources(effect)
         return planning.build_policy_assignment(
             scope=scope, definition_id=guid, display_name=display, effect=effect, name=name,
