@@ -308,9 +308,9 @@ def check_key_lifecycle(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     if exp is not None and nxt > exp:
         return fail(f"the rotation policy rotates on {nxt.date()}, after the key expires on {exp.date()}: the "
                     "registry is locked out from the expiry until the rotation", **ev)
-    how = f"{after} days after creation" if after is not None else f"{before} days before expiry"
-    return ok(f"a rotation policy rotates the key {how} (next {nxt.date()})"
-              + (f", before it expires on {exp.date()}" if exp else ""), **ev)
+    how = f"{after} days after each version is created" if after is not None else f"{before} days before expiry"
+    return ok(f"a rotation policy rotates the key {how}" + (f", before it expires on {exp.date()}" if exp else ""),
+              **ev)
 
 
 def check_vault_firewall(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
