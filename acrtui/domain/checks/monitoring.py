@@ -150,7 +150,12 @@ CHECKS = [
         "that policy, a registry Defender has not assessed is not compliant.",
         remediation=Remediation(
             "Rebuild the vulnerable images on patched bases, push them, and delete or stop using the old digests; "
-            "the findings are under Defender for Cloud > Recommendations.",
+            "list the findings first (az graph is a CLI extension).",
+            az="az graph query -q \"securityresources | where type =~ 'microsoft.security/assessments/subassessments' "
+            f"| where id contains '<registry-id>/providers/Microsoft.Security/assessments/{IMAGE_ASSESSMENT}' "
+            "| where properties.status.code == 'Unhealthy' | project properties.displayName, "
+            "properties.additionalData.artifactDetails\" && az acr repository delete -n <registry> --image "
+            "<repository>@<digest>",
         ),
         fn=check_image_findings,
         inputs=(CheckInput.DEFENDER, CheckInput.IMAGE_FINDINGS),
