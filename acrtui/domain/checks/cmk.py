@@ -431,7 +431,8 @@ CHECKS = [
                 "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
             ),
             psrule=("Azure.KeyVault.SoftDelete", "Azure.KeyVault.PurgeProtect"),
-            checkov=("CKV_AZURE_42",),
+            checkov=("CKV_AZURE_42", "CKV_AZURE_111", "CKV_AZURE_110"),
+            prowler=("keyvault_recoverable",),
         ),
         applies=_vault_applies,
         applicability="CMK registries",
@@ -452,7 +453,8 @@ CHECKS = [
         fn=check_vault_audit_logging,
         inputs=(CheckInput.VAULT, CheckInput.VAULT_DIAGNOSTICS),
         references=References(
-            policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",)
+            policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",),
+            prowler=("keyvault_logging_enabled",),
         ),
         applies=_vault_applies,
         applicability="CMK registries",

@@ -11,7 +11,9 @@ rule, update the entry and the date it was read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 READ_ON = "2026-12-01"
 TOOLS = ("psrule", "checkov", "prowler", "policy")
@@ -248,3 +250,62 @@ BY_ID: dict[tuple[str, str], Peer] = {(p.tool, p.id.lower()): p for p in PEERS}
 
 def peer(tool: str, ident: str) -> Peer | None:
     return BY_ID.get((tool, ident.lower()))
+
+
+# controls a peer checks that acrtui deliberately does not, and why (shown in the coverage table's acrtui column)
+STANCES: dict[str, str] = {
+    "key-expiry": "not required, deliberately: a rotation policy instead (ACR-CMK-004, ACR-CMK-008)",
+    "min-sku": "stricter: Premium (ACR-PL-001)",
+    "defender-registries": "deprecated plan: Defender for Containers instead (ACR-DEF-001)",
+    "usage": "not a security control",
+    "naming": "not a security control",
+}
+COVERAGE_START = "<!-- coverage table: generated from acrtui/domain/checks/peers.py; do not edit by hand -->"
+COVERAGE_END = "<!-- end of coverage table -->"
+
+
+def _cell(tool: str, ids: list[str]) -> str:
+    short = [i[:8] if tool == "policy" else i for i in ids]
+    return ", ".join(f"`{i}`" for i in short) if short else "—"
+
+
+def coverage_markdown(catalogue: Sequence[Any]) -> str:
+    """The README's coverage table: each control any peer checks, who checks it (acrtui's check ids, the peers' rule
+    ids; policy GUIDs shortened to 8 characters), then the checks only acrtui has."""
+    by_control: dict[str, set[str]] = {}
+    only: list[Any] = []
+    guards = [c for c in catalogue if str(c.family) == "policy" and c.references.policy_definition_ids]
+    for c in catalogue:
+        ids = c.references.peer_ids()
+        if not ids:
+            only.append(c)
+        if c in guards:
+            continue  # "the built-in is assigned" is not the control itself: its own row below
+        for tool, ident in ids:
+            p = peer(tool, ident)
+            if p is not None:
+                by_control.setdefault(p.control, set()).add(c.id)
+    order = [c.id for c in catalogue]
+    head = "| control | acrtui | " + " | ".join(TOOL_NAMES[t] for t in TOOLS) + " |"
+    lines = [head, "|" + "---|" * (2 + len(TOOLS))]
+    for key, label in CONTROLS.items():
+        rules = {t: [p.id for p in PEERS if p.control == key and p.tool == t] for t in TOOLS}
+        if not any(rules.values()):
+            continue
+        checks = sorted(by_control.get(key, set()), key=order.index)
+        ours = ", ".join(checks) if checks else STANCES.get(key, "**missing**")
+        lines.append(f"| {label} | {ours} | " + " | ".join(_cell(t, rules[t]) for t in TOOLS) + " |")
+    if guards:
+        lines.append(f"| The built-ins above are assigned over the registry, with an effect | "
+                     f"{', '.join(c.id for c in guards)} (only acrtui) | " + " | ".join("—" for _ in TOOLS) + " |")
+    for c in only:
+        lines.append(f"| {c.title} | {c.id} (only acrtui) | " + " | ".join("—" for _ in TOOLS) + " |")
+    covered = sum(1 for k in CONTROLS if k in by_control)
+    peer_controls = {p.control for p in PEERS}
+    lines.append("")
+    lines.append(f"{len(peer_controls)} controls checked by at least one peer; acrtui checks {covered} of them "
+                 f"({len(STANCES)} more are left out deliberately, as the table says); {len(only) + bool(guards)} controls only "
+                 "acrtui "
+                 f"has. Policy GUIDs are shortened to 8 characters. Peer rules read on {READ_ON} (ids, titles and sources: `acrtui checks`, "
+                 "acrtui/domain/checks/peers.py).")
+    return "\n".join(lines) + "\n"
