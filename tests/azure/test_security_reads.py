@@ -120,3 +120,17 @@ def test_rotation_policy_shapes() -> None:
     assert exp_only is not None and not exp_only.auto_rotate and exp_only.expiry_time == "P1Y"
     rot = rotation_from_json({"lifetimeActions": [{"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "rotate"}}]})
     assert rot is not None and rot.auto_rotate and rot.time_before_expiry == "P30D" and rot.time_after_create is None
+
+
+NEW_CHECKS = ("ACR-NET-004", "ACR-CMK-008", "ACR-CMK-009", "ACR-LOG-001", "ACR-DEF-001", "ACR-DEF-002")
+
+
+@pytest.mark.parametrize("graph", [False, True], ids=["arm", "graph"])
+def test_demo_exercises_every_new_check_both_ways(demo: Emulator, graph: bool) -> None:
+    est = load(demo, graph=graph)
+    for cid in NEW_CHECKS:
+        check = get_check(cid)
+        assert check is not None
+        got = {r.name: check.run(r, est, CheckSettings()).status for r in est.registries}
+        assert Status.PASS in got.values() and Status.FAIL in got.values(), (cid, got)
+        assert Status.ERROR not in got.values(), (cid, got)
