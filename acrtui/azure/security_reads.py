@@ -134,7 +134,7 @@ async def read_security(inv: Inventory, registries: list[RegistryPosture]) -> di
         by_sub.setdefault(r.subscription_id.lower(), []).append(r.id)
 
     async def diags(reg: RegistryPosture) -> tuple[str, list[DiagnosticSetting]]:
-        got = await inv._soft(f"diagnostic settings of {reg.name}", inv.diagnostic_settings(reg.id), [],
+        got = await inv._soft(f"registry {reg.name} diagnostic settings", inv.diagnostic_settings(reg.id), [],
                               scope=reg.id, inputs=[CheckInput.REGISTRY_DIAGNOSTICS], registries=[reg.id])
         return reg.id.lower(), got
 

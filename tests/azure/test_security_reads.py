@@ -134,3 +134,16 @@ def test_demo_exercises_every_new_check_both_ways(demo: Emulator, graph: bool) -
         got = {r.name: check.run(r, est, CheckSettings()).status for r in est.registries}
         assert Status.PASS in got.values() and Status.FAIL in got.values(), (cid, got)
         assert Status.ERROR not in got.values(), (cid, got)
+
+
+def test_registry_diagnostics_unavailable_is_a_gap_for_that_check_only() -> None:
+    with EmulatorThread("demo") as emu:
+        emu.faults.add("503", path="Microsoft.ContainerRegistry/registries/[^/]+/providers/Microsoft.Insights/diagnosticSettings")
+        est = load(emu)
+    gaps = [g for g in est.gaps if g.what.endswith("diagnostic settings") and g.what.startswith("registry ")]
+    assert len(gaps) == len(est.registries)
+    assert all(g.kind == GapKind.UNAVAILABLE and g.inputs == [CheckInput.REGISTRY_DIAGNOSTICS] for g in gaps)
+    reg = est.registry("contosoprodacr")
+    assert reg is not None
+    assert get_check("ACR-LOG-001").run(reg, est, CheckSettings()).status == Status.ERROR  # type: ignore[union-attr]
+    assert get_check("ACR-CMK-006").run(reg, est, CheckSettings()).status == Status.PASS  # type: ignore[union-attr]

@@ -160,7 +160,7 @@ def test_registry_logs(settings: tuple[DiagnosticSetting, ...], status: Status, 
 
 def test_registry_logs_unread_is_an_error_not_a_fail() -> None:
     reg = good()
-    e = logs().model_copy(update={"gaps": [ReadGap(what=f"diagnostic settings of {reg.name}", kind=GapKind.PERMISSION,
+    e = logs().model_copy(update={"gaps": [ReadGap(what=f"registry {reg.name} diagnostic settings", kind=GapKind.PERMISSION,
                                                    inputs=[CheckInput.REGISTRY_DIAGNOSTICS], registries=[reg.id])]})
     assert run("ACR-LOG-001", reg, e).status is Status.ERROR
 
