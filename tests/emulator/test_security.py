@@ -18,6 +18,7 @@ from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 from acrtui.emulator import Emulator
 from acrtui.emulator.providers.security import IMAGE_ASSESSMENT, set_image_assessment
 
+from .fidelity import assert_roundtrip
 from .netkit import registry
 from .test_dataplane import add_login
 from .test_resourcegraph import error_of
@@ -102,6 +103,9 @@ async def test_securityresources_serves_assessments(emu: Emulator, sdk: Any) -> 
                 and r["type"] == "microsoft.security/assessments")
     assert head["properties"]["status"]["code"] == "Unhealthy"
     assert head["properties"]["resourceDetails"]["Id"] == reg["id"]
+    raw = {"totalRecords": resp.total_records, "count": resp.count, "resultTruncated": "false", "data": resp.data,
+           "facets": []}
+    assert_roundtrip(gm.QueryResponse, raw)
     # the resources table does not hold them
     plain = await graph(emu, sdk, "resources | where type =~ 'microsoft.security/assessments'")
     assert plain.data == []
