@@ -33,6 +33,7 @@ _FAMILY_LABEL = {
     Family.AUTH: "Auth",
     Family.POLICY: "Policy",
     Family.RESILIENCE: "Resilience",
+    Family.MONITORING: "Monitoring",
 }
 
 
@@ -601,10 +602,9 @@ def write_catalogue(checks: list[Check] | tuple[Check, ...], fmt: str = "table")
     lines = [f"{'ID':<13}{'SEVERITY':<10}{'FAMILY':<15}TITLE / REFERENCES"]
     for c in checks:
         lines.append(f"{c.id:<13}{c.severity.value:<10}{c.family.value:<15}{c.title}")
-        refs = c.references
-        bits = [f"policy {g}" for g in refs.policy_definition_ids] + list(refs.psrule) + list(refs.checkov)
-        if bits:
-            lines.append(f"{'':<38}{', '.join(bits)}")
+        peers = [f"{p['tool']} {p['id']}: {p['title']}" for p in c.peers()]  # as the peers title them
+        for text in peers or ["no peer equivalent: only acrtui checks this"]:
+            lines.append(f"{'':<38}{text}")
         if c.applicability != "All SKUs":
             lines.append(f"{'':<38}applies to: {c.applicability}")
     lines.append(f"{len(checks)} checks")

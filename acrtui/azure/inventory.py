@@ -245,7 +245,14 @@ def key_from_json(key: dict[str, Any], versions: Iterable[dict[str, Any]] = ()) 
         expires=_ts(_ci(attrs, "exp")),
         newest_version=newest,
         newest_version_created=newest_created,
+        rotation=_rotation(_ci(p, "rotationPolicy")),
     )
+
+
+def _rotation(policy: Any) -> Any:
+    from .security_reads import rotation_from_json
+
+    return rotation_from_json(policy)
 
 
 def diagnostic_from_json(body: dict[str, Any]) -> DiagnosticSetting:
@@ -571,10 +578,13 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
-        vaults, endpoints, (assignments, compliance, exemptions) = await asyncio.gather(
+        from .security_reads import read_security
+
+        vaults, endpoints, (assignments, compliance, exemptions), security = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
             self._policy(list(subs), registries),
+            read_security(self, registries),
         )
         self._not_observed(registries, listing, vaults, endpoints)
         self._tick("done")
@@ -588,6 +598,7 @@ class Inventory:
             compliance=sorted(compliance, key=lambda c: (c.resource_id.lower(), c.assignment_id.lower())),
             gaps=[g.freeze(registries) for g in self.gaps],
             observed_at=dt.datetime.now(dt.UTC),
+            **security,
         )
 
     def _not_observed(self, registries: list[RegistryPosture], listing: _Listing, vaults: list[VaultPosture],

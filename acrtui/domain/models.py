@@ -180,6 +180,16 @@ class RegistryPosture(_Model):
         return [f"{self.name.lower()}.{r.lower()}.data.{suffix}" for r in self.regions]
 
 
+class KeyRotation(_Model):
+    """A key's ``rotationPolicy`` (Key Vault; ARM ``Microsoft.KeyVault/vaults/keys`` properties, SDK
+    ``azure.mgmt.keyvault.models.RotationPolicy``): whether it rotates, when, and the expiry new versions get."""
+
+    auto_rotate: bool = False  # a lifetime action of type "rotate"
+    time_after_create: str | None = None  # ISO 8601 duration of the rotate trigger, e.g. "P90D"
+    time_before_expiry: str | None = None
+    expiry_time: str | None = None  # attributes.expiryTime: the expiry each new version gets, e.g. "P1Y"
+
+
 class KeyPosture(_Model):
     name: str
     key_id: str  # versionless URI
@@ -189,6 +199,7 @@ class KeyPosture(_Model):
     expires: dt.datetime | None = None
     newest_version: str | None = None
     newest_version_created: dt.datetime | None = None
+    rotation: KeyRotation | None = None  # None: the key has no rotation policy
 
 
 class DiagnosticSetting(_Model):
@@ -197,6 +208,43 @@ class DiagnosticSetting(_Model):
     workspace_id: str | None = None
     storage_account_id: str | None = None
     event_hub_rule_id: str | None = None
+
+    @property
+    def destinations(self) -> list[str]:
+        """Where it sends logs; a blank id (``""``, which Azure echoes) names no destination."""
+        return [x for x in (self.workspace_id, self.storage_account_id, self.event_hub_rule_id) if x]
+
+
+class DefenderPlan(_Model):
+    """One subscription's ``Microsoft.Security/pricings/Containers`` (REST spec security Pricings, 2024-01-01)."""
+
+    subscription_id: str
+    pricing_tier: str | None = None  # Free | Standard; None: no Containers plan was returned
+    extensions: dict[str, bool] = Field(default_factory=dict)  # extension name -> isEnabled
+    legacy_registry_tier: str | None = None  # the deprecated ContainerRegistry plan's tier, when listed
+
+    @property
+    def on(self) -> bool:
+        return (self.pricing_tier or "").lower() == "standard"
+
+
+class ImageFinding(_Model):
+    """One unhealthy sub-assessment (a vulnerable image) of the registry's image assessment."""
+
+    id: str
+    title: str = ""
+    severity: str | None = None
+    image: str | None = None  # repository@digest when reported
+
+
+class ImageAssessment(_Model):
+    """Defender's container-image assessment of one registry, read from Resource Graph's ``securityresources``."""
+
+    registry_id: str
+    assessment_id: str
+    status: str  # Healthy | Unhealthy | NotApplicable
+    display_name: str = ""
+    findings: list[ImageFinding] = Field(default_factory=list)
 
 
 class VaultPosture(_Model):
@@ -321,6 +369,9 @@ class CheckInput(StrEnum):
     DNS = "dns"  # zone groups, zones, VNet links, A records
     POLICY = "policy"  # assignments and the definitions' default effects
     COMPLIANCE = "compliance"  # Azure Policy's compliance states
+    REGISTRY_DIAGNOSTICS = "registry-diagnostics"  # diagnostic settings on the registry
+    DEFENDER = "defender"  # the subscription's Defender for Containers plan (Microsoft.Security/pricings)
+    IMAGE_FINDINGS = "image-findings"  # Defender's image assessments (Resource Graph securityresources)
 
 
 class GapKind(StrEnum):
@@ -367,6 +418,9 @@ class Estate(_Model):
     gaps: list[ReadGap] = Field(default_factory=list)  # every read that failed, with what it hides
     errors: list[str] = Field(default_factory=list)  # the gaps as text (derived); non-empty = the read was partial
     principal_names: dict[str, str] = Field(default_factory=dict)  # lower object id -> "name (kind)", from Graph
+    registry_diagnostics: dict[str, list[DiagnosticSetting]] = Field(default_factory=dict)  # lower registry id ->
+    defender_plans: dict[str, DefenderPlan] = Field(default_factory=dict)  # lower subscription id ->
+    image_assessments: dict[str, ImageAssessment] = Field(default_factory=dict)  # lower registry id ->
     observed_at: dt.datetime | None = None
 
     def principal_label(self, object_id: str | None) -> str | None:
@@ -418,3 +472,12 @@ class Estate(_Model):
 
     def compliance_for(self, reg: RegistryPosture) -> list[ComplianceRecord]:
         return [c for c in self.compliance if c.resource_id.lower() == reg.id.lower()]
+
+    def diagnostics_for(self, reg: RegistryPosture) -> list[DiagnosticSetting]:
+        return self.registry_diagnostics.get(reg.id.lower(), [])
+
+    def defender_for(self, reg: RegistryPosture) -> DefenderPlan | None:
+        return self.defender_plans.get(reg.subscription_id.lower())
+
+    def assessment_for(self, reg: RegistryPosture) -> ImageAssessment | None:
+        return self.image_assessments.get(reg.id.lower())

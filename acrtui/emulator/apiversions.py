@@ -166,6 +166,11 @@ _GRAPH = _v(
     "2018-09-01-preview 2019-04-01 2020-04-01-preview 2021-03-01 2021-06-01-preview 2022-10-01 2024-04-01",
     "specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/stable|preview/<v>/resourcegraph.json",
 )
+_PRICINGS = _v(
+    "2024-01-01",
+    "specification/security/resource-manager/Microsoft.Security/Security/Pricings/main.tsp enum Versions "
+    "(commit 6148a4a346ce); examples/2024-01-01/Pricings/ (commit 1df975205aec)",
+)
 # ARM's own (Microsoft.Resources) list, as ARM quoted it in 2024 (ansible-collections/azure#1739), plus the
 # versions released since (specification/resources/resource-manager/Microsoft.Resources/stable/<v>/; the SDKs'
 # 2025-04-01 and the CLI's 2025-07-01, 2025-11-01, 2026-01-01-preview).
@@ -207,6 +212,7 @@ API_VERSIONS: dict[str, dict[str, Versions]] = {
     },
     "Microsoft.OperationalInsights": {"": _WORKSPACES},
     "Microsoft.ResourceGraph": {"": _GRAPH},
+    "Microsoft.Security": {"": _PRICINGS, "pricings": _PRICINGS},
     "Microsoft.Resources": {"": _RESOURCES},
 }
 NAMESPACES = {ns.lower(): ns for ns in API_VERSIONS}

@@ -4,18 +4,23 @@ that fails almost everything Premium can fail, a Basic one, and one whose vault 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import (
     CheckInput,
     ComplianceRecord,
+    DefenderPlan,
     DiagnosticSetting,
     DnsRecordCheck,
     Encryption,
     Estate,
     GapKind,
+    ImageAssessment,
+    ImageFinding,
     IpRule,
     KeyPosture,
+    KeyRotation,
     ManagedIdentity,
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
@@ -218,6 +223,7 @@ def good_vault() -> VaultPosture:
                 expires=NOW + dt.timedelta(days=365),
                 newest_version="v2",
                 newest_version_created=NOW - dt.timedelta(days=10),
+                rotation=KeyRotation(auto_rotate=True, time_after_create="P90D", expiry_time="P1Y"),
             )
         ],
         key_users=["22222222-0000-0000-0000-0000000000AA"],
@@ -442,4 +448,27 @@ def estate() -> Estate:
         compliance=compliance(),
         gaps=gaps(),
         observed_at=NOW,
+        **security(),
     )
+
+
+def security() -> dict[str, Any]:
+    """Issue 10's security facts: prodgood logs to a workspace and is assessed Healthy, prodbad has a vulnerable image."""
+    law = f"{RG}/providers/Microsoft.OperationalInsights/workspaces/law"
+    return {
+        "registry_diagnostics": {reg_id("prodgood").lower(): [
+            DiagnosticSetting(name="registry-audit", categories=["audit"], workspace_id=law)]},
+        "defender_plans": {SUB.lower(): DefenderPlan(
+            subscription_id=SUB, pricing_tier="Standard", extensions={"ContainerRegistriesVulnerabilityAssessments": True})},
+        "image_assessments": {
+            reg_id("prodgood").lower(): ImageAssessment(
+                registry_id=reg_id("prodgood"), assessment_id=reg_id("prodgood") + ASSESSMENT, status="Healthy"),
+            reg_id("prodbad").lower(): ImageAssessment(
+                registry_id=reg_id("prodbad"), assessment_id=reg_id("prodbad") + ASSESSMENT, status="Unhealthy",
+                findings=[ImageFinding(id=reg_id("prodbad") + ASSESSMENT + "/subAssessments/1", title="CVE-2024-2961",
+                                       severity="Critical", image="app@sha256:" + "c" * 64)]),
+        },
+    }
+
+
+ASSESSMENT = "/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5"

@@ -13,7 +13,7 @@ from acrtui.domain.checks import CATALOGUE
 
 def test_cited_key_vault_definitions_preview() -> None:
     cited = sorted({g for c in CATALOGUE for g in c.references.policy_definition_ids if c.id.startswith("ACR-CMK")})
-    assert "152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0" in cited
+    assert "d8cf8476-a2ec-4916-896e-992351803c44" in cited  # 152b15f7 is no longer cited (ACR-CMK-004's stance)
     for guid in cited:
         r = CliRunner().invoke(cli, ["audit", "--demo", "--preview-policy", guid, "--format", "json", "--soft-fail"])
         assert r.exit_code == 0, (guid, r.output)

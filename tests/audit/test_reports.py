@@ -156,7 +156,7 @@ def test_sarif_rules_and_results(report: AuditReport) -> None:
         loc = res["locations"][0]["logicalLocations"][0]
         assert loc["fullyQualifiedName"].startswith("/subscriptions/") and loc["kind"] == "resource"
     errors = run["invocations"][0]["toolExecutionNotifications"]
-    assert sum(1 for n in errors if "descriptor" in n) == 5  # the orphan registry's vault checks
+    assert sum(1 for n in errors if "descriptor" in n) == 7  # the orphan registry's vault checks
     assert run["invocations"][0]["executionSuccessful"] is False
     assert any(n["level"] == "error" and n["message"]["text"].startswith("incomplete: key vault kv-elsewhere")
                for n in errors)
@@ -204,13 +204,14 @@ def test_markdown_matrix(report: AuditReport) -> None:
         "Auth",
         "Policy",
         "Resilience",
+        "Monitoring",
     ]
     rows = {
         line.split("|")[1].strip(" `"): [c.strip() for c in line.strip("|").split("|")[1:]]
         for line in md.splitlines()
         if line.startswith("| `")
     }
-    assert rows["prodgood"] == ["✓"] * 7
+    assert rows["prodgood"] == ["✓"] * 8
     assert rows["devbasic"][cols.index("Resilience") - 1] == "✓"  # zone redundancy is every tier's now (Learn, 2026)
     assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"
     assert rows["prodbad"][cols.index("CMK") - 1] == "✗"
@@ -283,9 +284,9 @@ def test_a_gap_outside_the_selected_checks_does_not_make_the_audit_incomplete() 
 
 def test_errors_and_not_applicable_never_count_as_pass_or_fail(report: AuditReport) -> None:
     orphan = [f for f in report.findings if f.registry.name == "prodorphan"]
-    assert {f.check.id for f in orphan if f.status is Status.ERROR} == {f"ACR-CMK-00{i}" for i in range(3, 8)}
+    assert {f.check.id for f in orphan if f.status is Status.ERROR} == {f"ACR-CMK-00{i}" for i in range(3, 10)}
     s = report.summary()
-    assert s["errors"] == 5 and s["notApplicable"] > 0
+    assert s["errors"] == 7 and s["notApplicable"] > 0
     only_errors = run_audit(
         fx.estate(), select_checks(["ACR-CMK-005"]), fx.settings(), registries=[fx.orphan_registry()]
     )

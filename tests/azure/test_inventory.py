@@ -121,7 +121,7 @@ def test_vaults(estate: Estate, demo: Emulator) -> None:
     main = next(v for v in estate.vaults if v.name == "kv-contoso-prod-cmk")
     assert main.readable and main.soft_delete and main.purge_protection and not main.rbac_authorization
     assert main.vault_uri.startswith("https://kv-contoso-prod-cmk.") and main.location == "eastus"
-    assert main.network_default_action == "Allow" and main.network_bypass == "AzureServices"
+    assert main.network_default_action == "Deny" and main.network_bypass == "AzureServices"  # firewalled (issue 10)
     assert main.public_network_access == "Enabled" and main.resource_group == "rg-security-prod"
     assert main.subscription_id == main.id.split("/")[2]
     assert main.audit_logging and main.diagnostic_settings[0].workspace_id

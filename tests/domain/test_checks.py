@@ -49,7 +49,7 @@ def test_catalogue_metadata_is_complete_and_ids_are_stable() -> None:
     ids = [c.id for c in CATALOGUE]
     assert len(ids) == len(set(ids))
     for c in CATALOGUE:
-        assert re.fullmatch(r"ACR-(CMK|PL|NET|DEP|AUTH|RES|POL)-\d{3}", c.id), c.id
+        assert re.fullmatch(r"ACR-(CMK|PL|NET|DEP|AUTH|RES|POL|LOG|DEF)-\d{3}", c.id), c.id
         assert c.title and c.rationale and c.remediation.text
         assert c.remediation.az or c.remediation.action, c.id
         for guid in c.references.policy_definition_ids:
@@ -68,7 +68,8 @@ def test_catalogue_covers_the_issue_list() -> None:
     expected = {
         "ACR-CMK-001": "5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580",
         "ACR-PL-002": "e8eef0a8-67cf-4eb4-9386-14b0e78733d4",
-        "ACR-NET-001": "0fdf0491-d080-4575-b627-ad0e843cba0f",
+        "ACR-NET-001": "d0793b48-0edc-4296-a390-4c75d1bdfd71",
+        "ACR-NET-004": "0fdf0491-d080-4575-b627-ad0e843cba0f",
         "ACR-NET-003": "524b0254-c285-4903-bee6-bb8126cde579",
         "ACR-AUTH-001": "dc921057-6b28-4fbe-9b83-f7bec05db6c2",
         "ACR-AUTH-002": "9f2dea28-e834-476c-99c5-3507b4728395",
@@ -78,7 +79,7 @@ def test_catalogue_covers_the_issue_list() -> None:
         check = get_check(cid)
         assert check is not None and guid in check.references.policy_definition_ids
     assert get_check("ACR-AUTH-001").references.psrule == ("Azure.ACR.AdminUser",)  # type: ignore[union-attr]
-    assert get_check("ACR-DEP-001").references.checkov == ("CKV_AZURE_243",)  # type: ignore[union-attr]
+    assert get_check("ACR-DEP-001").references.checkov == ("CKV_AZURE_237",)  # type: ignore[union-attr]
     assert get_check("ACR-RES-001").severity is Severity.INFO  # type: ignore[union-attr]
 
 

@@ -91,4 +91,4 @@ def test_every_cited_definition_exists() -> None:
     kv = {g for g, d in BUILTIN_DEFINITIONS.items() if d["properties"]["metadata"]["category"] == "Key Vault"}
     assert kv == {"152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0", "1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d",
                   "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53", "cf820ca0-f99e-4f3e-84fb-66e913812d21",
-                  "55615ac9-af46-4a59-874e-391cc3dfb490"}
+                  "55615ac9-af46-4a59-874e-391cc3dfb490", "d8cf8476-a2ec-4916-896e-992351803c44"}

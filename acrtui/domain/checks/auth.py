@@ -134,6 +134,7 @@ CHECKS = [
             ),
             psrule=("Azure.ACR.AdminUser",),
             checkov=("CKV_AZURE_137",),
+            prowler=("containerregistry_admin_user_disabled",),
             docs=(LEARN_AUTH,),
         ),
     ),

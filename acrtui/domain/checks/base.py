@@ -49,6 +49,7 @@ class Family(StrEnum):
     AUTH = "auth"
     POLICY = "policy"
     RESILIENCE = "resilience"
+    MONITORING = "monitoring"  # the registry's audit trail and Defender's image scans
 
 
 FAMILY_ORDER = list(Family)
@@ -56,12 +57,23 @@ FAMILY_ORDER = list(Family)
 
 @dataclass(frozen=True)
 class References:
-    """Cross-references to what other tools call the same control (only where one exists)."""
+    """Cross-references to what other tools call the same control (only where one exists and tests the same thing:
+    every id must be in :mod:`.peers`, the list read from the peers' repositories)."""
 
     policy_definition_ids: tuple[str, ...] = ()  # built-in policy definition GUIDs
     psrule: tuple[str, ...] = ()  # PSRule for Azure rule names (Azure.ACR.*, Azure.KeyVault.*)
     checkov: tuple[str, ...] = ()  # Checkov CKV_AZURE_* ids
     docs: tuple[str, ...] = ()  # Microsoft Learn pages
+    prowler: tuple[str, ...] = ()  # Prowler azure check ids
+
+    def peer_ids(self) -> list[tuple[str, str]]:
+        """(tool, id) of every peer rule cited, in the order psrule, checkov, prowler, policy."""
+        return ([("psrule", x) for x in self.psrule] + [("checkov", x) for x in self.checkov]
+                + [("prowler", x) for x in self.prowler] + [("policy", x) for x in self.policy_definition_ids])
+
+    def peer_labels(self) -> list[str]:
+        """One short label per cited peer rule: ``Azure.ACR.AdminUser``, ``CKV_AZURE_137``, ``policy <guid>``."""
+        return [f"policy {i}" if t == "policy" else f"prowler {i}" if t == "prowler" else i for t, i in self.peer_ids()]
 
     def as_dict(self) -> dict[str, list[str]]:
         return {
@@ -71,6 +83,7 @@ class References:
             ],
             "psrule": list(self.psrule),
             "checkov": list(self.checkov),
+            "prowler": list(self.prowler),
             "docs": list(self.docs),
         }
 
@@ -165,7 +178,18 @@ class Check:
             "rationale": self.rationale,
             "remediation": self.remediation.as_dict(),
             "references": self.references.as_dict(),
+            "peers": self.peers(),
         }
+
+    def peers(self) -> list[dict[str, str]]:
+        """The peer rules this check is equivalent to, with the titles the peers give them (:mod:`.peers`)."""
+        from .peers import TOOL_NAMES, peer
+
+        out = []
+        for tool, ident in self.references.peer_ids():
+            p = peer(tool, ident)
+            out.append({"tool": TOOL_NAMES[tool], "id": ident, "title": p.title if p else ""})
+        return out
 
 
 def premium_only(reg: RegistryPosture) -> str | None:

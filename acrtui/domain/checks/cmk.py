@@ -7,6 +7,7 @@ Vault rules because a registry's CMK is only as safe as its vault.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from acrtui.domain.models import CheckInput, Estate, RegistryPosture, VaultPosture
 
@@ -24,6 +25,7 @@ from .base import (
 )
 
 LEARN_CMK = "https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys"
+LEARN_ROTATION = "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation"
 
 
 def _cmk_only(reg: RegistryPosture) -> str | None:
@@ -229,11 +231,7 @@ def check_vault_trusted_services(reg: RegistryPosture, estate: Estate, s: CheckS
         "bypass": vault.network_bypass,
         "publicNetworkAccess": vault.public_network_access,
     }
-    firewalled = (
-        vault.network_default_action.lower() == "deny"
-        or (vault.public_network_access or "").lower() == "disabled"
-    )
-    if not firewalled:
+    if not _firewalled(vault):
         return ok(f"vault {vault.name} is not firewalled: ACR can reach it", **ev)
     if "azureservices" in vault.network_bypass.lower():
         return ok(f"vault {vault.name} is firewalled and lets trusted Azure services through", **ev)
@@ -245,6 +243,87 @@ def check_vault_trusted_services(reg: RegistryPosture, estate: Estate, s: CheckS
 
 def _vault_applies(reg: RegistryPosture) -> str | None:
     return _cmk_only(reg)
+
+
+def _versionless_applies(reg: RegistryPosture) -> str | None:
+    if not reg.encryption.enabled:
+        return _cmk_only(reg)
+    if not reg.encryption.versionless:
+        return "the registry pins a key version: it uses no new version a rotation makes (see ACR-CMK-002)"
+    return None
+
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$", re.IGNORECASE)
+
+
+def duration_days(value: str | None) -> int | None:
+    """Days in a rotation policy's ISO 8601 duration (``P90D``, ``P1Y``, ``P2M``; a year 365 days, a month 30, as
+    Key Vault counts them); None when absent or not in that form."""
+    m = _DURATION.match(value or "")
+    if not value or m is None or not any(m.groups()):
+        return None
+    y, mo, d = (int(g or 0) for g in m.groups())
+    return y * 365 + mo * 30 + d
+
+
+def _firewalled(vault: VaultPosture) -> bool:
+    return (vault.network_default_action.lower() == "deny"
+            or (vault.public_network_access or "").lower() == "disabled")
+
+
+def check_key_lifecycle(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
+    vault, problem = _vault(reg, estate)
+    if vault is None:
+        return problem  # type: ignore[return-value]
+    key = vault.key(reg.encryption.key_name or "")
+    if key is None:
+        return fail(f"key {reg.encryption.key_name!r} was not found in vault {vault.name!r}", vaultId=vault.id)
+    rot = key.rotation
+    now = _aware(s.now)
+    exp = _aware(key.expires) if key.expires else None
+    ev: dict[str, object] = {
+        "keyId": key.key_id,
+        "rotationPolicy": rot.model_dump() if rot else None,
+        "expires": exp.isoformat() if exp else None,
+    }
+    if rot is None or not rot.auto_rotate:
+        if exp is not None:
+            return fail(f"no rotation policy rotates the key, and it expires on {exp.date()} "
+                        f"({(exp - now).days} days): the registry is locked out of its content on that date", **ev)
+        return fail("no rotation policy rotates the key: ACR follows new versions of a versionless key, but nothing "
+                    "makes one, so the key never rotates", **ev)
+    after, before = duration_days(rot.time_after_create), duration_days(rot.time_before_expiry)
+    created = _aware(key.newest_version_created) if key.newest_version_created else None
+    candidates = []
+    if after is not None and created is not None:
+        candidates.append(created + dt.timedelta(days=after))
+    if before is not None and exp is not None:
+        candidates.append(exp - dt.timedelta(days=before))
+    nxt = min(candidates) if candidates else None
+    ev["nextRotation"] = nxt.isoformat() if nxt else None
+    if nxt is None:
+        return fail("the rotation policy never triggers: it rotates only before expiry and the key has no expiry"
+                    if before is not None and exp is None else
+                    "the rotation policy's trigger could not be read: when it rotates is unknown", **ev)
+    if exp is not None and nxt > exp:
+        return fail(f"the rotation policy rotates on {nxt.date()}, after the key expires on {exp.date()}: the "
+                    "registry is locked out from the expiry until the rotation", **ev)
+    how = f"{after} days after each version is created" if after is not None else f"{before} days before expiry"
+    return ok(f"a rotation policy rotates the key {how}" + (f", before it expires on {exp.date()}" if exp else ""),
+              **ev)
+
+
+def check_vault_firewall(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
+    vault, problem = _vault(reg, estate)
+    if vault is None:
+        return problem  # type: ignore[return-value]
+    ev = {"vaultId": vault.id, "defaultAction": vault.network_default_action,
+          "publicNetworkAccess": vault.public_network_access, "bypass": vault.network_bypass}
+    if (vault.public_network_access or "").lower() == "disabled":
+        return ok(f"vault {vault.name} has public network access disabled", **ev)
+    if _firewalled(vault):
+        return ok(f"vault {vault.name} has a firewall (default action Deny)", **ev)
+    return fail(f"vault {vault.name} accepts connections from any network (default action Allow)", **ev)
 
 
 CHECKS = [
@@ -284,7 +363,7 @@ CHECKS = [
         fn=check_rotation,
         inputs=(CheckInput.VAULT, CheckInput.KEYS),
         reads=_rotation_reads,
-        references=References(psrule=("Azure.KeyVault.AutoRotationPolicy",), docs=(LEARN_CMK,)),
+        references=References(docs=(LEARN_CMK,)),
         applies=_cmk_only,
         applicability="CMK registries",
     ),
@@ -315,7 +394,11 @@ CHECKS = [
         title="Encryption key is enabled, RSA, and not expiring soon",
         severity=Severity.HIGH,
         family=Family.CMK,
-        rationale="ACR accepts only RSA keys; a disabled or expired key makes registry content unreadable.",
+        rationale="ACR accepts only RSA keys; a disabled or expired key makes registry content unreadable. Stance on "
+        "expiry: a key with no expiry date passes. An expiry on a registry's key is the date the registry stops "
+        "working unless something rotates the key first, so acrtui requires the rotation (ACR-CMK-008: a rotation "
+        "policy that rotates before any expiry) rather than the date; built-in 152b15f7 and Checkov CKV_AZURE_40 "
+        "require an expiry on every key, the opposite stance, and are not cited here.",
         remediation=Remediation(
             "Enable the key, extend its expiry, or rotate the registry to a new RSA key.",
             az="az keyvault key set-attributes --vault-name <vault> -n <key> --enabled true --expires <date>  "
@@ -324,9 +407,7 @@ CHECKS = [
         ),
         fn=check_key_health,
         inputs=(CheckInput.VAULT, CheckInput.KEYS),
-        references=References(
-            policy_definition_ids=("152b15f7-8e1f-4c1f-ab71-8c010ba5dbc0",), checkov=("CKV_AZURE_40",)
-        ),
+        references=References(docs=(LEARN_CMK,)),
         applies=_cmk_only,
         applicability="CMK registries",
     ),
@@ -350,7 +431,8 @@ CHECKS = [
                 "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
             ),
             psrule=("Azure.KeyVault.SoftDelete", "Azure.KeyVault.PurgeProtect"),
-            checkov=("CKV_AZURE_42",),
+            checkov=("CKV_AZURE_42", "CKV_AZURE_111", "CKV_AZURE_110"),
+            prowler=("keyvault_recoverable",),
         ),
         applies=_vault_applies,
         applicability="CMK registries",
@@ -371,7 +453,8 @@ CHECKS = [
         fn=check_vault_audit_logging,
         inputs=(CheckInput.VAULT, CheckInput.VAULT_DIAGNOSTICS),
         references=References(
-            policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",)
+            policy_definition_ids=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), psrule=("Azure.KeyVault.Logs",),
+            prowler=("keyvault_logging_enabled",),
         ),
         applies=_vault_applies,
         applicability="CMK registries",
@@ -382,7 +465,8 @@ CHECKS = [
         severity=Severity.HIGH,
         family=Family.CMK,
         rationale="ACR reaches the key as a trusted service; a vault firewall without the AzureServices bypass "
-        "cuts the registry off from its key.",
+        "cuts the registry off from its key. No peer checks this: built-in 55615ac9 and PSRule Azure.KeyVault.Firewall "
+        "require the firewall itself (ACR-CMK-009).",
         remediation=Remediation(
             "Set the vault's network bypass to AzureServices.",
             az="az keyvault update -n <vault> -g <vault-rg> --subscription <vault-subscription> --bypass AzureServices",
@@ -390,9 +474,57 @@ CHECKS = [
         ),
         fn=check_vault_trusted_services,
         inputs=(CheckInput.VAULT,),
+        references=References(docs=(LEARN_CMK,)),
+        applies=_vault_applies,
+        applicability="CMK registries",
+    ),
+    Check(
+        id="ACR-CMK-008",
+        title="Key rotation policy rotates the key before it can expire",
+        severity=Severity.HIGH,
+        family=Family.CMK,
+        rationale="A versionless key id makes ACR follow new key versions, but something must make them: Key "
+        "Vault's rotation policy (a lifetime action of type rotate) does. Without one the key never rotates; with an "
+        "expiry and no rotation before it, the registry is locked out of its content on that date. This is the "
+        "lifecycle acrtui requires instead of an expiry date alone (see ACR-CMK-004).",
+        remediation=Remediation(
+            "Give the key a rotation policy that rotates it (e.g. 90 days after creation) and sets the expiry of "
+            "new versions later than the rotation.",
+            az="az keyvault key rotation-policy update --vault-name <vault> -n <key> --value "
+            "'{\"lifetimeActions\":[{\"trigger\":{\"timeAfterCreate\":\"P90D\"},\"action\":{\"type\":\"Rotate\"}}],"
+            "\"attributes\":{\"expiryTime\":\"P1Y\"}}'  # Key Vault data plane: needs Key Vault Crypto Officer",
+        ),
+        fn=check_key_lifecycle,
+        inputs=(CheckInput.VAULT, CheckInput.KEYS),
+        references=References(
+            policy_definition_ids=("d8cf8476-a2ec-4916-896e-992351803c44",),
+            psrule=("Azure.KeyVault.AutoRotationPolicy",),
+            prowler=("keyvault_key_rotation_enabled",),
+            docs=(LEARN_CMK, LEARN_ROTATION),
+        ),
+        applies=_versionless_applies,
+        applicability="CMK registries with a versionless key id",
+    ),
+    Check(
+        id="ACR-CMK-009",
+        title="Key vault has a firewall or public access disabled",
+        severity=Severity.MEDIUM,
+        family=Family.CMK,
+        rationale="The vault that holds the registry's key should accept only explicitly allowed traffic (built-in "
+        "55615ac9, PSRule Azure.KeyVault.Firewall, Checkov CKV_AZURE_109); ACR still reaches it as a trusted service "
+        "when the firewall lets trusted services through (ACR-CMK-007).",
+        remediation=Remediation(
+            "Set the vault's default network action to Deny with the trusted-services bypass (or disable public access "
+            "and use a private endpoint).",
+            az="az keyvault update -n <vault> -g <vault-rg> --subscription <vault-subscription> --default-action Deny "
+            "--bypass AzureServices",
+        ),
+        fn=check_vault_firewall,
+        inputs=(CheckInput.VAULT,),
         references=References(
             policy_definition_ids=("55615ac9-af46-4a59-874e-391cc3dfb490",),
             psrule=("Azure.KeyVault.Firewall",),
+            checkov=("CKV_AZURE_109",),
         ),
         applies=_vault_applies,
         applicability="CMK registries",

@@ -225,6 +225,22 @@ def check_public_access(reg: RegistryPosture, estate: Estate, s: CheckSettings) 
     )
 
 
+def check_public_disabled(reg: RegistryPosture, estate: Estate, s: CheckSettings) -> Finding:
+    ev: dict[str, Any] = {
+        "publicNetworkAccess": reg.public_network_access,
+        "defaultAction": reg.default_action,
+        "ipRules": [r.value for r in reg.ip_rules],
+    }
+    if reg.public_network_access.lower() == "disabled":
+        return ok("public network access is disabled: only private endpoints reach the registry", **ev)
+    if not reg.premium:
+        return fail(f"public network access is enabled; {reg.sku} SKU cannot disable it (needs Premium)", **ev)
+    if reg.default_action.lower() == "deny":
+        return fail(f"public network access is enabled (restricted by {len(reg.ip_rules)} IP rule(s), which "
+                    "ACR-NET-001 accepts; this control requires it disabled)", **ev)
+    return fail("public network access is enabled and unrestricted", **ev)
+
+
 def _ip_allowed(ip: str, rules: list[str]) -> bool:
     try:
         addr = ipaddress.ip_address(ip)
@@ -365,9 +381,8 @@ CHECKS = [
             az="az acr update -n <registry> -g <rg> --subscription <subscription> --sku Premium",
         ),
         fn=check_sku,
-        references=References(
-            policy_definition_ids=("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13",), psrule=("Azure.ACR.MinSku",)
-        ),
+        # not PSRule's Azure.ACR.MinSku: it passes Standard, this check requires Premium
+        references=References(policy_definition_ids=("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13",)),
     ),
     Check(
         id="ACR-PL-002",
@@ -389,6 +404,7 @@ CHECKS = [
                 "e8eef0a8-67cf-4eb4-9386-14b0e78733d4",
                 "d85c6833-7d33-4cf5-a915-aaa2de84405f",
             ),
+            prowler=("containerregistry_uses_private_link",),
             docs=(LEARN_PL,),
         ),
         applies=premium_only,
@@ -455,7 +471,10 @@ CHECKS = [
         title="Public network access is disabled or restricted",
         severity=Severity.HIGH,
         family=Family.NETWORK,
-        rationale="An open public endpoint lets anyone with a credential push or pull from anywhere.",
+        rationale="An open public endpoint lets anyone with a credential push or pull from anywhere. This is the "
+        "control of built-in d0793b48 and PSRule Azure.ACR.Firewall: public access disabled, or the firewall's "
+        "default action Deny (and, here, IP rules that do not admit the whole internet). The strict control, public "
+        "access disabled whatever the firewall says, is ACR-NET-004.",
         remediation=Remediation(
             "Disable public access (with a private endpoint in place), or set default action Deny with IP rules.",
             az="az acr update -n <registry> -g <rg> --subscription <subscription> --public-network-enabled false  "
@@ -465,13 +484,32 @@ CHECKS = [
         ),
         fn=check_public_access,
         references=References(
-            policy_definition_ids=(
-                "d0793b48-0edc-4296-a390-4c75d1bdfd71",
-                "0fdf0491-d080-4575-b627-ad0e843cba0f",
-            ),
+            policy_definition_ids=("d0793b48-0edc-4296-a390-4c75d1bdfd71",),
             psrule=("Azure.ACR.Firewall",),
-            checkov=("CKV_AZURE_139",),
             docs=(LEARN_FW,),
+        ),
+    ),
+    Check(
+        id="ACR-NET-004",
+        title="Public network access is disabled",
+        severity=Severity.MEDIUM,
+        family=Family.NETWORK,
+        rationale="The strict control of built-in 0fdf0491, Checkov CKV_AZURE_139 and Prowler: with public access "
+        "disabled the registry is reachable only through private endpoints, so IP rules cannot be widened by "
+        "mistake and a leaked credential is useless off the private network. A firewall restricted to IP rules "
+        "passes ACR-NET-001 and fails this. Disabling it locks out operators without a private path (ACR-NET-002).",
+        remediation=Remediation(
+            "With a private endpoint in place (ACR-PL-002) and operators on a private path (ACR-NET-002), disable "
+            "public network access (Premium only).",
+            az="az acr update -n <registry> -g <rg> --subscription <subscription> --public-network-enabled false",
+            action="SetPublicNetworkAccess",
+        ),
+        fn=check_public_disabled,
+        references=References(
+            policy_definition_ids=("0fdf0491-d080-4575-b627-ad0e843cba0f", "a3701552-92ea-433e-9d17-33b7f1208fc9"),
+            checkov=("CKV_AZURE_139",),
+            prowler=("containerregistry_not_publicly_accessible",),
+            docs=(LEARN_PL,),
         ),
     ),
     Check(
@@ -527,7 +565,7 @@ CHECKS = [
         ),
         fn=check_data_endpoint,
         inputs=(CheckInput.REPLICAS,),
-        references=References(checkov=("CKV_AZURE_243",), docs=(LEARN_DEP,)),
+        references=References(checkov=("CKV_AZURE_237",), docs=(LEARN_DEP,)),
         applies=premium_only,
         applicability="Premium",
     ),

@@ -13,4 +13,5 @@ from . import (  # noqa: F401  # noqa: F401  # noqa: F401
     privatelink,
     resourcegraph,
     resources,
+    security,
 )

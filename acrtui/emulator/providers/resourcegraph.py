@@ -3,7 +3,8 @@
 Grammar (keywords case-insensitive; column and property names case-sensitive, as in Kusto)::
 
     query     := table ( '|' operator )*
-    table     := 'resources'                                  (any casing, e.g. Resources)
+    table     := 'resources' | 'securityresources'            (any casing, e.g. Resources; the second is served by
+                                                              providers/security.py: Defender's assessments)
     operator  := 'where' expr
                | 'project' column (',' column)*               column := name '=' expr | path
                | 'extend' name '=' expr (',' name '=' expr)*
@@ -389,8 +390,8 @@ def run_query(query: str, rows: list[Row]) -> tuple[list[Row], list[str]]:
     if not toks or toks[0].kind != "word":
         raise QueryError("the query must start with a table name")
     table = toks[0].text
-    if table.lower() != "resources":
-        raise QueryError(f"table '{table}' is not supported by the emulator (only 'resources')")
+    if table.lower() not in TABLES:
+        raise QueryError(f"table '{table}' is not supported by the emulator (only {', '.join(sorted(TABLES))})")
     columns = list(COLUMNS)
     rows = sorted(rows, key=lambda r: str(r.get("id", "")).lower())
     p = Parser(toks, set(columns))
@@ -530,6 +531,19 @@ def visible_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[Row]:
     return out
 
 
+def _security_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[Row]:
+    from .security import security_rows
+
+    return security_rows(ctx, subscriptions)
+
+
+# table name (lower) -> the rows a caller may see in the chosen subscriptions
+TABLES: dict[str, Callable[[Ctx, list[str] | None], list[Row]]] = {
+    "resources": visible_rows,
+    "securityresources": _security_rows,
+}
+
+
 # ---------------------------------------------------------------- paging tokens
 
 
@@ -589,7 +603,8 @@ def resources(ctx: Ctx, p: dict[str, str]) -> Response:
     if fmt.lower() not in ("objectarray", "table"):
         raise ArmError(400, "BadRequest", f"Result format '{fmt}' is not supported.", details=[{"code": "InvalidQuery", "message": "Invalid resultFormat."}])
     try:
-        rows, columns = run_query(query, visible_rows(ctx, subs))
+        first = tokenize(query)[0].text.lower() if query.strip() else ""
+        rows, columns = run_query(query, TABLES.get(first, visible_rows)(ctx, subs))
     except QueryError as e:
         raise _invalid(str(e)) from e
     fp = _fingerprint(query, subs)

@@ -11,6 +11,12 @@
 | sandboxstd | Standard, eastus | anonymous pull and admin user on |
 | sandboxpremium | Premium, eastus | Premium but wide open, no data endpoints, system identity only |
 
+Security (issue 10): contosoprodacr's vault has a firewall (trusted services let through) and its key a rotation
+policy; contosoprodlost's key has none. contosoprodacr sends its audit logs (category group ``audit``) to the workspace,
+contosostgacr only its login events. Defender for Containers is on in production (contosoprodacr assessed Healthy,
+contosoprodpinned Unhealthy with two vulnerable images, contosoprodlost not assessed), off in staging, and on in
+sandbox with registry scanning turned off.
+
 Networks: a hub VNet per production/staging with a private-endpoint subnet (production also has a nearly full /29),
 the ``privatelink`` zone linked to each. Policy: audit assignments (CMK, private link) at the production subscription, a
 Deny of admin accounts at the staging registry group.
@@ -29,6 +35,15 @@ CMK_POLICY = "5b9159ae-1701-4a6f-9a7a-aa9c8ddd0580"
 PRIVATE_LINK_POLICY = "e8eef0a8-67cf-4eb4-9386-14b0e78733d4"
 PUBLIC_ACCESS_POLICY = "0fdf0491-d080-4575-b627-ad0e843cba0f"
 ADMIN_POLICY = "dc921057-6b28-4fbe-9b83-f7bec05db6c2"
+# Learn, "Configure cryptographic key auto-rotation in Azure Key Vault": rotate 90 days after creation, new versions
+# expire after a year, notify 30 days before expiry
+ROTATION = {
+    "lifetimeActions": [
+        {"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}},
+        {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "Notify"}},
+    ],
+    "attributes": {"expiryTime": "P1Y"},
+}
 
 REPOSITORIES = {
     "contosoprodacr": {"payments/api": ["1.4.2", "1.4.3", "latest"], "payments/worker": ["1.4.3"], "platform/nginx": ["1.27", "1.27-alpine"], "platform/otel-collector": ["0.112.0"]},
@@ -52,7 +67,8 @@ class Demo:
         path = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
         return self.r.call("PUT", path, {"location": location}, api_version="2024-11-30")
 
-    def vault(self, sub: str, rg: str, name: str, location: str, *, purge_protection: bool, rbac: bool = False) -> dict[str, Any]:
+    def vault(self, sub: str, rg: str, name: str, location: str, *, purge_protection: bool, rbac: bool = False,
+              firewall: bool = False) -> dict[str, Any]:
         path = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}"
         props: dict[str, Any] = {
             "tenantId": self.state.tenant_id,
@@ -64,10 +80,25 @@ class Demo:
         }
         if purge_protection:
             props["enablePurgeProtection"] = True
+        if firewall:
+            props["networkAcls"] = {"defaultAction": "Deny", "bypass": "AzureServices"}
         return self.r.call("PUT", path, {"location": location, "properties": props}, api_version="2026-05-15")
 
-    def key(self, vault: dict[str, Any], name: str) -> dict[str, Any]:
-        return self.r.call("PUT", f"{vault['id']}/keys/{name}", {"properties": {"kty": "RSA", "keySize": 3072}}, api_version="2026-05-15")
+    def key(self, vault: dict[str, Any], name: str, *, rotation: dict[str, Any] | None = None) -> dict[str, Any]:
+        props: dict[str, Any] = {"kty": "RSA", "keySize": 3072}
+        if rotation is not None:
+            props["rotationPolicy"] = rotation
+        return self.r.call("PUT", f"{vault['id']}/keys/{name}", {"properties": props}, api_version="2026-05-15")
+
+    def registry_logs(self, registry_id: str, workspace: dict[str, Any], logs: list[dict[str, Any]]) -> None:
+        body = {"properties": {"workspaceId": workspace["id"], "logs": logs}}
+        self.r.call("PUT", f"{registry_id}/providers/Microsoft.Insights/diagnosticSettings/registry-audit", body, api_version="2021-05-01-preview")
+
+    def defender(self, sub: str, tier: str, *, registry_scanning: bool = True) -> None:
+        props: dict[str, Any] = {"pricingTier": tier}
+        if tier == "Standard":
+            props["extensions"] = [{"name": "ContainerRegistriesVulnerabilityAssessments", "isEnabled": str(registry_scanning)}]
+        self.r.call("PUT", f"/subscriptions/{sub}/providers/Microsoft.Security/pricings/Containers", {"properties": props}, api_version="2024-01-01")
 
     def grant_key_access(self, vault: dict[str, Any], object_id: str, op: str = "add") -> None:
         body = {"properties": {"accessPolicies": [{"tenantId": self.state.tenant_id, "objectId": object_id, "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]}}]}}
@@ -158,6 +189,7 @@ def demo(cloud: str = "AzureCloud") -> State:
 
 def build(d: Demo) -> None:
     from ..providers.keyvault import new_key_version
+    from ..providers.security import set_image_assessment
 
     st = d.state
     prod = add_subscription(st, "production", "contoso-production")
@@ -174,15 +206,16 @@ def build(d: Demo) -> None:
     snet_pe = f"{hub['id']}/subnets/snet-pe"
     snet_small = f"{hub['id']}/subnets/snet-pe-small"
 
-    kv_main = d.vault(prod, "rg-security-prod", "kv-contoso-prod-cmk", "eastus", purge_protection=True)
+    kv_main = d.vault(prod, "rg-security-prod", "kv-contoso-prod-cmk", "eastus", purge_protection=True, firewall=True)
     d.audit_logs(kv_main["id"], law)
-    key_main = d.key(kv_main, "acr-cmk")
+    key_main = d.key(kv_main, "acr-cmk", rotation=ROTATION)
     id_main = d.identity(prod, "rg-security-prod", "id-acr-prod", "eastus")
     d.grant_key_access(kv_main, id_main["properties"]["principalId"])
     good = d.cmk_registry(prod, "rg-registry-prod", "contosoprodacr", "eastus", id_main, key_main["properties"]["keyUri"], networkRuleBypassOptions="AzureServices")
     d.replica(good, "westeurope")
     d.private_endpoint(prod, "rg-network-prod", "pe-contosoprodacr", "eastus", snet_pe, good, zone=zone)
     d.r.call("PATCH", good["id"], {"properties": {"publicNetworkAccess": "Disabled", "policies": {"exportPolicy": {"status": "disabled"}, "azureADAuthenticationAsArmPolicy": {"status": "disabled"}}}})
+    d.registry_logs(good["id"], law, [{"categoryGroup": "audit", "enabled": True}])
 
     kv_pin = d.vault(prod, "rg-security-prod", "kv-contoso-ledger", "eastus", purge_protection=False)
     key_pin = d.key(kv_pin, "ledger-cmk")
@@ -203,6 +236,14 @@ def build(d: Demo) -> None:
     d.cmk_registry(prod, "rg-registry-prod", "contosoprodlost", "eastus", id_lost, key_lost["properties"]["keyUri"])
     d.grant_key_access(kv_lost, id_lost["properties"]["principalId"], op="remove")  # someone cleaned up access policies
 
+    # Defender for Containers scans production's registries (its assessments are Defender's writes, made in process)
+    d.defender(prod, "Standard")
+    set_image_assessment(st, good["id"], "Healthy")
+    set_image_assessment(st, pinned["id"], "Unhealthy", [
+        {"image": "ledger/api@sha256:" + "a1" * 32, "title": "openssl: CVE-2024-5535 SSL_select_next_proto buffer overread", "severity": "High"},
+        {"image": "ledger/migrations@sha256:" + "b2" * 32, "title": "glibc: CVE-2024-2961 iconv out-of-bounds write", "severity": "Critical"},
+    ])  # contosoprodlost is not assessed yet: 090c7b07 counts that as non-compliant
+
     d.assign(f"/subscriptions/{prod}", "audit-acr-cmk", CMK_POLICY, "Audit", "Container registries should be encrypted with a customer-managed key")
     d.assign(f"/subscriptions/{prod}", "audit-acr-private-link", PRIVATE_LINK_POLICY, "Audit", "Container registries should use private link")
 
@@ -216,6 +257,9 @@ def build(d: Demo) -> None:
         networkRuleSet={"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.0/24"}]},
     )
     d.replica(stg_acr, "northeurope")
+    d.registry_logs(stg_acr["id"], law, [{"category": "ContainerRegistryLoginEvents", "enabled": True},
+                                         {"category": "ContainerRegistryRepositoryEvents", "enabled": False}])
+    d.defender(stg, "Free")
     d.private_endpoint(stg, "rg-network-stg", "pe-contosostgacr", "westeurope", f"{vnet_stg['id']}/subnets/snet-pe", stg_acr, zone=zone_stg)
     # the replica's data record went missing (a hand-made zone, a failed deployment): DNS is incomplete
     d.r.call("DELETE", f"{zone_stg['id']}/A/contosostgacr.northeurope.data", api_version="2024-06-01")
@@ -225,6 +269,7 @@ def build(d: Demo) -> None:
 
     # ---------------------------------------------------------------- sandbox
     add_group(st, sbx, "rg-sandbox", "eastus")
+    d.defender(sbx, "Standard", registry_scanning=False)
     d.registry(sbx, "rg-sandbox", "sandboxbasic", "eastus", "Basic")
     d.registry(sbx, "rg-sandbox", "sandboxstd", "eastus", "Standard", adminUserEnabled=True, anonymousPullEnabled=True)
     d.registry(sbx, "rg-sandbox", "sandboxpremium", "eastus", "Premium", identity={"type": "SystemAssigned"})
