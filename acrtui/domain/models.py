@@ -346,6 +346,7 @@ class Estate(_Model):
     gaps: list[ReadGap] = Field(default_factory=list)  # every read that failed, with what it hides
     errors: list[str] = Field(default_factory=list)  # the gaps as text (derived); non-empty = the read was partial
     principal_names: dict[str, str] = Field(default_factory=dict)  # lower object id -> "name (kind)", from Graph
+    notes: list[str] = Field(default_factory=list)  # not gaps: how it was read (auto fell back from Resource Graph)
     observed_at: dt.datetime | None = None
 
     def principal_label(self, object_id: str | None) -> str | None:
