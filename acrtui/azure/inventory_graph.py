@@ -54,6 +54,7 @@ MODES = ("arm", "graph", "auto")
 ZONE_TYPE = "microsoft.network/privatednszones"
 ASSIGNMENT_TYPE = "microsoft.authorization/policyassignments"
 COLUMNS = "id, name, type, location, sku, properties, tags, identity"
+ASSIGNMENTS_QUERY = f"policyresources | where type =~ '{ASSIGNMENT_TYPE}' | project id, name, type, properties"
 QUOTA_RETRIES = 3  # a 429 the pipeline's own retries did not get past: wait for the quota window, then again
 
 
@@ -247,7 +248,7 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
             out.zone_links.setdefault(str(z["id"]).lower(), [])
         for link in by_type[VNET_LINK_TYPE]:
             out.zone_links.setdefault(parent_id(str(link["id"])).lower(), []).append(link)
-    out.assignments = await _assignments(inv, subs, graph)
+    out.assignments = await _assignments(inv, subs, graph) if ok else []  # no registry read: none apply
     inv._tick("resource graph", done=1)
     return out
 
@@ -256,8 +257,7 @@ async def _assignments(inv: Inventory, subs: list[str], graph: GraphClient) -> l
     """Policy assignments from ``policyresources``; None (read through ARM per subscription) when Graph fails."""
     try:
         async with translate():
-            return await graph.rows(subs, f"policyresources | where type =~ '{ASSIGNMENT_TYPE}' | project id, name, "
-                                          "type, properties")
+            return await graph.rows(subs, ASSIGNMENTS_QUERY)
     except STOPS_EVERYTHING:
         raise
     except AcrtuiError as e:
