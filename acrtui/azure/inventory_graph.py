@@ -106,10 +106,11 @@ class GraphClient:
             await self._wait_for_quota()
             resp = await self.s.client("resources").send_request(HttpRequest("POST", url, json=payload))
             self.requests += 1
-            self._note_quota(resp.headers)
+            told = self._note_quota(resp.headers)
             if resp.status_code == 429 and attempt < QUOTA_RETRIES:
                 self.remaining = 0  # wait for the window the headers named (or a second) before the next try
-                self.resets_at = max(self.resets_at, time.monotonic() + 1.0)
+                if not told:
+                    self.resets_at = time.monotonic() + 1.0
                 continue
             if resp.status_code >= 400:
                 raise HttpResponseError(response=resp)
@@ -126,13 +127,15 @@ class GraphClient:
                     await asyncio.sleep(delay)
                 self.remaining = None
 
-    def _note_quota(self, headers: Any) -> None:
+    def _note_quota(self, headers: Any) -> bool:
+        """Remember the quota the answer reports; True when it said when the window resets."""
         remaining = headers.get("x-ms-user-quota-remaining")
         resets = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
         if remaining is not None and str(remaining).strip().lstrip("-").isdigit():
             self.remaining = int(str(remaining).strip())
         if resets is not None:
             self.resets_at = time.monotonic() + resets
+        return resets is not None
 
 
 def parse_resets_after(value: str | None) -> float | None:
@@ -205,12 +208,15 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
     scope = ",".join(_sub_scope(s) for s in subs)
     inv._tick("resource graph", add_total=2)
     ok = True
+    assignments = asyncio.ensure_future(_assignments(inv, subs, graph))  # the second query, alongside the first
     try:
         async with translate():
             rows = await graph.rows(subs, _types_query(types))
     except STOPS_EVERYTHING:
+        assignments.cancel()
         raise
     except AcrtuiError as e:
+        await asyncio.gather(assignments, return_exceptions=True)  # moot now: nothing was listed
         if fallback:
             inv.notes.append(f"Resource Graph could not list the resources ({e.message}); read through ARM instead")
             return None
@@ -248,21 +254,25 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
             out.zone_links.setdefault(str(z["id"]).lower(), [])
         for link in by_type[VNET_LINK_TYPE]:
             out.zone_links.setdefault(parent_id(str(link["id"])).lower(), []).append(link)
-    out.assignments = await _assignments(inv, subs, graph) if ok else []  # no registry read: none apply
+    listed, note = await assignments
+    if note and ok:
+        inv.notes.append(note)
+    out.assignments = listed if ok else []  # no registry was read: no assignment applies
     inv._tick("resource graph", done=1)
     return out
 
 
-async def _assignments(inv: Inventory, subs: list[str], graph: GraphClient) -> list[dict[str, Any]] | None:
-    """Policy assignments from ``policyresources``; None (read through ARM per subscription) when Graph fails."""
+async def _assignments(inv: Inventory, subs: list[str], graph: GraphClient
+                       ) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """Policy assignments from ``policyresources``, or (None, why) when Graph fails: then each subscription's are
+    listed through ARM."""
     try:
         async with translate():
-            return await graph.rows(subs, ASSIGNMENTS_QUERY)
+            return await graph.rows(subs, ASSIGNMENTS_QUERY), None
     except STOPS_EVERYTHING:
         raise
     except AcrtuiError as e:
-        inv.notes.append(f"Resource Graph could not list policy assignments ({e.message}); read through ARM instead")
-        return None
+        return None, f"Resource Graph could not list policy assignments ({e.message}); read through ARM instead"
 
 
 def _gap_kind(e: AcrtuiError) -> Any:
