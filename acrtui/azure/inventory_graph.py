@@ -75,7 +75,7 @@ class GraphClient:
     async def rows(self, subs: Sequence[str], query: str) -> list[dict[str, Any]]:
         """Every row of ``query`` over ``subs``: one request per page per batch of subscriptions."""
         out: list[dict[str, Any]] = []
-        for i in range(0, max(len(subs), 1), self.max_subscriptions):
+        for i in range(0, len(subs), self.max_subscriptions):  # no subscriptions: no request (never tenant-wide)
             batch = list(subs[i:i + self.max_subscriptions])
             token: str | None = None
             while True:
@@ -88,7 +88,7 @@ class GraphClient:
 
     async def count(self, subs: Sequence[str], query: str) -> int:
         total = 0
-        for i in range(0, max(len(subs), 1), self.max_subscriptions):
+        for i in range(0, len(subs), self.max_subscriptions):  # no subscriptions: no request (never tenant-wide)
             data = (await self._post(list(subs[i:i + self.max_subscriptions]), query + " | count", None)).get("data")
             total += int(data[0].get("Count", 0)) if data and isinstance(data[0], dict) else 0
         return total

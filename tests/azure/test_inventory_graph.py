@@ -180,3 +180,15 @@ async def test_policyresources_refused_reads_assignments_through_arm(demo_emu: E
 @pytest.fixture
 async def estate_arm(demo_emu: Emulator) -> Estate:
     return (await load(demo_emu, "arm"))[0]
+
+
+async def test_no_subscriptions_means_no_query_never_a_tenant_wide_one(demo_emu: Emulator) -> None:
+    """Graph reads every visible subscription when a request names none: the client never sends such a request."""
+    s = make_session(demo_emu, "reader", read_only=True)
+    since = demo_emu.last_seq
+    try:
+        client = inventory_graph.GraphClient(Inventory(s))
+        assert await client.rows([], "resources | project id") == [] and await client.count([], "resources") == 0
+    finally:
+        await s.close()
+    assert graph_posts(demo_emu, since) == [] and client.requests == 0
