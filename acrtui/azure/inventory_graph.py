@@ -7,7 +7,10 @@ one ``policyresources`` query the policy assignments. Both are paged at 1,000 ro
 by Resource Graph's own quota headers. What Graph does not index (DNS zone groups, record sets, keys and their
 versions, diagnostic settings, role assignments on vaults, policy definitions and compliance states) is read
 through ARM by the shared steps in :mod:`.inventory`, exactly as on the ARM path; both hand the same ARM JSON to
-the same converters, so the two paths produce the same estate (tests/azure/test_inventory.py).
+the same converters, so the two paths produce the same estate (tests/azure/test_inventory.py,
+tests/azure/test_inventory_graph.py). Graph rows carry a resource's ARM ``properties``, so a vault row is read as the
+vault (its access policies, RBAC flag, network ACLs) without a GET per vault; a row without properties is read
+through ARM as on the ARM path.
 
 Graph's limits, from Learn (learn.microsoft.com/azure/governance/resource-graph/…):
 - "concepts/guidance-for-throttled-requests": a quota per user per time window (e.g. 15 queries every 5 seconds);
