@@ -69,8 +69,9 @@ class GraphClient:
         self.s = inv.s
         self.page_size = page_size
         self.max_subscriptions = max_subscriptions
-        self.remaining: int | None = None  # x-ms-user-quota-remaining of the last answer
+        self.remaining: int | None = None  # queries left: the last answer's x-ms-user-quota-remaining, less ours since
         self.resets_at = 0.0  # monotonic time the quota window resets
+        self.in_flight = 0  # our queries sent and not yet answered (they spend quota the last answer did not show)
         self.requests = 0
         self.waited = 0.0  # seconds spent waiting for the quota (benchmarks print it)
         self._lock = asyncio.Lock()
@@ -107,7 +108,11 @@ class GraphClient:
         payload = {"subscriptions": subs, "query": query, "options": options}
         for attempt in range(QUOTA_RETRIES + 1):
             await self._wait_for_quota()
-            resp = await self.s.client("resources").send_request(HttpRequest("POST", url, json=payload))
+            try:
+                resp = await self.s.client("resources").send_request(HttpRequest("POST", url, json=payload))
+            except BaseException:
+                self.in_flight -= 1
+                raise
             self.requests += 1
             told = self._note_quota(resp.headers)
             if resp.status_code == 429 and attempt < QUOTA_RETRIES:
@@ -122,6 +127,7 @@ class GraphClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for_quota(self) -> None:
+        """Before a send: wait for the window's reset when the quota is spent, else take one query of it."""
         async with self._lock:  # one waiter at a time: the quota is the user's, not the task's
             if self.remaining is not None and self.remaining <= 0:
                 delay = self.resets_at - time.monotonic()
@@ -129,13 +135,18 @@ class GraphClient:
                     self.waited += delay
                     await asyncio.sleep(delay)
                 self.remaining = None
+            elif self.remaining is not None:
+                self.remaining -= 1
+            self.in_flight += 1
 
     def _note_quota(self, headers: Any) -> bool:
-        """Remember the quota the answer reports; True when it said when the window resets."""
+        """Remember the quota the answer reports, less what our other queries in flight will spend; True when it
+        said when the window resets."""
+        self.in_flight -= 1
         remaining = headers.get("x-ms-user-quota-remaining")
         resets = parse_resets_after(headers.get("x-ms-user-quota-resets-after"))
         if remaining is not None and str(remaining).strip().lstrip("-").isdigit():
-            self.remaining = int(str(remaining).strip())
+            self.remaining = int(str(remaining).strip()) - self.in_flight
         if resets is not None:
             self.resets_at = time.monotonic() + resets
         return resets is not None
