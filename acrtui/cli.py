@@ -53,10 +53,11 @@ class LazyGroup(click.Group):
 # command: those here make their session read-only (apply refuses), the others never talk to Azure.
 SESSION_COMMANDS = {"audit", "plan", "apply", "export"}
 CLOUDS = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]
+INVENTORY_MODES = ["arm", "graph", "auto"]  # acrtui/azure/inventory_graph.py MODES
 
 
 FLAGS = {"apply_file": "--apply", "yes": "--yes", "demo": "--demo", "cloud": "--cloud",
-         "subscriptions": "--subscription", "log_file": "--log-file"}
+         "subscriptions": "--subscription", "log_file": "--log-file", "inventory": "--inventory"}
 
 
 def _refuse_unused_globals(ctx: click.Context, command: str | None) -> None:
@@ -66,7 +67,7 @@ def _refuse_unused_globals(ctx: click.Context, command: str | None) -> None:
         unused = [p for p in given if p == "yes" and not ctx.params["apply_file"]]
         where = "the console (it goes with --apply FILE)"
     else:
-        allowed = {"demo", "cloud", "subscriptions", "log_file"} if command in SESSION_COMMANDS else set()
+        allowed = {"demo", "cloud", "subscriptions", "log_file", "inventory"} if command in SESSION_COMMANDS else set()
         if command == "apply":
             allowed.add("yes")
         unused = [p for p in given if p not in allowed]
@@ -86,15 +87,18 @@ def _refuse_unused_globals(ctx: click.Context, command: str | None) -> None:
               help="Default: ACRTUI_CLOUD, then the settings file, then AzureCloud.")
 @click.option("--subscription", "subscriptions", multiple=True, metavar="ID", help="Limit to these subscriptions (repeatable).")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Append every Azure request (secrets redacted) here.")
+@click.option("--inventory", type=click.Choice(INVENTORY_MODES), default=None,
+              help="How registries are listed: arm (per subscription), graph (Azure Resource Graph) or auto (Graph "
+              "above 10 subscriptions or 50 registries). Default: ACRTUI_INVENTORY, the settings file, then auto.")
 @click.pass_context
 def cli(ctx: click.Context, demo: bool, read_only: bool, apply_file: str | None, yes: bool, cloud: str | None,
-        subscriptions: tuple[str, ...], log_file: str | None) -> None:
+        subscriptions: tuple[str, ...], log_file: str | None, inventory: str | None) -> None:
     """acrtui — harden Azure Container Registry from the terminal.
 
     Without a subcommand it opens the console (``--read-only`` for audit-only); ``--apply FILE`` applies a plan file.
     """
     ctx.obj = {"demo": demo, "read_only": read_only, "cloud": cloud, "subscriptions": list(subscriptions),
-               "log_file": log_file, "yes": yes}
+               "log_file": log_file, "yes": yes, "inventory": inventory}
     _refuse_unused_globals(ctx, ctx.invoked_subcommand)
     _check_log_file(ctx, log_file)
     if ctx.invoked_subcommand is not None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .azure.targets import TargetOptions
 
 # Top-level options that only a command opening a session can honour (cli.py refuses them for the others).
-SESSION_GLOBALS = ("demo", "cloud", "subscriptions", "log_file")
+SESSION_GLOBALS = ("demo", "cloud", "subscriptions", "log_file", "inventory")
 
 
 def root_options(ctx: click.Context | None) -> Mapping[str, Any]:
@@ -32,7 +32,7 @@ def root_options(ctx: click.Context | None) -> Mapping[str, Any]:
 
 def session_options(ctx: click.Context | None = None, *, demo: bool = False, cloud: str | None = None,
                     subscriptions: Sequence[str] = (), log_file: str | None = None, read_only: bool = False,
-                    writes: bool = False) -> TargetOptions:
+                    writes: bool = False, inventory: str | None = None) -> TargetOptions:
     """``TargetOptions`` for this command: its own options over the top-level ones over environment and settings.
 
     Raises :class:`UsageError` (exit 2) for a bad settings file or value, and, when ``writes`` is set, for a
@@ -47,6 +47,7 @@ def session_options(ctx: click.Context | None = None, *, demo: bool = False, clo
         cloud=cloud or root.get("cloud"),
         subscriptions=list(subscriptions) or list(root.get("subscriptions") or []),
         log_file=log_file or root.get("log_file"),
+        inventory=inventory or root.get("inventory"),
     )
     cloud_name = get_cloud(settings.cloud).name  # an unknown ACRTUI_CLOUD / settings cloud is a usage error here
     ro_flag = bool(read_only or root.get("read_only"))
@@ -56,4 +57,4 @@ def session_options(ctx: click.Context | None = None, *, demo: bool = False, clo
                          "would change with `acrtui plan FILE`, or run it without read-only.", title="Read-only")
     return TargetOptions(demo=bool(demo or root.get("demo")), cloud=cloud_name,
                          subscriptions=list(settings.subscriptions), read_only=ro_flag or settings.read_only,
-                         concurrency=settings.concurrency, log_file=settings.log_file)
+                         concurrency=settings.concurrency, log_file=settings.log_file, inventory=settings.inventory)

@@ -7,6 +7,7 @@ read_only: true            # every command: the console without writes, apply re
 subscriptions: [contoso-production]
 keymap: {app.audit: f2, registry.rotate: ctrl+k}   # remap keys by binding id (see `?` in the console)
 audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9], firewall_open_share: 0.01}
+inventory: auto            # arm | graph | auto: how registries are listed (acrtui/azure/inventory_graph.py)
 ```
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=16, ge=1, le=64)
     log_file: str | None = None
     read_only: bool = False
+    inventory: Literal["arm", "graph", "auto"] = "auto"  # ACRTUI_INVENTORY; --inventory
     keymap: dict[str, str] = Field(default_factory=dict)
     audit: AuditSettings = AuditSettings()
 

@@ -370,9 +370,55 @@ def test_bad_settings_are_a_usage_error_before_any_request(path: tuple[str, ...]
         assert r.code == 2 and r.log == [] and r.sessions == [], f"{ids(path)} {text!r} {env}: {r.code} {r.stderr}"
 
 
+def _listings(r: Run) -> tuple[list[RequestRecord], list[RequestRecord]]:
+    """(Resource Graph queries, ARM registry lists) a run sent."""
+    graph = [x for x in r.arm if x.method == "POST" and x.path.lower().endswith("/microsoft.resourcegraph/resources")]
+    arm = [x for x in r.arm if x.method == "GET"
+           and x.path.lower().endswith("/providers/microsoft.containerregistry/registries")]
+    return graph, arm
+
+
+@pytest.mark.parametrize("mode", ["graph", "arm"])
+@pytest.mark.parametrize("path", SESSION_PATHS, ids=ids)
+def test_inventory_option_reaches_the_session(path: tuple[str, ...], mode: str, run: Harness, anon: str) -> None:
+    """``acrtui --inventory graph|arm``: the session carries it and the estate is listed that way — Resource Graph
+    and no ARM registry list, or ARM lists and no Resource Graph query at all."""
+    r = session_run(run, path, anon, globals_=("--inventory", mode))
+    assert {s.inventory for s in r.sessions} == {mode}
+    graph, arm = _listings(r)
+    if mode == "graph":
+        assert graph and not arm, f"{ids(path)}: {len(graph)} Graph queries, {len(arm)} ARM registry lists"
+    else:
+        assert arm and not graph, f"{ids(path)}: {len(graph)} Graph queries, {len(arm)} ARM registry lists"
+
+
+@pytest.mark.parametrize("source", ["env", "settings"])
+@pytest.mark.parametrize("path", SESSION_PATHS, ids=ids)
+def test_inventory_from_environment_or_settings(path: tuple[str, ...], source: str, run: Harness, anon: str,
+                                                 tmp_path: Path) -> None:
+    """``ACRTUI_INVENTORY=graph`` or the settings file's ``inventory: graph``; an explicit ``--inventory`` wins."""
+    config = tmp_path / "config.yaml"
+    config.write_text("inventory: graph\n" if source == "settings" else "")
+    env = {"ACRTUI_CONFIG": str(config), **({"ACRTUI_INVENTORY": "graph"} if source == "env" else {})}
+    r = session_run(run, path, anon, env=env)
+    graph, arm = _listings(r)
+    assert {s.inventory for s in r.sessions} == {"graph"} and graph and not arm
+    r = session_run(run, path, anon, env=env, globals_=("--inventory", "arm"))
+    graph, arm = _listings(r)
+    assert {s.inventory for s in r.sessions} == {"arm"} and arm and not graph
+
+
+def test_a_bad_inventory_setting_is_a_usage_error(run: Harness, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("inventory: fast\n")
+    r = run(("audit",), [], env={"ACRTUI_CONFIG": str(config)})
+    assert r.code == 2 and "inventory" in r.stderr and r.log == []
+
+
 @pytest.mark.parametrize("path", sorted(NO_SESSION), ids=ids)
 @pytest.mark.parametrize("option", [["--demo"], ["--cloud", "AzureUSGovernment"], ["--subscription", SANDBOX],
-                                    ["--log-file", "x.log"], ["--yes"], ["--apply", "plan.yaml"]], ids=str)
+                                    ["--log-file", "x.log"], ["--yes"], ["--apply", "plan.yaml"],
+                                    ["--inventory", "graph"]], ids=str)
 def test_session_options_are_refused_where_they_cannot_apply(path: tuple[str, ...], option: list[str],
                                                             run: Harness) -> None:
     r = run(path, ["--help"], globals_=tuple(option))

@@ -260,6 +260,8 @@ def audit(
     failed: AcrtuiError | None = None
     try:
         estate, definitions, target = asyncio.run(_load(options, preview_policy))
+        for note in estate.notes:  # how it was read (auto fell back from Resource Graph to ARM): not a gap
+            click.echo(f"note: {note}", err=True)
     except AcrtuiError as exc:
         if exc.exit_code != ExitCode.AZURE or preview_policy:
             _fail(exc)

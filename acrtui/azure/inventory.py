@@ -1,9 +1,10 @@
 """Inventory: read the chosen subscriptions into an :class:`~acrtui.domain.models.Estate`.
 
 Two ways to list resources, one way to turn them into models. The ARM path lists per subscription; the Resource
-Graph path lists registries, replicas, private endpoints, NICs, vaults and zone links for all subscriptions in a
-few paged queries (fleet scale). Both hand ARM JSON bodies to the same converters, and what Resource Graph does
-not index (DNS zone groups, record sets, keys, diagnostic settings, policy) is read through ARM in both.
+Graph path (:mod:`.inventory_graph`, fleet scale) lists registries, replicas, private endpoints, NICs, DNS zones,
+VNet links, vaults and policy assignments for all subscriptions in a few paged queries, and ``auto`` picks between
+them. Both hand ARM JSON bodies to the same converters, and what Resource Graph does not index (DNS zone groups,
+record sets, keys, diagnostic settings, policy definitions and states) is read through ARM in both.
 Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight.
 
 A read that fails does not fail the load: it becomes a :class:`~acrtui.domain.models.ReadGap` naming what was not
@@ -476,17 +477,24 @@ class _Listing:
     nics: dict[str, dict[str, Any]] = field(default_factory=dict)  # id (lower) → body
     vaults: list[dict[str, Any]] = field(default_factory=list)
     zone_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # zone id (lower) → link bodies
+    vaults_read: bool = False  # the vault bodies are whole (Resource Graph rows): no GET per vault
+    assignments: list[dict[str, Any]] | None = None  # policy assignment bodies; None: list them per subscription
 
 
 class Inventory:
-    """Loads an estate. ``use_resource_graph`` picks the fleet path; ``progress`` hears (stage, done, total)."""
+    """Loads an estate. ``mode`` picks the listing path (``arm``, ``graph``, ``auto``: see :mod:`.inventory_graph`;
+    default: the session's ``inventory``); ``progress`` hears (stage, done, total)."""
 
     graph_page_size = 1000  # Resource Graph $top per page (its maximum)
+    graph_max_subscriptions = 1000  # subscriptions per Resource Graph request
 
     def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None,
-                 listed: Listed | None = None) -> None:
+                 listed: Listed | None = None, mode: str | None = None) -> None:
         self.s = session
-        self.use_resource_graph = use_resource_graph
+        self.mode = mode or ("graph" if use_resource_graph else session.inventory)
+        self.path = self.mode  # the path the load took (auto resolved; "arm" after a fallback)
+        self.notes: list[str] = []  # what the reader should know that is not a gap (a fallback to ARM)
+        self.graph: Any = None  # the Resource Graph client of the last load (request and wait counts)
         self.progress = progress
         self.listed = listed  # hears each subscription's registries as soon as they are listed (the console's rows)
         self.gaps: list[_Gap] = []
@@ -573,7 +581,7 @@ class Inventory:
     async def load(self) -> Estate:
         subs = await self._subscriptions()
         subs = {k: subs.get(k, k) for k in self.s.subscriptions} if self.s.subscriptions else subs
-        listing = await (self._list_graph(list(subs)) if self.use_resource_graph else self._list_arm(list(subs)))
+        listing = await self._list(list(subs))
         registries = sorted(
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
@@ -583,7 +591,7 @@ class Inventory:
         vaults, endpoints, (assignments, compliance, exemptions), security = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
-            self._policy(list(subs), registries),
+            self._policy(list(subs), registries, listing.assignments),
             read_security(self, registries),
         )
         self._not_observed(registries, listing, vaults, endpoints)
@@ -597,9 +605,15 @@ class Inventory:
             exemptions=sorted(exemptions, key=lambda e: e.id.lower()),
             compliance=sorted(compliance, key=lambda c: (c.resource_id.lower(), c.assignment_id.lower())),
             gaps=[g.freeze(registries) for g in self.gaps],
+            notes=list(self.notes),
             observed_at=dt.datetime.now(dt.UTC),
             **security,
         )
+
+    async def _list(self, subs: list[str]) -> _Listing:
+        from .inventory_graph import list_inventory
+
+        return await list_inventory(self, subs)
 
     def _not_observed(self, registries: list[RegistryPosture], listing: _Listing, vaults: list[VaultPosture],
                       endpoints: list[PrivateEndpointPosture]) -> None:
@@ -710,65 +724,6 @@ class Inventory:
 
         await self._gather("network interfaces", [nic(n) for n in sorted(owners) if n.lower() not in out.nics])
 
-    # ------------------------------------------------------------ Resource Graph listing
-    async def graph_query(self, subs: list[str], rtype: str) -> list[dict[str, Any]]:
-        """All rows of ``resources | where type =~ '<type>'`` over the subscriptions, following $skipToken."""
-        from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
-        client = self.s.client("resourcegraph")
-        rows: list[dict[str, Any]] = []
-        token: str | None = None
-        query = f"resources | where type =~ '{rtype}'"
-        while True:
-            options = QueryRequestOptions(result_format="objectArray", skip_token=token, top=self.graph_page_size)
-            resp = await client.resources(QueryRequest(subscriptions=subs, query=query, options=options))
-            rows += [dict(r) for r in resp.data or []]
-            token = resp.skip_token
-            if not token:
-                return rows
-
-    async def _list_graph(self, subs: list[str]) -> _Listing:
-        out = _Listing()
-        types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, VNET_LINK_TYPE]
-
-        scope = ",".join(_sub_scope(s) for s in subs)
-        what = {REGISTRY_TYPE: dict(inputs=[IN.REGISTRIES], registries=None),
-                REPLICA_TYPE: dict(inputs=[IN.REPLICAS], resolve=lambda regs: [r.id for r in regs if r.premium]),
-                PE_TYPE: dict(inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(None)),
-                VAULT_TYPE: dict(inputs=list(VAULT_INPUTS), key="vaults:graph")}
-        failed: set[str] = set()
-
-        async def q(t: str) -> list[dict[str, Any]]:
-            if t in (NIC_TYPE, VNET_LINK_TYPE):  # a failure here is made good by ARM reads below / per zone
-                try:
-                    async with translate():
-                        return await self.graph_query(subs, t)
-                except STOPS_EVERYTHING:
-                    raise
-                except AcrtuiError:
-                    failed.add(t)
-                    return []
-            return await self._soft(f"Resource Graph query for {t}", self.graph_query(subs, t), [], scope=scope,
-                                    **what[t])  # type: ignore[arg-type]
-
-        regs, reps, pes, nics, vaults, links = await self._gather("resource graph", [q(t) for t in types])
-        if any(g.what.endswith(PE_TYPE) for g in self.gaps):
-            self._pe_lists_failed.add("*")
-        out.registries = regs
-        if self.listed is not None:
-            for sub in subs:
-                self.listed(sub, [registry_from_json(b) for b in regs if _in_sub(str(b.get("id", "")), sub)])
-        for r in reps:
-            out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
-        out.endpoints = pes
-        out.nics = {str(n["id"]).lower(): n for n in nics}
-        out.vaults = vaults
-        for link in links or []:
-            out.zone_links.setdefault(parent_id(str(link["id"])).lower(), []).append(link)
-        if NIC_TYPE in failed:
-            await self._read_nics(out)
-        return out
-
     # ------------------------------------------------------------ vaults
     async def _vaults(self, registries: list[RegistryPosture], listing: _Listing) -> list[VaultPosture]:
         wanted: dict[str, set[str]] = {}
@@ -789,17 +744,20 @@ class Inventory:
                              "--subscription, or grant Reader on it", kind=GapKind.NOT_OBSERVED, scope=name,
                              inputs=VAULT_INPUTS, registries=users[name])
                 continue
-            coros.append(self._vault(by_name[name], sorted(keys), users[name]))
+            coros.append(self._vault(by_name[name], sorted(keys), users[name], whole=listing.vaults_read))
         return await self._gather("key vaults", coros)
 
-    async def _vault(self, listed: dict[str, Any], key_names: list[str], users: Iterable[str] = ()) -> VaultPosture:
+    async def _vault(self, listed: dict[str, Any], key_names: list[str], users: Iterable[str] = (), *,
+                     whole: bool = False) -> VaultPosture:
+        """``whole``: ``listed`` is the vault's full body (a Resource Graph row), so it is not read again."""
         vid = str(listed["id"])
         ip = id_parts(vid)
         kv = self.s.client("keyvault", ip["subscription"])
         rg, name = ip["resource_group"], ip["name"]
         users = list(users)
-        body = await self._soft(f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {}, scope=vid,
-                                inputs=VAULT_INPUTS, registries=users)
+        body = listed if whole and _ci(listed, "properties") else await self._soft(
+            f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {}, scope=vid, inputs=VAULT_INPUTS,
+            registries=users)
         if not body:
             parts = id_parts(vid)
             return VaultPosture(id=vid, name=name, subscription_id=parts["subscription"], resource_group=rg,
@@ -943,8 +901,10 @@ class Inventory:
         )
 
     # ------------------------------------------------------------ policy
-    async def _policy(self, subs: list[str], registries: list[RegistryPosture]
+    async def _policy(self, subs: list[str], registries: list[RegistryPosture],
+                      listed: list[dict[str, Any]] | None = None
                       ) -> tuple[list[PolicyAssignmentInfo], list[ComplianceRecord], list[PolicyExemptionInfo]]:
+        """``listed``: the assignments Resource Graph returned (else each subscription's are listed through ARM)."""
         defaults: dict[str, str | None] = {}
         reg_ids = {r.id.lower() for r in registries}
 
@@ -973,8 +933,11 @@ class Inventory:
                                              list[PolicyExemptionInfo]]:
             pol = self.s.client("policy", sub)
             in_sub = [r.id for r in registries if r.subscription_id.lower() == sub.lower()]
-            bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [],
-                                      scope=_sub_scope(sub), inputs=[IN.POLICY], registries=in_sub)
+            if listed is None:
+                bodies = await self._soft(f"policy assignments in {sub}", collect(pol.policy_assignments.list()), [],
+                                          scope=_sub_scope(sub), inputs=[IN.POLICY], registries=in_sub)
+            else:
+                bodies = [b for b in listed if _in_sub(str(b.get("id", "")), sub)]
             infos = []
             for b in bodies:
                 info = policy_from_json(b)
@@ -1028,10 +991,12 @@ async def _const(value: T) -> T:
 
 
 async def load_estate(session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None,
-                      listed: Listed | None = None) -> Estate:
+                      listed: Listed | None = None, mode: str | None = None) -> Estate:
     """Read the session's subscriptions into an estate (the one call screens, audit and plans need), with the
-    names of the principals it shows (best effort: acrtui/azure/graph.py)."""
+    names of the principals it shows (best effort: acrtui/azure/graph.py). The listing path is ``mode`` or the
+    session's ``inventory`` (``--inventory``)."""
     from .graph import name_principals
 
-    estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress, listed=listed).load()
+    estate = await Inventory(session, use_resource_graph=use_resource_graph, progress=progress, listed=listed,
+                             mode=mode).load()
     return await name_principals(session, estate)

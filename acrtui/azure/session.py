@@ -63,6 +63,7 @@ class AzureSession:
     principal_hint: str | None = None  # the client id signed in, when known (errors name the principal)
     closers: list[Any] = field(default_factory=list)  # extra things to stop on close (the in-process emulator)
     emulator: Any = None  # the in-process emulator of a demo session (tests and the console's admin view)
+    inventory: str = "auto"  # the listing path: arm | graph | auto (acrtui/azure/inventory_graph.py)
 
     def __post_init__(self) -> None:
         self.limiter = ConcurrencyLimiter(self.concurrency, self.per_subscription)

@@ -31,6 +31,7 @@ class TargetOptions:
     read_only: bool = False
     concurrency: int = 16
     log_file: str | None = None
+    inventory: str = "auto"  # arm | graph | auto (acrtui/azure/inventory_graph.py)
     demo_seed: str = "demo"
     polling_interval: float | None = None
     retry: RetrySettings = field(default_factory=RetrySettings)
@@ -81,6 +82,7 @@ def _session(options: TargetOptions, cloud: AzureCloudInfo, credential: Any, *, 
         journal=Journal(log_file=options.log_file),
         target=target,
         principal_hint=principal,
+        inventory=options.inventory,
     )
 
 

@@ -421,6 +421,7 @@ class Estate(_Model):
     registry_diagnostics: dict[str, list[DiagnosticSetting]] = Field(default_factory=dict)  # lower registry id ->
     defender_plans: dict[str, DefenderPlan] = Field(default_factory=dict)  # lower subscription id ->
     image_assessments: dict[str, ImageAssessment] = Field(default_factory=dict)  # lower registry id ->
+    notes: list[str] = Field(default_factory=list)  # not gaps: how it was read (auto fell back from Resource Graph)
     observed_at: dt.datetime | None = None
 
     def principal_label(self, object_id: str | None) -> str | None:

@@ -20,6 +20,8 @@ class EmulatorConfig:
     throttle: bool = True
     throttle_scale: float = 1.0
     token_lifetime_s: int = 3600
+    graph_quota: int = 15  # Resource Graph queries per user per window (see providers/resourcegraph.py)
+    graph_window_s: float = 5.0
 
 
 # ARM's token buckets, per subscription and principal: (burst, refill per second)

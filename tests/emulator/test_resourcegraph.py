@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -58,6 +59,7 @@ async def test_rows_carry_arm_fields_and_round_trip(emu: Emulator, sdk: Any) -> 
 
 
 async def test_where_operators(emu: Emulator, sdk: Any) -> None:
+    emu.config.graph_quota = 1000  # more queries than Graph's 15 per 5 s; the quota has its own test below
     await estate(emu, sdk)
     cases = {
         "resources | where type == 'microsoft.containerregistry/registries' and location == 'eastus'": ["alpha", "gamma"],
@@ -176,3 +178,56 @@ def test_grammar_units() -> None:
     assert out == [{"name": "a", "first": "x"}]
     with pytest.raises(QueryError):
         run_query("resources | where name", full)  # not a boolean predicate
+
+
+# ------------------------------------------------------------------ limits (issue 11): quota headers, subscriptions
+
+
+async def _post(emu: Emulator, sdk: Any, body: dict[str, Any], role: str = "owner") -> Any:
+    """The raw answer (status, headers, JSON) of one query through the SDK pipeline."""
+    from azure.core.rest import HttpRequest
+
+    c = graph(emu, sdk, role)
+    req = HttpRequest("POST", f"{emu.url}/providers/Microsoft.ResourceGraph/resources?api-version=2021-03-01", json=body)
+    return await c._client.send_request(req)
+
+
+async def test_every_answer_carries_the_user_quota_and_past_it_is_429(emu: Emulator, sdk: Any) -> None:
+    """Learn, guidance-for-throttled-requests: x-ms-user-quota-remaining / -resets-after (hh:mm:ss) per user."""
+    emu.config.graph_quota, emu.config.graph_window_s = 2, 60.0
+    body = {"subscriptions": [emu.subscription_id], "query": "resources | project id"}
+    first = await _post(emu, sdk, body)
+    assert first.status_code == 200 and first.headers["x-ms-user-quota-remaining"] == "1"
+    assert re.fullmatch(r"\d\d:\d\d:\d\d(\.\d+)?", first.headers["x-ms-user-quota-resets-after"])
+    second = await _post(emu, sdk, body)
+    assert second.headers["x-ms-user-quota-remaining"] == "0"
+    third = await _post(emu, sdk, body)
+    assert third.status_code == 429 and third.json()["error"]["code"] == "RateLimiting"
+    assert third.headers["x-ms-user-quota-remaining"] == "0" and "Retry-After" not in third.headers
+    other = await _post(emu, sdk, body, role="reader")  # the quota is per user
+    assert other.status_code == 200 and other.headers["x-ms-user-quota-remaining"] == "1"
+    emu.config.throttle = False  # throttling off: headers still, no 429
+    assert (await _post(emu, sdk, body)).status_code == 200
+
+
+async def test_more_than_1000_subscriptions_per_request_is_refused(emu: Emulator, sdk: Any) -> None:
+    """Learn, troubleshoot/general "Too many subscriptions": batch them (the CLI forwards 1,000)."""
+    subs = [emu.subscription_id] + [f"00000000-0000-0000-0000-{i:012d}" for i in range(1000)]
+    resp = await _post(emu, sdk, {"subscriptions": subs, "query": "resources | project id"})
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "BadRequest"
+    assert [d["code"] for d in resp.json()["error"]["details"]] == ["TooManySubscriptions"]
+    ok = await _post(emu, sdk, {"subscriptions": subs[:1000], "query": "resources | project id"})
+    assert ok.status_code == 200
+
+
+async def test_policyresources_holds_the_policy_assignments(demo_emu: Emulator, sdk: Any) -> None:
+    subs = list(demo_emu.subscription_ids)
+    query = "policyresources | where type =~ 'microsoft.authorization/policyassignments' | project id, name, properties"
+    rows = (await q(demo_emu, sdk, query, subs=subs)).data
+    want = demo_emu.state.of_type("Microsoft.Authorization/policyAssignments")
+    assert sorted(r["id"].lower() for r in rows) == sorted(a.id.lower() for a in want) and rows
+    assert all(r["properties"]["policyDefinitionId"] for r in rows)
+    assert (await q(demo_emu, sdk, "resources | where type =~ 'microsoft.authorization/policyassignments'",
+                    subs=subs)).data == []  # not in the resources table
+    one = (await q(demo_emu, sdk, query, subs=subs[:1])).data  # scoped to the request's subscriptions
+    assert one and all(r["id"].lower().startswith(f"/subscriptions/{subs[0].lower()}/") for r in one)

@@ -129,6 +129,15 @@ def test_fleet_is_deterministic_and_mixed() -> None:
     assert skus.count("Basic") == 12 and skus.count("Standard") == 18 and skus.count("Premium") == 30
     assert sum(1 for r in regs if r.props["encryption"]["status"] == "enabled") == 12
     assert sum(1 for r in regs if r.props["privateEndpointConnections"]) == 12
+    skewed = build_seed("fleet:80x4")  # 4 divides 20: registry j mod 20 would give a subscription 5 kinds only
+    regs = skewed.of_type("Microsoft.ContainerRegistry/registries")
+    for sub in skewed.subscriptions:  # every subscription holds the whole mix, not one kind (issue 11)
+        mine = [r for r in regs if r.id.split("/")[2].lower() == sub.lower()]
+        kinds = [r.body["sku"]["name"] for r in mine]
+        assert (kinds.count("Basic"), kinds.count("Standard"), kinds.count("Premium")) == (4, 6, 10), sub
+        assert sum(1 for r in mine if r.props["encryption"]["status"] == "enabled") == 4
+        assert sum(1 for r in mine if r.props["privateEndpointConnections"]) == 4
+    assert build_seed("fleet:60x3").resources.keys() == st.resources.keys()  # deterministic
 
 
 @pytest.mark.slow

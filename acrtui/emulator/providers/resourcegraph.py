@@ -3,8 +3,8 @@
 Grammar (keywords case-insensitive; column and property names case-sensitive, as in Kusto)::
 
     query     := table ( '|' operator )*
-    table     := 'resources' | 'securityresources'            (any casing, e.g. Resources; the second is served by
-                                                              providers/security.py: Defender's assessments)
+    table     := 'resources' | 'policyresources' | 'securityresources'   (any casing, e.g. Resources; the last is
+                                                              served by providers/security.py: Defender's assessments)
     operator  := 'where' expr
                | 'project' column (',' column)*               column := name '=' expr | path
                | 'extend' name '=' expr (',' name '=' expr)*
@@ -29,13 +29,29 @@ grammar (other tables, ``summarize``, ``join``, ``mv-expand``, ``project-away``,
 facets, management-group scopes) is refused with 400 ``BadRequest`` whose details carry ``InvalidQuery`` and a
 message naming the unsupported part — never a wrong answer.
 
+``policyresources`` holds the policy assignments (``microsoft.authorization/policyassignments``) at subscription,
+resource-group and resource scope, with the same columns (Learn, "Azure Resource Graph table and resource type
+reference": PolicyResources; the query form ``PolicyResources | where type == 'microsoft.authorization/
+policyassignments'`` is Learn's "Resource Graph sample queries for Azure Policy"). Its other types (definitions,
+exemptions, policy states) are not served: a query for them returns no rows.
+
 Scope: the ``subscriptions`` in the request (or, when absent, every subscription the caller sees); a row is
 returned only when the caller may read that resource (RBAC per resource, so a Reader sees what it can read and
 nothing else). Paging: ``options.$top`` (default 100, 1..1000), ``$skip``, ``$skipToken`` (opaque, bound to the
 query); ``resultFormat`` ``objectArray`` (default) or ``table``. ``$skipToken`` comes back while rows remain and
 the result has an ``id`` column; without ``id`` the answer is cut at ``$top`` with ``resultTruncated: "true"``.
 
+Limits (Learn, azure/governance/resource-graph/concepts/guidance-for-throttled-requests and troubleshoot/general):
+- Every answer carries ``x-ms-user-quota-remaining`` (queries left in the window) and
+  ``x-ms-user-quota-resets-after`` (``hh:mm:ss``). The quota is per user (principal) and window: "a user can send
+  at most 15 queries within every 5-second window" (``EmulatorConfig.graph_quota`` / ``graph_window_s``); past it
+  (when throttling is on) the answer is 429 with both headers at their values.
+- At most :data:`MAX_SUBSCRIPTIONS` subscriptions per request ("The REST API for Azure Resource Graph accepts a
+  maximum number of subscriptions to perform the query on"; the CLI forwards the first 1,000): more is 400.
+
 Unconfirmed in public sources, and what the emulator chose:
+- The 429 body's code (``RateLimiting``) and message, and that it carries no ``Retry-After``; the 400 for too many
+  subscriptions (``BadRequest`` with an ``InvalidQuery``-style detail ``TooManySubscriptions``).
 - Which child types appear in the ``resources`` table: tracked resources (with ``location``) that are not
   extension resources and not in Microsoft.Resources/Microsoft.Authorization (so VNets, registries, replications,
   private endpoints, NICs, DNS zones and their VNet links appear; subnets, record sets and zone groups do not).
@@ -51,6 +67,8 @@ import base64
 import hashlib
 import json
 import re
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +79,8 @@ from ..state import Resource, State
 
 DEFAULT_TOP = 100
 MAX_TOP = 1000
+MAX_SUBSCRIPTIONS = 1000
+ASSIGNMENT_TYPE = "microsoft.authorization/policyassignments"
 COLUMNS = ("id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation")
 HIDDEN_NAMESPACES = ("microsoft.resources", "microsoft.authorization")
 
@@ -384,14 +404,21 @@ def _path_getter(steps: list[str | int]) -> Expr:
 # ---------------------------------------------------------------- pipeline
 
 
-def run_query(query: str, rows: list[Row]) -> tuple[list[Row], list[str]]:
-    """Run the query over ``rows``; returns the result rows and their column names."""
+def query_table(query: str) -> str:
+    """The (lower-cased) table the query reads; a table the emulator does not serve is refused."""
     toks = tokenize(query)
     if not toks or toks[0].kind != "word":
         raise QueryError("the query must start with a table name")
     table = toks[0].text
     if table.lower() not in TABLES:
         raise QueryError(f"table '{table}' is not supported by the emulator (only {', '.join(sorted(TABLES))})")
+    return table.lower()
+
+
+def run_query(query: str, rows: list[Row]) -> tuple[list[Row], list[str]]:
+    """Run the query over ``rows`` (the rows of its table); returns the result rows and their column names."""
+    query_table(query)
+    toks = tokenize(query)
     columns = list(COLUMNS)
     rows = sorted(rows, key=lambda r: str(r.get("id", "")).lower())
     p = Parser(toks, set(columns))
@@ -517,12 +544,17 @@ def to_row(state: State, r: Resource) -> Row:
     }
 
 
-def visible_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[Row]:
+def in_policy_table(r: Resource) -> bool:
+    return r.type.lower() == ASSIGNMENT_TYPE and r.id.lower().startswith("/subscriptions/")
+
+
+def visible_rows(ctx: Ctx, subscriptions: list[str] | None, table: str = "resources") -> list[Row]:
     oid = ctx.principal.object_id
     subs = {s.lower() for s in subscriptions} if subscriptions else {s.lower() for s in ctx.state.subscriptions}
+    member = in_policy_table if table == "policyresources" else in_table
     out = []
     for r in ctx.state.resources.values():
-        if not in_table(r):
+        if not member(r):
             continue
         if parse_id(r.id).get("subscription", "").lower() not in subs:
             continue
@@ -540,6 +572,7 @@ def _security_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[Row]:
 # table name (lower) -> the rows a caller may see in the chosen subscriptions
 TABLES: dict[str, Callable[[Ctx, list[str] | None], list[Row]]] = {
     "resources": visible_rows,
+    "policyresources": lambda ctx, subs: visible_rows(ctx, subs, "policyresources"),
     "securityresources": _security_rows,
 }
 
@@ -581,9 +614,62 @@ def _col_type(values: list[Any]) -> str:
     return "string"
 
 
+class Quota:
+    """Resource Graph's per-user quota: ``limit`` queries per fixed ``window`` seconds (module docstring)."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, tuple[float, int]] = {}  # principal -> (window start, queries in it)
+
+    def take(self, principal: str, limit: int, window: float, enforce: bool) -> tuple[bool, int, float]:
+        """(allowed, remaining, seconds until the window resets)."""
+        now = time.monotonic()
+        start, used = self.windows.get(principal, (now, 0))
+        if now - start >= window:
+            start, used = now, 0
+        resets = max(0.0, window - (now - start))
+        if enforce and used >= limit:
+            return False, 0, resets
+        used += 1
+        self.windows[principal] = (start, used)
+        return True, max(0, limit - used), resets
+
+
+_QUOTAS: weakref.WeakKeyDictionary[Any, Quota] = weakref.WeakKeyDictionary()
+
+
+def _resets_after(seconds: float) -> str:
+    whole = int(seconds)
+    frac = seconds - whole
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}" + (f"{frac:.3f}"[1:] if frac else "")
+
+
+def _quota_headers(ctx: Ctx) -> tuple[bool, dict[str, str]]:
+    cfg = ctx.emulator.config
+    quota = _QUOTAS.setdefault(ctx.emulator, Quota())
+    ok, remaining, resets = quota.take(ctx.principal.object_id.lower(), cfg.graph_quota, cfg.graph_window_s,
+                                       cfg.throttle)
+    return ok, {"x-ms-user-quota-remaining": str(remaining), "x-ms-user-quota-resets-after": _resets_after(resets)}
+
+
 @route("POST", "/providers/Microsoft.ResourceGraph/resources", rbac=False)
 def resources(ctx: Ctx, p: dict[str, str]) -> Response:
-    """Allowed for any signed-in caller (Readers included): rows are filtered by the caller's read access."""
+    """Allowed for any signed-in caller (Readers included): rows are filtered by the caller's read access.
+    Every answer carries the quota headers; past the quota, 429 (module docstring: Limits)."""
+    ok, headers = _quota_headers(ctx)
+    if not ok:
+        raise ArmError(429, "RateLimiting", "Please provide below info when asking for support: timestamp = "
+                       f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}. The request was throttled: the "
+                       "user's Resource Graph quota is spent until it resets.", headers=headers)
+    try:
+        resp = _resources(ctx)
+    except ArmError as e:
+        e.headers.update(headers)
+        raise
+    resp.headers.update(headers)
+    return resp
+
+
+def _resources(ctx: Ctx) -> Response:
     body = ctx.json()
     query = get_ci(body, "query")
     if not isinstance(query, str) or not query.strip():
@@ -593,6 +679,10 @@ def resources(ctx: Ctx, p: dict[str, str]) -> Response:
     if get_ci(body, "facets"):
         raise _invalid("facets are not supported by the emulator")
     subs = get_ci(body, "subscriptions")
+    if isinstance(subs, list) and len(subs) > MAX_SUBSCRIPTIONS:
+        raise ArmError(400, "BadRequest", f"The request names {len(subs)} subscriptions; at most {MAX_SUBSCRIPTIONS} "
+                       "may be queried at once. Batch the subscriptions.",
+                       details=[{"code": "TooManySubscriptions", "message": f"At most {MAX_SUBSCRIPTIONS} subscriptions."}])
     opts = get_ci(body, "options") or {}
     top = get_ci(opts, "$top")
     top = DEFAULT_TOP if top is None else int(top)
@@ -603,8 +693,7 @@ def resources(ctx: Ctx, p: dict[str, str]) -> Response:
     if fmt.lower() not in ("objectarray", "table"):
         raise ArmError(400, "BadRequest", f"Result format '{fmt}' is not supported.", details=[{"code": "InvalidQuery", "message": "Invalid resultFormat."}])
     try:
-        first = tokenize(query)[0].text.lower() if query.strip() else ""
-        rows, columns = run_query(query, TABLES.get(first, visible_rows)(ctx, subs))
+        rows, columns = run_query(query, TABLES[query_table(query)](ctx, subs))
     except QueryError as e:
         raise _invalid(str(e)) from e
     fp = _fingerprint(query, subs)

@@ -2,6 +2,9 @@
 
 Mix per 20 registries: 4 Basic, 6 Standard (2 with admin user), 10 Premium — of which 4 CMK (shared vault per
 subscription), 4 with an auto-approved private endpoint, 3 with public access disabled, 2 with a replica.
+Registry j goes to subscription j mod S and, as the k-th registry there, gets kind (k + s) mod 20: every
+subscription cycles through all 20 kinds (so its reads — replicas, endpoints, NICs, vaults — and their throttling
+are those of a realistic mix, not of one kind), and the whole fleet keeps the mix above.
 Built by writing bodies through the providers (see ``runner``), like every seed.
 """
 
@@ -40,7 +43,7 @@ def fleet(n: int, subs: int, cloud: str = "AzureCloud") -> State:
             region = REGIONS[(j // subs) % len(REGIONS)]
             vnet, zone, cmk = shared[sub]
             name = f"fleet{j:05d}acr"
-            slot = j % 20
+            slot = (j // subs + j % subs) % 20
             if slot < 4:
                 d.registry(sub, "rg-acr", name, region, "Basic")
             elif slot < 10:
