@@ -371,11 +371,32 @@ def test_bad_settings_are_a_usage_error_before_any_request(path: tuple[str, ...]
 
 
 def _listings(r: Run) -> tuple[list[RequestRecord], list[RequestRecord]]:
-    """(Resource Graph queries, ARM registry lists) a run sent."""
-    graph = [x for x in r.arm if x.method == "POST" and x.path.lower().endswith("/microsoft.resourcegraph/resources")]
+    """(Resource Graph listing queries, ARM registry lists) a run sent. Defender's image assessments are read from
+    Resource Graph on both paths (only ``securityresources`` has them): those queries are not the listing, so they
+    are told apart by what the product asked for, counted in ``GRAPH_LISTINGS``."""
+    queries = [x for x in r.arm if x.method == "POST" and x.path.lower().endswith("/microsoft.resourcegraph/resources")]
+    graph = queries if GRAPH_LISTINGS["calls"] else []
     arm = [x for x in r.arm if x.method == "GET"
            and x.path.lower().endswith("/providers/microsoft.containerregistry/registries")]
+    GRAPH_LISTINGS["calls"] = 0
     return graph, arm
+
+
+GRAPH_LISTINGS = {"calls": 0}
+
+
+@pytest.fixture(autouse=True)
+def _count_graph_listings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from acrtui.azure import inventory_graph
+
+    real = inventory_graph.list_graph
+
+    async def counted(*a: Any, **k: Any) -> Any:
+        GRAPH_LISTINGS["calls"] += 1
+        return await real(*a, **k)
+
+    GRAPH_LISTINGS["calls"] = 0
+    monkeypatch.setattr(inventory_graph, "list_graph", counted)
 
 
 @pytest.mark.parametrize("mode", ["graph", "arm"])

@@ -19,7 +19,7 @@ from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ACRTUI_UPDATE_GOLDEN") == "1"
-EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "csv": "csv"}
+EXT = {"table": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "markdown": "md", "csv": "csv", "html": "html"}
 NOW = "2026-06-01T12:00:00Z"
 PATHS = ["arm", "graph"]
 
