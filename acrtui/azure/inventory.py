@@ -4,7 +4,10 @@ Two ways to list resources, one way to turn them into models. The ARM path lists
 Graph path lists registries, replicas, private endpoints, NICs, vaults and zone links for all subscriptions in a
 few paged queries (fleet scale). Both hand ARM JSON bodies to the same converters, and what Resource Graph does
 not index (DNS zone groups, record sets, keys, diagnostic settings, policy) is read through ARM in both.
-Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight.
+Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight. Lists read
+once (registries, endpoints, NICs, zones, links, record sets, vaults) come as raw JSON through the SDK clients'
+pipelines, not as models; a read many endpoints share (a zone's records or links) is one future per key, so
+concurrent readers wait for the same request instead of each sending it.
 
 A read that fails does not fail the load: it becomes a :class:`~acrtui.domain.models.ReadGap` naming what was not
 read, why (permission, throttled, unavailable, error) and which facts of which registries it hides, so checks on
@@ -56,6 +59,9 @@ Listed = Callable[[str, list[RegistryPosture]], None]  # (subscription, its regi
 IN = CheckInput
 VAULT_INPUTS = (IN.VAULT, IN.KEYS, IN.KEY_ACCESS, IN.VAULT_DIAGNOSTICS)
 
+# API versions of the raw-JSON reads: the client's own for single-version SDKs; for azure-mgmt-network (whose client
+# carries none) the version its request builders send.
+API_FALLBACK = {"network": "2026-03-01"}
 REGISTRY_TYPE = "microsoft.containerregistry/registries"
 REPLICA_TYPE = "microsoft.containerregistry/registries/replications"
 PE_TYPE = "microsoft.network/privateendpoints"
@@ -441,6 +447,7 @@ class Inventory:
         self._pe_lists_failed: set[str] = set()  # subscriptions (lower; "*" = all) whose endpoints were not listed
         self._done = 0
         self._total = 0
+        self._once_futures: dict[str, asyncio.Future[Any]] = {}
 
     # ------------------------------------------------------------ plumbing
     def _tick(self, stage: str, add_total: int = 0, done: int = 0) -> None:
@@ -483,6 +490,26 @@ class Inventory:
             self.gap(what, e.message, kind=gap_kind(e), scope=scope, inputs=inputs, registries=registries,
                      action=getattr(e, "action", None), key=key, resolve=resolve)
             return default
+
+    async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``read()`` for ``key``, read once: concurrent and later callers share the one future
+        (a check-then-await cache lets every concurrent caller miss). ``shield``: a cancelled caller does not
+        cancel the read the others wait for."""
+        fut = self._once_futures.get(key)
+        if fut is None:
+            fut = self._once_futures[key] = asyncio.ensure_future(read())
+        return await asyncio.shield(fut)
+
+    def _api(self, kind: str, sub: str) -> str:
+        return str(getattr(self.s.client(kind, sub)._config, "api_version", None) or API_FALLBACK[kind])
+
+    async def _list(self, kind: str, sub: str, path: str) -> list[dict[str, Any]]:
+        """An ARM list as JSON bodies (every page), through the ``kind`` client's pipeline."""
+        return [b async for b in self.s.list_json(kind, sub, path, self._api(kind, sub))]
+
+    async def _get(self, kind: str, rid: str) -> dict[str, Any]:
+        sub = id_parts(rid)["subscription"]
+        return await self.s.get_json(kind, sub, rid, self._api(kind, sub))
 
     def _share(self, key: str, registry_ids: Iterable[str]) -> None:
         """A later reader of a cached failed read: its registries are hidden by the same gap."""
@@ -596,17 +623,17 @@ class Inventory:
         out = _Listing()
 
         async def per_sub(sub: str) -> None:
-            acr = self.s.client("containerregistry", sub)
-            net = self.s.client("network", sub)
-            kv = self.s.client("keyvault", sub)
             scope = _sub_scope(sub)
+            prov = f"{scope}/providers"
             regs, pes, vaults = await asyncio.gather(
-                self._soft(f"registries in {sub}", collect(acr.registries.list()), [], scope=scope,
-                           inputs=[IN.REGISTRIES], registries=None),
-                self._soft(f"private endpoints in {sub}", collect(net.private_endpoints.list_by_subscription()), [],
+                self._soft(f"registries in {sub}",
+                           self._list("containerregistry", sub, f"{prov}/Microsoft.ContainerRegistry/registries"), [],
+                           scope=scope, inputs=[IN.REGISTRIES], registries=None),
+                self._soft(f"private endpoints in {sub}",
+                           self._list("network", sub, f"{prov}/Microsoft.Network/privateEndpoints"), [],
                            scope=scope, inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(sub)),
-                self._soft(f"key vaults in {sub}", collect(kv.vaults.list_by_subscription()), [], scope=scope,
-                           inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
+                self._soft(f"key vaults in {sub}", self._list("keyvault", sub, f"{prov}/Microsoft.KeyVault/vaults"), [],
+                           scope=scope, inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
             )
             if any(IN.ENDPOINTS in g.inputs and g.scope == scope for g in self.gaps):
                 self._pe_lists_failed.add(sub.lower())
@@ -622,11 +649,10 @@ class Inventory:
             ip = id_parts(str(body["id"]))
             if str(_ci(_d(body.get("sku")), "name") or "").lower() != "premium":
                 return  # only Premium registries geo-replicate
-            acr = self.s.client("containerregistry", ip["subscription"])
             rid = str(body["id"])
             out.replicas[rid.lower()] = await self._soft(
-                f"replicas of {ip['name']}", collect(acr.replications.list(ip["resource_group"], ip["name"])), [],
-                scope=rid, inputs=[IN.REPLICAS], registries=[rid])
+                f"replicas of {ip['name']}", self._list("containerregistry", ip["subscription"], f"{rid}/replications"),
+                [], scope=rid, inputs=[IN.REPLICAS], registries=[rid])
 
         await self._gather("registries", [replicas(b) for b in out.registries])
         await self._read_nics(out)
@@ -643,9 +669,7 @@ class Inventory:
 
         async def nic(nid: str) -> None:
             ip = id_parts(nid)
-            net = self.s.client("network", ip["subscription"])
-            body = await self._soft(f"network interface {ip['name']}",
-                                    _raw_get(net.network_interfaces.get(ip["resource_group"], ip["name"])), {},
+            body = await self._soft(f"network interface {ip['name']}", self._get("network", nid), {},
                                     scope=nid, inputs=[IN.ENDPOINTS], registries=owners[nid])
             if body:
                 out.nics[nid.lower()] = body
@@ -791,12 +815,16 @@ class Inventory:
 
     async def _zone_links(self, zone_id: str, listing: _Listing, reg_id: str) -> list[dict[str, Any]]:
         key = zone_id.lower()
-        if key not in listing.zone_links:
+        if key not in listing.zone_links:  # the Graph path has them all already
             ip = id_parts(zone_id)
-            dns = self.s.client("privatedns", ip["subscription"])
-            listing.zone_links[key] = await self._soft(
-                f"VNet links of {ip['name']}", collect(dns.virtual_network_links.list(ip["resource_group"], ip["name"])),
-                [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
+
+            async def read() -> list[dict[str, Any]]:
+                return await self._soft(
+                    f"VNet links of {ip['name']}",
+                    self._list("privatedns", ip["subscription"], f"{zone_id}/virtualNetworkLinks"),
+                    [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
+
+            listing.zone_links[key] = await self._once(f"links:{key}", read)
         self._share(f"links:{key}", [reg_id])
         return listing.zone_links[key]
 
@@ -806,10 +834,14 @@ class Inventory:
             return []
         key = f"zones:{sub.lower()}"
         if key not in listing.zone_links:
-            dns = self.s.client("privatedns", sub)
-            zones = await self._soft(f"private DNS zones in {sub}", collect(dns.private_zones.list()), [],
-                                     scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
-            listing.zone_links[key] = [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+            async def read() -> list[dict[str, Any]]:
+                zones = await self._soft(
+                    f"private DNS zones in {sub}",
+                    self._list("privatedns", sub, f"/subscriptions/{sub}/providers/Microsoft.Network/privateDnsZones"),
+                    [], scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
+                return [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+
+            listing.zone_links[key] = await self._once(key, read)
         self._share(key, [reg_id])
         out = []
         for z in listing.zone_links[key]:
@@ -820,15 +852,26 @@ class Inventory:
         return out
 
     async def _records(self, zone_id: str, reg_id: str) -> dict[str, list[str]]:
+        """A zone's A records (relative name → IPs), read once per zone for all its endpoints; only the names and
+        addresses are kept, not the record-set bodies."""
         ip = id_parts(zone_id)
-        dns = self.s.client("privatedns", ip["subscription"])
-        sets = await self._soft(f"A records of {ip['name']}",
-                                collect(dns.record_sets.list_by_type(ip["resource_group"], ip["name"], "A")), [],
-                                scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True)
-        out: dict[str, list[str]] = {}
-        for rs in sets:
-            recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
-            out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
+        key = f"records:{zone_id.lower()}"
+
+        async def read() -> dict[str, list[str]]:
+            out: dict[str, list[str]] = {}
+
+            async def sets() -> None:
+                async for rs in self.s.list_json("privatedns", ip["subscription"], f"{zone_id}/A",
+                                                 self._api("privatedns", ip["subscription"])):
+                    recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
+                    out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
+
+            await self._soft(f"A records of {ip['name']}", sets(), None, scope=zone_id, inputs=[IN.DNS],
+                             registries=[reg_id], absent_ok=True, key=key)
+            return out
+
+        out = await self._once(key, read)
+        self._share(key, [reg_id])
         return out
 
     async def _endpoint(self, pe: dict[str, Any], reg: RegistryPosture, status: str, listing: _Listing) -> PrivateEndpointPosture:
@@ -842,9 +885,8 @@ class Inventory:
             nic = listing.nics.get(str(_ci(n, "id", "")).lower())
             if nic:
                 nic_ips.update(nic_ips_from_json(nic))
-        net = self.s.client("network", ip["subscription"])
         groups = await self._soft(f"DNS zone groups of {ip['name']}",
-                                  collect(net.private_dns_zone_groups.list(ip["name"], ip["resource_group"])), [],
+                                  self._list("network", ip["subscription"], f"{pid}/privateDnsZoneGroups"), [],
                                   scope=pid, inputs=[IN.DNS], registries=[reg.id])
         zone_ids: list[str] = []
         for g in groups:
