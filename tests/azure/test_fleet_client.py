@@ -53,8 +53,8 @@ async def test_shared_dns_reads_happen_once_per_zone() -> None:
 async def test_sustained_throttling_is_waited_out_not_retried_away() -> None:
     """ARM answers 429 with Retry-After once a subscription's read bucket is empty; the limiter pauses that
     subscription and sends again, so a load larger than the bucket completes with no retries left to spend."""
-    cfg = EmulatorConfig(page_size=1, throttle_scale=25)  # burst 10 reads, 1 per second refill
-    async with Emulator("fleet:6x1", config=cfg) as emu:
+    cfg = EmulatorConfig(page_size=2, throttle_scale=10)  # burst 25 reads, 2.5 per second refill
+    async with Emulator("fleet:20x1", config=cfg) as emu:
         s = make_session(emu, "reader", read_only=True, concurrency=4, retry=RetrySettings(total=0))
         try:
             est = await Inventory(s).load()
@@ -62,4 +62,5 @@ async def test_sustained_throttling_is_waited_out_not_retried_away() -> None:
             await s.close()
         statuses = Counter(r.status for r in arm(emu))
         assert statuses[429] >= 1, statuses  # the bucket did run dry
-        assert len(est.registries) == 6 and not est.gaps, est.errors
+        assert len(est.registries) == 20 and not est.gaps, est.errors
+        assert s.limiter.throttled == statuses[429]
