@@ -59,9 +59,11 @@ Listed = Callable[[str, list[RegistryPosture]], None]  # (subscription, its regi
 IN = CheckInput
 VAULT_INPUTS = (IN.VAULT, IN.KEYS, IN.KEY_ACCESS, IN.VAULT_DIAGNOSTICS)
 
-# API versions of the raw-JSON reads: the client's own for single-version SDKs; for azure-mgmt-network (whose client
-# carries none) the version its request builders send.
-API_FALLBACK = {"network": "2026-03-01"}
+# API versions of the raw-JSON reads: those the installed SDKs send for the same operations. The reads go through the
+# subscriptions client's pipeline (the one the session already has; same policies), so listing needs neither the
+# network, DNS nor registry SDK's models, nor their import time.
+API_VERSIONS = {"containerregistry": "2025-11-01", "keyvault": "2026-05-15", "network": "2026-03-01",
+                "privatedns": "2024-06-01"}
 REGISTRY_TYPE = "microsoft.containerregistry/registries"
 REPLICA_TYPE = "microsoft.containerregistry/registries/replications"
 PE_TYPE = "microsoft.network/privateendpoints"
@@ -500,16 +502,12 @@ class Inventory:
             fut = self._once_futures[key] = asyncio.ensure_future(read())
         return await asyncio.shield(fut)
 
-    def _api(self, kind: str, sub: str) -> str:
-        return str(getattr(self.s.client(kind, sub)._config, "api_version", None) or API_FALLBACK[kind])
+    async def _list(self, api: str, path: str) -> list[dict[str, Any]]:
+        """An ARM list as JSON bodies (every page), through the session's pipeline; ``api`` names the provider."""
+        return [b async for b in self.s.list_json("subscriptions", None, path, API_VERSIONS[api])]
 
-    async def _list(self, kind: str, sub: str, path: str) -> list[dict[str, Any]]:
-        """An ARM list as JSON bodies (every page), through the ``kind`` client's pipeline."""
-        return [b async for b in self.s.list_json(kind, sub, path, self._api(kind, sub))]
-
-    async def _get(self, kind: str, rid: str) -> dict[str, Any]:
-        sub = id_parts(rid)["subscription"]
-        return await self.s.get_json(kind, sub, rid, self._api(kind, sub))
+    async def _get(self, api: str, rid: str) -> dict[str, Any]:
+        return await self.s.get_json("subscriptions", None, rid, API_VERSIONS[api])
 
     def _share(self, key: str, registry_ids: Iterable[str]) -> None:
         """A later reader of a cached failed read: its registries are hidden by the same gap."""
@@ -627,12 +625,12 @@ class Inventory:
             prov = f"{scope}/providers"
             regs, pes, vaults = await asyncio.gather(
                 self._soft(f"registries in {sub}",
-                           self._list("containerregistry", sub, f"{prov}/Microsoft.ContainerRegistry/registries"), [],
+                           self._list("containerregistry", f"{prov}/Microsoft.ContainerRegistry/registries"), [],
                            scope=scope, inputs=[IN.REGISTRIES], registries=None),
                 self._soft(f"private endpoints in {sub}",
-                           self._list("network", sub, f"{prov}/Microsoft.Network/privateEndpoints"), [],
+                           self._list("network", f"{prov}/Microsoft.Network/privateEndpoints"), [],
                            scope=scope, inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(sub)),
-                self._soft(f"key vaults in {sub}", self._list("keyvault", sub, f"{prov}/Microsoft.KeyVault/vaults"), [],
+                self._soft(f"key vaults in {sub}", self._list("keyvault", f"{prov}/Microsoft.KeyVault/vaults"), [],
                            scope=scope, inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
             )
             if any(IN.ENDPOINTS in g.inputs and g.scope == scope for g in self.gaps):
@@ -651,7 +649,7 @@ class Inventory:
                 return  # only Premium registries geo-replicate
             rid = str(body["id"])
             out.replicas[rid.lower()] = await self._soft(
-                f"replicas of {ip['name']}", self._list("containerregistry", ip["subscription"], f"{rid}/replications"),
+                f"replicas of {ip['name']}", self._list("containerregistry", f"{rid}/replications"),
                 [], scope=rid, inputs=[IN.REPLICAS], registries=[rid])
 
         await self._gather("registries", [replicas(b) for b in out.registries])
@@ -821,7 +819,7 @@ class Inventory:
             async def read() -> list[dict[str, Any]]:
                 return await self._soft(
                     f"VNet links of {ip['name']}",
-                    self._list("privatedns", ip["subscription"], f"{zone_id}/virtualNetworkLinks"),
+                    self._list("privatedns", f"{zone_id}/virtualNetworkLinks"),
                     [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
 
             listing.zone_links[key] = await self._once(f"links:{key}", read)
@@ -837,7 +835,7 @@ class Inventory:
             async def read() -> list[dict[str, Any]]:
                 zones = await self._soft(
                     f"private DNS zones in {sub}",
-                    self._list("privatedns", sub, f"/subscriptions/{sub}/providers/Microsoft.Network/privateDnsZones"),
+                    self._list("privatedns", f"/subscriptions/{sub}/providers/Microsoft.Network/privateDnsZones"),
                     [], scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
                 return [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
 
@@ -861,8 +859,7 @@ class Inventory:
             out: dict[str, list[str]] = {}
 
             async def sets() -> None:
-                async for rs in self.s.list_json("privatedns", ip["subscription"], f"{zone_id}/A",
-                                                 self._api("privatedns", ip["subscription"])):
+                async for rs in self.s.list_json("subscriptions", None, f"{zone_id}/A", API_VERSIONS["privatedns"]):
                     recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
                     out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
 
@@ -886,7 +883,7 @@ class Inventory:
             if nic:
                 nic_ips.update(nic_ips_from_json(nic))
         groups = await self._soft(f"DNS zone groups of {ip['name']}",
-                                  self._list("network", ip["subscription"], f"{pid}/privateDnsZoneGroups"), [],
+                                  self._list("network", f"{pid}/privateDnsZoneGroups"), [],
                                   scope=pid, inputs=[IN.DNS], registries=[reg.id])
         zone_ids: list[str] = []
         for g in groups:

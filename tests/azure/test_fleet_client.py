@@ -64,3 +64,20 @@ async def test_sustained_throttling_is_waited_out_not_retried_away() -> None:
         assert statuses[429] >= 1, statuses  # the bucket did run dry
         assert len(est.registries) == 20 and not est.gaps, est.errors
         assert s.limiter.throttled == statuses[429]
+
+
+def test_raw_reads_use_the_api_versions_the_sdks_send() -> None:
+    """The raw-JSON reads name API versions themselves: they must stay those of the installed SDKs."""
+    import importlib
+
+    from acrtui.azure.inventory import API_VERSIONS
+    from acrtui.azure.session import CLIENTS
+
+    for kind in ("containerregistry", "keyvault", "privatedns"):
+        module, cls, _ = CLIENTS[kind]
+        client = getattr(importlib.import_module(module), cls)(object(), "sub")
+        assert API_VERSIONS[kind] == client._config.api_version, kind
+    from azure.mgmt.network.operations import _operations as net_ops  # multi-version: what its builders send
+
+    req = net_ops.build_private_endpoints_list_by_subscription_request("sub")
+    assert f"api-version={API_VERSIONS['network']}" in req.url
