@@ -618,6 +618,8 @@ class Inventory:
 
     # ------------------------------------------------------------ ARM listing
     async def _list_arm(self, subs: list[str]) -> _Listing:
+        """Per subscription: registries, endpoints and vaults, then at once that subscription's replicas and NICs
+        (no barrier across subscriptions: a subscription's reads go on while another's list is still paging)."""
         out = _Listing()
 
         async def per_sub(sub: str) -> None:
@@ -640,8 +642,7 @@ class Inventory:
                 self.listed(sub, [registry_from_json(b) for b in regs])
             out.endpoints += pes
             out.vaults += vaults
-
-        await self._gather("subscriptions", [per_sub(s) for s in subs])
+            await asyncio.gather(self._gather("registries", [replicas(b) for b in regs]), self._read_nics(out, pes))
 
         async def replicas(body: dict[str, Any]) -> None:
             ip = id_parts(str(body["id"]))
@@ -652,14 +653,13 @@ class Inventory:
                 f"replicas of {ip['name']}", self._list("containerregistry", f"{rid}/replications"),
                 [], scope=rid, inputs=[IN.REPLICAS], registries=[rid])
 
-        await self._gather("registries", [replicas(b) for b in out.registries])
-        await self._read_nics(out)
+        await self._gather("subscriptions", [per_sub(s) for s in subs])
         return out
 
-    async def _read_nics(self, out: _Listing) -> None:
+    async def _read_nics(self, out: _Listing, endpoints: list[dict[str, Any]] | None = None) -> None:
         """The NICs of endpoints that connect to a registry (their IPs are what DNS must answer with)."""
         owners: dict[str, set[str]] = {}
-        for pe in out.endpoints:
+        for pe in out.endpoints if endpoints is None else endpoints:
             link = pe_registry_link(pe)
             for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
                 if link:
