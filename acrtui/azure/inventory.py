@@ -621,6 +621,7 @@ class Inventory:
         """Per subscription: registries, endpoints and vaults, then at once that subscription's replicas and NICs
         (no barrier across subscriptions: a subscription's reads go on while another's list is still paging)."""
         out = _Listing()
+        self.s.preload("keyvault", "policy", "policyinsights", "authorization")  # needed once the listing is done
 
         async def per_sub(sub: str) -> None:
             scope = _sub_scope(sub)

@@ -15,6 +15,8 @@ import asyncio
 import importlib
 import json
 import ssl
+import sys
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +113,14 @@ class AzureSession:
                 if hasattr(p, "limiter"):
                     p.limiter = self.limiter
 
+    def preload(self, *kinds: str) -> None:
+        """Import these clients' SDK modules in a worker thread, so the second or so of CPU they cost overlaps
+        the first requests instead of stalling the event loop when the client is first asked for."""
+        mods = [CLIENTS[k][0] for k in kinds if CLIENTS[k][0] not in sys.modules]
+        if mods:
+            threading.Thread(target=lambda: [importlib.import_module(m) for m in mods], name="acrtui-preload",
+                             daemon=True).start()
+
     def client(self, kind: str, subscription_id: str | None = None) -> Any:
         """The cached client of ``kind`` for a subscription (tenant-level kinds ignore it)."""
         module, cls_name, per_sub = CLIENTS[kind]
@@ -146,7 +156,7 @@ class AzureSession:
         sep = "&" if "?" in path else "?"
         url = self.cloud.arm_endpoint.rstrip("/") + path + f"{sep}api-version={api_version}"
         req = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
-        resp = await self.client("resources").send_request(req)
+        resp = await self.client("subscriptions").send_request(req)  # any ARM client's pipeline; this one is loaded
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         text = resp.text()
