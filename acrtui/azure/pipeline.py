@@ -217,12 +217,13 @@ class ConcurrencyLimiter:
         self.peak = 0
         self.throttled = 0  # 429s seen
         self.max_wait_s = MAX_THROTTLE_WAIT_S
+        self.buckets = dict(ARM_BUCKETS)  # ARM's documented budgets; a differently metered endpoint may set its own
         self.paced_s = 0.0  # time requests spent waiting for ARM's budget
 
     def bucket(self, subscription: str, kind: str) -> _Bucket:
         key = (subscription, kind)
         if key not in self._buckets:
-            self._buckets[key] = _Bucket(*ARM_BUCKETS[kind])
+            self._buckets[key] = _Bucket(*self.buckets[kind])
         return self._buckets[key]
 
     @contextlib.asynccontextmanager

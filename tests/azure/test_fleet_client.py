@@ -50,6 +50,25 @@ async def test_shared_dns_reads_happen_once_per_zone() -> None:
         assert len(link_lists) == 2 and set(link_lists.values()) == {1}, link_lists
 
 
+async def test_reads_are_paced_to_the_remaining_budget_instead_of_hitting_429() -> None:
+    """Once ``x-ms-ratelimit-remaining-subscription-reads`` runs low, requests go out at the bucket's refill rate:
+    a load larger than the burst completes without one 429 (before: the burst ran dry and ARM answered 429)."""
+    scale = 6.0  # the emulator's buckets, a sixth of ARM's: burst 41, 4.2 reads per second
+    cfg = EmulatorConfig(page_size=1, throttle_scale=scale)
+    async with Emulator("fleet:20x1", config=cfg) as emu:
+        s = make_session(emu, "reader", read_only=True, concurrency=8)
+        s.limiter.buckets = {k: (size / scale, rate / scale) for k, (size, rate) in s.limiter.buckets.items()}
+        try:
+            est = await Inventory(s).load()
+        finally:
+            await s.close()
+        reads = [r for r in arm(emu) if r.path.lower().startswith("/subscriptions/")]
+        assert len(reads) > 250 / scale + 5, len(reads)  # more than the burst allows
+        assert Counter(r.status for r in reads)[429] == 0
+        assert s.limiter.paced_s > 0
+        assert len(est.registries) == 20 and not est.gaps, est.errors
+
+
 async def test_sustained_throttling_is_waited_out_not_retried_away() -> None:
     """ARM answers 429 with Retry-After once a subscription's read bucket is empty; the limiter pauses that
     subscription and sends again, so a load larger than the bucket completes with no retries left to spend."""
