@@ -476,6 +476,9 @@ class Emulator:
         sub = segs[1]
         if self.state.subscription(sub) is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+        # ARM reports what is left of the caller's bucket on every response, e.g.
+        # ``x-ms-ratelimit-remaining-subscription-reads`` (Learn, "Understand how Azure Resource Manager throttles
+        # requests", remaining requests); clients pace themselves by it.
         ok, kind, remaining, wait = self.throttle.take(sub, method, p.object_id)
         headers[f"x-ms-ratelimit-remaining-subscription-{kind}"] = str(remaining)
         if not ok:
