@@ -173,12 +173,15 @@ class AzureSession:
         url = path if path.startswith("https://") else self.cloud.arm_endpoint.rstrip("/") + path
         if api_version and "api-version=" not in url:
             url += ("&" if "?" in url else "?") + f"api-version={api_version}"
-        resp = await self.client(kind, subscription_id)._client.send_request(HttpRequest("GET", url))
+        # stream=True: azure-core's ContentDecodePolicy would parse the body too, for nobody; it is parsed once here
+        resp = await self.client(kind, subscription_id)._client.send_request(HttpRequest("GET", url), stream=True)
+        try:
+            body = await resp.read()
+        finally:
+            await resp.close()
         if resp.status_code >= 400:
-            await resp.read()
             raise (ResourceNotFoundError if resp.status_code == 404 else HttpResponseError)(response=resp)
-        text = resp.text()
-        return json.loads(text) if text else {}
+        return json.loads(body) if body else {}
 
     async def list_json(self, kind: str, subscription_id: str | None, path: str, api_version: str
                         ) -> AsyncIterator[dict[str, Any]]:
