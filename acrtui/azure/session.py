@@ -88,7 +88,7 @@ class AzureSession:
 
     def transport(self) -> Any:
         """An azure-core transport over the session's shared ``aiohttp`` session (one connector, one SSLContext);
-        None outside a running event loop (the client then builds its own, as before)."""
+        None outside a running event loop or on a loop other than the first (the client then builds its own)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -96,7 +96,9 @@ class AzureSession:
         import aiohttp
         from azure.core.pipeline.transport import AioHttpTransport
 
-        if self._http is None or self._http.closed or self._http_loop is not loop:
+        if self._http is not None and self._http_loop is not loop:
+            return None  # a client made on another event loop (rare): its own transport, as before
+        if self._http is None or self._http.closed:
             # a connection limit of its own is not needed: the concurrency limiter bounds requests in flight
             connector = aiohttp.TCPConnector(ssl=self.ssl_context(), limit=0, keepalive_timeout=30)
             # as azure-core opens its own: proxies from the environment, no cookies, bodies left compressed
@@ -232,7 +234,7 @@ class AzureSession:
         self._clients.clear()
         if self._http is not None:
             await self._http.close()
-            self._http = None
+            self._http = self._http_loop = None
         if self.owns_credential and hasattr(self.credential, "close"):
             await self.credential.close()
         for c in self.closers:

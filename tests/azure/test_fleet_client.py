@@ -100,3 +100,24 @@ def test_raw_reads_use_the_api_versions_the_sdks_send() -> None:
 
     req = net_ops.build_private_endpoints_list_by_subscription_request("sub")
     assert f"api-version={API_VERSIONS['network']}" in req.url
+
+
+async def test_the_shared_context_still_verifies_certificates() -> None:
+    """The one SSLContext is built from the session's CA bundle with verification on: a bundle that does not
+    hold the emulator's CA fails the ARM call on the certificate (the credential, trusting it, signs in fine)."""
+    import certifi
+    import pytest
+    from azure.core.exceptions import ServiceRequestError
+
+    from acrtui.azure.pipeline import tls_verification_error
+
+    async with Emulator("empty") as emu:
+        s = make_session(emu, "reader", read_only=True)
+        s.connection_verify = certifi.where()
+        try:
+            with pytest.raises(ServiceRequestError) as info:
+                await s.get_json("subscriptions", None, "/subscriptions", "2022-12-01")
+        finally:
+            await s.close()
+        assert tls_verification_error(info.value) is not None
+        assert not [r for r in emu.request_log if r.kind == "arm"]
