@@ -856,17 +856,16 @@ class Inventory:
         ip = id_parts(zone_id)
         key = f"records:{zone_id.lower()}"
 
-        async def read() -> dict[str, list[str]]:
+        async def sets() -> dict[str, list[str]]:
             out: dict[str, list[str]] = {}
-
-            async def sets() -> None:
-                async for rs in self.s.list_json("subscriptions", None, f"{zone_id}/A", API_VERSIONS["privatedns"]):
-                    recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
-                    out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
-
-            await self._soft(f"A records of {ip['name']}", sets(), None, scope=zone_id, inputs=[IN.DNS],
-                             registries=[reg_id], absent_ok=True, key=key)
+            async for rs in self.s.list_json("subscriptions", None, f"{zone_id}/A", API_VERSIONS["privatedns"]):
+                recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
+                out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
             return out
+
+        async def read() -> dict[str, list[str]]:
+            return await self._soft(f"A records of {ip['name']}", sets(), {}, scope=zone_id, inputs=[IN.DNS],
+                                    registries=[reg_id], absent_ok=True, key=key)
 
         out = await self._once(key, read)
         self._share(key, [reg_id])

@@ -258,7 +258,9 @@ def floor_s(n: int, subs: int, page_size: int, latency_s: float, busiest_reads: 
 
 def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
     n, subs = (int(x) for x in seed.split(":", 1)[1].split("x"))
-    print(f"\n{seed}, {args.latency_ms:g} ms latency, page size {args.page_size}", flush=True)
+    load = os.getloadavg()[0]
+    print(f"\n{seed}, {args.latency_ms:g} ms latency, page size {args.page_size} (load average {load:.1f} on "
+          f"{os.cpu_count()} CPUs: wall times stretch when other work shares them; CPU seconds do not)", flush=True)
     emu = EmulatorProcess(seed, args.latency_ms, args.page_size)
     tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
     try:
@@ -291,7 +293,10 @@ def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
               f"{budget:.2f} s)")
         for k, r in rows.items():
             if k != "crawler" and "crawler" in rows:
-                print(f"  {r['name']}: {rows['crawler']['wall'] / r['wall']:.1f}× faster than the crawler")
+                c = rows["crawler"]
+                print(f"  {r['name']}: {c['wall'] / r['wall']:.1f}× faster than the crawler (wall), "
+                      f"{c['requests'] / max(1, r['requests']):.1f}× fewer requests, CPU {r['cpu'] / c['cpu']:.2f}× the "
+                      f"crawler's, peak RSS {r['rss'] / c['rss']:.2f}× the crawler's")
             if k != "crawler":
                 print(f"  {r['name']}: {r['wall'] / floor:.1f}× the floor, {1000 * r['cpu'] / max(1, r['requests']):.1f} ms "
                       f"client CPU per request")
