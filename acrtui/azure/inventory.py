@@ -607,6 +607,7 @@ class Inventory:
         if link is None:
             raise NotFound(f"Private endpoint {ip['name']} does not connect to a container registry.")
         reg = await self.read_registry(link[0])
+        self._once_futures.clear()  # a read-back after a write: nothing from an earlier read may stand in for it
         listing = _Listing()
         for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
             nid = str(_ci(n, "id"))

@@ -121,3 +121,28 @@ async def test_the_shared_context_still_verifies_certificates() -> None:
             await s.close()
         assert tls_verification_error(info.value) is not None
         assert not [r for r in emu.request_log if r.kind == "arm"]
+
+
+async def test_an_endpoint_read_back_after_a_dns_change_is_not_served_from_the_cache() -> None:
+    """Writes read an endpoint back with one long-lived Inventory: the per-zone record cache of a load must not
+    answer the second read."""
+    from azure.mgmt.privatedns.aio import PrivateDnsManagementClient
+
+    async with Emulator("fleet:20x1") as emu:
+        s = make_session(emu, "owner")
+        try:
+            inv = Inventory(s)
+            pe = next(r for r in emu.state.of_type("Microsoft.Network/privateEndpoints"))
+            first = await inv.read_endpoint(pe.id)
+            assert first.records and all(c.ok for c in first.records)
+            zone_id = first.dns_zone_ids[0]
+            rg = zone_id.split("/")[4]
+            rel = first.records[0].fqdn.split(".privatelink.")[0] if ".privatelink." in first.records[0].fqdn else \
+                first.records[0].fqdn.rsplit(".azurecr.io", 1)[0]
+            async with PrivateDnsManagementClient(s.credential, emu.subscription_id, base_url=emu.url,
+                                                  connection_verify=str(emu.ca_path)) as dns:
+                await dns.record_sets.delete(rg, zone_id.rsplit("/", 1)[-1], "A", rel)
+            second = await inv.read_endpoint(pe.id)
+        finally:
+            await s.close()
+        assert not second.records[0].ok, second.records[0]
