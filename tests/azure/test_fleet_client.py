@@ -137,8 +137,7 @@ async def test_an_endpoint_read_back_after_a_dns_change_is_not_served_from_the_c
             assert first.records and all(c.ok for c in first.records)
             zone_id = first.dns_zone_ids[0]
             rg = zone_id.split("/")[4]
-            rel = first.records[0].fqdn.split(".privatelink.")[0] if ".privatelink." in first.records[0].fqdn else \
-                first.records[0].fqdn.rsplit(".azurecr.io", 1)[0]
+            rel = first.records[0].fqdn.split(".", 1)[0]  # the login server's record: <registry>
             async with PrivateDnsManagementClient(s.credential, emu.subscription_id, base_url=emu.url,
                                                   connection_verify=str(emu.ca_path)) as dns:
                 await dns.record_sets.delete(rg, zone_id.rsplit("/", 1)[-1], "A", rel)
