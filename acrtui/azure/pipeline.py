@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import json
 import logging
 import re
@@ -272,6 +273,14 @@ class ConcurrencyLimiter:
         return wait
 
 
+async def _release(http_response: Any) -> None:
+    close = getattr(http_response, "close", None)
+    with contextlib.suppress(Exception):
+        result = close() if close is not None else None
+        if inspect.isawaitable(result):
+            await result
+
+
 class ConcurrencyPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     """Sends through the limiter; a 429 with a Retry-After is waited out here (the subscription pauses, then the
     request goes again) instead of spending azure-core's retries, up to ``limiter.max_wait_s`` per request, so
@@ -292,6 +301,7 @@ class ConcurrencyPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if wait is None or waited + wait > self.limiter.max_wait_s:
                 return response
             waited += wait
+            await _release(resp)  # a streamed 429 would otherwise hold its pooled connection
 
 
 @dataclass(frozen=True)
