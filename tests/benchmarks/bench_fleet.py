@@ -103,10 +103,10 @@ class EmulatorProcess:
 # ---------------------------------------------------------------- one measured run
 
 
-def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
+def run_child(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, float, float, int, str]:
     """(wall s, CPU s, peak RSS MB, exit code, stderr tail) of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cwd)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     err = proc.stderr.read() if proc.stderr else ""
@@ -127,10 +127,11 @@ def per_subscription(reqs: list[dict[str, Any]]) -> Counter[str]:
     return out
 
 
-def measure(name: str, emu: EmulatorProcess, cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+def measure(name: str, emu: EmulatorProcess, cmd: list[str], env: dict[str, str], cwd: str | None = None
+            ) -> dict[str, Any]:
     emu.admin("DELETE", "requests")
     emu_cpu = emu.cpu_s()
-    wall, cpu, rss, rc, err = run_child(cmd, env)
+    wall, cpu, rss, rc, err = run_child(cmd, env, cwd)
     reqs = requests_of(emu)
     subs = per_subscription(reqs)
     row = {"name": name, "wall": wall, "cpu": cpu, "rss": rss, "rc": rc, "requests": len(reqs),
@@ -285,6 +286,9 @@ def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
             rows["graph"] = measure("acrtui audit (Graph)", emu, [*audit, "--inventory", "graph"], env)
         else:
             print("  acrtui audit (Graph): skipped — this build has no `audit --inventory graph` option")
+        if args.compare_with:  # another checkout (e.g. `git archive <base> acrtui | tar -x -C DIR`), same emulator
+            base = str(Path(args.compare_with).resolve())
+            rows["base"] = measure(f"audit at {Path(base).name}", emu, audit, {**env, "PYTHONPATH": base}, cwd=base)
         if args.tracemalloc:
             out = subprocess.run([sys.executable, __file__, "--traced-load"], env=env, capture_output=True, text=True)
             print(f"  tracemalloc (in-process load): {out.stdout.strip() or out.stderr[-400:]}")
@@ -304,6 +308,10 @@ def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  {r['name']}: {c['wall'] / r['wall']:.1f}× faster than the crawler (wall), "
                       f"{c['requests'] / max(1, r['requests']):.1f}× fewer requests, CPU {r['cpu'] / c['cpu']:.2f}× the "
                       f"crawler's, peak RSS {r['rss'] / c['rss']:.2f}× the crawler's")
+            if k == "base":
+                print(f"  {rows['arm']['name']} vs {r['name']}: {r['wall'] / rows['arm']['wall']:.1f}× faster (wall), "
+                      f"{r['cpu'] / rows['arm']['cpu']:.1f}× less CPU, {r['rss'] / rows['arm']['rss']:.1f}× less peak RSS, "
+                      f"{r['requests'] / max(1, rows['arm']['requests']):.1f}× fewer requests")
             if k != "crawler":
                 print(f"  {r['name']}: {r['wall'] / floor:.1f}× the floor, {1000 * r['cpu'] / max(1, r['requests']):.1f} ms "
                       f"client CPU per request")
@@ -326,6 +334,7 @@ def main() -> int:
     ap.add_argument("--page-size", type=int, default=100, help="the emulator's list page size")
     ap.add_argument("--concurrency", type=int, default=0, help="ACRTUI_CONCURRENCY for the audit (0: its default)")
     ap.add_argument("--skip-crawler-above", type=int, default=10**9, metavar="N")
+    ap.add_argument("--compare-with", metavar="DIR", help="also audit with the acrtui package under DIR (a baseline)")
     ap.add_argument("--tracemalloc", action="store_true", help="also an in-process load under tracemalloc")
     ap.add_argument("--crawl", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--traced-load", action="store_true", help=argparse.SUPPRESS)
