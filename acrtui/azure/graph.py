@@ -67,7 +67,7 @@ class GraphNames:
         transport_kw = {"connection_verify": session.connection_verify} if session.connection_verify else {}
         self.base = cloud.graph_endpoint.rstrip("/")
         self._client: AsyncPipelineClient[Any, Any] = AsyncPipelineClient(
-            self.base, policies=policies, transport=AioHttpTransport(**transport_kw)
+            self.base, policies=policies, transport=session.transport() or AioHttpTransport(**transport_kw)
         )
 
     async def names(self, ids: Iterable[str]) -> dict[str, str]:

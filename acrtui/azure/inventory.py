@@ -5,7 +5,10 @@ Graph path (:mod:`.inventory_graph`, fleet scale) lists registries, replicas, pr
 VNet links, vaults and policy assignments for all subscriptions in a few paged queries, and ``auto`` picks between
 them. Both hand ARM JSON bodies to the same converters, and what Resource Graph does not index (DNS zone groups,
 record sets, keys, diagnostic settings, policy definitions and states) is read through ARM in both.
-Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight.
+Work fans out with ``asyncio.gather``; the session's pipeline bounds how many requests are in flight. Lists read
+once (registries, endpoints, NICs, zones, links, record sets, vaults) come as raw JSON through the SDK clients'
+pipelines, not as models; a read many endpoints share (a zone's records or links) is one future per key, so
+concurrent readers wait for the same request instead of each sending it.
 
 A read that fails does not fail the load: it becomes a :class:`~acrtui.domain.models.ReadGap` naming what was not
 read, why (permission, throttled, unavailable, error) and which facts of which registries it hides, so checks on
@@ -58,6 +61,11 @@ Listed = Callable[[str, list[RegistryPosture]], None]  # (subscription, its regi
 IN = CheckInput
 VAULT_INPUTS = (IN.VAULT, IN.KEYS, IN.KEY_ACCESS, IN.VAULT_DIAGNOSTICS)
 
+# API versions of the raw-JSON reads: those the installed SDKs send for the same operations. The reads go through the
+# subscriptions client's pipeline (the one the session already has; same policies), so listing needs neither the
+# network, DNS nor registry SDK's models, nor their import time.
+API_VERSIONS = {"containerregistry": "2025-11-01", "keyvault": "2026-05-15", "network": "2026-03-01",
+                "privatedns": "2024-06-01"}
 REGISTRY_TYPE = "microsoft.containerregistry/registries"
 REPLICA_TYPE = "microsoft.containerregistry/registries/replications"
 PE_TYPE = "microsoft.network/privateendpoints"
@@ -502,6 +510,7 @@ class Inventory:
         self._pe_lists_failed: set[str] = set()  # subscriptions (lower; "*" = all) whose endpoints were not listed
         self._done = 0
         self._total = 0
+        self._once_futures: dict[str, asyncio.Future[Any]] = {}
 
     # ------------------------------------------------------------ plumbing
     def _tick(self, stage: str, add_total: int = 0, done: int = 0) -> None:
@@ -545,6 +554,22 @@ class Inventory:
                      action=getattr(e, "action", None), key=key, resolve=resolve)
             return default
 
+    async def _once(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``read()`` for ``key``, read once: concurrent and later callers share the one future
+        (a check-then-await cache lets every concurrent caller miss). ``shield``: a cancelled caller does not
+        cancel the read the others wait for."""
+        fut = self._once_futures.get(key)
+        if fut is None:
+            fut = self._once_futures[key] = asyncio.ensure_future(read())
+        return await asyncio.shield(fut)
+
+    async def _list(self, api: str, path: str) -> list[dict[str, Any]]:
+        """An ARM list as JSON bodies (every page), through the session's pipeline; ``api`` names the provider."""
+        return [b async for b in self.s.list_json("subscriptions", None, path, API_VERSIONS[api])]
+
+    async def _get(self, api: str, rid: str) -> dict[str, Any]:
+        return await self.s.get_json("subscriptions", None, rid, API_VERSIONS[api])
+
     def _share(self, key: str, registry_ids: Iterable[str]) -> None:
         """A later reader of a cached failed read: its registries are hidden by the same gap."""
         if key in self._shared:
@@ -581,7 +606,7 @@ class Inventory:
     async def load(self) -> Estate:
         subs = await self._subscriptions()
         subs = {k: subs.get(k, k) for k in self.s.subscriptions} if self.s.subscriptions else subs
-        listing = await self._list(list(subs))
+        listing = await self._listing(list(subs))
         registries = sorted(
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
@@ -610,7 +635,8 @@ class Inventory:
             **security,
         )
 
-    async def _list(self, subs: list[str]) -> _Listing:
+    async def _listing(self, subs: list[str]) -> _Listing:
+        """The listing by the chosen path (ARM, Resource Graph, or ``auto``'s pick)."""
         from .inventory_graph import list_inventory
 
         return await list_inventory(self, subs)
@@ -654,6 +680,7 @@ class Inventory:
         if link is None:
             raise NotFound(f"Private endpoint {ip['name']} does not connect to a container registry.")
         reg = await self.read_registry(link[0])
+        self._once_futures.clear()  # a read-back after a write: nothing from an earlier read may stand in for it
         listing = _Listing()
         for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
             nid = str(_ci(n, "id"))
@@ -665,20 +692,23 @@ class Inventory:
 
     # ------------------------------------------------------------ ARM listing
     async def _list_arm(self, subs: list[str]) -> _Listing:
+        """Per subscription: registries, endpoints and vaults, then at once that subscription's replicas and NICs
+        (no barrier across subscriptions: a subscription's reads go on while another's list is still paging)."""
         out = _Listing()
+        self.s.preload("keyvault", "policy", "policyinsights", "authorization")  # needed once the listing is done
 
         async def per_sub(sub: str) -> None:
-            acr = self.s.client("containerregistry", sub)
-            net = self.s.client("network", sub)
-            kv = self.s.client("keyvault", sub)
             scope = _sub_scope(sub)
+            prov = f"{scope}/providers"
             regs, pes, vaults = await asyncio.gather(
-                self._soft(f"registries in {sub}", collect(acr.registries.list()), [], scope=scope,
-                           inputs=[IN.REGISTRIES], registries=None),
-                self._soft(f"private endpoints in {sub}", collect(net.private_endpoints.list_by_subscription()), [],
+                self._soft(f"registries in {sub}",
+                           self._list("containerregistry", f"{prov}/Microsoft.ContainerRegistry/registries"), [],
+                           scope=scope, inputs=[IN.REGISTRIES], registries=None),
+                self._soft(f"private endpoints in {sub}",
+                           self._list("network", f"{prov}/Microsoft.Network/privateEndpoints"), [],
                            scope=scope, inputs=[IN.ENDPOINTS, IN.DNS], resolve=_with_pe_in(sub)),
-                self._soft(f"key vaults in {sub}", collect(kv.vaults.list_by_subscription()), [], scope=scope,
-                           inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
+                self._soft(f"key vaults in {sub}", self._list("keyvault", f"{prov}/Microsoft.KeyVault/vaults"), [],
+                           scope=scope, inputs=VAULT_INPUTS, key=f"vaults:{sub.lower()}"),
             )
             if any(IN.ENDPOINTS in g.inputs and g.scope == scope for g in self.gaps):
                 self._pe_lists_failed.add(sub.lower())
@@ -687,27 +717,24 @@ class Inventory:
                 self.listed(sub, [registry_from_json(b) for b in regs])
             out.endpoints += pes
             out.vaults += vaults
-
-        await self._gather("subscriptions", [per_sub(s) for s in subs])
+            await asyncio.gather(self._gather("registries", [replicas(b) for b in regs]), self._read_nics(out, pes))
 
         async def replicas(body: dict[str, Any]) -> None:
             ip = id_parts(str(body["id"]))
             if str(_ci(_d(body.get("sku")), "name") or "").lower() != "premium":
                 return  # only Premium registries geo-replicate
-            acr = self.s.client("containerregistry", ip["subscription"])
             rid = str(body["id"])
             out.replicas[rid.lower()] = await self._soft(
-                f"replicas of {ip['name']}", collect(acr.replications.list(ip["resource_group"], ip["name"])), [],
-                scope=rid, inputs=[IN.REPLICAS], registries=[rid])
+                f"replicas of {ip['name']}", self._list("containerregistry", f"{rid}/replications"),
+                [], scope=rid, inputs=[IN.REPLICAS], registries=[rid])
 
-        await self._gather("registries", [replicas(b) for b in out.registries])
-        await self._read_nics(out)
+        await self._gather("subscriptions", [per_sub(s) for s in subs])
         return out
 
-    async def _read_nics(self, out: _Listing) -> None:
+    async def _read_nics(self, out: _Listing, endpoints: list[dict[str, Any]] | None = None) -> None:
         """The NICs of endpoints that connect to a registry (their IPs are what DNS must answer with)."""
         owners: dict[str, set[str]] = {}
-        for pe in out.endpoints:
+        for pe in out.endpoints if endpoints is None else endpoints:
             link = pe_registry_link(pe)
             for n in _ci(_d(_ci(pe, "properties")), "networkInterfaces") or []:
                 if link:
@@ -715,9 +742,7 @@ class Inventory:
 
         async def nic(nid: str) -> None:
             ip = id_parts(nid)
-            net = self.s.client("network", ip["subscription"])
-            body = await self._soft(f"network interface {ip['name']}",
-                                    _raw_get(net.network_interfaces.get(ip["resource_group"], ip["name"])), {},
+            body = await self._soft(f"network interface {ip['name']}", self._get("network", nid), {},
                                     scope=nid, inputs=[IN.ENDPOINTS], registries=owners[nid])
             if body:
                 out.nics[nid.lower()] = body
@@ -807,12 +832,16 @@ class Inventory:
 
     async def _zone_links(self, zone_id: str, listing: _Listing, reg_id: str) -> list[dict[str, Any]]:
         key = zone_id.lower()
-        if key not in listing.zone_links:
+        if key not in listing.zone_links:  # the Graph path has them all already
             ip = id_parts(zone_id)
-            dns = self.s.client("privatedns", ip["subscription"])
-            listing.zone_links[key] = await self._soft(
-                f"VNet links of {ip['name']}", collect(dns.virtual_network_links.list(ip["resource_group"], ip["name"])),
-                [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
+
+            async def read() -> list[dict[str, Any]]:
+                return await self._soft(
+                    f"VNet links of {ip['name']}",
+                    self._list("privatedns", f"{zone_id}/virtualNetworkLinks"),
+                    [], scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True, key=f"links:{key}")
+
+            listing.zone_links[key] = await self._once(f"links:{key}", read)
         self._share(f"links:{key}", [reg_id])
         return listing.zone_links[key]
 
@@ -822,10 +851,14 @@ class Inventory:
             return []
         key = f"zones:{sub.lower()}"
         if key not in listing.zone_links:
-            dns = self.s.client("privatedns", sub)
-            zones = await self._soft(f"private DNS zones in {sub}", collect(dns.private_zones.list()), [],
-                                     scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
-            listing.zone_links[key] = [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+            async def read() -> list[dict[str, Any]]:
+                zones = await self._soft(
+                    f"private DNS zones in {sub}",
+                    self._list("privatedns", f"/subscriptions/{sub}/providers/Microsoft.Network/privateDnsZones"),
+                    [], scope=_sub_scope(sub), inputs=[IN.DNS], registries=[reg_id], key=key)
+                return [z for z in zones if str(z.get("name", "")).lower() == self.s.cloud.private_dns_zone]
+
+            listing.zone_links[key] = await self._once(key, read)
         self._share(key, [reg_id])
         out = []
         for z in listing.zone_links[key]:
@@ -836,15 +869,24 @@ class Inventory:
         return out
 
     async def _records(self, zone_id: str, reg_id: str) -> dict[str, list[str]]:
+        """A zone's A records (relative name → IPs), read once per zone for all its endpoints; only the names and
+        addresses are kept, not the record-set bodies."""
         ip = id_parts(zone_id)
-        dns = self.s.client("privatedns", ip["subscription"])
-        sets = await self._soft(f"A records of {ip['name']}",
-                                collect(dns.record_sets.list_by_type(ip["resource_group"], ip["name"], "A")), [],
-                                scope=zone_id, inputs=[IN.DNS], registries=[reg_id], absent_ok=True)
-        out: dict[str, list[str]] = {}
-        for rs in sets:
-            recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
-            out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
+        key = f"records:{zone_id.lower()}"
+
+        async def sets() -> dict[str, list[str]]:
+            out: dict[str, list[str]] = {}
+            async for rs in self.s.list_json("subscriptions", None, f"{zone_id}/A", API_VERSIONS["privatedns"]):
+                recs = _ci(_d(_ci(rs, "properties")), "aRecords") or []
+                out[str(rs.get("name", "")).lower()] = [str(_ci(a, "ipv4Address")) for a in recs]
+            return out
+
+        async def read() -> dict[str, list[str]]:
+            return await self._soft(f"A records of {ip['name']}", sets(), {}, scope=zone_id, inputs=[IN.DNS],
+                                    registries=[reg_id], absent_ok=True, key=key)
+
+        out = await self._once(key, read)
+        self._share(key, [reg_id])
         return out
 
     async def _endpoint(self, pe: dict[str, Any], reg: RegistryPosture, status: str, listing: _Listing) -> PrivateEndpointPosture:
@@ -858,9 +900,8 @@ class Inventory:
             nic = listing.nics.get(str(_ci(n, "id", "")).lower())
             if nic:
                 nic_ips.update(nic_ips_from_json(nic))
-        net = self.s.client("network", ip["subscription"])
         groups = await self._soft(f"DNS zone groups of {ip['name']}",
-                                  collect(net.private_dns_zone_groups.list(ip["name"], ip["resource_group"])), [],
+                                  self._list("network", f"{pid}/privateDnsZoneGroups"), [],
                                   scope=pid, inputs=[IN.DNS], registries=[reg.id])
         zone_ids: list[str] = []
         for g in groups:

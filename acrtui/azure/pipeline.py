@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import json
 import logging
 import re
@@ -147,11 +148,63 @@ class ReadOnlyRequestCheck(SansIOHTTPPolicy):  # type: ignore[type-arg]
             raise ReadOnlyViolation(http.method, redact_url(http.url))
 
 
-class ConcurrencyLimiter:
-    """A global cap plus a per-subscription cap, so one busy subscription cannot starve the others.
+# ARM's token buckets per subscription and principal: (bucket size, refill per second). Learn, "Understand how Azure
+# Resource Manager throttles requests" (token bucket algorithm): reads 250 / 25 per second, writes and deletes
+# 200 / 10 per second.
+ARM_BUCKETS: dict[str, tuple[float, float]] = {"reads": (250, 25), "writes": (200, 10), "deletes": (200, 10)}
+MAX_THROTTLE_WAIT_S = 300.0  # Retry-After waits one request sits out before its 429 goes to the retry policy
 
-    A request first waits for its subscription's slot, then for a global one: waiters of a crowded subscription
-    queue on their own semaphore and do not hold global slots.
+
+def request_kind(method: str) -> str:
+    """The bucket ARM meters a request against (its ``x-ms-ratelimit-remaining-subscription-<kind>`` header)."""
+    return {"GET": "reads", "HEAD": "reads", "DELETE": "deletes"}.get(method.upper(), "writes")
+
+
+def retry_after_s(headers: Any) -> float | None:
+    """Retry-After (seconds) or retry-after-ms, when the response carries one."""
+    for name, scale in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001), ("Retry-After", 1.0)):
+        v = headers.get(name)
+        if v:
+            try:
+                return max(0.0, float(v) * scale)
+            except ValueError:
+                return None  # an HTTP date: leave it to azure-core's retry policy
+    return None
+
+
+class _Bucket:
+    """The client's estimate of one ARM bucket: the last remaining count ARM reported, refilled at ARM's rate,
+    less what was sent since. Unknown until ARM first reports it (then nothing is paced)."""
+
+    def __init__(self, size: float, rate: float) -> None:
+        self.size, self.rate = size, rate
+        self.tokens: float | None = None
+        self.stamp = time.monotonic()
+        self.paused_until = 0.0
+
+    def refill(self, now: float) -> None:
+        if self.tokens is not None:
+            self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def wait_s(self, now: float) -> float:
+        self.refill(now)
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.tokens is not None and self.tokens < 1:
+            return (1 - self.tokens) / self.rate
+        return 0.0
+
+
+class ConcurrencyLimiter:
+    """Requests in flight within ARM's limits: a global cap, a cap per subscription, and per subscription a pace
+    that follows ARM's own read/write budgets, so one busy subscription neither starves the others nor burns
+    its budget into 429s.
+
+    A request waits for its subscription's slot, then for that subscription's bucket (the remaining count of
+    ``x-ms-ratelimit-remaining-subscription-<kind>`` refilled at ARM's documented rate, or the Retry-After of a
+    429), then for a global slot: waiters of a crowded or throttled subscription queue on their own and hold no
+    global slot, and the global semaphore serves subscriptions first come, first served.
     """
 
     def __init__(self, total: int = 16, per_subscription: int | None = None) -> None:
@@ -159,28 +212,96 @@ class ConcurrencyLimiter:
         self.per_subscription = max(1, per_subscription or (self.total + 1) // 2)
         self._global = asyncio.Semaphore(self.total)
         self._subs: dict[str, asyncio.Semaphore] = {}
+        self._pace: dict[str, asyncio.Lock] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.in_flight = 0
         self.peak = 0
+        self.throttled = 0  # 429s seen
+        self.max_wait_s = MAX_THROTTLE_WAIT_S
+        self.buckets = dict(ARM_BUCKETS)  # ARM's documented budgets; a differently metered endpoint may set its own
+        self.paced_s = 0.0  # time requests spent waiting for ARM's budget
+
+    def bucket(self, subscription: str, kind: str) -> _Bucket:
+        key = (subscription, kind)
+        if key not in self._buckets:
+            self._buckets[key] = _Bucket(*self.buckets[kind])
+        return self._buckets[key]
 
     @contextlib.asynccontextmanager
-    async def slot(self, subscription: str) -> AsyncIterator[None]:
+    async def slot(self, subscription: str, kind: str = "reads") -> AsyncIterator[None]:
         sem = self._subs.setdefault(subscription, asyncio.Semaphore(self.per_subscription))
-        async with sem, self._global:
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
+        async with sem:
+            if subscription:  # tenant-level calls are metered by the tenant, not paced here
+                async with self._pace.setdefault(subscription, asyncio.Lock()):
+                    b = self.bucket(subscription, kind)
+                    while (w := b.wait_s(time.monotonic())) > 0:
+                        self.paced_s += w
+                        await asyncio.sleep(w)
+                    if b.tokens is not None:
+                        b.tokens -= 1
+            async with self._global:
+                self.in_flight += 1
+                self.peak = max(self.peak, self.in_flight)
+                try:
+                    yield
+                finally:
+                    self.in_flight -= 1
+
+    def observe(self, subscription: str, kind: str, status: int, headers: Any) -> float | None:
+        """Learn from ARM's answer: its remaining count, or a 429's Retry-After (returned: how long the
+        subscription now pauses; None when it is not a throttle this limiter waits out)."""
+        if not subscription:
+            return None
+        b = self.bucket(subscription, kind)
+        now = time.monotonic()
+        b.refill(now)
+        remaining = headers.get(f"x-ms-ratelimit-remaining-subscription-{kind}")
+        if remaining is not None:
             try:
-                yield
-            finally:
-                self.in_flight -= 1
+                r = float(remaining)
+                b.tokens = r if b.tokens is None else min(b.tokens, r)
+            except ValueError:
+                pass
+        if status != 429:
+            return None
+        self.throttled += 1
+        wait = retry_after_s(headers)
+        if wait is None:
+            return None
+        b.tokens = 0.0
+        b.paused_until = max(b.paused_until, now + wait)
+        return wait
+
+
+async def _release(http_response: Any) -> None:
+    close = getattr(http_response, "close", None)
+    with contextlib.suppress(Exception):
+        result = close() if close is not None else None
+        if inspect.isawaitable(result):
+            await result
 
 
 class ConcurrencyPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+    """Sends through the limiter; a 429 with a Retry-After is waited out here (the subscription pauses, then the
+    request goes again) instead of spending azure-core's retries, up to ``limiter.max_wait_s`` per request, so
+    sustained throttling slows a load or a plan down rather than failing it."""
+
     def __init__(self, limiter: ConcurrencyLimiter) -> None:
         self.limiter = limiter
 
     async def send(self, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
-        async with self.limiter.slot(subscription_of(request.http_request.url)):
-            return await self.next.send(request)
+        http = request.http_request
+        sub, kind = subscription_of(http.url), request_kind(http.method)
+        waited = 0.0
+        while True:
+            async with self.limiter.slot(sub, kind):
+                response = await self.next.send(request)
+                resp = response.http_response
+                wait = self.limiter.observe(sub, kind, resp.status_code, resp.headers)
+            if wait is None or waited + wait > self.limiter.max_wait_s:
+                return response
+            waited += wait
+            await _release(resp)  # a streamed 429 would otherwise hold its pooled connection
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,22 @@
 
 Management SDK modules are heavy (azure-mgmt-network alone takes about a second to import), so each client
 class is imported the first time it is asked for.
+
+Every client of a session shares one ``aiohttp`` session, one connector and one ``SSLContext`` (built once from
+the CA bundle, verification on). Given a CA bundle path, azure-core's aiohttp transport builds
+``ssl.create_default_context(cafile=...)`` for every request and aiohttp pools connections per context, so each
+request paid a fresh TCP + TLS handshake; with one context the connector keeps connections alive per host.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
+import ssl
+import sys
+import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +78,35 @@ class AzureSession:
     def __post_init__(self) -> None:
         self.limiter = ConcurrencyLimiter(self.concurrency, self.per_subscription)
         self._clients: dict[tuple[str, str], Any] = {}
+        self._http: Any = None  # the shared aiohttp.ClientSession, opened with the first client
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The one verifying context of this session: the CA bundle's when one is given, else the system's."""
+        if self.connection_verify:
+            return ssl.create_default_context(cafile=self.connection_verify)
+        return ssl.create_default_context()
+
+    def transport(self) -> Any:
+        """An azure-core transport over the session's shared ``aiohttp`` session (one connector, one SSLContext);
+        None outside a running event loop or on a loop other than the first (the client then builds its own)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        import aiohttp
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        if self._http is not None and self._http_loop is not loop:
+            return None  # a client made on another event loop (rare): its own transport, as before
+        if self._http is None or self._http.closed:
+            # a connection limit of its own is not needed: the concurrency limiter bounds requests in flight
+            connector = aiohttp.TCPConnector(ssl=self.ssl_context(), limit=0, keepalive_timeout=30)
+            # as azure-core opens its own: proxies from the environment, no cookies, bodies left compressed
+            self._http = aiohttp.ClientSession(connector=connector, trust_env=True,
+                                               cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
+            self._http_loop = loop
+        return AioHttpTransport(session=self._http, session_owner=False)
 
     def set_concurrency(self, total: int, per_subscription: int | None = None) -> None:
         """Change the limit (before clients are busy); used by benchmarks and the fleet loader."""
@@ -76,6 +115,14 @@ class AzureSession:
             for p in getattr(c, "_acrtui_policies", []):
                 if hasattr(p, "limiter"):
                     p.limiter = self.limiter
+
+    def preload(self, *kinds: str) -> None:
+        """Import these clients' SDK modules in a worker thread, so the second or so of CPU they cost overlaps
+        the first requests instead of stalling the event loop when the client is first asked for."""
+        mods = [CLIENTS[k][0] for k in kinds if CLIENTS[k][0] not in sys.modules]
+        if mods:
+            threading.Thread(target=lambda: [importlib.import_module(m) for m in mods], name="acrtui-preload",
+                             daemon=True).start()
 
     def client(self, kind: str, subscription_id: str | None = None) -> Any:
         """The cached client of ``kind`` for a subscription (tenant-level kinds ignore it)."""
@@ -92,7 +139,10 @@ class AzureSession:
             "per_retry_policies": policies,
             "retry_policy": TlsAwareRetryPolicy(**self.retry.kwargs()),  # a bad certificate fails at once
         }
-        if self.connection_verify:
+        transport = self.transport()
+        if transport is not None:
+            kw["transport"] = transport  # verification is the shared context's (never off)
+        elif self.connection_verify:
             kw["connection_verify"] = self.connection_verify
         if self.polling_interval is not None:
             kw["polling_interval"] = self.polling_interval
@@ -109,11 +159,43 @@ class AzureSession:
         sep = "&" if "?" in path else "?"
         url = self.cloud.arm_endpoint.rstrip("/") + path + f"{sep}api-version={api_version}"
         req = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
-        resp = await self.client("resources").send_request(req)
+        resp = await self.client("subscriptions").send_request(req)  # any ARM client's pipeline; this one is loaded
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         text = resp.text()
         return json.loads(text) if text else {}
+
+    async def get_json(self, kind: str, subscription_id: str | None, path: str, api_version: str | None = None
+                       ) -> dict[str, Any]:
+        """One ARM GET as JSON through the ``kind`` client's pipeline (auth, retry, read-only guard, limiter,
+        journal); ``path`` may be a full URL (a nextLink). Errors raise as the SDK's would (``HttpResponseError``
+        with the status, ``ResourceNotFoundError`` for 404) so :func:`~.errors.translate` maps them the same."""
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+        from azure.core.rest import HttpRequest
+
+        url = path if path.startswith("https://") else self.cloud.arm_endpoint.rstrip("/") + path
+        if api_version and "api-version=" not in url:
+            url += ("&" if "?" in url else "?") + f"api-version={api_version}"
+        # stream=True: azure-core's ContentDecodePolicy would parse the body too, for nobody; it is parsed once here
+        resp = await self.client(kind, subscription_id)._client.send_request(HttpRequest("GET", url), stream=True)
+        try:
+            body = await resp.read()
+        finally:
+            await resp.close()
+        if resp.status_code >= 400:
+            raise (ResourceNotFoundError if resp.status_code == 404 else HttpResponseError)(response=resp)
+        return json.loads(body) if body else {}
+
+    async def list_json(self, kind: str, subscription_id: str | None, path: str, api_version: str
+                        ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of an ARM list, page by page (``nextLink``), as JSON: the lists the inventory reads once
+        skip the SDK's model deserialisation (and the re-serialisation the converters would need)."""
+        url: str | None = path
+        while url:
+            page = await self.get_json(kind, subscription_id, url, api_version)
+            for item in page.get("value") or []:
+                yield item
+            url = page.get("nextLink") or None
 
     async def list_subscriptions(self) -> dict[str, str]:
         """Every subscription the credential can see: id -> display name."""
@@ -151,6 +233,9 @@ class AzureSession:
         for c in list(self._clients.values()):
             await c.close()
         self._clients.clear()
+        if self._http is not None:
+            await self._http.close()
+            self._http = self._http_loop = None
         if self.owns_credential and hasattr(self.credential, "close"):
             await self.credential.close()
         for c in self.closers:

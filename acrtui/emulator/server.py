@@ -63,6 +63,7 @@ class RequestRecord:
     request_id: str | None = None
     started: float | None = None  # when the request arrived (``time`` is when its response was ready)
     in_flight: int = 0  # ARM requests being served when this one arrived, itself included: a client's concurrency
+    connection: str | None = None  # the client's address and port: requests on one kept-alive connection share it
 
     @property
     def is_write(self) -> bool:
@@ -74,6 +75,11 @@ class RequestRecord:
         d = asdict(self)
         d["write"] = self.is_write
         return d
+
+
+def _peer(request: web.Request) -> str | None:
+    peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else None
 
 
 @dataclass
@@ -256,6 +262,7 @@ class Emulator:
             request_id=rid,
             started=arrival[0],
             in_flight=arrival[1],
+            connection=_peer(request),
         )
         self.request_log.append(rec)
         if self.on_request is not None:
@@ -469,6 +476,9 @@ class Emulator:
         sub = segs[1]
         if self.state.subscription(sub) is None:
             raise ArmError(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+        # ARM reports what is left of the caller's bucket on every response, e.g.
+        # ``x-ms-ratelimit-remaining-subscription-reads`` (Learn, "Understand how Azure Resource Manager throttles
+        # requests", remaining requests); clients pace themselves by it.
         ok, kind, remaining, wait = self.throttle.take(sub, method, p.object_id)
         headers[f"x-ms-ratelimit-remaining-subscription-{kind}"] = str(remaining)
         if not ok:

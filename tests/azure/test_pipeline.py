@@ -93,6 +93,7 @@ async def test_retry_on_503_is_azure_core_policy(emu, session_factory) -> None:
 async def test_throttling_beyond_retries_is_typed(emu, session_factory) -> None:
     emu.config.throttle_scale = 1000.0  # bucket of 1 request, refilled every 40 s
     s = session_factory(emu, retry=RetrySettings(total=0))
+    s.limiter.max_wait_s = 5  # a Retry-After of 40 s is more than this session waits out
 
     with pytest.raises(Throttled) as info:
         async with translate():
