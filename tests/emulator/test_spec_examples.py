@@ -83,7 +83,8 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
         _NOT_A_WORKFLOW + " (and a registry's metric category, AllMetrics, for WorkflowMetrics)"),
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
-GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685")
+GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685",
+          "sample-group", "myResourceGroup")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -167,6 +168,11 @@ _DIAG_SETTING: list[tuple[Any, ...]] = [
            ["body"]["properties"].items() if k.endswith("Id") and v and k != "workspaceId"},
         "logs": [{"categoryGroup": "allLogs", "enabled": True}],
         "metrics": [{"category": "AllMetrics", "enabled": True}]}})]
+
+
+# a vault deleted with soft delete on (the default): the deleted vault the examples read and purge
+_SAMPLE_VAULT = _SUBS + "/resourceGroups/sample-group/providers/Microsoft.KeyVault/vaults/sample-vault"
+_DELETED_VAULT: list[tuple[Any, ...]] = [(_SAMPLE_VAULT, _VAULT_BODY), (_SAMPLE_VAULT, None)]
 
 
 _ZONE_GROUP = [
@@ -298,20 +304,27 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "keyvault/getVault.json": [(_VAULT, json.loads((HERE / "keyvault/createVault.json").read_text())["parameters"]["parameters"])],
     "keyvault/createKey.json": [(_VAULT, _VAULT_BODY)],
     "keyvault/getKey.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
+    "keyvault/updateAccessPoliciesAdd.json": [(_VAULT, _VAULT_BODY)],
+    "keyvault/listVaultByResourceGroup.json": [(_VAULT.replace("{vaultName}", "sample-vault"), _VAULT_BODY)],
+    "keyvault/getDeletedVault.json": _DELETED_VAULT,
+    "keyvault/listDeletedVaults.json": _DELETED_VAULT,
+    "keyvault/purgeDeletedVault.json": _DELETED_VAULT,
+    "containerregistry/RegistryList.json": [
+        (_REG.replace("{resourceGroupName}", "myResourceGroup").replace("{registryName}", "myRegistry"),
+         {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"}}, _ACR_API)],
 }
 
 _VM_NIC = ("the example is a virtual machine's NIC; a private endpoint's NIC (the only kind the emulator serves) has no VM, "
            "public IP, NSG, DSCP configuration or primary flag")
 _SUB_TAGS = "the emulator's subscription carries no tags (subscription tags are set through Microsoft.Resources/tags, not served)"
+_HSM = "hsmPoolResourceId (read-only, legacy HSM pool) is not modelled; nothing acrtui or the CLI reads"
 _ONE_PAGE = "the example shows a next page; the few resources an example makes fit the emulator's one page"
 # (example, status, JSON path) -> why the emulator differs; every entry must still occur
 DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("containerregistry-2019-05-01/RegistryGet.json", "200", ".properties.status: missing"):
         "the emulator omits a registry's status object; the 2025-11-01 examples show it null",
-    ("keyvault/createVault.json", "201", ".properties.hsmPoolResourceId: missing"):
-        "hsmPoolResourceId (read-only, legacy HSM pool) is not modelled; nothing acrtui or the CLI reads",
-    ("keyvault/getVault.json", "200", ".properties.hsmPoolResourceId: missing"):
-        "hsmPoolResourceId (read-only, legacy HSM pool) is not modelled; nothing acrtui or the CLI reads",
+    ("keyvault/createVault.json", "201", ".properties.hsmPoolResourceId: missing"): _HSM,
+    ("keyvault/getVault.json", "200", ".properties.hsmPoolResourceId: missing"): _HSM,
     ("authorization/getBuiltinPolicyDefinition.json", "200", ".properties.parameters.listOfAllowedSKUs: missing"):
         "another built-in is read (see PARAMS): its parameters are not the example's",
     ("network/NetworkInterfaceGet.json", "200", ".properties.virtualMachine: missing"): _VM_NIC,
@@ -334,6 +347,9 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("msi/IdentityListBySubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("keyvault/listDeletedVaults.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("keyvault/listVaultByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("keyvault/listVaultByResourceGroup.json", "200", ".value[0].properties.hsmPoolResourceId: missing"): _HSM,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
         "the emulator's tenant has no country; nothing acrtui or the CLI reads",
 }
@@ -423,10 +439,11 @@ async def _replay(emu: Emulator, client: Any, name: str) -> tuple[int, Any, dict
     for rg in GROUPS:
         add_group(emu.state, emu.subscription_id, rg, "westus")
     api = params["api-version"]
-    for template, body, *version in PREREQS.get(name, []):
+    for template, body, *version in PREREQS.get(name, []):  # a body of None: DELETE
         url = f"{emu.url}{_fill(template, params, emu)}?api-version={version[0] if version else api}"
-        pre = await client.send_request(HttpRequest("PUT", url, json=_tenanted(body, emu)))
-        assert pre.status_code in (200, 201), (name, template, pre.text())
+        pre = await client.send_request(HttpRequest("DELETE", url) if body is None else
+                                        HttpRequest("PUT", url, json=_tenanted(body, emu)))
+        assert pre.status_code in (200, 201, 202, 204), (name, template, pre.text())
     if "keyVersion" in params:  # a key's version id is Key Vault's to choose
         key = await client.send_request(HttpRequest("GET", f"{emu.url}{_fill(_VAULT, params, emu)}/keys/{params['keyName']}"
                                                             f"?api-version={api}"))
