@@ -64,6 +64,7 @@ _ON_REGISTRY = {"resourceUri": "subscriptions/{sub}/resourceGroups/viruela1/prov
                                "registries/viruela6"}
 _NOT_A_WORKFLOW = "the example's target is a Logic App workflow, a type the emulator does not serve; a registry instead"
 _DIAG_PUT = json.loads((HERE / "monitor/createOrUpdateDiagnosticSetting.json").read_text())["parameters"]["parameters"]
+_PE_CREATE = json.loads((HERE / "network/PrivateEndpointCreate.json").read_text())["parameters"]["parameters"]["properties"]
 # example parameters that are placeholders or name what the emulator does not hold, replaced (with the reason)
 PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "authorization/GetRoleDefinitionByName.json": (
@@ -72,6 +73,20 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
     "authorization/getBuiltinPolicyDefinition.json": (
         {"policyDefinitionName": "0fdf0491-d080-4575-b627-ad0e843cba0f"},
         "the emulator carries only the built-ins acrtui's catalogue cites (not 'Allowed storage account SKUs')"),
+    "network/PrivateEndpointCreate.json": (
+        {"parameters": {"location": "westus", "properties": {
+            **_PE_CREATE,
+            "privateLinkServiceConnections": [{"name": "plsconnection1", "properties": {
+                **_PE_CREATE["privateLinkServiceConnections"][0]["properties"], "groupIds": ["registry"],
+                "privateLinkServiceId": "/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/"
+                                        "registries/peregistry"}}],
+            "subnet": {"id": "/subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/"
+                             "myVnet/subnets/mySubnet"},
+            "ipConfigurations": [{"name": "pestaticconfig", "properties": {
+                "groupId": "registry", "memberName": "registry", "privateIPAddress": "10.0.1.6"}}]}}},
+        "the example's target is a Private Link service (group 'groupIdFromResource', member 'file') in an edge "
+        "zone of eastus2euap, which the emulator does not serve: a registry (group and member 'registry') in westus, "
+        "and a static IP inside the example's subnet as the emulator makes it"),
     "monitor/getDiagnosticSetting.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettings.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettingsCategories.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
@@ -84,7 +99,7 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
 GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685",
-          "sample-group", "myResourceGroup")
+          "sample-group", "myResourceGroup", "rg1")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -199,7 +214,7 @@ _RECORD: list[tuple[Any, ...]] = [
                                                            "aRecords": [{"ipv4Address": "1.2.3.4"}]}}, "2024-06-01")]
 
 
-PREREQS: dict[str, list[tuple[Any, ...]]] = {
+PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "network/SubnetGet.json": [_vnet(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
                                      "vnetname", "10.0.0.0/16", "subnet1", "10.0.0.0/16")],
     # the example's subnet holds an IP configuration (a load balancer's); here a private endpoint's
@@ -305,6 +320,9 @@ PREREQS: dict[str, list[tuple[Any, ...]]] = {
     "keyvault/createKey.json": [(_VAULT, _VAULT_BODY)],
     "keyvault/getKey.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
     "keyvault/updateAccessPoliciesAdd.json": [(_VAULT, _VAULT_BODY)],
+    "network/VirtualNetworkListAll.json": "network/VirtualNetworkList.json",  # the same VNet
+    "network/PrivateEndpointList.json": _endpoint("pe1", "pe1-nic"),
+    "network/PrivateEndpointCreate.json": _endpoint("testPe", "testPeNic")[:2],
     "keyvault/listVaultByResourceGroup.json": [(_VAULT.replace("{vaultName}", "sample-vault"), _VAULT_BODY)],
     "keyvault/getDeletedVault.json": _DELETED_VAULT,
     "keyvault/listDeletedVaults.json": _DELETED_VAULT,
@@ -439,7 +457,9 @@ async def _replay(emu: Emulator, client: Any, name: str) -> tuple[int, Any, dict
     for rg in GROUPS:
         add_group(emu.state, emu.subscription_id, rg, "westus")
     api = params["api-version"]
-    for template, body, *version in PREREQS.get(name, []):  # a body of None: DELETE
+    prereqs = PREREQS.get(name, [])
+    prereqs = PREREQS[prereqs] if isinstance(prereqs, str) else prereqs
+    for template, body, *version in prereqs:  # a body of None: DELETE
         url = f"{emu.url}{_fill(template, params, emu)}?api-version={version[0] if version else api}"
         pre = await client.send_request(HttpRequest("DELETE", url) if body is None else
                                         HttpRequest("PUT", url, json=_tenanted(body, emu)))
@@ -452,7 +472,8 @@ async def _replay(emu: Emulator, client: Any, name: str) -> tuple[int, Any, dict
         listed = await client.send_request(HttpRequest("GET", f"{emu.url}{_fill(_REG, params, emu)}/privateEndpointConnections"
                                                                f"?api-version={api}"))
         params["privateEndpointConnectionName"] = listed.json()["value"][0]["name"]
-    body = next((v for v in params.values() if isinstance(v, dict)), None)
+    body = params.get("parameters") if isinstance(params.get("parameters"), dict) else \
+        next((v for v in params.values() if isinstance(v, dict)), None)  # the body, not another object parameter
     url = f"{emu.url}{_fill(meta['path_template'], params, emu)}?api-version={api}"
     req = HttpRequest(meta["method"], url, json=_tenanted(body, emu)) if body is not None else HttpRequest(meta["method"], url)
     resp = await client.send_request(req)
