@@ -99,7 +99,7 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
 GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685",
-          "sample-group", "myResourceGroup", "rg1")
+          "sample-group", "myResourceGroup", "rg1", "resourceGroup1")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -320,6 +320,19 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "keyvault/createKey.json": [(_VAULT, _VAULT_BODY)],
     "keyvault/getKey.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
     "keyvault/updateAccessPoliciesAdd.json": [(_VAULT, _VAULT_BODY)],
+    "privatedns/PrivateZonePatch.json": [(_ZONE, {"location": "Global", "tags": {"key1": "value1"}}, "2024-06-01")],
+    "privatedns/PrivateZoneListInSubscription.json": [
+        (_SUBS + "/resourceGroups/resourceGroup1/providers/Microsoft.Network/privateDnsZones/privatezone1.com",
+         {"location": "Global", "tags": {"key1": "value1"}}, "2024-06-01")],
+    "privatedns/RecordSetAPatch.json": _RECORD,
+    "privatedns/RecordSetAList.json": [
+        (_ZONE, {"location": "Global"}, "2024-06-01"),
+        (_ZONE + "/A/recorda1", {"properties": {"metadata": {"key1": "value1"}, "ttl": 3600,
+                                                "aRecords": [{"ipv4Address": "1.2.3.4"}]}}, "2024-06-01")],
+    "privatedns/RecordSetALLList.json": [
+        (_ZONE, {"location": "Global"}, "2024-06-01"),
+        (_ZONE + "/A/recorda", {"properties": {"metadata": {"key1": "value1"}, "ttl": 3600,
+                                               "aRecords": [{"ipv4Address": "1.2.3.4"}]}}, "2024-06-01")],
     "network/VirtualNetworkListAll.json": "network/VirtualNetworkList.json",  # the same VNet
     "network/PrivateEndpointList.json": _endpoint("pe1", "pe1-nic"),
     "network/PrivateEndpointCreate.json": _endpoint("testPe", "testPeNic")[:2],
@@ -366,6 +379,9 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listDeletedVaults.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("privatedns/PrivateZoneListInSubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("privatedns/RecordSetALLList.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("privatedns/RecordSetAList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listVaultByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listVaultByResourceGroup.json", "200", ".value[0].properties.hsmPoolResourceId: missing"): _HSM,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
