@@ -365,6 +365,8 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
 _VM_NIC = ("the example is a virtual machine's NIC; a private endpoint's NIC (the only kind the emulator serves) has no VM, "
            "public IP, NSG, DSCP configuration or primary flag")
 _SUB_TAGS = "the emulator's subscription carries no tags (subscription tags are set through Microsoft.Resources/tags, not served)"
+_EDGE = ("edge-zone location mappings belong to the example's made-up type; whether Azure lists any for the types "
+         "the emulator serves is unconfirmed (none are modelled)")
 _HSM = "hsmPoolResourceId (read-only, legacy HSM pool) is not modelled; nothing acrtui or the CLI reads"
 _ONE_PAGE = "the example shows a next page; the few resources an example makes fit the emulator's one page"
 # (example, status, JSON path) -> why the emulator differs; every entry must still occur
@@ -396,9 +398,8 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listDeletedVaults.json", "200", ".nextLink: missing"): _ONE_PAGE,
-    ("resources/GetProvider.json", "200", ".resourceTypes[0].locationMappings: missing"):
-        "edge-zone location mappings belong to the example's made-up type; whether Azure lists any for registries "
-        "is unconfirmed (none are modelled)",
+    ("resources/GetProvider.json", "200", ".resourceTypes[0].locationMappings: missing"): _EDGE,
+    ("resources/GetProviders.json", "200", ".value[0].resourceTypes[0].locationMappings: missing"): _EDGE,
     ("privatedns/PrivateZoneListInSubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/RecordSetALLList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/RecordSetAList.json", "200", ".nextLink: missing"): _ONE_PAGE,
