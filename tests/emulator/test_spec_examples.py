@@ -216,6 +216,9 @@ _RECORD: list[tuple[Any, ...]] = [
                                                            "aRecords": [{"ipv4Address": "1.2.3.4"}]}}, "2024-06-01")]
 
 
+_WORKSPACE = ("/subscriptions/{subscriptionId}/resourceGroups/oiautorest6685/providers/Microsoft.OperationalInsights/"
+              "workspaces/{workspaceName}", {"location": "eastus", "properties": {"sku": {"name": "PerGB2018"},
+                                                                              "retentionInDays": 30}})
 PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "network/SubnetGet.json": [_vnet(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
                                      "vnetname", "10.0.0.0/16", "subnet1", "10.0.0.0/16")],
@@ -322,6 +325,10 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "keyvault/createKey.json": [(_VAULT, _VAULT_BODY)],
     "keyvault/getKey.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
     "keyvault/updateAccessPoliciesAdd.json": [(_VAULT, _VAULT_BODY)],
+    "operationalinsights/WorkspacesGet.json": [_WORKSPACE],
+    "operationalinsights/WorkspacesDelete.json": [_WORKSPACE],
+    "operationalinsights/WorkspacesListByResourceGroup.json": [
+        (_WORKSPACE[0].replace("{workspaceName}", "AzTest2170"), {**_WORKSPACE[1], "tags": {"tag1": "val1"}})],
     "authorization/getPolicyDefinition.json": [(_NAMING, {"properties": {  # the definition the example shows
         k: v for k, v in json.loads((HERE / "authorization/getPolicyDefinition.json").read_text())["responses"]["200"]
         ["body"]["properties"].items() if k not in ("versions", "policyType")}})],
