@@ -89,6 +89,10 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
         "and a static IP inside the example's subnet as the emulator makes it"),
     "resources/GetProvider.json": ({"resourceProviderNamespace": "Microsoft.ContainerRegistry"},
                                    "the example's Microsoft.TestRP1 is a made-up namespace; one the emulator serves"),
+    "msi/SystemAssignedIdentityGet.json": (
+        {"scope": "subscriptions/{sub}/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/sysidreg"},
+        "the example's scope is a placeholder resource (Resource.Provider/resourceType, and it ends in the path's own "
+        "/identities/default): a registry with a system-assigned identity"),
     "monitor/getDiagnosticSetting.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettings.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettingsCategories.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
@@ -325,6 +329,9 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "keyvault/createKey.json": [(_VAULT, _VAULT_BODY)],
     "keyvault/getKey.json": [(_VAULT, _VAULT_BODY), (_VAULT + "/keys/{keyName}", {"properties": {"kty": "RSA"}})],
     "keyvault/updateAccessPoliciesAdd.json": [(_VAULT, _VAULT_BODY)],
+    "msi/SystemAssignedIdentityGet.json": [
+        (_SUBS + "/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/sysidreg",
+         {"location": "westus", "sku": {"name": "Premium"}, "identity": {"type": "SystemAssigned"}}, _ACR_API)],
     "operationalinsights/WorkspacesGet.json": [_WORKSPACE],
     "operationalinsights/WorkspacesDelete.json": [_WORKSPACE],
     "operationalinsights/WorkspacesListByResourceGroup.json": [
@@ -405,6 +412,13 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listDeletedVaults.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    **{("resources/GetLocations.json", "200", f".value[0].metadata.{k}: missing"):
+       "the emulator's region list carries names and display names only; geography, coordinates and paired "
+       "regions are not modelled (nothing acrtui or the CLI's commands act on)"
+       for k in ("geographyGroup", "latitude", "longitude", "pairedRegion", "physicalLocation")},
+    ("resources/GetLocations.json", "200", "$: array expected, object served"):
+        "the example's body is a bare array; the spec's own LocationListResult (and azure-mgmt-resource's "
+        "SubscriptionClient.subscriptions.list_locations) is an object with 'value' — the emulator follows the schema",
     ("resources/GetProvider.json", "200", ".resourceTypes[0].locationMappings: missing"): _EDGE,
     ("resources/GetProviders.json", "200", ".value[0].resourceTypes[0].locationMappings: missing"): _EDGE,
     ("privatedns/PrivateZoneListInSubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
@@ -543,6 +557,8 @@ async def test_example_replays_with_the_examples_status_and_shape(emu: Emulator,
     assert str(status) in codes, f"{name}: {status} served, the example has {codes}: {got}"
     want = example["responses"][str(status)].get("body")
     diffs = shape_diff(want, got) if want else []  # an empty body ({} on a 202) promises no keys
+    if isinstance(want, list) and isinstance(got, dict):  # a bare-array example: its items against the page's
+        diffs += shape_diff(want, got.get("value"), ".value")
     known = {p for (n, s, p) in DEVIATIONS if n == name and s == str(status)}
     assert set(diffs) == known, f"{name} ({status}): {sorted(set(diffs) - known)} new, {sorted(known - set(diffs))} gone"
 
