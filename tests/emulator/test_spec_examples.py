@@ -367,6 +367,13 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "network/VirtualNetworkListAll.json": "network/VirtualNetworkList.json",  # the same VNet
     "network/PrivateEndpointList.json": _endpoint("pe1", "pe1-nic"),
     "network/PrivateEndpointListAll.json": _endpoint("pe1", "pe1-nic"),
+    "network/VirtualNetworkDelete.json": [_vnet(_RG1 + "/Microsoft.Network/virtualNetworks/test-vnet", "10.0.0.0/16",
+                                                "default", "10.0.0.0/24")],
+    "network/SubnetCreate.json": [(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
+                                   "vnetname", {"location": "westus", "properties": {
+                                       "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}, _NET_API)],
+    "network/SubnetDelete.json": "network/SubnetGet.json",
+    "network/SubnetList.json": "network/SubnetGet.json",
     "network/NetworkInterfaceList.json": "network/NetworkInterfaceGet.json",  # the example's first NIC
     "network/PrivateEndpointCreate.json": _endpoint("testPe", "testPeNic")[:2],
     "keyvault/listVaultByResourceGroup.json": [(_VAULT.replace("{vaultName}", "sample-vault"), _VAULT_BODY)],
