@@ -377,6 +377,7 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "network/NetworkInterfaceList.json": "network/NetworkInterfaceGet.json",  # the example's first NIC
     "network/PrivateEndpointCreate.json": _endpoint("testPe", "testPeNic")[:2],
     "keyvault/listVaultByResourceGroup.json": [(_VAULT.replace("{vaultName}", "sample-vault"), _VAULT_BODY)],
+    "keyvault/listVaultBySubscription.json": [(_SAMPLE_VAULT, _VAULT_BODY)],
     "keyvault/getDeletedVault.json": _DELETED_VAULT,
     "keyvault/listDeletedVaults.json": _DELETED_VAULT,
     "keyvault/purgeDeletedVault.json": _DELETED_VAULT,
@@ -434,6 +435,8 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("privatedns/RecordSetALLList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/RecordSetAList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listVaultByResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("keyvault/listVaultBySubscription.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("keyvault/listVaultBySubscription.json", "200", ".value[0].properties.hsmPoolResourceId: missing"): _HSM,
     ("keyvault/listVaultByResourceGroup.json", "200", ".value[0].properties.hsmPoolResourceId: missing"): _HSM,
     ("resources/GetTenants.json", "200", ".value[0].countryCode: missing"):
         "the emulator's tenant has no country; nothing acrtui or the CLI reads",
