@@ -336,6 +336,8 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "operationalinsights/WorkspacesDelete.json": [_WORKSPACE],
     "operationalinsights/WorkspacesListByResourceGroup.json": [
         (_WORKSPACE[0].replace("{workspaceName}", "AzTest2170"), {**_WORKSPACE[1], "tags": {"tag1": "val1"}})],
+    "authorization/deletePolicyDefinition.json": [(_NAMING, _NAMING_BODY)],
+    "authorization/listPolicyDefinitions.json": "authorization/getPolicyDefinition.json",
     "authorization/getPolicyDefinition.json": [(_NAMING, {"properties": {  # the definition the example shows
         k: v for k, v in json.loads((HERE / "authorization/getPolicyDefinition.json").read_text())["responses"]["200"]
         ["body"]["properties"].items() if k not in ("versions", "policyType")}})],
@@ -427,6 +429,10 @@ DEVIATIONS: dict[tuple[str, str, str], str] = {
     ("privatedns/VirtualNetworkLinkList.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("privatedns/PrivateZoneListInResourceGroup.json", "200", ".nextLink: missing"): _ONE_PAGE,
     ("keyvault/listDeletedVaults.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("authorization/GetPermissions.json", "200", ".nextLink: missing"): _ONE_PAGE,
+    ("authorization/listPolicyDefinitions.json", "200", ".value[0].properties.parameters.listOfAllowedSKUs: missing"):
+        "the example's first definition is the built-in 'Allowed storage account SKUs' (7433c107), which the "
+        "emulator does not carry (only the built-ins acrtui's catalogue cites): the first one served has others",
     **{("resources/GetLocations.json", "200", f".value[0].metadata.{k}: missing"):
        "the emulator's region list carries names and display names only; geography, coordinates and paired "
        "regions are not modelled (nothing acrtui or the CLI's commands act on)"
