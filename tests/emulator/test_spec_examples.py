@@ -97,6 +97,10 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
         {"resourceId": "subscriptions/{sub}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/remreg"},
         "the example's resource is a classic cloud service (Microsoft.ClassicCompute), a type the emulator does not "
         "serve: a registry a Modify assignment finds non-compliant"),
+    "policyinsights/PolicyStates_SummarizeResourceScope.json": (
+        {"resourceId": "subscriptions/{sub}/resourceGroups/testrg/providers/Microsoft.ContainerRegistry/registries/remreg"},
+        "the example summarises a vault under management-group assignments (the emulator has no management groups): "
+        "a registry a subscription's Modify assignment finds non-compliant"),
     "monitor/getDiagnosticSetting.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettings.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
     "monitor/listDiagnosticSettingsCategories.json": (_ON_REGISTRY, _NOT_A_WORKFLOW),
@@ -254,6 +258,7 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
         (_SUBS + "/providers/Microsoft.Authorization/policyAssignments/EnforceNaming", _NAMING_ASSIGNMENT)],
     "policyinsights/Remediations_CreateSubscriptionScope.json": _REMEDIABLE,
     "policyinsights/PolicyStates_QueryResourceScope.json": _REMEDIABLE,
+    "policyinsights/PolicyStates_SummarizeResourceScope.json": _REMEDIABLE,
     "policyinsights/Remediations_GetSubscriptionScope.json": _remediation("storageRemediation"),
     "policyinsights/Remediations_DeleteSubscriptionScope.json": _remediation("storageRemediation"),
     "policyinsights/Remediations_CancelSubscriptionScope.json": _remediation("myRemediation"),
@@ -465,10 +470,14 @@ DEVIATIONS.update({("network/NetworkInterfaceList.json", "200", ".value[0]" + p)
                    if n == "network/NetworkInterfaceGet.json" and "dscp" not in p})
 
 # lists whose items the prerequisites make: an empty page would compare nothing
-NON_EMPTY = ("policyinsights/PolicyStates_QueryResourceScope.json", "authorization/listPolicyAssignments.json",
-             "network/PrivateEndpointListAll.json", "network/NetworkInterfaceList.json", "network/SubnetList.json",
-             "keyvault/listDeletedVaults.json", "privatedns/RecordSetALLList.json", "resources/GetProviders.json",
-             "authorization/GetPermissions.json", "operationalinsights/WorkspacesListByResourceGroup.json")
+NON_EMPTY: dict[str, tuple[Any, ...]] = {
+    **{n: ("value",) for n in (
+        "policyinsights/PolicyStates_QueryResourceScope.json", "authorization/listPolicyAssignments.json",
+        "network/PrivateEndpointListAll.json", "network/NetworkInterfaceList.json", "network/SubnetList.json",
+        "keyvault/listDeletedVaults.json", "privatedns/RecordSetALLList.json", "resources/GetProviders.json",
+        "authorization/GetPermissions.json", "operationalinsights/WorkspacesListByResourceGroup.json")},
+    "policyinsights/PolicyStates_SummarizeResourceScope.json": ("value", 0, "policyAssignments", 0, "policyDefinitions"),
+}
 
 SKIPPED = {
     "CacheRule*, ConnectedRegistry*, CredentialSet*, ScopeMap*, Token*, Webhook*, OperationList, "
@@ -599,8 +608,11 @@ async def test_example_replays_with_the_examples_status_and_shape(emu: Emulator,
     diffs = shape_diff(want, got) if want else []  # an empty body ({} on a 202) promises no keys
     if isinstance(want, list) and isinstance(got, dict):  # a bare-array example: its items against the page's
         diffs += shape_diff(want, got.get("value"), ".value")
-    if name in NON_EMPTY:  # the page must hold what the example's does, or its items were never compared
-        assert got["value"], f"{name}: an empty page"
+    if name in NON_EMPTY:  # the list must hold what the example's does, or its items were never compared
+        inner = got
+        for key in NON_EMPTY[name]:
+            inner = inner[key]
+        assert inner, f"{name}: {NON_EMPTY[name]} empty"
     known = {p for (n, s, p) in DEVIATIONS if n == name and s == str(status)}
     assert set(diffs) == known, f"{name} ({status}): {sorted(set(diffs) - known)} new, {sorted(known - set(diffs))} gone"
 
