@@ -49,7 +49,8 @@ _IDENTITY = ("/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}
              "userAssignedIdentities/{resourceName}")
 _ZONE = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/privateDnsZones/{privateZoneName}"
 # example placeholders for other subscriptions: the emulator's one subscription
-OTHER_SUBSCRIPTIONS = ("/subscriptions/virtualNetworkSubscriptionId/", "/subscriptions/subId/")
+OTHER_SUBSCRIPTIONS = ("/subscriptions/virtualNetworkSubscriptionId/", "/subscriptions/subId/",
+                       "/subscriptions/10000000-0000-0000-0000-000000000000/")
 # subscription ids the examples use, in paths, scopes and bodies: the emulator's one subscription
 EXAMPLE_SUBSCRIPTIONS = ("a925f2f7-5c63-4b7b-8799-25a5f97bc3b2", "ae640e6b-ba3e-4256-9d62-2993eecfa6f2",
                          "35ee058e-5fa0-414c-8145-3ebb8d09b6e2", "fffedd8f-ffff-fffd-fffd-fffed2f84852",
@@ -113,7 +114,7 @@ PARAMS: dict[str, tuple[dict[str, Any], str]] = {
 }
 # resource groups the examples name inside scopes and ids rather than as resourceGroupName
 GROUPS = ("rg-other", "virtualNetworkResourceGroup", "testrg", "viruela1", "RG2", "rgName", "oiautorest6685",
-          "sample-group", "myResourceGroup", "rg1", "resourceGroup1", "sample-resource-group")
+          "sample-group", "myResourceGroup", "rg1", "resourceGroup1", "sample-resource-group", "sourceResourceGroup")
 _SUBS = "/subscriptions/{subscriptionId}"
 _RG1 = _SUBS + "/resourceGroups/rg1/providers"
 _NET_API, _ACR_API = "2024-05-01", "2025-11-01"
@@ -231,6 +232,19 @@ _RECORD: list[tuple[Any, ...]] = [
 _WORKSPACE = ("/subscriptions/{subscriptionId}/resourceGroups/oiautorest6685/providers/Microsoft.OperationalInsights/"
               "workspaces/{workspaceName}", {"location": "eastus", "properties": {"sku": {"name": "PerGB2018"},
                                                                               "retentionInDays": 30}})
+_IMPORT_SOURCE = (_SUBS + "/resourceGroups/sourceResourceGroup/providers/Microsoft.ContainerRegistry/registries/"
+                  "sourceRegistry")
+
+
+def _source_image(emu: Emulator) -> None:
+    """The image the import example copies, pushed into its source registry (ARM cannot push)."""
+    res = emu.state.get(_IMPORT_SOURCE.format(subscriptionId=emu.subscription_id))
+    assert res is not None
+    res.extra.setdefault("repositories", {})["sourcerepository"] = ["sourceTag"]  # repository names are lower case
+
+
+# state an example needs that no ARM request can make, set after its prerequisites
+SETUP: dict[str, Any] = {"containerregistry/ImportImageByTag.json": _source_image}
 PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "network/SubnetGet.json": [_vnet(_SUBS + "/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/"
                                      "vnetname", "10.0.0.0/16", "subnet1", "10.0.0.0/16")],
@@ -394,6 +408,9 @@ PREREQS: dict[str, Any] = {  # a name: the same prerequisites as that example's
     "keyvault/getDeletedVault.json": _DELETED_VAULT,
     "keyvault/listDeletedVaults.json": _DELETED_VAULT,
     "keyvault/purgeDeletedVault.json": _DELETED_VAULT,
+    "containerregistry/ImportImageByTag.json": [
+        (_REG, {"location": "westus", "sku": {"name": "Standard"}}),
+        (_IMPORT_SOURCE, {"location": "westus", "sku": {"name": "Standard"}})],
     "containerregistry/RegistryList.json": [
         (_REG.replace("{resourceGroupName}", "myResourceGroup").replace("{registryName}", "myRegistry"),
          {"location": "westus", "tags": {"key": "value"}, "sku": {"name": "Standard"}}, _ACR_API)],
@@ -577,6 +594,8 @@ async def _replay(emu: Emulator, client: Any, name: str) -> tuple[int, Any, dict
         pre = await client.send_request(HttpRequest("DELETE", url) if body is None else
                                         HttpRequest("PUT", url, json=_tenanted(body, emu)))
         assert pre.status_code in (200, 201, 202, 204), (name, template, pre.text())
+    if name in SETUP:
+        SETUP[name](emu)
     if "keyVersion" in params:  # a key's version id is Key Vault's to choose
         key = await client.send_request(HttpRequest("GET", f"{emu.url}{_fill(_VAULT, params, emu)}/keys/{params['keyName']}"
                                                             f"?api-version={api}"))
