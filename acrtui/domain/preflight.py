@@ -77,6 +77,7 @@ def static_ip_problems(a: CreatePrivateEndpoint, reg: RegistryPosture | None, su
             out.append((member, f"{ip} is one of the five addresses Azure reserves in {subnet.prefix}"))
     return out
 
+
 def approval_step(registry_id: str, endpoint: str) -> str:
     """The approval a manual endpoint waits for, as the approver runs it: the CLI, a plan file, or the console."""
     parts = registry_id.strip("/").split("/")
@@ -380,8 +381,13 @@ class _Checker:
             if isinstance(a, CreatePrivateEndpoint) and a.manual:
                 at = ask_at(a.registry_id, created_by(self.plan.actions)) or a.registry_id
                 perms = self.w.permissions.get(at.lower()) if self.w.permissions_asked else None
-                who = ("you hold it, so you can approve it yourself" if perms and allows(perms, APPROVE_ACTION)
-                       else "someone who holds it (e.g. Owner or Contributor on the registry)")
+                if perms is None:  # not read (or ARM did not answer): unknown, not "someone else"
+                    who = ("whether you hold it was not read; if not, someone who does (e.g. Owner or Contributor on "
+                           "the registry)")
+                elif allows(perms, APPROVE_ACTION):
+                    who = "you hold it, so you can approve it yourself"
+                else:
+                    who = "someone who holds it (e.g. Owner or Contributor on the registry)"
                 self.warn(a.name, f"The connection from {a.name} to {name_of(a.registry_id)} will wait as Pending, "
                           "carrying no traffic, until a principal with "
                           f"{APPROVE_ACTION} on {name_of(a.registry_id)} approves it: {who}.",
