@@ -336,6 +336,7 @@ class CreatePrivateEndpoint(Action):
     subnet_id: str
     location: str
     manual: bool = False
+    request_message: str | None = None  # what the approver reads on a manual (Pending) connection
     ip_count: int = 2  # login server + one per region
     static_ips: dict[str, str] = Field(default_factory=dict)  # member name -> fixed private IP (optional)
 
@@ -348,10 +349,14 @@ class CreatePrivateEndpoint(Action):
         return [Change("location", None, self.location), Change("subnet.id", None, self.subnet_id),
                 Change("privateLinkServiceId", None, self.registry_id), Change("groupIds", None, ["registry"]),
                 Change("connection", None, "manual (Pending)" if self.manual else "automatic (Approved)"),
+                *([Change("requestMessage", None, self.request_message)] if self.manual and self.request_message
+                  else []),
                 Change("privateIPAddresses", None, dict(self.static_ips) if self.static_ips else KNOWN_AFTER_APPLY)]
 
     def az(self) -> list[str]:
         manual = " --manual-request true" if self.manual else ""
+        if self.manual and self.request_message:
+            manual += f" --request-message {_q(self.request_message)}"
         return [f"az network private-endpoint create --name {_q(self.name)}{self.where} --location {_q(self.location)} "
                 f"--subnet {_q(self.subnet_id)} --private-connection-resource-id {_q(self.registry_id)} "
                 f"--group-id registry --connection-name {_q(self.name + '-conn')}{manual}"

@@ -210,6 +210,10 @@ class Endpoint(_M):
     resource_group: str | None = Field(None, alias="resourceGroup", description="Defaults to the subnet's group.")
     location: str | None = Field(None, description="Defaults to the registry's location.")
     approval: Approval = "auto"
+    request_message: str | None = Field(
+        None, alias="requestMessage", max_length=140,
+        description="With approval: manual, the message the approver sees on the Pending connection (Azure's "
+        "requestMessage, at most 140 characters); default: which endpoint asks, from which subnet.")
     dns_zone: ZoneId | None = Field(None, alias="dnsZone",
                                     description="Private DNS zone id (privatelink.azurecr.io); created if missing.")
     link_vnets: list[VnetId] | None = Field(None, alias="linkVnets",
@@ -243,6 +247,13 @@ class Endpoint(_M):
                 raise ValueError(f"{member}: {addr} is given to two members")
             out[m] = str(addr)
         return out
+
+    @model_validator(mode="after")
+    def _message_is_for_manual(self) -> Endpoint:
+        if self.request_message is not None and self.approval != "manual":
+            raise ValueError("requestMessage is what the approver of a manual connection reads: set approval: manual, "
+                             "or leave requestMessage out")
+        return self
 
 
 class Connection(_M):

@@ -261,6 +261,16 @@ def vnet_of(subnet_id: str) -> str:
     return subnet_id.rstrip("/").rsplit("/subnets/", 1)[0]
 
 
+def request_message(ep: Endpoint, reg: RegistryPosture) -> str:
+    """What the approver reads on a manual connection: the plan's, else which endpoint in which subnet asks
+    (``requestMessage`` is "restricted to 140 chars": REST spec, network privateEndpoint.json)."""
+    if ep.request_message:
+        return ep.request_message
+    parts = ep.subnet.rstrip("/").split("/")
+    where = f"{parts[-3]}/{parts[-1]}" if len(parts) >= 3 else ep.subnet
+    return f"acrtui plan: private endpoint {ep.name} in {where} asks for a connection to {reg.name}"[:140]
+
+
 def new_cmk_registry(m: CmkMigration, source: RegistryPosture | None, world: World) -> RegistryPosture:
     """The registry a migration will create, as Azure's defaults make it (so its own settings diff cleanly)."""
     sub = m.subscription or (source.subscription_id if source else sub_of(m.key_vault))
@@ -460,7 +470,8 @@ class _Builder:
             act = self.add(CreatePrivateEndpoint(
                 resource_id=pe_id, registry_id=reg.id, subnet_id=ep.subnet,
                 location=ep.location or (subnet.location if subnet and subnet.location else reg.location),
-                manual=ep.approval == "manual", ip_count=1 + len(reg.regions), static_ips=dict(ep.static_ips or {}),
+                manual=ep.approval == "manual", request_message=request_message(ep, reg) if ep.approval == "manual"
+                else None, ip_count=1 + len(reg.regions), static_ips=dict(ep.static_ips or {}),
                 depends_on=list(reg_deps)))
             pe_deps = [act.key]
         if ep.dns_zone is None:

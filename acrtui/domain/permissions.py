@@ -129,6 +129,15 @@ def needs(a: Action) -> list[Need]:
     return []
 
 
+def asked(a: Action) -> list[Need]:
+    """What preflight reads for ``a``: its needs, and for a manual endpoint the approval right too (not needed,
+    but it decides whether the caller can approve the connection afterwards or someone else must)."""
+    out = needs(a)
+    if isinstance(a, CreatePrivateEndpoint) and a.manual:
+        out.append(Need(a.registry_id, APPROVE_ACTION, soft=True))
+    return out
+
+
 ID_FIELDS = ("resource_id", "scope", "registry_id", "subnet_id", "zone_id", "vnet_id", "endpoint_id", "vault_id",
              "identity_id", "workspace_id", "source_registry_id")
 
@@ -179,5 +188,5 @@ def created_by(actions: Iterable[Action]) -> set[str]:
     return {(top_resource(a.resource_id) or a.resource_id).lower() for a in actions if isinstance(a, kinds)}
 
 
-__all__ = ["APPROVE_ACTION", "Need", "Permission", "allows", "ask_at", "created_by", "group_scope", "matches",
+__all__ = ["APPROVE_ACTION", "Need", "Permission", "allows", "ask_at", "asked", "created_by", "group_scope", "matches",
            "needs", "subscription_of", "subscriptions_of", "top_resource"]

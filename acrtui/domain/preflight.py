@@ -37,7 +37,16 @@ from .address_space import DEFAULT_OPEN_SHARE, admitted, percent
 from .desired import DesiredState, RegistrySpec
 from .diff import World, encryption_principal, new_cmk_registry, simulate, sub_of
 from .models import KeyPosture, RegistryPosture, VaultPosture, key_parts
-from .permissions import Permission, allows, ask_at, created_by, group_scope, needs, subscriptions_of
+from .permissions import (
+    APPROVE_ACTION,
+    Permission,
+    allows,
+    ask_at,
+    created_by,
+    group_scope,
+    needs,
+    subscriptions_of,
+)
 from .policy_eval import PolicyError, find_definition, preview_writes, registry_to_arm, resolve_parameters
 
 PREMIUM_ONLY = "is a Premium feature"
@@ -67,6 +76,18 @@ def static_ip_problems(a: CreatePrivateEndpoint, reg: RegistryPosture | None, su
         elif int(addr) - int(net.network_address) < 4 or addr == net.broadcast_address:
             out.append((member, f"{ip} is one of the five addresses Azure reserves in {subnet.prefix}"))
     return out
+
+
+def approval_step(registry_id: str, endpoint: str) -> str:
+    """The approval a manual endpoint waits for, as the approver runs it: the CLI, a plan file, or the console."""
+    parts = registry_id.strip("/").split("/")
+    group, reg = (parts[3], parts[-1]) if len(parts) >= 8 else ("<group>", name_of(registry_id))
+    return (f"After apply, the approver runs `az network private-endpoint-connection list --id {registry_id}` to find "
+            f"the connection of {endpoint}, then `az network private-endpoint-connection approve --resource-group "
+            f"{group} --resource-name {reg} --type Microsoft.ContainerRegistry/registries --name <connection>`; or "
+            f"applies a plan with `privateLink: {{connections: [{{privateEndpoint: {endpoint}, state: Approved}}]}}` "
+            f"on {reg}; or, in the acrtui console, opens {reg} and presses a (Approve).")
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -125,6 +146,7 @@ class _Checker:
     def run(self) -> list[Finding]:
         self.dependencies()
         self.permission_checks()
+        self.approval_steps()
         for a in self.plan.actions:
             reg = self.reg_of(a)
             if isinstance(a, RotateKey) and not a.old_key_identifier:
@@ -353,6 +375,24 @@ class _Checker:
                          "migration would import into it without CMK (CMK can only be set at creation).",
                          "Give the new CMK registry a name that is not in use.")
 
+    def approval_steps(self) -> None:
+        """A manual endpoint is only half the change: say who must approve it and how (the step is theirs)."""
+        for a in self.plan.actions:
+            if isinstance(a, CreatePrivateEndpoint) and a.manual:
+                at = ask_at(a.registry_id, created_by(self.plan.actions)) or a.registry_id
+                perms = self.w.permissions.get(at.lower()) if self.w.permissions_asked else None
+                if perms is None:  # not read (or ARM did not answer): unknown, not "someone else"
+                    who = ("whether you hold it was not read; if not, someone who does (e.g. Owner or Contributor on "
+                           "the registry)")
+                elif allows(perms, APPROVE_ACTION):
+                    who = "you hold it, so you can approve it yourself"
+                else:
+                    who = "someone who holds it (e.g. Owner or Contributor on the registry)"
+                self.warn(a.name, f"The connection from {a.name} to {name_of(a.registry_id)} will wait as Pending, "
+                          "carrying no traffic, until a principal with "
+                          f"{APPROVE_ACTION} on {name_of(a.registry_id)} approves it: {who}.",
+                          approval_step(a.registry_id, a.name), a)
+
     def permission_checks(self) -> None:
         """The caller's rights, as ARM answered at each scope the plan writes to: a missing action is refused now
         rather than learnt from the first 403 after other writes landed."""
@@ -387,10 +427,13 @@ class _Checker:
                     continue
                 if need.soft:
                     self.unapproved.add(a.key)
-                    self.warn(a.name, f"Auto-approval needs {need.action} on {name_of(need.scope)}, which you do not "
-                              "have: the connection will wait as Pending, carrying no traffic.",
-                              "Set approval: manual and ask the registry's owner to approve it (az acr "
-                              "private-endpoint-connection approve), or get the approval right.", a)
+                    self.err(a.name, f"Azure refuses an automatically approved private endpoint from a caller "
+                             f"without {need.action} on {name_of(need.scope)} (403 LinkedAuthorizationFailed), "
+                             "and you do not have it.",
+                             "Set approval: manual on this endpoint (it is created Pending, which needs no right on "
+                             "the registry) and have someone who holds the approval right approve it — the plan "
+                             "then names the step; or ask for a role with that right on the registry. Nothing has "
+                             "been written.", a)
                     continue
                 missing.setdefault(at, []).append(need.action)
             for scope, acts in missing.items():

@@ -442,7 +442,7 @@ class Executor:
             ip = id_parts(a.resource_id)
             pe = await w.create_private_endpoint(ip["subscription"], ip["resource_group"], a.name, a.location,
                                                  subnet_id=a.subnet_id, registry_id=a.registry_id, manual=a.manual,
-                                                 static_ips=a.static_ips or None)
+                                                 request_message=a.request_message, static_ips=a.static_ips or None)
             return pe.connection_status.lower() == ("pending" if a.manual else "approved")
         if isinstance(a, CreatePrivateDnsZone):
             ip = id_parts(a.resource_id)

@@ -19,9 +19,9 @@ from acrtui.domain.diff import DiffError, NameCheck, World, diff
 from acrtui.domain.permissions import (
     Permission,
     ask_at,
+    asked,
     created_by,
     group_scope,
-    needs,
     subscription_of,
     subscriptions_of,
 )
@@ -124,7 +124,7 @@ async def read_permissions(session: AzureSession, world: World, actions: list[Ac
     world.permissions_asked = True
     created = created_by(actions)
     for a in actions:
-        for need in needs(a):
+        for need in asked(a):
             at = ask_at(need.scope, created)
             sub = subscription_of(need.scope)
             if at is None or at.lower() in world.permissions or sub.lower() in world.absent_subscriptions:

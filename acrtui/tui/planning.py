@@ -30,10 +30,13 @@ from acrtui.domain.desired import (
     PrivateLink,
 )
 from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture, VaultPosture
-from acrtui.errors import UsageError
+from acrtui.domain.permissions import APPROVE_ACTION, allows
+from acrtui.domain.preflight import approval_step
+from acrtui.errors import AcrtuiError, UsageError
 from acrtui.files import write_private
 from acrtui.plan.engine import Planned, apply_planned, make_plan
 from acrtui.plan.executor import ApplyResult, Journal
+from acrtui.plan.reads import read_permissions_at
 from acrtui.plan.render import render_text, summary_line
 
 SOURCE = "acrtui console"
@@ -341,12 +344,35 @@ def build_private_endpoint(reg: RegistryPosture, *, subnet_id: str, name: str, m
         raise UsageError(_first_error(e)) from None
     plan = UiPlan(f"Private endpoint {name} for {reg.name}", doc, reg.id)
     if manual:
-        plan.notes.append("the connection stays Pending until an owner of the registry approves it.")
+        plan.notes.append(f"the connection stays Pending until a principal with {APPROVE_ACTION} on {reg.name} "
+                          "approves it: " + approval_step(reg.id, name))
     if not reg.data_endpoint_enabled:
         plan.notes.append("Azure turns on dedicated data endpoints with the first private endpoint.")
     if not zone_id:
         plan.notes.append("without private DNS, clients resolve the public IPs: add A records yourself.")
     return plan
+
+
+async def may_approve(session: AzureSession, reg: RegistryPosture) -> bool | None:
+    """Whether the signed-in principal holds the approval right on ``reg`` (ARM's permissions API); None when
+    ARM did not answer. Azure refuses an auto-approved endpoint without it (403 LinkedAuthorizationFailed)."""
+    try:
+        perms = await read_permissions_at(session, reg.id)
+    except AcrtuiError:
+        return None
+    return None if perms is None else allows(perms, APPROVE_ACTION)
+
+
+def approval_note(reg: RegistryPosture, may: bool | None) -> str:
+    """What the wizard says about approval, before the operator chooses."""
+    if may is False:
+        return (f"You lack {APPROVE_ACTION} on {reg.name}: Azure refuses an automatic endpoint from you "
+                "(LinkedAuthorizationFailed). Manual approval is selected: the connection waits as Pending until "
+                "someone who holds the right approves it (the review names the step).")
+    if may is None:
+        return (f"Whether you hold {APPROVE_ACTION} on {reg.name} could not be read: if you do not, choose manual "
+                "approval (an automatic endpoint would be refused).")
+    return ""
 
 
 def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection, status: str) -> UiPlan:

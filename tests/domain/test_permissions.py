@@ -131,7 +131,8 @@ def test_subscription_scope_is_refused_from_below_or_said_to_be_unchecked() -> N
     assert any("could not be checked in advance" in f.reason for f in held_below)
 
 
-def test_auto_approval_without_the_right_warns_and_is_no_private_path() -> None:
+def test_auto_approval_without_the_right_is_refused_and_is_no_private_path() -> None:
+    """Azure answers it with 403 LinkedAuthorizationFailed (the emulator does too: tests/emulator/test_network.py)."""
     ep = {"name": "pe-open", "subnet": fx.SUBNET, "dnsZone": fx.ZONE}
     spec = {"name": "openpremium", "publicNetworkAccess": "Disabled",
             "dataEndpoint": {"enabled": True, "clientAllowlistAcknowledged": True},
@@ -140,10 +141,18 @@ def test_auto_approval_without_the_right_warns_and_is_no_private_path() -> None:
                 fx.VNET: (NETWORK,), fx.ZONE: (NETWORK,), f"{fx.SUB}/resourceGroups/rg-net": (NETWORK,)}
     found = planned(spec, permissions=net_only, operator={"networks": [fx.VNET]})
     warn = [f for f in found if APPROVE_ACTION in f.reason]
-    assert warn and warn[0].severity == "warning" and "approval: manual" in warn[0].way_forward
+    assert warn and warn[0].severity == "error" and "approval: manual" in warn[0].way_forward
+    assert "LinkedAuthorizationFailed" in warn[0].reason
     assert any("lock you out" in f.reason for f in errors(found))
     full = planned(spec, permissions={**net_only, fx.rid("openpremium"): (OWNER,)}, operator={"networks": [fx.VNET]})
     assert not errors(full) and not any(APPROVE_ACTION in f.reason for f in full)
+    # manual: no refusal, and the approval step is named (someone else's: the right is not held)
+    manual = planned({**spec, "privateLink": {"endpoints": [{**ep, "approval": "manual"}]}}, permissions=net_only,
+                     operator={"networks": [fx.VNET]})
+    step = [f for f in manual if "will wait as Pending" in f.reason]
+    assert step and step[0].severity == "warning" and "someone who holds it" in step[0].reason
+    assert "az network private-endpoint-connection approve" in step[0].way_forward
+    assert not any(APPROVE_ACTION in f.reason for f in errors(manual))
 
 
 def test_absent_subscriptions_definitions_and_taken_names() -> None:

@@ -147,10 +147,11 @@ def test_a_reader_is_refused_with_every_missing_action_and_sends_no_write(emu: E
     assert "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/write" in text
 
 
-def test_auto_approval_without_the_approval_right_is_a_warning_and_no_private_path(
+def test_auto_approval_without_the_approval_right_is_refused_and_no_private_path(
         emu: Emulator, thread: EmulatorThread, tmp_path: Path) -> None:
-    """Network Contributor on the hub plus Contributor nowhere near the registry's approval right: the endpoint
-    would start Pending, so it is not a private path for the lock-out analysis either."""
+    """Network Contributor on the hub and nothing near the registry's approval right: Azure would answer the
+    auto-approved endpoint with 403 LinkedAuthorizationFailed, so it is refused and is no private path for the
+    lock-out analysis either (the manual form: tests/plan/test_manual_approval.py)."""
     net = f"/subscriptions/{PROD}/resourceGroups/rg-network-prod"
     add_login(emu, thread, "netops", [(f"/subscriptions/{s}", "Reader") for s in (PROD, STG, SBX)]
               + [(net, "Network Contributor")])
@@ -158,6 +159,7 @@ def test_auto_approval_without_the_approval_right_is_a_warning_and_no_private_pa
     text = r.stdout + r.stderr
     assert r.exit_code == 1, text
     assert "privateEndpointConnectionsApproval/action" in text and "approval: manual" in text
+    assert "LinkedAuthorizationFailed" in text
     assert "lock you out" in text  # the pending endpoint is no private path
     assert "missing Microsoft.ContainerRegistry/registries/write" in text
     assert "missing Microsoft.Network/privateEndpoints/write" not in text  # Network Contributor may

@@ -6,7 +6,8 @@ What Azure does and the emulator copies (AZURE-RULES.md "Private Link"):
   subnet's ``extra["ips"]`` (ip -> NIC ip-configuration id); the subnet body shows ``privateEndpoints[]`` and
   ``ipConfigurations[]`` references, as Azure does, and its VNet embeds every subnet body.
 - A VNet PUT replaces its subnet list: subnets left out are deleted (``InUseSubnetCannotBeDeleted`` if in use);
-  ``dhcpOptions.dnsServers`` is kept as sent (REST spec example network 2024-05-01 VirtualNetworkList.json).
+  ``dhcpOptions.dnsServers`` is kept as sent (REST spec example network 2024-05-01 VirtualNetworkList.json), and so
+  is ``flowTimeoutInMinutes`` when given (example 2024-07-01 VirtualNetworkCreate.json; its 4-30 range is not checked).
 - A private endpoint to a registry takes one IP per required member: ``registry`` plus ``registry_data_<region>``
   for the home region and every replica; it gets a NIC (``<pe>.nic.<guid>``, GET-able), ``customDnsConfigs``,
   a connection embedded in the registry (``<registry id>/privateEndpointConnections/<pe>.<guid>``), and turns the
@@ -302,6 +303,8 @@ def put_vnet(ctx: Ctx, p: dict[str, str]) -> Response:
     }
     if get_ci(data, "tags") is not None:
         body["tags"] = get_ci(data, "tags")
+    if get_ci(props_in, "flowTimeoutInMinutes") is not None:
+        body["properties"]["flowTimeoutInMinutes"] = get_ci(props_in, "flowTimeoutInMinutes")
     dhcp = get_ci(props_in, "dhcpOptions")
     if isinstance(dhcp, dict):
         body["properties"]["dhcpOptions"] = {"dnsServers": [str(x) for x in get_ci(dhcp, "dnsServers") or []]}

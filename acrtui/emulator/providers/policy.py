@@ -116,7 +116,9 @@ def get_definition(ctx: Ctx, p: dict[str, str]) -> Response:
 
 @route("PUT", "/subscriptions/{sub}" + PD + "/{name}")
 def put_definition(ctx: Ctx, p: dict[str, str]) -> Response:
-    """Custom definitions (the SDK accepts only 201, for create and update alike)."""
+    """Custom definitions (the SDK accepts only 201, for create and update alike). ``versions`` lists every
+    version the definition has had, newest first (REST spec 2023-04-01, PolicyDefinitionProperties.versions: "A list
+    of available versions for this policy definition"; example getPolicyDefinition.json)."""
     if builtin(p["name"]) is not None:
         raise ArmError(
             400,
@@ -150,6 +152,7 @@ def put_definition(ctx: Ctx, p: dict[str, str]) -> Response:
         "createdOn", (old.body["properties"].get("metadata") or {}).get("createdOn") if old else now
     )
     meta["updatedBy"], meta["updatedOn"] = (ctx.principal.object_id, now) if old else (None, None)
+    version = str(get_ci(props, "version") or "1.0.0")
     body = {
         "properties": {
             "policyType": "Custom",
@@ -157,7 +160,9 @@ def put_definition(ctx: Ctx, p: dict[str, str]) -> Response:
             "displayName": get_ci(props, "displayName"),
             "description": get_ci(props, "description"),
             "metadata": meta,
-            "version": get_ci(props, "version") or "1.0.0",
+            "version": version,
+            "versions": [version, *[v for v in (old.body["properties"].get("versions") or []) if v != version]]
+            if old else [version],
             "parameters": get_ci(props, "parameters") or {},
             "policyRule": rule,
         },

@@ -424,6 +424,8 @@ class EndpointWizard(Wizard):
 
     def form(self) -> Iterable[Widget]:
         self.subnets: list[Subnet] = []
+        self.may_approve: bool | None = None  # the approval right on the registry, read with the subnets
+        self.approval_note = ""
         self.zones: dict[str, list[str]] = {}
         self.linked_vnets: dict[str, set[str]] = {}
         yield Label("Subnet (loading…)", id="pe-subnet-label")
@@ -445,6 +447,12 @@ class EndpointWizard(Wizard):
         subnets = await self.service.subnets(subs)
         zones = {s: await self.service.dns_zones(s) for s in {sn.subscription_id for sn in subnets}}
         links = {z: {v.lower() for v in await self.service.zone_links(z)} for zs in zones.values() for z in zs}
+        self.may_approve = await planning.may_approve(self.service.session, self.reg)
+        if self.may_approve is False:  # checked first: an automatic endpoint would be refused by Azure
+            self.query_one("#pe-manual", RadioButton).value = True
+            self.query_one("#pe-auto", RadioButton).label = "Automatic (needs the approval right, which you lack)"
+        self.approval_note = planning.approval_note(self.reg, self.may_approve)
+        self.notes(Text(self.approval_note, style="yellow"))
         self.subnets, self.zones, self.linked_vnets = subnets, zones, links
         sel = self.query_one("#pe-subnet", Select)
         need = 1 + len(self.reg.regions)
@@ -474,6 +482,8 @@ class EndpointWizard(Wizard):
         if sn.location.lower() != self.reg.location.lower():
             txt.append(f"The VNet is in {sn.location}; the registry's home region is {self.reg.location} "
                        "(cross-region endpoints work).\n", style="dim")
+        if self.approval_note:
+            txt.append(self.approval_note + "\n", style="yellow")
         self.notes(txt)
 
     def build(self) -> UiPlan:
