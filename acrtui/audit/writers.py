@@ -32,6 +32,7 @@ _FAMILY_LABEL = {
     Family.AUTH: "Auth",
     Family.POLICY: "Policy",
     Family.RESILIENCE: "Resilience",
+    Family.SUPPLY_CHAIN: "Supply chain",
 }
 
 

@@ -525,11 +525,15 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
-        vaults, endpoints, (assignments, compliance) = await asyncio.gather(
+        from .registry_details import read_details, with_details
+
+        vaults, endpoints, (assignments, compliance), details = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
             self._policy(list(subs), registries),
+            read_details(self, registries, listing.registries),  # tokens, webhooks, cache rules, ... (both paths)
         )
+        registries = with_details(registries, details)
         self._not_observed(registries, listing, vaults, endpoints)
         self._tick("done")
         return Estate(

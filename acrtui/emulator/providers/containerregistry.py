@@ -165,6 +165,30 @@ def _name_taken(state: State, name: str, except_id: str = "") -> bool:
     return found is not None and found.id.lower() != except_id.lower()
 
 
+# ---------------------------------------------------------------- soft delete (preview policies; acr_subresources.py)
+
+SOFT_DELETE_FROM = "2023-01-01-preview"
+
+
+def soft_delete_served(api_version: str) -> bool:
+    """Preview api-versions from 2023-01-01-preview carry ``policies.softDeletePolicy``; stable ones do not."""
+    return api_version.endswith("-preview") and api_version >= SOFT_DELETE_FROM
+
+
+def registry_view(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
+    """The registry body at the request's api-version: ``softDeletePolicy`` only where that version has it."""
+    pol = (body.get("properties") or {}).get("policies") or {}
+    if soft_delete_served(ctx.api_version):
+        if "softDeletePolicy" in pol:
+            return body
+        default = {"retentionDays": 7, "lastUpdatedTime": body["properties"].get("creationDate"), "status": "disabled"}
+        return {**body, "properties": {**body["properties"], "policies": {**pol, "softDeletePolicy": default}}}
+    if "softDeletePolicy" not in pol:
+        return body
+    return {**body, "properties": {**body["properties"],
+                                    "policies": {k: v for k, v in pol.items() if k != "softDeletePolicy"}}}
+
+
 # ---------------------------------------------------------------- body construction
 
 
@@ -616,7 +640,7 @@ def _store_registry(ctx: Ctx, rid: str, body: dict[str, Any], old: Resource | No
     )
     _sync_home_replication(ctx, res)
     refresh_data_endpoints(ctx.state, res)
-    return lro(ctx, status, res.body, rid)
+    return lro(ctx, status, registry_view(ctx, res.body), rid)
 
 
 def _sync_home_replication(ctx: Ctx, reg: Resource) -> None:
@@ -751,7 +775,7 @@ def auto_rotate(state: State, res: Resource) -> None:
 def get_registry(ctx: Ctx, p: dict[str, str]) -> Response:
     res = _registry(ctx, p)
     auto_rotate(ctx.state, res)
-    return Response(200, res.body)
+    return Response(200, registry_view(ctx, res.body))
 
 
 @route("DELETE", REG)
@@ -775,7 +799,7 @@ def list_registries_rg(ctx: Ctx, p: dict[str, str]) -> Response:
     found = ctx.state.of_type(RTYPE, rg_id(p["sub"], p["rg"]))
     for r in found:
         auto_rotate(ctx.state, r)
-    return page(ctx, [r.body for r in found])
+    return page(ctx, [registry_view(ctx, r.body) for r in found])
 
 
 @route("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries")
@@ -783,7 +807,7 @@ def list_registries(ctx: Ctx, p: dict[str, str]) -> Response:
     found = ctx.state.of_type(RTYPE, f"/subscriptions/{p['sub']}")
     for r in found:
         auto_rotate(ctx.state, r)
-    return page(ctx, [r.body for r in found])
+    return page(ctx, [registry_view(ctx, r.body) for r in found])
 
 
 @route(
