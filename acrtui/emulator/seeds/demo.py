@@ -272,9 +272,9 @@ def build(d: Demo) -> None:
     # an old service-endpoint rule for the AKS subnet, kept from before the private endpoint
     d.r.call("PATCH", pinned["id"], {"properties": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.0/24"}, {"action": "Allow", "value": "198.51.100.17"}], "virtualNetworkRules": [{"action": "Allow", "id": f"{hub['id']}/subnets/snet-aks"}]}}})
     d.connected_registry(pinned, "branch-office", "ReadOnly", ["ledger/api"])
-    # a partner's subscription (no sign-in here can read it) asks for a private path into the ledger registry
+    # a partner's subscription in another tenant (not a subscription of this tenant; no sign-in here can read it)
+    # asks for a private path into the ledger registry
     partner = stable_uuid("subscription", "partner")
-    st.add_subscription(partner, "fabrikam-partner")
     add_group(st, partner, "rg-fabrikam", "eastus")
     vnet_partner = d.vnet(partner, "rg-fabrikam", "vnet-fabrikam", "eastus", "172.16.0.0/16", {"snet-pe": "172.16.1.0/24"})
     d.private_endpoint(partner, "rg-fabrikam", "pe-fabrikam-ledger", "eastus", f"{vnet_partner['id']}/subnets/snet-pe", pinned, manual=True)
