@@ -20,8 +20,15 @@ from acrtui.domain.models import (
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
     PrivateEndpointPosture,
+    CacheRuleInfo,
+    ConnectedRegistryInfo,
+    CredentialSetInfo,
     ReadGap,
+    RegistryDetails,
     RegistryPosture,
+    ScopeMapInfo,
+    TokenInfo,
+    WebhookInfo,
     Replica,
     UserIdentity,
     VaultPosture,
@@ -432,10 +439,48 @@ def gaps() -> list[ReadGap]:
     ]
 
 
+def good_details() -> RegistryDetails:
+    """Policies on, no tokens, a named cache rule with a healthy Key Vault credential set, an HTTPS webhook to a
+    private address (soft delete n/a: geo-replicated)."""
+    cs = reg_id("prodgood") + "/credentialSets/dockerhub"
+    return RegistryDetails(
+        quarantine_enabled=True, retention_enabled=True, retention_days=30, soft_delete_enabled=False,
+        soft_delete_days=7,
+        credential_sets=[CredentialSetInfo(id=cs, name="dockerhub", login_server="docker.io", health=["Healthy"],
+                                           secret_ids=["https://kv-good.vault.azure.net/secrets/hub-user"],
+                                           identity=True)],
+        cache_rules=[CacheRuleInfo(name="nginx", source_repository="docker.io/library/nginx",
+                                   target_repository="mirror/nginx", credential_set_id=cs)],
+        webhooks=[WebhookInfo(name="deploy", actions=["push"], scheme="https", host="10.0.4.20")],
+    )
+
+
+def bad_details() -> RegistryDetails:
+    """Everything the registry checks fail on: an admin-scoped token without expiry, plain-http public webhook,
+    anonymous wildcard cache rule, a read-write connected registry, soft delete and retention off."""
+    admin = reg_id("prodbad") + "/scopeMaps/_repositories_admin"
+    return RegistryDetails(
+        soft_delete_enabled=False, soft_delete_days=7,
+        scope_maps=[ScopeMapInfo(id=admin, name="_repositories_admin", system_defined=True,
+                                 actions=["repositories/*/content/read", "repositories/*/content/write",
+                                          "repositories/*/content/delete", "repositories/*/metadata/write"])],
+        tokens=[TokenInfo(id=reg_id("prodbad") + "/tokens/ci", name="ci", scope_map_id=admin,
+                          password_expiries=[None])],
+        webhooks=[WebhookInfo(name="chat", actions=["push"], scheme="http", host="hooks.example.com")],
+        cache_rules=[CacheRuleInfo(name="hub-all", source_repository="docker.io/*", target_repository="*")],
+        connected_registries=[ConnectedRegistryInfo(name="factory", mode="ReadWrite", connection_state="Online",
+                                                    activation="Active")],
+    )
+
+
 def estate() -> Estate:
     return Estate(
         subscriptions={SUB: "prod"},
-        registries=[good_registry(), bad_registry(), basic_registry(), orphan_registry()],
+        registries=[good_registry().model_copy(update={"details": good_details()}),
+                    bad_registry().model_copy(update={"details": bad_details()}),
+                    basic_registry().model_copy(update={"details": RegistryDetails(soft_delete_enabled=True,
+                                                                                    soft_delete_days=7)}),
+                    orphan_registry().model_copy(update={"details": RegistryDetails(soft_delete_enabled=False)})],
         vaults=[good_vault(), bad_vault()],
         private_endpoints=endpoints(),
         assignments=assignments(),
