@@ -7,8 +7,11 @@ import datetime as dt
 
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import (
+    CacheRuleInfo,
     CheckInput,
     ComplianceRecord,
+    ConnectedRegistryInfo,
+    CredentialSetInfo,
     DiagnosticSetting,
     DnsRecordCheck,
     Encryption,
@@ -20,18 +23,15 @@ from acrtui.domain.models import (
     PolicyAssignmentInfo,
     PrivateEndpointConnection,
     PrivateEndpointPosture,
-    CacheRuleInfo,
-    ConnectedRegistryInfo,
-    CredentialSetInfo,
     ReadGap,
     RegistryDetails,
     RegistryPosture,
+    Replica,
     ScopeMapInfo,
     TokenInfo,
-    WebhookInfo,
-    Replica,
     UserIdentity,
     VaultPosture,
+    WebhookInfo,
 )
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
