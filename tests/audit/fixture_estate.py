@@ -99,6 +99,7 @@ def good_registry() -> RegistryPosture:
         export_policy_enabled=False,
         arm_audience_token_enabled=False,
         zone_redundancy="Enabled",
+        details=good_details(),
     )
 
 
@@ -153,6 +154,7 @@ def bad_registry() -> RegistryPosture:
         export_policy_enabled=True,
         arm_audience_token_enabled=None,
         zone_redundancy="Disabled",
+        details=bad_details(),
     )
 
 
@@ -169,6 +171,7 @@ def basic_registry() -> RegistryPosture:
         admin_user_enabled=True,
         anonymous_pull_enabled=True,
         arm_audience_token_enabled=True,
+        details=RegistryDetails(soft_delete_enabled=True, soft_delete_days=7),
     )
 
 
@@ -193,6 +196,7 @@ def orphan_registry() -> RegistryPosture:
         identity=ManagedIdentity(system_principal_id="55555555-0000-0000-0000-0000000000cc"),
         export_policy_enabled=False,
         arm_audience_token_enabled=False,
+        details=RegistryDetails(soft_delete_enabled=False),
     )
 
 
@@ -476,11 +480,7 @@ def bad_details() -> RegistryDetails:
 def estate() -> Estate:
     return Estate(
         subscriptions={SUB: "prod"},
-        registries=[good_registry().model_copy(update={"details": good_details()}),
-                    bad_registry().model_copy(update={"details": bad_details()}),
-                    basic_registry().model_copy(update={"details": RegistryDetails(soft_delete_enabled=True,
-                                                                                    soft_delete_days=7)}),
-                    orphan_registry().model_copy(update={"details": RegistryDetails(soft_delete_enabled=False)})],
+        registries=[good_registry(), bad_registry(), basic_registry(), orphan_registry()],
         vaults=[good_vault(), bad_vault()],
         private_endpoints=endpoints(),
         assignments=assignments(),
