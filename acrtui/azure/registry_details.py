@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .inventory import Inventory
 
 IN = CheckInput
+# the inputs only the registry-details checks read: a plan depends on none of them (acrtui/plan/observe.py)
+DETAIL_INPUTS = frozenset({IN.SOFT_DELETE, IN.TOKENS, IN.WEBHOOKS, IN.CACHE_RULES, IN.CONNECTED_REGISTRIES})
 # the preview api-version the soft-delete policy is read at: the first that has it (PSRule's Azure.ACR.SoftDelete
 # example uses it) and one every later preview keeps
 SOFT_DELETE_API = "2023-01-01-preview"
