@@ -12,12 +12,13 @@
 | sandboxpremium | Premium, eastus | Premium but wide open, no data endpoints, system identity only |
 
 Registry sub-resources and policies (issue 10): contosoprodacr has quarantine and retention on and a webhook to a
-private address; contosoprodpinned has a read-only connected registry, a deprecated VNet (service endpoint) rule and a
-pending private endpoint request from a ``partner`` subscription nobody here can read; contosostgacr has a narrowly
-scoped token, a cache rule with a healthy credential set, a read-write connected registry and an HTTPS webhook to a
-public host; contosostgstd a plain-http webhook; sandboxbasic soft delete on; sandboxstd a token with the system
+private address; contosoprodpinned a read-only connected registry and a deprecated VNet (service endpoint) rule;
+contosostgacr a narrowly scoped token, a cache rule with a healthy credential set, a read-write connected registry,
+an HTTPS webhook to a public host and a pending private endpoint request from a partner's subscription nobody here can
+read; contosostgstd a plain-http webhook; sandboxbasic soft delete on; sandboxstd a token with the system
 ``_repositories_admin`` scope map and a password that never expires, and a cache rule whose credential set is
-unhealthy; sandboxpremium content trust on and a wildcard cache rule with no credentials.
+unhealthy; sandboxpremium content trust on and a wildcard cache rule with no credentials. The reader sign-in also
+holds a custom role with ``webhooks/getCallbackConfig/action`` (Reader cannot read webhook URIs).
 
 Networks: a hub VNet per production/staging with a private-endpoint subnet (production also has a nearly full /29),
 the ``privatelink`` zone linked to each. Policy: audit assignments (CMK, private link) at the production subscription, a
@@ -272,12 +273,6 @@ def build(d: Demo) -> None:
     # an old service-endpoint rule for the AKS subnet, kept from before the private endpoint
     d.r.call("PATCH", pinned["id"], {"properties": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.0/24"}, {"action": "Allow", "value": "198.51.100.17"}], "virtualNetworkRules": [{"action": "Allow", "id": f"{hub['id']}/subnets/snet-aks"}]}}})
     d.connected_registry(pinned, "branch-office", "ReadOnly", ["ledger/api"])
-    # a partner's subscription in another tenant (not a subscription of this tenant; no sign-in here can read it)
-    # asks for a private path into the ledger registry
-    partner = stable_uuid("subscription", "partner")
-    add_group(st, partner, "rg-fabrikam", "eastus")
-    vnet_partner = d.vnet(partner, "rg-fabrikam", "vnet-fabrikam", "eastus", "172.16.0.0/16", {"snet-pe": "172.16.1.0/24"})
-    d.private_endpoint(partner, "rg-fabrikam", "pe-fabrikam-ledger", "eastus", f"{vnet_partner['id']}/subnets/snet-pe", pinned, manual=True)
 
     kv_lost = d.vault(prod, "rg-security-prod", "kv-contoso-legacy", "eastus", purge_protection=True)
     key_lost = d.key(kv_lost, "legacy-cmk")
@@ -302,6 +297,12 @@ def build(d: Demo) -> None:
     d.private_endpoint(stg, "rg-network-stg", "pe-contosostgacr", "westeurope", f"{vnet_stg['id']}/subnets/snet-pe", stg_acr, zone=zone_stg)
     # the replica's data record went missing (a hand-made zone, a failed deployment): DNS is incomplete
     d.r.call("DELETE", f"{zone_stg['id']}/A/contosostgacr.northeurope.data", api_version="2024-06-01")
+    # a partner's subscription in another tenant (not a subscription of this tenant; no sign-in here can read it)
+    # asks for a private path into the staging registry
+    partner = stable_uuid("subscription", "partner")
+    add_group(st, partner, "rg-fabrikam", "westeurope")
+    vnet_partner = d.vnet(partner, "rg-fabrikam", "vnet-fabrikam", "westeurope", "172.16.0.0/16", {"snet-pe": "172.16.1.0/24"})
+    d.private_endpoint(partner, "rg-fabrikam", "pe-fabrikam-staging", "westeurope", f"{vnet_partner['id']}/subnets/snet-pe", stg_acr, manual=True)
     d.token(stg_acr, "edge-pull", d.scope_map(stg_acr, "payments-pull", ["repositories/payments/api/content/read", "repositories/payments/api/metadata/read"]), "2026-09-30T00:00:00Z")
     creds = d.credential_set(stg_acr, "dockerhub", "docker.io", "kv-contoso-stg-cache")
     d.cache_rule(stg_acr, "nginx", "docker.io/library/nginx", "mirror/nginx", creds)
