@@ -6,7 +6,8 @@ cloud: AzureCloud
 read_only: true            # every command: the console without writes, apply refused (ACRTUI_READ_ONLY=1 too)
 subscriptions: [contoso-production]
 keymap: {app.audit: f2, registry.rotate: ctrl+k}   # remap keys by binding id (see `?` in the console)
-audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9], firewall_open_share: 0.01}
+audit: {key_rotation_max_age_days: 60, operator_ips: [198.51.100.9], firewall_open_share: 0.01,
+        allowed_regions: [westeurope, northeurope]}
 inventory: auto            # arm | graph | auto: how registries are listed (acrtui/azure/inventory_graph.py)
 ```
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .domain.address_space import DEFAULT_OPEN_SHARE
@@ -33,6 +34,14 @@ class AuditSettings(BaseModel):
     # plan warning; 0.01 = 1%, about two /8s. The whole internet (0.0.0.0/0) is open at any setting.
     firewall_open_share: float = Field(default=DEFAULT_OPEN_SHARE, gt=0, le=1)
     suppressions: str | None = None  # the audit's suppressions file (else ./acrtui.suppressions.yaml if present)
+    # regions a registry's data may live in (home and replicas, ACR-RES-003); empty: not judged (the check is n/a)
+    allowed_regions: list[str] = Field(default_factory=list)
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _regions(cls, v: list[str]) -> list[str]:
+        """``West Europe`` and ``westeurope`` name the same region (ARM's normal form is the second)."""
+        return [r.lower().replace(" ", "") for r in v if r.strip()]
 
 
 def config_path() -> Path:

@@ -307,6 +307,7 @@ def audit(
         key_expiry_warning_days=key_expiry_days,
         operator_ips=operator_ips,
         firewall_open_share=user.audit.firewall_open_share,
+        allowed_regions=tuple(user.audit.allowed_regions),
     )
     report = run_audit(
         estate,

@@ -34,6 +34,7 @@ _FAMILY_LABEL = {
     Family.POLICY: "Policy",
     Family.RESILIENCE: "Resilience",
     Family.MONITORING: "Monitoring",
+    Family.SUPPLY_CHAIN: "Supply chain",
 }
 
 

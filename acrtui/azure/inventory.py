@@ -611,14 +611,17 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
+        from .registry_details import read_details, with_details
         from .security_reads import read_security
 
-        vaults, endpoints, (assignments, compliance, exemptions), security = await asyncio.gather(
+        vaults, endpoints, (assignments, compliance, exemptions), security, details = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
             self._policy(list(subs), registries, listing.assignments),
             read_security(self, registries),
+            read_details(self, registries, listing.registries),  # tokens, webhooks, cache rules, ... (both paths)
         )
+        registries = with_details(registries, details)
         self._not_observed(registries, listing, vaults, endpoints)
         self._tick("done")
         return Estate(

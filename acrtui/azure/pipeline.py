@@ -39,6 +39,7 @@ READ_ONLY_POSTS: tuple[str, ...] = (
     "/providers/microsoft.policyinsights/policystates/latest/queryresults",
     "/providers/microsoft.policyinsights/policystates/latest/summarize",
     "/checknameavailability",
+    "/getcallbackconfig",  # a registry webhook's service URI (acrtui/azure/registry_details.py)
     "/oauth2/exchange",  # registry data plane: Entra token → ACR refresh token (acrtui/azure/dataplane.py)
     "/oauth2/token",  # … → ACR access token
     "/v1.0/directoryobjects/getbyids",  # Microsoft Graph: names for principal ids (acrtui/azure/graph.py)

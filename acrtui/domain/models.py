@@ -123,6 +123,84 @@ class Replica(_Model):
     zone_redundancy: str | None = None
 
 
+
+class ScopeMapInfo(_Model):
+    id: str
+    name: str
+    actions: list[str] = Field(default_factory=list)  # repositories/<repo or *>/<content|metadata>/<read|write|delete>
+    system_defined: bool = False
+
+
+class TokenInfo(_Model):
+    """A repository-scoped token (``registries/tokens``): its status, scope map and password expiries."""
+
+    id: str
+    name: str
+    enabled: bool = True
+    scope_map_id: str | None = None
+    password_expiries: list[dt.datetime | None] = Field(default_factory=list)  # None: the password never expires
+    certificates: int = 0
+
+
+class WebhookInfo(_Model):
+    """A webhook and where it calls: only the scheme and host of its service URI (the path and query may carry a
+    secret, and the custom headers are never kept)."""
+
+    name: str
+    enabled: bool = True
+    actions: list[str] = Field(default_factory=list)
+    scheme: str | None = None  # None: the callback config was not read
+    host: str | None = None
+
+
+class CredentialSetInfo(_Model):
+    id: str
+    name: str
+    login_server: str = ""
+    health: list[str] = Field(default_factory=list)  # credentialHealth.status per credential (Healthy|Unhealthy)
+    secret_ids: list[str] = Field(default_factory=list)  # Key Vault secret URIs (names only; never the values)
+    identity: bool = False  # a managed identity reads the secrets
+
+
+class CacheRuleInfo(_Model):
+    name: str
+    source_repository: str
+    target_repository: str
+    credential_set_id: str | None = None
+
+
+class ConnectedRegistryInfo(_Model):
+    name: str
+    mode: str = ""  # ReadWrite | ReadOnly | Registry | Mirror
+    connection_state: str | None = None
+    activation: str | None = None
+    sync_token_id: str | None = None
+
+
+class RegistryDetails(_Model):
+    """What a registry's sub-resources and preview policies say (acrtui/azure/registry_details.py reads them)."""
+
+    quarantine_enabled: bool = False  # policies.quarantinePolicy
+    retention_enabled: bool = False  # policies.retentionPolicy (untagged manifests)
+    retention_days: int | None = None
+    soft_delete_enabled: bool | None = None  # policies.softDeletePolicy (preview api-versions); None: not reported
+    soft_delete_days: int | None = None
+    scope_maps: list[ScopeMapInfo] = Field(default_factory=list)
+    tokens: list[TokenInfo] = Field(default_factory=list)
+    webhooks: list[WebhookInfo] = Field(default_factory=list)
+    credential_sets: list[CredentialSetInfo] = Field(default_factory=list)
+    cache_rules: list[CacheRuleInfo] = Field(default_factory=list)
+    connected_registries: list[ConnectedRegistryInfo] = Field(default_factory=list)
+
+    def scope_map(self, scope_map_id: str | None) -> ScopeMapInfo | None:
+        k = (scope_map_id or "").lower()
+        return next((m for m in self.scope_maps if m.id.lower() == k), None)
+
+    def credential_set(self, credential_set_id: str | None) -> CredentialSetInfo | None:
+        k = (credential_set_id or "").lower()
+        return next((c for c in self.credential_sets if c.id.lower() == k), None)
+
+
 class RegistryPosture(_Model):
     """One registry as observed, with everything the checks, screens and plans need."""
 
@@ -154,6 +232,8 @@ class RegistryPosture(_Model):
     zone_redundancy: str = "Disabled"
     repository_count: int | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    # sub-resources and preview policies; None: not read (a single-registry read-back), which checks report as error
+    details: RegistryDetails | None = None
 
     @property
     def premium(self) -> bool:
@@ -372,6 +452,11 @@ class CheckInput(StrEnum):
     REGISTRY_DIAGNOSTICS = "registry-diagnostics"  # diagnostic settings on the registry
     DEFENDER = "defender"  # the subscription's Defender for Containers plan (Microsoft.Security/pricings)
     IMAGE_FINDINGS = "image-findings"  # Defender's image assessments (Resource Graph securityresources)
+    SOFT_DELETE = "soft-delete"  # policies.softDeletePolicy (read at a preview api-version)
+    TOKENS = "tokens"  # repository-scoped tokens and their scope maps
+    WEBHOOKS = "webhooks"  # webhooks and their callback URIs
+    CACHE_RULES = "cache-rules"  # cache rules and credential sets
+    CONNECTED_REGISTRIES = "connected-registries"
 
 
 class GapKind(StrEnum):

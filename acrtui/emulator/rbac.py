@@ -162,13 +162,28 @@ def assignments_for(state: State, object_id: str) -> list[dict[str, Any]]:
     return [r.body for r in state.of_type(ASSIGNMENT_TYPE) if str(r.props.get("principalId", "")).lower() == oid]
 
 
+ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
+
+
+def role_by_guid(state: State, guid: str) -> dict[str, Any] | None:
+    """A built-in role, or a custom role definition a seed stored in state (``properties`` with ``roleName`` and
+    ``permissions``, as ARM's RoleDefinition body). Only seeds create custom roles: the authorization provider
+    neither serves nor accepts them over HTTP (unconfirmed shapes are not needed there)."""
+    if guid in BUILTIN_ROLES:
+        return BUILTIN_ROLES[guid]
+    for r in state.of_type(ROLE_DEFINITION_TYPE):
+        if str(r.body.get("name", "")).lower() == guid.lower():
+            return dict(r.props)
+    return None
+
+
 def allowed(state: State, object_id: str, action: str, scope: str, *, data: bool = False) -> bool:
     """Whether any role assigned at or above ``scope`` grants ``action`` (a data action when ``data``)."""
     for a in assignments_for(state, object_id):
         props = a["properties"]
         if not _scope_covers(props.get("scope", ""), scope):
             continue
-        role = BUILTIN_ROLES.get(role_guid_from_id(props.get("roleDefinitionId", "")))
+        role = role_by_guid(state, role_guid_from_id(props.get("roleDefinitionId", "")))
         if role is None:
             continue
         for perm in role["permissions"]:
@@ -183,7 +198,7 @@ def permissions_at(state: State, object_id: str, scope: str) -> list[dict[str, A
     out: list[dict[str, Any]] = []
     for a in assignments_for(state, object_id):
         props = a["properties"]
-        role = BUILTIN_ROLES.get(role_guid_from_id(props.get("roleDefinitionId", "")))
+        role = role_by_guid(state, role_guid_from_id(props.get("roleDefinitionId", "")))
         if role is None or not _scope_covers(props.get("scope", ""), scope):
             continue
         for perm in role["permissions"]:

@@ -44,6 +44,7 @@ READ_POST_SUFFIXES = (
     "/querystring",
     "/queryresults",
     "/summarize",
+    "/getcallbackconfig",  # a registry webhook's URI and headers (changes nothing; still an action for RBAC)
     "/listcredentials",  # excluded from writes only in the log's sense; still an action for RBAC
 )
 

@@ -108,8 +108,11 @@ async def read_estate(session: AzureSession) -> Estate:
         raise  # a --subscription that is not visible
     except AcrtuiError as e:
         raise IncompleteRead([f"subscriptions: {e.title}: {e.message}"]) from None
-    if estate.errors:
-        raise IncompleteRead([str(x) for x in estate.errors])
+    from acrtui.azure.registry_details import DETAIL_INPUTS
+
+    needed = [g.text for g in estate.gaps if not g.inputs or not set(g.inputs) <= DETAIL_INPUTS]
+    if needed:  # a gap only in what the registry-details checks read (e.g. webhook URIs) changes no plan
+        raise IncompleteRead(needed)
     return estate
 
 

@@ -8,8 +8,11 @@ from typing import Any
 
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import (
+    CacheRuleInfo,
     CheckInput,
     ComplianceRecord,
+    ConnectedRegistryInfo,
+    CredentialSetInfo,
     DefenderPlan,
     DiagnosticSetting,
     DnsRecordCheck,
@@ -26,10 +29,14 @@ from acrtui.domain.models import (
     PrivateEndpointConnection,
     PrivateEndpointPosture,
     ReadGap,
+    RegistryDetails,
     RegistryPosture,
     Replica,
+    ScopeMapInfo,
+    TokenInfo,
     UserIdentity,
     VaultPosture,
+    WebhookInfo,
 )
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -97,6 +104,7 @@ def good_registry() -> RegistryPosture:
         export_policy_enabled=False,
         arm_audience_token_enabled=False,
         zone_redundancy="Enabled",
+        details=good_details(),
     )
 
 
@@ -151,6 +159,7 @@ def bad_registry() -> RegistryPosture:
         export_policy_enabled=True,
         arm_audience_token_enabled=None,
         zone_redundancy="Disabled",
+        details=bad_details(),
     )
 
 
@@ -167,6 +176,7 @@ def basic_registry() -> RegistryPosture:
         admin_user_enabled=True,
         anonymous_pull_enabled=True,
         arm_audience_token_enabled=True,
+        details=RegistryDetails(soft_delete_enabled=True, soft_delete_days=7),
     )
 
 
@@ -191,6 +201,7 @@ def orphan_registry() -> RegistryPosture:
         identity=ManagedIdentity(system_principal_id="55555555-0000-0000-0000-0000000000cc"),
         export_policy_enabled=False,
         arm_audience_token_enabled=False,
+        details=RegistryDetails(soft_delete_enabled=False),
     )
 
 
@@ -436,6 +447,40 @@ def gaps() -> list[ReadGap]:
                 inputs=[CheckInput.COMPLIANCE], registries=[],
                 action="Microsoft.PolicyInsights/policyStates/queryResults/read"),
     ]
+
+
+def good_details() -> RegistryDetails:
+    """Policies on, no tokens, a named cache rule with a healthy Key Vault credential set, an HTTPS webhook to a
+    private address (soft delete n/a: geo-replicated)."""
+    cs = reg_id("prodgood") + "/credentialSets/dockerhub"
+    return RegistryDetails(
+        quarantine_enabled=True, retention_enabled=True, retention_days=30, soft_delete_enabled=False,
+        soft_delete_days=7,
+        credential_sets=[CredentialSetInfo(id=cs, name="dockerhub", login_server="docker.io", health=["Healthy"],
+                                           secret_ids=["https://kv-good.vault.azure.net/secrets/hub-user"],
+                                           identity=True)],
+        cache_rules=[CacheRuleInfo(name="nginx", source_repository="docker.io/library/nginx",
+                                   target_repository="mirror/nginx", credential_set_id=cs)],
+        webhooks=[WebhookInfo(name="deploy", actions=["push"], scheme="https", host="10.0.4.20")],
+    )
+
+
+def bad_details() -> RegistryDetails:
+    """Everything the registry checks fail on: an admin-scoped token without expiry, plain-http public webhook,
+    anonymous wildcard cache rule, a read-write connected registry, soft delete and retention off."""
+    admin = reg_id("prodbad") + "/scopeMaps/_repositories_admin"
+    return RegistryDetails(
+        soft_delete_enabled=False, soft_delete_days=7,
+        scope_maps=[ScopeMapInfo(id=admin, name="_repositories_admin", system_defined=True,
+                                 actions=["repositories/*/content/read", "repositories/*/content/write",
+                                          "repositories/*/content/delete", "repositories/*/metadata/write"])],
+        tokens=[TokenInfo(id=reg_id("prodbad") + "/tokens/ci", name="ci", scope_map_id=admin,
+                          password_expiries=[None])],
+        webhooks=[WebhookInfo(name="chat", actions=["push"], scheme="http", host="hooks.example.com")],
+        cache_rules=[CacheRuleInfo(name="hub-all", source_repository="docker.io/*", target_repository="*")],
+        connected_registries=[ConnectedRegistryInfo(name="factory", mode="ReadWrite", connection_state="Online",
+                                                    activation="Active")],
+    )
 
 
 def estate() -> Estate:

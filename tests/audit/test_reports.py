@@ -205,6 +205,7 @@ def test_markdown_matrix(report: AuditReport) -> None:
         "Policy",
         "Resilience",
         "Monitoring",
+        "Supply chain",
     ]
     rows = {
         line.split("|")[1].strip(" `"): [c.strip() for c in line.strip("|").split("|")[1:]]
@@ -212,6 +213,7 @@ def test_markdown_matrix(report: AuditReport) -> None:
         if line.startswith("| `")
     }
     assert rows["prodgood"] == ["✓"] * 8
+    assert rows["prodbad"][cols.index("Supply chain") - 1] == "✗"
     assert rows["devbasic"][cols.index("Resilience") - 1] == "✓"  # zone redundancy is every tier's now (Learn, 2026)
     assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"
     assert rows["prodbad"][cols.index("CMK") - 1] == "✗"

@@ -71,7 +71,7 @@ def test_demo_private_link_states(demo: State) -> None:
     states = {n: [c["properties"]["privateLinkServiceConnectionState"]["status"] for c in r["properties"]["privateEndpointConnections"]] for n, r in regs.items()}
     assert states["contosoprodacr"] == ["Approved"]
     assert states["contosoprodpinned"] == ["Pending"]
-    assert states["contosostgacr"] == ["Approved"]
+    assert states["contosostgacr"] == ["Approved", "Pending"]  # the second from a partner's subscription (ACR-PL-006)
     records = _records(demo)
     assert {"contosoprodacr", "contosoprodacr.eastus.data", "contosoprodacr.westeurope.data"} <= records
     assert "contosostgacr" in records and "contosostgacr.westeurope.data" in records

@@ -5,7 +5,7 @@ Ids are stable (``ACR-<FAMILY>-<NNN>``): reports, suppressions (``--skip-check``
 
 from __future__ import annotations
 
-from . import auth, cmk, monitoring, network, policy
+from . import auth, cmk, monitoring, network, policy, registry
 from .base import (
     FAMILY_ORDER,
     Check,
@@ -18,7 +18,8 @@ from .base import (
     Status,
 )
 
-CATALOGUE: tuple[Check, ...] = tuple(cmk.CHECKS + network.CHECKS + auth.CHECKS + policy.CHECKS + monitoring.CHECKS)
+CATALOGUE: tuple[Check, ...] = tuple(cmk.CHECKS + network.CHECKS + auth.CHECKS + policy.CHECKS + monitoring.CHECKS
+                                     + registry.CHECKS)
 _BY_ID = {c.id.upper(): c for c in CATALOGUE}
 assert len(_BY_ID) == len(CATALOGUE), "duplicate check id"
 

@@ -50,6 +50,7 @@ class Family(StrEnum):
     POLICY = "policy"
     RESILIENCE = "resilience"
     MONITORING = "monitoring"  # the registry's audit trail and Defender's image scans
+    SUPPLY_CHAIN = "supply-chain"  # what content gets into the registry: quarantine, signing, cache rules, sync
 
 
 FAMILY_ORDER = list(Family)
@@ -111,6 +112,8 @@ class CheckSettings:
     operator_on_private_network: bool = False  # operators reach the registry through a private endpoint
     # a firewall whose IP rules admit more than this share of the public IPv4 internet is open (ACR-NET-001)
     firewall_open_share: float = DEFAULT_OPEN_SHARE
+    # regions a registry's data may live in (ACR-RES-003); empty: not judged
+    allowed_regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

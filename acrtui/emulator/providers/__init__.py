@@ -1,6 +1,7 @@
 """Emulated resource providers. Importing this package registers every provider's routes."""
 
 from . import (  # noqa: F401  # noqa: F401  # noqa: F401
+    acr_subresources,
     authorization,
     containerregistry,
     keyvault,

@@ -17,6 +17,15 @@ contosostgacr only its login events. Defender for Containers is on in production
 contosoprodpinned Unhealthy with two vulnerable images, contosoprodlost not assessed), off in staging, and on in
 sandbox with registry scanning turned off.
 
+Registry sub-resources and policies (issue 10): contosoprodacr has quarantine and retention on and a webhook to a
+private address; contosoprodpinned a read-only connected registry and a deprecated VNet (service endpoint) rule;
+contosostgacr a narrowly scoped token, a cache rule with a healthy credential set, a read-write connected registry,
+an HTTPS webhook to a public host and a pending private endpoint request from a partner's subscription nobody here can
+read; contosostgstd a plain-http webhook; sandboxbasic soft delete on; sandboxstd a token with the system
+``_repositories_admin`` scope map and a password that never expires, and a cache rule whose credential set is
+unhealthy; sandboxpremium content trust on and a wildcard cache rule with no credentials. The reader sign-in also
+holds a custom role with ``webhooks/getCallbackConfig/action`` (Reader cannot read webhook URIs).
+
 Networks: a hub VNet per production/staging with a private-endpoint subnet (production also has a nearly full /29),
 the ``privatelink`` zone linked to each. Policy: audit assignments (CMK, private link) at the production subscription, a
 Deny of admin accounts at the staging registry group.
@@ -26,7 +35,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..state import State
+from ..providers.acr_subresources import set_credential_health
+from ..providers.containerregistry import SOFT_DELETE_FROM as SOFT_DELETE_API
+from ..state import State, stable_uuid
 from . import add_group, add_subscription, base_state
 from .runner import SeedRunner, seeding
 
@@ -178,6 +189,67 @@ class Demo:
         }
         self.r.call("PUT", f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}", body, api_version="2026-06-01")
 
+    # ---------------------------------------------------------------- registry sub-resources (issue 10)
+    def scope_map(self, reg: dict[str, Any], name: str, actions: list[str]) -> str:
+        return str(self.r.call("PUT", f"{reg['id']}/scopeMaps/{name}", {"properties": {"actions": actions}})["id"])
+
+    def token(self, reg: dict[str, Any], name: str, scope_map: str, expiry: str | None) -> str:
+        pw: dict[str, Any] = {"name": "password1", **({"expiry": expiry} if expiry else {})}
+        body = {"properties": {"scopeMapId": scope_map if scope_map.startswith("/") else f"{reg['id']}/scopeMaps/{scope_map}",
+                               "status": "enabled", "credentials": {"passwords": [pw]}}}
+        return str(self.r.call("PUT", f"{reg['id']}/tokens/{name}", body)["id"])
+
+    def webhook(self, reg: dict[str, Any], name: str, uri: str) -> None:
+        body = {"location": reg["location"], "properties": {"serviceUri": uri, "actions": ["push", "delete"], "status": "enabled"}}
+        self.r.call("PUT", f"{reg['id']}/webhooks/{name}", body)
+
+    def credential_set(self, reg: dict[str, Any], name: str, login_server: str, vault: str) -> str:
+        base = f"https://{vault}.{self.state.suffix('vault')}/secrets"
+        body = {"properties": {"loginServer": login_server, "authCredentials": [
+            {"name": "Credential1", "usernameSecretIdentifier": f"{base}/{name}-user", "passwordSecretIdentifier": f"{base}/{name}-password"}]},
+            "identity": {"type": "SystemAssigned"}}
+        return str(self.r.call("PUT", f"{reg['id']}/credentialSets/{name}", body)["id"])
+
+    def cache_rule(self, reg: dict[str, Any], name: str, source: str, target: str, credential_set: str | None = None) -> None:
+        props = {"sourceRepository": source, "targetRepository": target, **({"credentialSetResourceId": credential_set} if credential_set else {})}
+        self.r.call("PUT", f"{reg['id']}/cacheRules/{name}", {"properties": props})
+
+    def connected_registry(self, reg: dict[str, Any], name: str, mode: str, repos: list[str]) -> None:
+        gateway = [f"gateway/{name}/config/read", f"gateway/{name}/config/write", f"gateway/{name}/message/read", f"gateway/{name}/message/write"]
+        content = [f"repositories/{r}/{a}" for r in repos for a in ("content/read", "metadata/read")]
+        if mode == "ReadWrite":
+            content += [f"repositories/{r}/{a}" for r in repos for a in ("content/write", "metadata/write")]
+        sm = self.scope_map(reg, f"{name}-sync-scope-map", gateway + content)
+        tok = self.token(reg, f"{name}-sync-token", sm, "2027-01-15T09:00:00Z")
+        body = {"properties": {"mode": mode, "parent": {"syncProperties": {"tokenId": tok, "messageTtl": "P2D", "schedule": "0 9 * * *"}}}}
+        self.r.call("PUT", f"{reg['id']}/connectedRegistries/{name}", body)
+
+
+CALLBACK_ACTION = "Microsoft.ContainerRegistry/registries/webhooks/getCallbackConfig/action"
+
+
+def grant_webhook_callback_reader(st: State, sub: str) -> None:
+    """Reader cannot read a webhook's URI (getCallbackConfig is an action, not a read): the audit sign-in also holds
+    a custom role with just that action, the way security scanners document it (a Reader-plus custom role)."""
+    guid = stable_uuid("role", "webhook-callback-reader", sub)
+    rid = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    st.put(rid, {"id": rid, "name": guid, "type": "Microsoft.Authorization/roleDefinitions", "properties": {
+        "roleName": "ACR webhook callback reader (acrtui audit)", "type": "CustomRole",
+        "description": "Read registry webhooks' service URIs for the acrtui audit.",
+        "permissions": [{"actions": [CALLBACK_ACTION], "notActions": [], "dataActions": [], "notDataActions": []}],
+        "assignableScopes": [f"/subscriptions/{sub}"]}})
+    name = stable_uuid("ra", sub, "webhook-callback-reader")
+    aid = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{name}"
+    st.put(aid, {"id": aid, "name": name, "type": "Microsoft.Authorization/roleAssignments", "properties": {
+        "roleDefinitionId": rid, "principalId": st.logins["reader"], "principalType": "ServicePrincipal",
+        "scope": f"/subscriptions/{sub}", "createdOn": "2026-01-01T00:00:00Z", "updatedOn": "2026-01-01T00:00:00Z"}})
+
+
+def st_get(st: State, sub: str, name: str) -> dict[str, Any]:
+    res = st.get(f"/subscriptions/{sub}/resourceGroups/rg-sandbox/providers/{REG}/{name}")
+    assert res is not None
+    return res.body
+
 
 def demo(cloud: str = "AzureCloud") -> State:
     st = base_state(cloud)
@@ -195,6 +267,8 @@ def build(d: Demo) -> None:
     prod = add_subscription(st, "production", "contoso-production")
     stg = add_subscription(st, "staging", "contoso-staging")
     sbx = add_subscription(st, "sandbox", "contoso-sandbox")
+    for sub in (prod, stg, sbx):
+        grant_webhook_callback_reader(st, sub)
     st.globally_taken["registries"] = {"contoso", "acrprod", "myregistry"}  # names other tenants own
 
     # ---------------------------------------------------------------- production
@@ -214,7 +288,8 @@ def build(d: Demo) -> None:
     good = d.cmk_registry(prod, "rg-registry-prod", "contosoprodacr", "eastus", id_main, key_main["properties"]["keyUri"], networkRuleBypassOptions="AzureServices")
     d.replica(good, "westeurope")
     d.private_endpoint(prod, "rg-network-prod", "pe-contosoprodacr", "eastus", snet_pe, good, zone=zone)
-    d.r.call("PATCH", good["id"], {"properties": {"publicNetworkAccess": "Disabled", "policies": {"exportPolicy": {"status": "disabled"}, "azureADAuthenticationAsArmPolicy": {"status": "disabled"}}}})
+    d.r.call("PATCH", good["id"], {"properties": {"publicNetworkAccess": "Disabled", "policies": {"exportPolicy": {"status": "disabled"}, "azureADAuthenticationAsArmPolicy": {"status": "disabled"}, "quarantinePolicy": {"status": "enabled"}, "retentionPolicy": {"days": 30, "status": "enabled"}}}})
+    d.webhook(good, "deployhook", "https://10.10.16.20/hooks/acr")  # the AKS subnet's ingress
     d.registry_logs(good["id"], law, [{"categoryGroup": "audit", "enabled": True}])
 
     kv_pin = d.vault(prod, "rg-security-prod", "kv-contoso-ledger", "eastus", purge_protection=False)
@@ -228,6 +303,9 @@ def build(d: Demo) -> None:
     )
     new_key_version(st, "kv-contoso-ledger", "ledger-cmk")  # the vault moved on; the registry is still pinned to the old one
     d.private_endpoint(prod, "rg-network-prod", "pe-contosoprodpinned", "eastus", snet_small, pinned, manual=True)
+    # an old service-endpoint rule for the AKS subnet, kept from before the private endpoint
+    d.r.call("PATCH", pinned["id"], {"properties": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.0/24"}, {"action": "Allow", "value": "198.51.100.17"}], "virtualNetworkRules": [{"action": "Allow", "id": f"{hub['id']}/subnets/snet-aks"}]}}})
+    d.connected_registry(pinned, "branch-office", "ReadOnly", ["ledger/api"])
 
     kv_lost = d.vault(prod, "rg-security-prod", "kv-contoso-legacy", "eastus", purge_protection=True)
     key_lost = d.key(kv_lost, "legacy-cmk")
@@ -263,13 +341,33 @@ def build(d: Demo) -> None:
     d.private_endpoint(stg, "rg-network-stg", "pe-contosostgacr", "westeurope", f"{vnet_stg['id']}/subnets/snet-pe", stg_acr, zone=zone_stg)
     # the replica's data record went missing (a hand-made zone, a failed deployment): DNS is incomplete
     d.r.call("DELETE", f"{zone_stg['id']}/A/contosostgacr.northeurope.data", api_version="2024-06-01")
-    d.registry(stg, "rg-registry-stg", "contosostgstd", "westeurope", "Standard", adminUserEnabled=True)
+    # a partner's subscription in another tenant (not a subscription of this tenant; no sign-in here can read it)
+    # asks for a private path into the staging registry
+    partner = stable_uuid("subscription", "partner")
+    add_group(st, partner, "rg-fabrikam", "westeurope")
+    vnet_partner = d.vnet(partner, "rg-fabrikam", "vnet-fabrikam", "westeurope", "172.16.0.0/16", {"snet-pe": "172.16.1.0/24"})
+    d.private_endpoint(partner, "rg-fabrikam", "pe-fabrikam-staging", "westeurope", f"{vnet_partner['id']}/subnets/snet-pe", stg_acr, manual=True)
+    d.token(stg_acr, "edge-pull", d.scope_map(stg_acr, "payments-pull", ["repositories/payments/api/content/read", "repositories/payments/api/metadata/read"]), "2026-09-30T00:00:00Z")
+    creds = d.credential_set(stg_acr, "dockerhub", "docker.io", "kv-contoso-stg-cache")
+    d.cache_rule(stg_acr, "nginx", "docker.io/library/nginx", "mirror/nginx", creds)
+    d.connected_registry(stg_acr, "factory-edge", "ReadWrite", ["payments/api"])
+    d.webhook(stg_acr, "teamchat", "https://hooks.chat.example.com/services/T000/B000/XXXX")
+    stg_std = d.registry(stg, "rg-registry-stg", "contosostgstd", "westeurope", "Standard", adminUserEnabled=True)
+    d.webhook(stg_std, "legacyci", "http://203.0.113.50:8080/acr-events")
     d.assign(f"/subscriptions/{stg}/resourceGroups/rg-registry-stg", "deny-acr-admin", ADMIN_POLICY, "Deny", "Container registries should have local admin account disabled.")
     d.assign(f"/subscriptions/{stg}", "audit-acr-public-access", PUBLIC_ACCESS_POLICY, "Audit", "Public network access should be disabled for Container registries")
 
     # ---------------------------------------------------------------- sandbox
     add_group(st, sbx, "rg-sandbox", "eastus")
     d.defender(sbx, "Standard", registry_scanning=False)
-    d.registry(sbx, "rg-sandbox", "sandboxbasic", "eastus", "Basic")
-    d.registry(sbx, "rg-sandbox", "sandboxstd", "eastus", "Standard", adminUserEnabled=True, anonymousPullEnabled=True)
-    d.registry(sbx, "rg-sandbox", "sandboxpremium", "eastus", "Premium", identity={"type": "SystemAssigned"})
+    basic = d.registry(sbx, "rg-sandbox", "sandboxbasic", "eastus", "Basic")
+    d.r.call("PATCH", basic["id"], {"properties": {"policies": {"softDeletePolicy": {"retentionDays": 7, "status": "enabled"}}}}, api_version=SOFT_DELETE_API)
+    std = d.registry(sbx, "rg-sandbox", "sandboxstd", "eastus", "Standard", adminUserEnabled=True, anonymousPullEnabled=True)
+    d.token(std, "legacy-ci", "_repositories_admin", None)
+    broken = d.credential_set(std, "mcr-mirror", "mcr.microsoft.com", "kv-sandbox-gone")
+    res = st.get(broken)
+    assert res is not None
+    set_credential_health(res, "Credential1", "Unhealthy", "KeyVaultSecretNotFound", "The secret could not be read from Key Vault.")
+    d.cache_rule(std, "dotnet", "mcr.microsoft.com/dotnet/runtime", "dotnet/runtime", broken)
+    d.registry(sbx, "rg-sandbox", "sandboxpremium", "eastus", "Premium", identity={"type": "SystemAssigned"}, policies={"trustPolicy": {"type": "Notary", "status": "enabled"}})
+    d.cache_rule(st_get(st, sbx, "sandboxpremium"), "dockerhub-all", "docker.io/*", "*")

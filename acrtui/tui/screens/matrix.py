@@ -21,7 +21,7 @@ from .base import ConsoleScreen, ListTable
 
 FAMILY_LABEL = {Family.CMK: "CMK", Family.PRIVATE_LINK: "PrivLink", Family.NETWORK: "Network",
                 Family.DATA_ENDPOINT: "DataEP", Family.AUTH: "Auth", Family.POLICY: "Policy",
-                Family.RESILIENCE: "Resil.", Family.MONITORING: "Monitor"}
+                Family.RESILIENCE: "Resil.", Family.MONITORING: "Monitor", Family.SUPPLY_CHAIN: "Supply"}
 FAMILY_TAB = {Family.CMK: "cmk", Family.PRIVATE_LINK: "private-link", Family.NETWORK: "network",
               Family.DATA_ENDPOINT: "data-endpoints", Family.POLICY: "policy"}
 CELL_STYLE = {"critical": "bold white on red3", "high": "bold white on dark_orange3", "medium": "black on yellow3",
