@@ -17,10 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, LoadingIndicator, ProgressBar, Static
 
-from acrtui.domain.checks.base import FAMILY_ORDER
-
 from ..widgets.context import is_production
-from ..widgets.posture import SEV_STYLE, cmk_cell, findings_for, mark, overview, severity_counts
 from .base import ConsoleScreen, ListTable
 
 PENDING = Text("…", style="dim")  # read still under way: no verdict yet
@@ -189,6 +186,8 @@ class RegistryListScreen(FilteredTable):
         reg = estate.registry(key) if estate is not None and key else None
         if not pane.display or reg is None or estate is None:
             return
+        from ..widgets.posture import SEV_STYLE, findings_for, overview
+
         report = getattr(self.app, "report", None)
         fails = [f for f in findings_for(report, reg) if f.status.value == "fail"]
         lines = Text("\nFailing checks\n", style="bold underline")
@@ -233,6 +232,7 @@ class RegistryListScreen(FilteredTable):
 
     def streamed_rows(self) -> list[tuple[str, list[Any]]]:
         """Rows from the listings alone: the registry's own settings; "…" where a verdict needs more reads."""
+        from ..widgets.posture import mark
 
         app = self.app
         names: dict[str, str] = getattr(app, "subscriptions", {}) or {}
@@ -250,7 +250,7 @@ class RegistryListScreen(FilteredTable):
         return out
 
     def rows(self) -> list[tuple[str, list[Any]]]:
-        from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, unread
+        from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, cmk_cell, mark, severity_counts, unread
 
         estate = getattr(self.app, "estate", None)
         if estate is None:
@@ -329,9 +329,10 @@ class AuditScreen(FilteredTable):
 
     def rows(self) -> list[tuple[str, list[Any]]]:
         from acrtui.domain.checks import Status
+        from acrtui.domain.checks.base import FAMILY_ORDER
 
         from ..fixes import fix_for
-        from ..widgets.posture import UNKNOWN_STYLE
+        from ..widgets.posture import SEV_STYLE, UNKNOWN_STYLE
 
         report = getattr(self.app, "report", None)
         if report is None:
