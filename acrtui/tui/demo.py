@@ -38,7 +38,7 @@ class DemoEmulator:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "acrtui", "emulator", "--seed", seed, "--cloud", cloud],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
 
     def env(self) -> Mapping[str, str]:
