@@ -456,6 +456,7 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
         from .demo import DemoEmulator
 
         demo = DemoEmulator(options.demo_seed, options.cloud)
+        ConsoleService.warm()  # while the emulator starts, on the other core
         try:  # reached as any emulator is, and still the demo (no journal on disk, the DEMO badge)
             session = open_session(dataclasses.replace(options, demo=False),
                                    demo.session_env(read_only=options.read_only))
