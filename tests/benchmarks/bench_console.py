@@ -43,11 +43,13 @@ import select
 import signal
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSCRIPTIONS = ("741cfbc3-d07e-5815-a58f-cae9bd4c2ecf", "eb6a6f1e-d6af-5096-8df3-4e3c8b7b0c17",
@@ -125,12 +127,145 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
     return found
 
 
+def start_emulator(python: str, seed: str, root: Path = ROOT) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``acrtui emulator --seed SEED`` in its own process; its connection lines once it says ``ready``."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.Popen([python, "-m", "acrtui", "emulator", "--seed", seed], stdout=subprocess.PIPE, text=True,
+                            env=env, stdin=subprocess.DEVNULL)
+    lines: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip() == "ready":
+            return proc, lines
+        k, sep, v = line.strip().partition("=")
+        if sep:
+            lines[k] = v
+    raise SystemExit(f"the emulator ({seed}) did not start")
+
+
+FLEET_CHILD = r'''
+import asyncio, json, os, resource, sys, time
+t_start = time.perf_counter()
+from acrtui.tui.app import AcrtuiApp
+from acrtui.tui.screens.lists import FilteredTable, RegistryListScreen
+from textual.widgets import DataTable
+
+def factory():
+    from acrtui.azure.targets import TargetOptions, open_session
+    from acrtui.tui.service import ConsoleService
+    ConsoleService.warm()
+    return ConsoleService(open_session(TargetOptions(read_only=True), dict(os.environ)))
+
+timings = []
+apply = FilteredTable.apply_filter
+def timed_apply(self):
+    t = time.perf_counter()
+    apply(self)
+    timings.append(time.perf_counter() - t)
+FilteredTable.apply_filter = timed_apply
+out = {}
+TYPED = sys.argv[1]
+WAIT = float(sys.argv[2])
+
+async def typing(app, pilot, label):
+    table = app.screen.query_one(DataTable)
+    await pilot.press("slash")
+    per_key, handler = [], []
+    for ch in TYPED:
+        timings.clear()
+        t = time.perf_counter()
+        await pilot.press(ch)
+        await pilot.pause()
+        per_key.append(time.perf_counter() - t)
+        handler.append(sum(timings))
+    out[label] = {"rows": app.screen._all.__len__(), "matches": table.row_count, "key_s": per_key,
+                  "handler_s": handler}
+    await pilot.press("escape")
+    await pilot.pause()
+
+async def main():
+    app = AcrtuiApp(factory, read_only=True, lazy=True, auto_open=[])
+    app.animation_level = "none"
+    async with app.run_test(size=(160, 45)) as pilot:
+        def table_rows():
+            s = app.screen
+            return s.query_one(DataTable).row_count if isinstance(s, RegistryListScreen) else 0
+        while table_rows() == 0:
+            await pilot.pause(0.02)
+        out["first_rows_s"] = time.perf_counter() - t_start
+        out["first_rows"] = table_rows()
+        subs = len(app.subscriptions)
+        while app.estate is None and len(app.streamed) < max(subs, 1):
+            await pilot.pause(0.05)
+        out["all_listed_s"] = time.perf_counter() - t_start
+        out["listed_rows"] = table_rows()
+        if app.estate is None:
+            await typing(app, pilot, "filter_streamed")
+        end = time.perf_counter() + WAIT
+        while app.estate is None and time.perf_counter() < end:
+            await pilot.pause(0.2)
+        if app.estate is not None:
+            out["complete_s"] = time.perf_counter() - t_start
+            await typing(app, pilot, "filter_complete")
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        app.exit()
+
+asyncio.run(main())
+print("RESULT " + json.dumps(out))
+os._exit(0)
+'''
+
+
+def fleet(python: str, seed: str, typed: str, wait: float, root: Path = ROOT) -> dict[str, object]:
+    """The console (in a fresh process, headless at 160×45, read-only) against ``seed`` served by its own process:
+    time to the first rows, to every subscription listed, to complete; per keystroke of ``typed`` in the ``/``
+    filter, the filter handler's time and the keystroke-to-idle time; peak RSS of the console's process."""
+    import json
+
+    emu, env_lines = start_emulator(python, seed, root)
+    try:
+        env = dict(os.environ, PYTHONPATH=str(root), **env_lines)
+        state = tempfile.mkdtemp(prefix="bench-console-")
+        env.update(XDG_STATE_HOME=state, XDG_CONFIG_HOME=state)
+        r = subprocess.run([python, "-c", FLEET_CHILD, typed, str(wait)], capture_output=True, text=True, env=env,
+                           timeout=wait + 600)
+        line = next((x for x in r.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(f"the fleet run failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
+        return dict(json.loads(line[7:]))
+    finally:
+        emu.terminate()
+        emu.wait(30)
+
+
+def print_fleet(seed: str, res: dict[str, Any]) -> None:
+    print(f"{seed}: first rows {res['first_rows_s']:.2f} s ({res['first_rows']} rows), every subscription listed "
+          f"{res['all_listed_s']:.2f} s ({res['listed_rows']} rows), complete "
+          + (f"{res['complete_s']:.1f} s" if "complete_s" in res else "not within the wait")
+          + f"; peak RSS {res['peak_rss_mb']:.0f} MB (goal < 500)")
+    for label in ("filter_streamed", "filter_complete"):
+        f = res.get(label)
+        if not f:
+            continue
+        keys = " ".join(f"{k * 1000:.0f}" for k in f["key_s"])
+        handler = " ".join(f"{k * 1000:.0f}" for k in f["handler_s"])
+        print(f"  {label} over {f['rows']} rows → {f['matches']} matches: per keystroke (ms) to idle [{keys}], "
+              f"filter handler [{handler}]; worst {max(f['key_s']) * 1000:.0f} ms (goal < 100)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--checkout", type=Path, default=ROOT, help="the acrtui checkout to time (e.g. an older one)")
+    ap.add_argument("--fleet", default="fleet:10000x20", help="the fleet seed for the scale figures ('' skips them)")
+    ap.add_argument("--fleet-only", action="store_true", help="only the fleet figures")
+    ap.add_argument("--typed", default="fleet01", help="what is typed into the / filter, one key at a time")
+    ap.add_argument("--wait", type=float, default=900.0, help="seconds to wait for the fleet estate to complete")
     args = ap.parse_args()
+    if args.fleet_only:
+        print_fleet(args.fleet, fleet(args.python, args.fleet, args.typed, args.wait, args.checkout))
+        return 0
     names = [n.encode() for n in NAMES]
     bare = [args.python, "-c", BARE.format(rows=bare_rows())]
     console = [args.python, "-m", "acrtui", "--demo", *[a for s in SUBSCRIPTIONS for a in ("--subscription", s)]]
@@ -153,6 +288,8 @@ def main() -> int:
           f"paint {med(c_paint):.2f} s, rows streamed {med(c_rows):.2f} s, complete {med(c_done):.2f} s")
     print(f"ratio console/bare: first paint {med(c_paint) / med(b_paint):.2f}, rows {med(c_rows) / med(b_rows):.2f}, "
           f"complete {med(c_done) / med(b_rows):.2f} (target ≤ 1.5)")
+    if args.fleet:
+        print_fleet(args.fleet, fleet(args.python, args.fleet, args.typed, args.wait, args.checkout))
     return 0
 
 
