@@ -67,8 +67,10 @@ ACTIONS: tuple[UiAction, ...] = (
              ("registry", "audit", "plan", "registries", "subscriptions", "matrix", "activity"), None),
     UiAction("app.quit", "ctrl+q", "app.quit", "Quit", "Quit acrtui", NAVIGATE, (ALL,), None, show=False),
     # ------------------------------------------------------------- lists
+    # priority: handled as the key arrives, before the keys typed after it are routed to the list (they then land
+    # in the filter box, never on a write key); a focused text box still gets "/" as text (ConsoleScreen)
     UiAction("list.filter", "slash", "filter", "Filter", "Filter the rows (esc clears)", VIEW, (ALL,),
-             "list: filter"),
+             "list: filter", priority=True),
     UiAction("list.open", "enter", "open", "Open", "Drill into the selected row (a finding: its fix)", NAVIGATE,
              ("registries", "subscriptions", "audit", "matrix"), None),
     UiAction("audit.group", "g", "group", "Group", "Group the findings by severity, registry or family", VIEW,

@@ -187,6 +187,21 @@ class ConsoleScreen(Screen[Any]):
         if w is not None:
             scroll(w, how)
 
+    def _action_filter(self) -> None:
+        """The ``/`` binding (a priority one): in a text box it is a character, so let the box have it."""
+        from textual.actions import SkipAction
+        from textual.widgets import Input
+
+        if isinstance(self.focused, Input):
+            raise SkipAction()
+        self.action_filter()
+
+    def show_filter(self, box: Widget) -> None:
+        """Show a filter box and focus it now: ``focus()`` waits a turn, and the keys typed right after ``/`` are
+        already queued — they went to the view, where ``/p`` opened the private endpoint wizard."""
+        box.add_class("shown")
+        self.set_focus(box)
+
     def action_filter(self) -> None:
         """``/`` on a view without a list says so (and swallows the key: it never reaches a change key)."""
         self.notify("Nothing to filter on this view.", severity="information")

@@ -94,9 +94,7 @@ class FilteredTable(ConsoleScreen):
         self.fill()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.show_filter(self.query_one("#filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

@@ -131,9 +131,7 @@ class RegistryScreen(ConsoleScreen):
     def action_filter(self) -> None:
         """``/`` filters the findings (the registry's one list); it never reaches a change key."""
         self.action_tab("findings")
-        box = self.query_one("#findings-filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.show_filter(self.query_one("#findings-filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "findings-filter":
