@@ -43,6 +43,8 @@ class UiAction:
 
 
 REGISTRY_TABS = ("overview", "cmk", "private-link", "network", "data-endpoints", "policy", "findings")
+TAB_LABELS = {"overview": "Overview", "cmk": "CMK", "private-link": "Private Link", "network": "Network",
+              "data-endpoints": "Data endpoints", "policy": "Policy", "findings": "Findings"}
 
 ACTIONS: tuple[UiAction, ...] = (
     # ------------------------------------------------------------- everywhere
@@ -79,8 +81,8 @@ ACTIONS: tuple[UiAction, ...] = (
              ("subscriptions",), "context: open all subscriptions"),
     # ------------------------------------------------------------- registry detail tabs
     *(
-        UiAction(f"registry.tab.{t}", str(i + 1), f"tab('{t}')", t.replace("-", " ").title(),
-                 f"Show the {t.replace('-', ' ')} section", VIEW, ("registry",), f"registry: show {t.replace('-', ' ')}")
+        UiAction(f"registry.tab.{t}", str(i + 1), f"tab('{t}')", TAB_LABELS[t],
+                 f"Show the {TAB_LABELS[t]} tab", VIEW, ("registry",), f"registry: show {t.replace('-', ' ')}")
         for i, t in enumerate(REGISTRY_TABS)
     ),
     # ------------------------------------------------------------- changes (wizards): registry screen

@@ -199,8 +199,11 @@ async def main():
             await pilot.pause(0.05)
         out["all_listed_s"] = time.perf_counter() - t_start
         out["listed_rows"] = table_rows()
+        print("PARTIAL " + json.dumps(out), flush=True)
         if app.estate is None:
             await typing(app, pilot, "filter_streamed")
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print("PARTIAL " + json.dumps(out), flush=True)
         end = time.perf_counter() + WAIT
         while app.estate is None and time.perf_counter() < end:
             await pilot.pause(0.2)
@@ -229,10 +232,10 @@ def fleet(python: str, seed: str, typed: str, wait: float, root: Path = ROOT) ->
         env.update(XDG_STATE_HOME=state, XDG_CONFIG_HOME=state)
         r = subprocess.run([python, "-c", FLEET_CHILD, typed, str(wait)], capture_output=True, text=True, env=env,
                            timeout=wait + 600)
-        line = next((x for x in r.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
+        lines = [x for x in r.stdout.splitlines() if x.startswith(("RESULT ", "PARTIAL "))]
+        if not lines:
             raise SystemExit(f"the fleet run failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-        return dict(json.loads(line[7:]))
+        return dict(json.loads(lines[-1].split(" ", 1)[1]))  # PARTIAL: it died (or was stopped) before the end
     finally:
         emu.terminate()
         emu.wait(30)
