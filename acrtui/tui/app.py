@@ -489,7 +489,9 @@ def run_tui(options: TargetOptions) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="acrtui-demo-")) if options.demo else None
     try:
         try:
-            app = console_app(options, demo_dir=demo_dir, demo_process=True)
+            from .demo import spare_core
+
+            app = console_app(options, demo_dir=demo_dir, demo_process=bool(options.demo) and spare_core())
         except AcrtuiError as e:
             print(f"{e.title}: {e.message}", file=sys.stderr)
             return int(e.exit_code)

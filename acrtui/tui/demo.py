@@ -1,10 +1,11 @@
-"""``acrtui --demo``: the demo emulator in its own process, started before the console draws anything.
+"""``acrtui --demo``: the demo emulator in its own process, when a core is free for it.
 
-In process, the emulator's start (aiohttp, its TLS contexts, the seed) and the server half of every request ran on
-the console's interpreter, behind the first frame and the first rows. As ``acrtui emulator --seed demo`` in a
-child process it starts on the other core while Textual loads, and the console connects to it as to any emulator
-(the same SDK, TLS and CA). The child dies with the console: it is stopped on close, and on Linux the kernel
-signals it if the console is killed. Imports neither Textual nor the SDK (``cli.py`` starts it first).
+In process, the emulator's start (aiohttp, its TLS contexts, the seed) and the server half of every request run on
+the console's interpreter, behind the first rows. As ``acrtui emulator --seed demo`` in a child process (started
+by the console's opening worker, after the first frame, and starting while that worker imports the SDK) it runs on
+another core, and the console reaches it as any emulator (the same SDK, TLS and CA). The child dies with the
+console: it is stopped on close, and on Linux the kernel signals it if the console is killed. Imports neither
+Textual nor the SDK.
 """
 
 from __future__ import annotations
@@ -82,3 +83,15 @@ class DemoEmulator:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self._stderr.close()
+
+
+def spare_core() -> bool:
+    """Whether a core is free for the emulator's own process. Then it starts and serves in parallel with the
+    console; on a saturated machine a second interpreter only adds CPU (its own imports, aiohttp twice), and the
+    demo runs in process instead. Measured with tests/benchmarks/bench_console.py on 2 cores, to complete: load 4,
+    7.5 s child vs 8.4 s in process; load 14, 15.7 s child vs 12.5 s in process."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this platform: stay in process
+        return False
+    return load <= (os.cpu_count() or 1) - 1
