@@ -48,6 +48,7 @@ class FilteredTable(ConsoleScreen):
         self._widths: list[int] = []
         self._matches: list[int] = []
         self._matched_for: str | None = None  # the filter text self._matches answer
+        self._meta: dict[int, tuple[list[Any], str, list[int]]] = {}  # id(cells) → (cells, search key, widths)
 
     def body(self) -> Iterable[Widget]:
         yield Input(placeholder="filter…  (esc clears)", id="filter", classes="filter")
@@ -67,14 +68,19 @@ class FilteredTable(ConsoleScreen):
     def fill(self) -> None:
         """The data changed: rebuild the rows and their search index, then show what the filter keeps."""
         self._all = self.rows()
-        self._keys = [search_key(cells) for _, cells in self._all]
         n = len(self.COLUMNS)
-        self._widths = [0] * n
-        for _, cells in self._all:
-            for i, c in enumerate(cells[:n]):
-                w = cell_width(c)
+        seen, meta = self._meta, {}
+        self._keys, self._widths = [], [0] * n
+        for _, cells in self._all:  # rows built before (earlier subscriptions, while streaming) keep their index
+            m = seen.get(id(cells))
+            if m is None or m[0] is not cells:
+                m = (cells, search_key(cells), [cell_width(c) for c in cells[:n]])
+            meta[id(cells)] = m
+            self._keys.append(m[1])
+            for i, w in enumerate(m[2]):
                 if w > self._widths[i]:
                     self._widths[i] = w
+        self._meta = meta
         self._matched_for = None
         self.apply_filter()
 
@@ -311,6 +317,7 @@ class RegistryListScreen(FilteredTable):
         from ..widgets.posture import SECTION_INPUTS, UNKNOWN_STYLE, cmk_cell, mark, severity_index, unread
 
         findings = severity_index(report) if report is not None else {}
+        gaps = estate if estate.gaps else None  # each look-up scans every gap: skip it when nothing failed to read
         out = []
         for r in sorted(estate.registries, key=lambda r: r.name.lower()):
             approved = len(r.approved_connections)
@@ -318,7 +325,7 @@ class RegistryListScreen(FilteredTable):
             pl = Text("n/a", style="dim") if not r.premium else (
                 Text(f"✓ {approved}" + (f" +{pending} pending" if pending else ""), style="green") if approved
                 else Text(f"✗ {pending} pending" if pending else "✗ none", style="yellow" if pending else "red"))
-            if r.premium and approved and unread(estate, r, SECTION_INPUTS["private-link"]):
+            if gaps and r.premium and approved and unread(estate, r, SECTION_INPUTS["private-link"]):
                 pl = Text(f"? {approved} unread", style=UNKNOWN_STYLE)  # endpoints or DNS not read: not green
             pna = Text("disabled", style="green") if r.public_network_access == "Disabled" else (
                 Text("firewalled", style="yellow") if r.default_action == "Deny" else Text("open", style="red"))
@@ -326,7 +333,7 @@ class RegistryListScreen(FilteredTable):
                 Text(r.name, style="bold"),
                 PENDING if report is None else findings.get(r.id.lower()) or Text("clean", style="green"),
                 r.sku,
-                cmk_cell(r, estate),
+                cmk_cell(r, gaps),
                 pl,
                 pna,
                 mark(r.data_endpoint_enabled) if r.premium else Text("n/a", style="dim"),
