@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it: apt-get install -y tmux)")
-@pytest.mark.xdist_group("tmux")  # one worker runs both flows, one after the other (one tmux server)
+@pytest.mark.xdist_group("tmux")  # one worker runs both flows, one after the other (each its own tmux server)
 @pytest.mark.parametrize("flow", ["endpoint", "migration"])
 def test_walkthrough_under_tmux(flow: str) -> None:
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "tmux-walkthrough.py"), "--flows", flow, "--size",

@@ -201,6 +201,7 @@ class ConsoleScreen(Screen[Any]):
         already queued — they went to the view, where ``/p`` opened the private endpoint wizard."""
         box.add_class("shown")
         self.set_focus(box)
+        box.focus()  # and again after any focus already queued (switching to the Findings tab queues the table's)
 
     def action_filter(self) -> None:
         """``/`` on a view without a list says so (and swallows the key: it never reaches a change key)."""
