@@ -48,6 +48,9 @@ class Tmux:
                        check=True)
         subprocess.run([*self.tmux, "set-option", "-g", "window-size", "manual"], check=True)
         subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", cols, "-y", rows], check=True)
+        got = subprocess.run([*self.tmux, "display", "-p", "-t", self.name, "#{window_width}x#{window_height}"],
+                             capture_output=True, text=True).stdout.strip()
+        out(f"tmux window {got} (asked {size})")
 
     def keys(self, *keys: str) -> None:
         for k in keys:
@@ -135,7 +138,8 @@ def main() -> int:
            "TERM": "xterm-256color"}
     command = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + \
         f" {shlex.quote(args.python)} -m acrtui --demo; echo 'acrtui exited'; sleep 600"
-    t = Tmux(f"cd {shlex.quote(home)} && env {command}", args.size, args.delay, print)
+    # COLUMNS/LINES from the caller (pytest sets them) would override the pane's size in Textual: 80 columns
+    t = Tmux(f"cd {shlex.quote(home)} && env -u COLUMNS -u LINES {command}", args.size, args.delay, print)
     steps: list[Step] = [("start: acrtui --demo", [], ["Choose a subscription", "3 subscriptions"]),
                          ("ctrl+a (C-a): open every subscription", ["C-a"], ["8 of 8 registries"])]
     flows = {"endpoint": ENDPOINT_STEPS, "migration": MIGRATION_STEPS}
