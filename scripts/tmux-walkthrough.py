@@ -35,22 +35,33 @@ Step = tuple[str, list[str], list[str]]  # (what, keys, texts that must then be 
 
 
 class Tmux:
+    """A tmux server of its own (``-L``): a shared default server sized the window by other sessions and clients
+    (the migration flow then ran at 80 columns, its discovered-tags line below the fold), and closing it must not
+    touch anyone else's sessions."""
+
     def __init__(self, command: str, size: str, delay: float, out: Callable[[str], None]) -> None:
         self.name = f"acrtui-walk-{uuid.uuid4().hex[:8]}"
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"]
         self.delay, self.out = delay, out
         cols, rows = size.split("x")
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", cols, "-y", rows, command], check=True)
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", cols, "-y", rows, command],
+                       check=True)
+        subprocess.run([*self.tmux, "set-option", "-g", "window-size", "manual"], check=True)
+        subprocess.run([*self.tmux, "resize-window", "-t", self.name, "-x", cols, "-y", rows], check=True)
+        got = subprocess.run([*self.tmux, "display", "-p", "-t", self.name, "#{window_width}x#{window_height}"],
+                             capture_output=True, text=True).stdout.strip()
+        out(f"tmux window {got} (asked {size})")
 
     def keys(self, *keys: str) -> None:
         for k in keys:
             if k.startswith("text:"):  # literal text, typed
-                subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", k[5:]], check=True)
+                subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", k[5:]], check=True)
             else:
-                subprocess.run(["tmux", "send-keys", "-t", self.name, k], check=True)
+                subprocess.run([*self.tmux, "send-keys", "-t", self.name, k], check=True)
             time.sleep(self.delay)
 
     def screen(self) -> str:
-        r = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        r = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return r.stdout
 
     def wait(self, texts: list[str], timeout: float) -> str:
@@ -64,7 +75,7 @@ class Tmux:
             time.sleep(0.2)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)  # this walkthrough's own server only
 
 
 def open_registry(name: str) -> list[Step]:
@@ -127,7 +138,8 @@ def main() -> int:
            "TERM": "xterm-256color"}
     command = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + \
         f" {shlex.quote(args.python)} -m acrtui --demo; echo 'acrtui exited'; sleep 600"
-    t = Tmux(f"cd {shlex.quote(home)} && env {command}", args.size, args.delay, print)
+    # COLUMNS/LINES from the caller (pytest sets them) would override the pane's size in Textual: 80 columns
+    t = Tmux(f"cd {shlex.quote(home)} && env -u COLUMNS -u LINES {command}", args.size, args.delay, print)
     steps: list[Step] = [("start: acrtui --demo", [], ["Choose a subscription", "3 subscriptions"]),
                          ("ctrl+a (C-a): open every subscription", ["C-a"], ["8 of 8 registries"])]
     flows = {"endpoint": ENDPOINT_STEPS, "migration": MIGRATION_STEPS}

@@ -14,11 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it: apt-get install -y tmux)")
-@pytest.mark.xdist_group("tmux")  # one worker runs both flows, one after the other (one tmux server)
-@pytest.mark.parametrize("flow", ["endpoint", pytest.param("migration", marks=pytest.mark.skip(
-    reason="issue 12 (open): after the endpoint flow in the same tmux server the migration wizard's discovered-tags "
-           "line does not reach the captured screen within the timeout; the flow passes alone "
-           "(python scripts/tmux-walkthrough.py --flows migration)"))])
+@pytest.mark.xdist_group("tmux")  # one worker runs both flows, one after the other (each its own tmux server)
+@pytest.mark.parametrize("flow", ["endpoint", "migration"])
 def test_walkthrough_under_tmux(flow: str) -> None:
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "tmux-walkthrough.py"), "--flows", flow, "--size",
                         "160x45", "--delay", "0.3", "--timeout", "120"], capture_output=True, text=True, timeout=900,

@@ -55,7 +55,6 @@ if TYPE_CHECKING:  # the domain, audit, plan engine and SDK load after the first
     from .service import ConsoleService
 
 
-
 class ConsoleCommands(Provider):
     """``area: verb`` commands from the action table, offered only on screens where they make sense."""
 
@@ -438,22 +437,41 @@ class AcrtuiApp(App[int]):
         self.push_screen(JumpModal(choices), go)
 
 
-def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None) -> AcrtuiApp:
+def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
+                demo_process: bool = False) -> AcrtuiApp:
     """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
     read-only app on a read-only session; the keymap comes from the settings file. Subscriptions given (option or
     settings) open straight onto the registry list. ``--demo`` keeps its journal and saved plans in ``demo_dir``
-    (a temporary directory): the demo estate lives as long as the process, so does what was done to it."""
+    (a temporary directory): the demo estate lives as long as the process, so does what was done to it.
+    ``demo_process``: run the demo emulator in a child process (:mod:`acrtui.tui.demo`), started after the first
+    frame; otherwise in process (tests, screenshots)."""
     from acrtui.settings import load_settings
 
     settings = load_settings()
     env = dict(os.environ)  # the target is decided now, at start, though the session opens after the first paint
 
     def factory() -> ConsoleService:
+        import dataclasses
+
         from acrtui.azure.targets import open_session
 
         from .service import ConsoleService
 
-        return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
+        if not (options.demo and demo_process):
+            return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
+        from .demo import DemoEmulator
+
+        demo = DemoEmulator(options.demo_seed, options.cloud)
+        ConsoleService.warm()  # while the emulator starts, on the other core
+        try:  # reached as any emulator is, and still the demo (no journal on disk, the DEMO badge)
+            session = open_session(dataclasses.replace(options, demo=False),
+                                   demo.session_env(read_only=options.read_only))
+        except BaseException:
+            demo.stop()
+            raise
+        session.target = "demo"
+        session.closers.append(demo.stop)
+        return ConsoleService(session, clock=lambda: dt.datetime.now(dt.UTC))
 
     where: dict[str, Any] = {}
     if options.demo:
@@ -477,7 +495,9 @@ def run_tui(options: TargetOptions) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="acrtui-demo-")) if options.demo else None
     try:
         try:
-            app = console_app(options, demo_dir=demo_dir)
+            from .demo import spare_core
+
+            app = console_app(options, demo_dir=demo_dir, demo_process=bool(options.demo) and spare_core())
         except AcrtuiError as e:
             print(f"{e.title}: {e.message}", file=sys.stderr)
             return int(e.exit_code)

@@ -43,6 +43,8 @@ class UiAction:
 
 
 REGISTRY_TABS = ("overview", "cmk", "private-link", "network", "data-endpoints", "policy", "findings")
+TAB_LABELS = {"overview": "Overview", "cmk": "CMK", "private-link": "Private Link", "network": "Network",
+              "data-endpoints": "Data endpoints", "policy": "Policy", "findings": "Findings"}
 
 ACTIONS: tuple[UiAction, ...] = (
     # ------------------------------------------------------------- everywhere
@@ -67,8 +69,10 @@ ACTIONS: tuple[UiAction, ...] = (
              ("registry", "audit", "plan", "registries", "subscriptions", "matrix", "activity"), None),
     UiAction("app.quit", "ctrl+q", "app.quit", "Quit", "Quit acrtui", NAVIGATE, (ALL,), None, show=False),
     # ------------------------------------------------------------- lists
+    # priority: handled as the key arrives, before the keys typed after it are routed to the list (they then land
+    # in the filter box, never on a write key); a focused text box still gets "/" as text (ConsoleScreen)
     UiAction("list.filter", "slash", "filter", "Filter", "Filter the rows (esc clears)", VIEW, (ALL,),
-             "list: filter"),
+             "list: filter", priority=True),
     UiAction("list.open", "enter", "open", "Open", "Drill into the selected row (a finding: its fix)", NAVIGATE,
              ("registries", "subscriptions", "audit", "matrix"), None),
     UiAction("audit.group", "g", "group", "Group", "Group the findings by severity, registry or family", VIEW,
@@ -77,8 +81,8 @@ ACTIONS: tuple[UiAction, ...] = (
              ("subscriptions",), "context: open all subscriptions"),
     # ------------------------------------------------------------- registry detail tabs
     *(
-        UiAction(f"registry.tab.{t}", str(i + 1), f"tab('{t}')", t.replace("-", " ").title(),
-                 f"Show the {t.replace('-', ' ')} section", VIEW, ("registry",), f"registry: show {t.replace('-', ' ')}")
+        UiAction(f"registry.tab.{t}", str(i + 1), f"tab('{t}')", TAB_LABELS[t],
+                 f"Show the {TAB_LABELS[t]} tab", VIEW, ("registry",), f"registry: show {t.replace('-', ' ')}")
         for i, t in enumerate(REGISTRY_TABS)
     ),
     # ------------------------------------------------------------- changes (wizards): registry screen

@@ -77,13 +77,16 @@ class ConsoleService:
     ESTATE_CLIENTS = ("subscriptions", "containerregistry", "network", "keyvault", "privatedns", "policy",
                       "policyinsights", "authorization")
 
-    def warm(self) -> None:
-        """Import the estate's SDK client modules (call from a thread: it holds no lock the event loop needs)."""
+    @classmethod
+    def warm(cls) -> None:
+        """Import the estate's SDK client modules and the credential (call from a thread: it holds no lock the event
+        loop needs); the demo calls it while its emulator process starts."""
         import importlib
 
         from acrtui.azure.session import CLIENTS
 
-        for kind in self.ESTATE_CLIENTS:
+        importlib.import_module("azure.identity.aio")
+        for kind in cls.ESTATE_CLIENTS:
             importlib.import_module(CLIENTS[kind][0])
 
     # ------------------------------------------------------------ facts

@@ -176,3 +176,44 @@ async def test_the_journal_records_the_operation_not_the_switch_name(demo: Emula
     assert reg.body["properties"]["dataEndpointEnabled"] is False
     # the saved-plan form is unchanged: the kind (and key) still load as the same action type
     assert EnableDataEndpoint.model_validate(actions[0].model_dump()).key.startswith("EnableDataEndpoint:")
+
+
+def test_the_console_entry_module_loads_no_sdk_and_no_domain() -> None:
+    """Structural guard for the first frame: importing the console (and the CLI path that opens it) loads neither
+    the Azure SDK's management clients, nor azure-identity, aiohttp, the emulator or the domain models — they load
+    in the worker after the first paint. Not timed: it checks what a fresh interpreter has imported."""
+    import subprocess
+    import sys
+
+    code = "import sys, acrtui.cli, acrtui.tui.app, acrtui.tui.demo; print('\\n'.join(sys.modules))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    heavy = sorted(m for m in loaded if m.startswith(("azure.mgmt", "azure.identity", "aiohttp", "acrtui.emulator",
+                                                      "acrtui.domain", "acrtui.audit", "acrtui.azure.inventory")))
+    assert heavy == [], heavy
+    assert "textual.app" in loaded  # the guard is looking at the right process
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_the_demo_emulator_runs_in_a_child_process_that_ends_with_the_console(read_only: bool) -> None:
+    """``acrtui --demo`` (``run_tui``): the demo estate is served by ``acrtui emulator --seed demo`` in a child
+    process, reached over TLS like any emulator, still a demo session (no journal on disk); closing stops it. A
+    read-only demo signs in as the emulator's reader (and keeps the pipeline guard)."""
+    from acrtui.plan.executor import target_key
+
+    app = app_module.console_app(TargetOptions(demo=True, read_only=read_only), demo_process=True)
+    factory = app._service_source
+    assert callable(factory)
+    svc = await asyncio.to_thread(factory)
+    try:
+        assert svc.session.target == "demo" and svc.session.emulator is None  # not in this process
+        assert target_key(svc.session) is None and svc.session.read_only is read_only
+        env = svc.session.closers[0].__self__.env()
+        want = env["ACRTUI_READER_CLIENT_ID"] if read_only else env["AZURE_CLIENT_ID"]
+        assert svc.session.principal_hint == want
+        child = svc.session.closers[0].__self__.proc
+        assert child.poll() is None and "emulator" in child.args
+        estate = await svc.load(list(await svc.subscriptions()))
+        assert len(estate.registries) == 8 and not estate.errors
+    finally:
+        await svc.close()
+    assert child.wait(10) is not None  # stopped with the session

@@ -69,9 +69,7 @@ class ActivityScreen(ConsoleScreen):
         self.query_one("#status-line", Label).update(f"{len(entries)} requests ({writes} writes){flt}")
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.show_filter(self.query_one("#filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
+from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import ScrollableContainer
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, RichLog
+from textual.widgets.data_table import Row, RowKey
 from textual.worker import Worker
 
 from ..keymap import actions_for, bindings_for, write_action_names
@@ -40,10 +45,69 @@ def scroll(w: Widget, how: str) -> None:
         getattr(w, _SCROLL[how])(animate=False)
 
 
+def cell_width(cell: Any) -> int:
+    """Width of a one-line cell (a ``Text`` or a plain value), without Rich's console measure."""
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
+
+
 class ListTable(DataTable[Any]):
-    """A list whose Home/End move the cursor to the first/last row (DataTable's own only scroll the view)."""
+    """A list whose Home/End move the cursor to the first/last row (DataTable's own only scroll the view).
+
+    Built for 10,000 rows: DataTable draws only the visible lines, but adding rows measured every cell through
+    Rich's console (seconds at 10,000 rows) and ``add_row`` re-checks the cursor per row. Our cells are one line,
+    so widths are cell lengths, and :meth:`set_rows` replaces all rows in one pass (the filter's path)."""
 
     BINDINGS = [Binding("home", "scroll_top", show=False), Binding("end", "scroll_bottom", show=False)]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        columns = self.ordered_columns
+        keys = [c.key for c in columns]
+        widths = [c.content_width for c in columns]
+        slow = []
+        for row_key in new_rows:
+            row = self.rows.get(row_key)
+            if row is None:
+                continue
+            if row.label is not None or row.auto_height:  # what Textual measures itself
+                slow.append(row_key)
+                continue
+            cells = self._data[row_key]
+            for i, k in enumerate(keys):
+                w = cell_width(cells.get(k, ""))
+                if w > widths[i]:
+                    widths[i] = w
+        for c, w in zip(columns, widths, strict=True):
+            c.content_width = w
+        super()._update_dimensions(slow)
+
+    def set_rows(self, rows: Sequence[tuple[str, Sequence[Any]]], widths: Sequence[int] | None = None) -> None:
+        """Replace every row (one line each) in one pass, keeping the cursor on the same row key where it still is;
+        ``widths``: the columns' content widths if the caller knows them (stable while a filter narrows)."""
+        old = self._row_locations.get_key(self.cursor_row) if self.row_count else None
+        column = self.cursor_column
+        self.clear()
+        columns = self.ordered_columns
+        keys = [c.key for c in columns]
+        locations: dict[RowKey, int] = {}
+        data, table_rows = self._data, self.rows
+        for i, (key, cells) in enumerate(rows):
+            rk = RowKey(key)
+            locations[rk] = i
+            data[rk] = dict(zip(keys, cells, strict=False))
+            table_rows[rk] = Row(rk, 1)
+        self._row_locations = TwoWayDict(locations)
+        if widths is None:
+            widths = [max((cell_width(c[i]) for _, c in rows if i < len(c)), default=0) for i in range(len(keys))]
+        for c, w in zip(columns, widths, strict=False):
+            c.content_width = max(c.label.cell_len, w)
+        self._require_update_dimensions = True
+        self._update_count += 1
+        if rows:
+            at = locations.get(old, 0) if old is not None else 0
+            self.cursor_coordinate = Coordinate(at, min(column, len(keys) - 1))
+            self._highlight_cursor()
+        self.refresh()
+        self.check_idle()
 
 
 class ConsoleScreen(Screen[Any]):
@@ -122,6 +186,22 @@ class ConsoleScreen(Screen[Any]):
         w = self.scroll_target()
         if w is not None:
             scroll(w, how)
+
+    def _action_filter(self) -> None:
+        """The ``/`` binding (a priority one): in a text box it is a character, so let the box have it."""
+        from textual.actions import SkipAction
+        from textual.widgets import Input
+
+        if isinstance(self.focused, Input):
+            raise SkipAction()
+        self.action_filter()
+
+    def show_filter(self, box: Widget) -> None:
+        """Show a filter box and focus it now: ``focus()`` waits a turn, and the keys typed right after ``/`` are
+        already queued — they went to the view, where ``/p`` opened the private endpoint wizard."""
+        box.add_class("shown")
+        self.set_focus(box)
+        box.focus()  # and again after any focus already queued (switching to the Findings tab queues the table's)
 
     def action_filter(self) -> None:
         """``/`` on a view without a list says so (and swallows the key: it never reaches a change key)."""

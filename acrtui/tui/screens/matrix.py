@@ -62,9 +62,7 @@ class MatrixScreen(ConsoleScreen):
     filter_text = ""
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.show_filter(self.query_one("#filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip().lower()

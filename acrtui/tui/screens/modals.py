@@ -197,7 +197,9 @@ class HelpModal(ModalScreen[None]):
             foot.append("🔒 Read-only session: change keys say so and do nothing.\n", style="bold yellow")
         foot.append("ctrl+p opens the command palette.", style="dim")
         with Vertical(id="dialog"):
-            yield Label(f"Help — {self.view}", classes="dialog-title")
+            title = Text(f"Help — {self.view}", style="bold")
+            title.append("    esc closes · ↑↓ PgUp PgDn scroll", style="dim")  # said where it is seen, not below the fold
+            yield Label(title, classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(t, id="help-text")
                 yield Static(foot, id="help-foot")

@@ -67,9 +67,14 @@ class RegistryScreen(ConsoleScreen):
         if self.initial_tab == "findings":
             table.focus()
 
+    def on_resize(self) -> None:
+        """The Finding column takes what the terminal's width leaves: re-flow it (the cursor stays on its row)."""
+        if self.is_mounted and self.query("#findings-table"):
+            self.fill_findings()
+
     def fill_findings(self) -> None:
-        table = self.query_one("#findings-table", DataTable)
-        table.clear()
+        table = self.query_one("#findings-table", ListTable)
+        rows: list[tuple[str, list[object]]] = []
         reg = self.registry
         keymap = getattr(self.app, "_keymap", {}) or {}
         f_text = self.findings_filter.lower()
@@ -81,12 +86,13 @@ class RegistryScreen(ConsoleScreen):
             cells = [Text(status, style={"fail": "bold red", "pass": "green",
                                          "error": "yellow"}.get(f.status.value, "dim")),
                      Text(f.severity.value, style=posture.SEV_STYLE[f.severity.value]), f.check.id,
-                     f.finding.message[:width], Text(f"⏎/{fix.key} {fix.label}", style="bold cyan") if fix else ""]
+                     clip(f.finding.message, width), Text(f"⏎/{fix.key} {fix.label}", style="bold cyan") if fix else ""]
             if f_text and f_text not in " ".join(str(c) for c in cells).lower() + f.check.title.lower():
                 continue
             key = f.check.id
             self.finding_rows[key] = (f, fix)
-            table.add_row(*cells, key=key)
+            rows.append((key, cells))
+        table.set_rows(rows)
         self.show_finding()
 
     def show_finding(self) -> None:
@@ -125,9 +131,7 @@ class RegistryScreen(ConsoleScreen):
     def action_filter(self) -> None:
         """``/`` filters the findings (the registry's one list); it never reaches a change key."""
         self.action_tab("findings")
-        box = self.query_one("#findings-filter", Input)
-        box.add_class("shown")
-        box.focus()
+        self.show_filter(self.query_one("#findings-filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "findings-filter":
@@ -208,3 +212,7 @@ class RegistryScreen(ConsoleScreen):
 
     def action_wizard(self, name: str) -> None:
         self.app.start_wizard(name, self.registry_id)  # type: ignore[attr-defined]
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

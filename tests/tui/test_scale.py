@@ -1,0 +1,104 @@
+"""The lists at fleet scale (issue 11) and the Findings tab's re-flow (issue 12).
+
+Structural, not timed: a keystroke in the ``/`` filter searches the index built once per change of data (the rows
+are not rebuilt and the table is refilled in one pass), narrowing searches only the previous matches, and the
+cursor stays on its row. The figures (first rows, filter latency, RSS at fleet:10000x20) are printed by
+tests/benchmarks/bench_console.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable, Input
+
+from acrtui.tui.screens.lists import FilteredTable
+from acrtui.tui.screens.registry import RegistryScreen
+
+from .conftest import SIZE, wait_for
+from .test_console import open_registry
+
+N = 10_000
+
+
+class ManyRows(FilteredTable):
+    SCREEN_ID = "registries"
+    COLUMNS = ("Name", "Kind", "Where")
+    built = 0
+
+    def rows(self) -> list[tuple[str, list[Any]]]:
+        type(self).built += 1
+        return [(f"id{i}", [Text(f"reg{i:05d}", style="bold"), "Premium" if i % 2 else "Basic", f"sub-{i % 20}"])
+                for i in range(N)]
+
+
+class Host(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(ManyRows())
+
+
+def names(table: DataTable[Any]) -> list[str]:
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_the_filter_searches_an_index_built_once_and_narrows_within_its_matches(monkeypatch: Any) -> None:
+    searched: list[int] = []
+    ManyRows.built = 0
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ManyRows)
+        table = screen.query_one(DataTable)
+        assert table.row_count == ManyRows.SHOWN < N and ManyRows.built == 1  # the rest one filter away, said so
+        assert f"showing the first 2,000 of {N:,}" in str(screen.query_one("#status-line").render())
+
+        keys = screen._keys
+        real_contains = str.__contains__
+
+        class Counting(str):
+            def __contains__(self, item: object) -> bool:
+                searched.append(1)
+                return real_contains(self, item)  # type: ignore[arg-type]
+
+        screen._keys = [Counting(k) for k in keys]  # count how many keys each keystroke looks at
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("r", "e", "g", "0", "0", "1", "2")
+        assert names(table) == [f"reg0012{d}" for d in range(10)]
+        assert ManyRows.built == 1  # no keystroke rebuilt the rows
+        # each letter looks only at what the text before it matched: r e g 0 (every row matches) then reg00 (in
+        # all N), reg001 (in reg00's 1,000), reg0012 (in reg001's 100) — not 7 × N
+        assert len(searched) == 4 * N + N + 1000 + 100, len(searched)
+        await pilot.press("backspace")  # widening: the whole index again, still no rebuild
+        assert len(names(table)) == 100 and ManyRows.built == 1
+        assert "100 rows" in str(screen.query_one("#status-line").render())
+        await pilot.press("enter", "down", "down")
+        at = names(table)[table.cursor_row]
+        await pilot.press("escape")  # clears the filter: every row, the cursor still on the same registry
+        assert table.row_count == ManyRows.SHOWN and names(table)[table.cursor_row] == at
+        assert "premium basic" not in screen._keys[0]  # keys are per row, lower-case, from the cells' text
+        assert screen._keys[1] == "reg00001 premium sub-1"
+
+
+async def test_the_findings_tab_reflows_on_resize(make_app: Any) -> None:
+    """The Finding column takes the terminal's width: narrower terminal, shorter (clipped …) messages, and the
+    cursor stays on the finding it was on."""
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        reg = await open_registry(app, pilot, "contosoprodlost")
+        assert isinstance(reg, RegistryScreen)
+        reg.action_tab("findings")
+        table = reg.query_one("#findings-table", DataTable)
+        table.focus()
+        await pilot.press("down", "down")
+        key = table.coordinate_to_cell_key(table.cursor_coordinate)[0].value
+        widths = []
+        for size in ((200, 45), (100, 30)):
+            await pilot.resize_terminal(*size)
+            await wait_for(pilot, lambda: True)
+            await pilot.pause()
+            widths.append(max(len(str(table.get_row_at(i)[3])) for i in range(table.row_count)))
+            assert table.coordinate_to_cell_key(table.cursor_coordinate)[0].value == key
+        assert widths[0] > widths[1] + 40, widths
+        assert any(str(table.get_row_at(i)[3]).endswith("…") for i in range(table.row_count))
