@@ -212,7 +212,7 @@ def test_markdown_matrix(report: AuditReport) -> None:
         for line in md.splitlines()
         if line.startswith("| `")
     }
-    assert rows["prodgood"] == ["✓"] * 8
+    assert rows["prodgood"] == ["✓"] * 9
     assert rows["prodbad"][cols.index("Supply chain") - 1] == "✗"
     assert rows["devbasic"][cols.index("Resilience") - 1] == "✓"  # zone redundancy is every tier's now (Learn, 2026)
     assert rows["prodorphan"][cols.index("CMK") - 1] == "⚠"

@@ -11,7 +11,7 @@ import pytest
 
 from acrtui.azure import inventory_graph
 from acrtui.azure.inventory import Inventory
-from acrtui.domain.models import Estate, GapKind
+from acrtui.domain.models import CheckInput, Estate, GapKind
 from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
 
 from .conftest import make_session
@@ -119,11 +119,18 @@ def test_resets_after_parsing() -> None:
 # ------------------------------------------------------------------------------------------------ auto
 
 
+def only_assessments_unread(est: Estate) -> bool:
+    """Graph refused: ARM reads everything else, but Defender's image assessments are only in Resource Graph, so
+    that read (and only that one) is a gap — the audit is incomplete, not silently complete."""
+    return bool(est.gaps) and all(set(g.inputs) == {CheckInput.IMAGE_FINDINGS} for g in est.gaps)
+
+
 async def test_auto_counts_registries_once_and_stays_on_arm_for_a_small_estate(demo_emu: Emulator) -> None:
     since = demo_emu.last_seq
     est, inv = await load(demo_emu, "auto")
     posts = graph_posts(demo_emu, since)
-    assert inv.path == "arm" and len(posts) == 1 and est.complete and est.notes == []
+    assert inv.path == "arm" and inv.graph.requests == 1 and est.complete and est.notes == []
+    assert len(posts) == 2  # the count, and Defender's image assessments (only Resource Graph has them)
     assert any(p.endswith("/providers/microsoft.containerregistry/registries") for p in arm_gets(demo_emu, since))
 
 
@@ -142,14 +149,15 @@ async def test_auto_takes_graph_above_the_subscription_threshold_without_a_probe
     since = demo_emu.last_seq
     _, inv = await load(demo_emu, "auto")
     posts = graph_posts(demo_emu, since)
-    assert inv.path == "graph" and inv.graph.requests == len(posts) == 2  # resources + policyresources, no count
+    assert inv.path == "graph" and inv.graph.requests == 2  # resources + policyresources, no count
+    assert len(posts) == 3  # and Defender's image assessments
 
 
 @pytest.mark.parametrize("fault", ["403", "503"])
 async def test_auto_falls_back_to_arm_with_a_note_when_graph_is_refused(demo_emu: Emulator, fault: str) -> None:
     demo_emu.faults.add(fault, path="/providers/Microsoft.ResourceGraph/")
     est, inv = await load(demo_emu, "auto")
-    assert inv.path == "arm" and est.complete and len(est.registries) == 8  # ARM read it all: complete is true
+    assert inv.path == "arm" and len(est.registries) == 8 and only_assessments_unread(est)  # ARM read the rest
     assert est.notes and "Resource Graph" in est.notes[0] and "ARM" in est.notes[0]
 
 
@@ -158,7 +166,7 @@ async def test_auto_falls_back_when_graph_fails_after_choosing_it(demo_emu: Emul
     monkeypatch.setattr(inventory_graph, "AUTO_SUBSCRIPTIONS", 2)
     demo_emu.faults.add("403", path="/providers/Microsoft.ResourceGraph/")
     est, inv = await load(demo_emu, "auto")
-    assert inv.path == "arm" and est.complete and len(est.registries) == 8 and est.notes
+    assert inv.path == "arm" and len(est.registries) == 8 and only_assessments_unread(est) and est.notes
 
 
 async def test_an_explicit_graph_choice_does_not_fall_back(demo_emu: Emulator) -> None:

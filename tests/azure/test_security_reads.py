@@ -28,7 +28,7 @@ def load(emu: Emulator, *, graph: bool = False) -> Estate:
     async def go() -> Estate:
         s = make_session(emu, "reader", read_only=True)
         try:
-            return await Inventory(s, use_resource_graph=graph).load()
+            return await Inventory(s, mode="graph" if graph else "arm").load()
         finally:
             await s.close()
 

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox
 from acrtui.emulator import Emulator
 from acrtui.tui.screens.lists import RegistryListScreen
 from acrtui.tui.screens.registry import RegistryScreen
+from acrtui.tui.widgets.posture import severity_counts
 
 from .conftest import SIZE, wait_for
 from .test_console import review_and_apply
@@ -22,6 +23,7 @@ async def test_leaving_the_plan_screen_at_once_still_refreshes_every_view(make_a
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         wiz = await open_wizard(app, pilot, "contosoprodlost", "d")
+        before = str(severity_counts(app.report, app.estate.registry("contosoprodlost")))
         for box in wiz.query(Checkbox):
             box.value = True
         await pilot.pause()
@@ -35,7 +37,9 @@ async def test_leaving_the_plan_screen_at_once_still_refreshes_every_view(make_a
         failing = {f.check.id for f in app.report.findings
                    if f.registry.name == "contosoprodlost" and f.finding.status.value == "fail"}
         assert "ACR-DEP-001" not in failing
-        await wait_for(pilot, lambda: "1C 3H 4M 2L" in str(app.screen.query_one("#registry-title").render()))
+        now = str(severity_counts(app.report, app.estate.registry("contosoprodlost")))
+        assert now != before, "the apply changed the findings"
+        await wait_for(pilot, lambda: now in str(app.screen.query_one("#registry-title").render()))
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen))
 

@@ -491,7 +491,7 @@ async def scenario_header_follows_the_view(app: Any, pilot: Any, demo: Emulator)
     app.pop_screen()  # the list: posture columns first, context columns may scroll off
     await pilot.pause()
     row = next(line for line in dump(app).splitlines() if "contosoprodlost" in line)
-    assert re.search(r"contosoprodlost +1C 5H 8M 2L +Premium +versionless +✗ none +open +✗", row), row
+    assert re.search(r"contosoprodlost +1C 5H 8M 5L +Premium +versionless +✗ none +open +✗", row), row
     await pilot.resize_terminal(*SIZE)
     await pilot.pause()
 

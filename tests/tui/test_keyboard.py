@@ -345,7 +345,7 @@ async def test_production_badge_data_switch_jump_matrix_and_detail_pane(make_app
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
         m = app.screen.query_one(DataTable)
-        assert m.row_count == len(est.registries) + 1 and len(m.columns) == 10
+        assert m.row_count == len(est.registries) + 1 and len(m.columns) == 11  # name, 9 families, failing
         assert str(m.get_row_at(1)[1]).strip().startswith("✗4/9 C")  # contosoprodlost: critical CMK
         await pilot.press("slash", *"sandbox")
         await pilot.pause()
