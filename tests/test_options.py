@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from acrtui.azure import targets
+from acrtui.azure.registry_details import SOFT_DELETE_API
 from acrtui.cli import cli
 from acrtui.emulator import EmulatorConfig, EmulatorThread, RequestRecord
 from acrtui.tui.app import AcrtuiApp
@@ -376,7 +377,7 @@ def _listings(r: Run) -> tuple[list[RequestRecord], list[RequestRecord]]:
     are told apart by what the product asked for, counted in ``GRAPH_LISTINGS``."""
     queries = [x for x in r.arm if x.method == "POST" and x.path.lower().endswith("/microsoft.resourcegraph/resources")]
     graph = queries if GRAPH_LISTINGS["calls"] else []
-    arm = [x for x in r.arm if x.method == "GET"
+    arm = [x for x in r.arm if x.method == "GET" and x.api_version != SOFT_DELETE_API  # read through ARM on both
            and x.path.lower().endswith("/providers/microsoft.containerregistry/registries")]
     GRAPH_LISTINGS["calls"] = 0
     return graph, arm

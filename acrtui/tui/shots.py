@@ -94,3 +94,16 @@ async def tour(app: Any, pilot: Any, save: Save) -> None:
     app.screen.query_one("#wizard-review", Button).press()
     await wait_until(pilot, lambda: isinstance(app.screen, PlanScreen))
     await save("plan-review")
+    await pilot.press("escape")  # the plan, unapplied
+    await wait_until(pilot, lambda: not isinstance(app.screen, PlanScreen))
+    while isinstance(app.screen, Wizard):
+        await pilot.press("escape")
+        await pilot.pause()
+    app.pop_screen()
+    app.open_registry("contosostgacr")  # the CMK migration: a new registry, every tag, the source's hardening
+    await wait_until(pilot, lambda: isinstance(app.screen, RegistryScreen))
+    await pilot.press("m")
+    await wait_until(pilot, lambda: isinstance(app.screen, Wizard) and getattr(app.screen, "content", None) is not None)
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_until(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plan.planned is not None, 40)
+    await save("migration-review")

@@ -168,7 +168,12 @@ async def test_a_fault_on_each_provider_path_makes_the_audit_incomplete(demo_emu
     assert estate.errors == [g.text for g in estate.gaps]  # the string view other callers use stays in step
 
 
-async def test_throttled_beyond_the_retries_is_a_throttled_gap(demo_emu: Emulator) -> None:
+async def test_throttled_beyond_the_retries_is_a_throttled_gap(demo_emu: Emulator,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Throttled for longer than the session waits out (``MAX_THROTTLE_WAIT_S``, shortened here from 300 s)."""
+    from acrtui.azure import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_THROTTLE_WAIT_S", 2.0)
     path, must_error, _ = CASES["keyvault"]
     base = await baseline()
     demo_emu.faults.add("429", path=path)

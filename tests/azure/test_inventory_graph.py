@@ -11,6 +11,7 @@ import pytest
 
 from acrtui.azure import inventory_graph
 from acrtui.azure.inventory import Inventory
+from acrtui.azure.registry_details import SOFT_DELETE_API
 from acrtui.domain.models import CheckInput, Estate, GapKind
 from acrtui.emulator import Emulator, EmulatorConfig, EmulatorThread
 
@@ -26,7 +27,10 @@ def graph_posts(emu: Emulator, since: int) -> list[Any]:
 
 
 def arm_gets(emu: Emulator, since: int) -> list[str]:
-    return [r.path.lower() for r in emu.request_log if r.seq > since and r.method == "GET" and r.kind == "arm"]
+    """ARM GETs since ``since``, less the per-subscription registry list at the soft-delete preview api-version
+    (``registry_details.SOFT_DELETE_API``): ``softDeletePolicy`` exists only there, so both paths read it through ARM."""
+    return [r.path.lower() for r in emu.request_log if r.seq > since and r.method == "GET" and r.kind == "arm"
+            and r.api_version != SOFT_DELETE_API]
 
 
 async def load(emu: Emulator, mode: str, **attrs: Any) -> tuple[Estate, Inventory]:

@@ -21,7 +21,7 @@ from .conftest import console_service
 
 GOLDEN = Path(__file__).parent / "golden"
 SHOTS = ["subscriptions", "registries", "registry-cmk", "registry-private-link", "audit", "matrix", "premium-only",
-         "wizard-cmk-fix", "wizard-firewall", "plan-review"]
+         "wizard-cmk-fix", "wizard-firewall", "plan-review", "migration-review"]
 
 
 async def test_main_screens_match_golden_text(make_app: Any, demo: Emulator) -> None:
@@ -42,6 +42,7 @@ async def test_main_screens_match_golden_text(make_app: Any, demo: Emulator) -> 
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from {path} (ACRTUI_UPDATE_GOLDEN=1 to accept)"
     assert demo.writes() == []  # the tour reviews a plan but never applies it
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in seen["plan-review"]
+    assert "Migrate contosostgacr to a new CMK registry" in seen["migration-review"]
     assert "✗ " in seen["registry-private-link"] and "missing" in seen["registry-private-link"]
 
 
