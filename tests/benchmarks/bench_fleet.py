@@ -290,16 +290,18 @@ def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
                "XDG_CONFIG_HOME": str(tmp / "config"), "ACRTUI_READ_ONLY": "1"}
         if args.concurrency:
             env["ACRTUI_CONCURRENCY"] = str(args.concurrency)
-        audit = [sys.executable, "-m", "acrtui", "audit", "--format", "json", "-o", str(tmp / "report.json"),
-                 "--soft-fail"]
-        has_graph = graph_option()
-        rows = {"arm": measure("acrtui audit (ARM)", emu, [*audit, "--inventory", "arm"] if has_graph else audit, env)}
+        acrtui = [sys.executable, "-m", "acrtui"]
+        tail = ["audit", "--format", "json", "-o", str(tmp / "report.json"), "--soft-fail"]
+        audit = [*acrtui, *tail]
+        has_graph = graph_option()  # a global option: acrtui --inventory graph audit …
+        rows = {"arm": measure("acrtui audit (ARM)", emu, [*acrtui, "--inventory", "arm", *tail] if has_graph else audit,
+                               env)}
         report_mb = (tmp / "report.json").stat().st_size / 2**20 if (tmp / "report.json").exists() else 0.0
         print(f"  JSON report: {report_mb:.1f} MB")
         if has_graph:
-            rows["graph"] = measure("acrtui audit (Graph)", emu, [*audit, "--inventory", "graph"], env)
+            rows["graph"] = measure("acrtui audit (Graph)", emu, [*acrtui, "--inventory", "graph", *tail], env)
         else:
-            print("  acrtui audit (Graph): skipped — this build has no `audit --inventory graph` option")
+            print("  acrtui audit (Graph): skipped — this build has no `acrtui --inventory graph` option")
         if args.compare_with:  # another checkout (e.g. `git archive <base> acrtui | tar -x -C DIR`), same emulator
             base = str(Path(args.compare_with).resolve())
             rows["base"] = measure(f"audit at {Path(base).name}", emu, audit, {**env, "PYTHONPATH": base}, cwd=base)
@@ -336,7 +338,7 @@ def bench(seed: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def graph_option() -> bool:
-    out = subprocess.run([sys.executable, "-m", "acrtui", "audit", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "acrtui", "--help"], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     return "--inventory" in out.stdout
 
