@@ -137,14 +137,6 @@ def get_scope_map(ctx: Ctx, p: dict[str, str]) -> Response:
     return Response(200, _get_child(ctx, reg, "scopeMaps", p["child"]).body)
 
 
-@route("GET", REG + "/scopeMaps")
-def list_scope_maps(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "scopeMaps")
-
-
-@route("DELETE", REG + "/scopeMaps/{child}")
-def delete_scope_map(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "scopeMaps", p["child"])
 
 
 # ---------------------------------------------------------------- tokens
@@ -173,20 +165,7 @@ def put_token(ctx: Ctx, p: dict[str, str]) -> Response:
         "credentials": {"certificates": list(get_ci(creds, "certificates") or []), "passwords": passwords}})
 
 
-@route("GET", REG + "/tokens/{child}")
-def get_token(ctx: Ctx, p: dict[str, str]) -> Response:
-    reg = _registry(ctx, p)
-    return Response(200, _get_child(ctx, reg, "tokens", p["child"]).body)
 
-
-@route("GET", REG + "/tokens")
-def list_tokens(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "tokens")
-
-
-@route("DELETE", REG + "/tokens/{child}")
-def delete_token(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "tokens", p["child"])
 
 
 # ---------------------------------------------------------------- webhooks
@@ -208,14 +187,6 @@ def put_webhook(ctx: Ctx, p: dict[str, str]) -> Response:
         hidden)
 
 
-@route("GET", REG + "/webhooks/{child}")
-def get_webhook(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _get_child(ctx, _registry(ctx, p), "webhooks", p["child"]).body)
-
-
-@route("GET", REG + "/webhooks")
-def list_webhooks(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "webhooks")
 
 
 @route("POST", REG + "/webhooks/{child}/getCallbackConfig")
@@ -225,10 +196,6 @@ def get_callback_config(ctx: Ctx, p: dict[str, str]) -> Response:
     return Response(200, {"serviceUri": hook.extra.get("serviceUri", ""),
                           "customHeaders": dict(hook.extra.get("customHeaders") or {})})
 
-
-@route("DELETE", REG + "/webhooks/{child}")
-def delete_webhook(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "webhooks", p["child"])
 
 
 # ---------------------------------------------------------------- credential sets and cache rules
@@ -260,19 +227,7 @@ def put_credential_set(ctx: Ctx, p: dict[str, str]) -> Response:
         {"identity": ident}, dict(old.extra) if old else {"health": {}})
 
 
-@route("GET", REG + "/credentialSets/{child}")
-def get_credential_set(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _get_child(ctx, _registry(ctx, p), "credentialSets", p["child"]).body)
 
-
-@route("GET", REG + "/credentialSets")
-def list_credential_sets(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "credentialSets")
-
-
-@route("DELETE", REG + "/credentialSets/{child}")
-def delete_credential_set(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "credentialSets", p["child"])
 
 
 def set_credential_health(res: Resource, name: str, status: str, code: str | None = None,
@@ -305,19 +260,7 @@ def put_cache_rule(ctx: Ctx, p: dict[str, str]) -> Response:
     return _store(ctx, reg, "cacheRules", p["child"], out)
 
 
-@route("GET", REG + "/cacheRules/{child}")
-def get_cache_rule(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _get_child(ctx, _registry(ctx, p), "cacheRules", p["child"]).body)
 
-
-@route("GET", REG + "/cacheRules")
-def list_cache_rules(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "cacheRules")
-
-
-@route("DELETE", REG + "/cacheRules/{child}")
-def delete_cache_rule(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "cacheRules", p["child"])
 
 
 # ---------------------------------------------------------------- connected registries
@@ -349,16 +292,18 @@ def put_connected_registry(ctx: Ctx, p: dict[str, str]) -> Response:
     })
 
 
-@route("GET", REG + "/connectedRegistries/{child}")
-def get_connected_registry(ctx: Ctx, p: dict[str, str]) -> Response:
-    return Response(200, _get_child(ctx, _registry(ctx, p), "connectedRegistries", p["child"]).body)
+# ---------------------------------------------------------------- get, list, delete: one shape for every kind
 
 
-@route("GET", REG + "/connectedRegistries")
-def list_connected_registries(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _list(ctx, _registry(ctx, p), "connectedRegistries")
+def _plain_routes(kind: str, *, get: bool = True) -> None:
+    """GET one, list and DELETE behave alike for every sub-resource (PUT is what differs, above)."""
+    if get:
+        route("GET", REG + f"/{kind}/{{child}}")(
+            lambda ctx, p: Response(200, _get_child(ctx, _registry(ctx, p), kind, p["child"]).body))
+    route("GET", REG + f"/{kind}")(lambda ctx, p: _list(ctx, _registry(ctx, p), kind))
+    route("DELETE", REG + f"/{kind}/{{child}}")(lambda ctx, p: _delete(ctx, _registry(ctx, p), kind, p["child"]))
 
 
-@route("DELETE", REG + "/connectedRegistries/{child}")
-def delete_connected_registry(ctx: Ctx, p: dict[str, str]) -> Response:
-    return _delete(ctx, _registry(ctx, p), "connectedRegistries", p["child"])
+_plain_routes("scopeMaps", get=False)  # its GET first adds the system scope maps (get_scope_map)
+for _kind in ("tokens", "webhooks", "credentialSets", "cacheRules", "connectedRegistries"):
+    _plain_routes(_kind)
