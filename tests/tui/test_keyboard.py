@@ -353,6 +353,13 @@ async def test_production_badge_data_switch_jump_matrix_and_detail_pane(make_app
         await pilot.press("escape")
         await pilot.pause()
         assert m.row_count == len(est.registries) + 1
+        # at 100 columns the whole matrix fits without scrolling sideways: compact cells keep count + severity
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert len(m.columns) == 10 and str(m.get_row_at(1)[1]).strip() == "✗4C"
+        assert m.virtual_size.width <= m.size.width and m.max_scroll_x == 0
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
         m.move_cursor(row=1, column=1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))

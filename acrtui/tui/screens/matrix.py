@@ -22,16 +22,22 @@ from .base import ConsoleScreen, ListTable
 FAMILY_LABEL = {Family.CMK: "CMK", Family.PRIVATE_LINK: "PrivLink", Family.NETWORK: "Network",
                 Family.DATA_ENDPOINT: "DataEP", Family.AUTH: "Auth", Family.POLICY: "Policy",
                 Family.RESILIENCE: "Resil.", Family.MONITORING: "Monitor", Family.SUPPLY_CHAIN: "Supply"}
+SHORT_LABEL = {Family.PRIVATE_LINK: "PrivLk", Family.NETWORK: "Net", Family.MONITORING: "Monit",
+               Family.RESILIENCE: "Resil"}
 FAMILY_TAB = {Family.CMK: "cmk", Family.PRIVATE_LINK: "private-link", Family.NETWORK: "network",
               Family.DATA_ENDPOINT: "data-endpoints", Family.POLICY: "policy"}
 CELL_STYLE = {"critical": "bold white on red3", "high": "bold white on dark_orange3", "medium": "black on yellow3",
               "low": "black on cyan3", "info": "black on grey70", "clean": "black on green3",
               "unknown": "bold white on magenta", "n/a": "dim"}
 CELL_WIDTH = 13  # on a wide terminal; a narrow one gets what is left after the registry names (at least 9)
+COMPACT_WIDTH = 6  # "✗10C": below the full width the cell drops the "/applicable" count and the totals column
+TOTAL_WIDTH = 14
 
 
 def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
-    """(cell text, state) for one registry's checks of one family."""
+    """(cell text, state) for one registry's checks of one family; a compact cell (narrow terminals, 100 columns)
+    keeps the failing count and the worst severity's letter, so the state is still readable without colour."""
+    compact = width < 9
     applicable = [f for f in records if f.status is not Status.NOT_APPLICABLE]
     fails = [f for f in applicable if f.status is Status.FAIL]
     unknown = [f for f in applicable if f.status is Status.ERROR]
@@ -40,16 +46,18 @@ def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
     elif fails:
         worst = max(fails, key=lambda f: f.severity.rank).severity
         state = worst.value
-        label = f"✗{len(fails)}/{len(applicable)} {worst.value[0].upper()}"
+        label = (f"✗{len(fails)}{worst.value[0].upper()}" if compact
+                 else f"✗{len(fails)}/{len(applicable)} {worst.value[0].upper()}")
     elif unknown:
-        state, label = "unknown", f"?{len(unknown)}/{len(applicable)}"
+        state, label = "unknown", f"?{len(unknown)}" if compact else f"?{len(unknown)}/{len(applicable)}"
     else:
-        state, label = "clean", f"✓{len(applicable)}/{len(applicable)}"
+        state, label = "clean", "✓" if compact else f"✓ all {len(applicable)}"
     return Text(f" {label:<{width - 2}} ", style=CELL_STYLE[state]), state
 
 
-def legend() -> Text:
-    t = Text("cells: ✗ failing/applicable and worst severity   ")
+def legend(compact: bool = False) -> Text:
+    t = Text("✗ n failing + worst · ✓ pass · ? unknown  " if compact
+             else "cells: ✗ failing/applicable and worst severity · ✓ all pass · ? not evaluated   ")
     for state in ("critical", "high", "medium", "low", "clean", "unknown", "n/a"):
         t.append(f" {state} ", style=CELL_STYLE[state])
         t.append(" ")
@@ -106,17 +114,24 @@ class MatrixScreen(ConsoleScreen):
         return max(names, len("registries failing"))
 
     def cell_width(self) -> int:
-        """Cells share what the names and the totals leave of the terminal's width."""
-        return max(9, min(CELL_WIDTH, (self.app.size.width - self.name_width() - 22) // len(FAMILY_ORDER) - 2))
+        """Cells share what the names and the totals leave of the terminal's width; when the full cells do not fit,
+        compact ones without the totals column, so the whole matrix fits 100 columns without scrolling sideways."""
+        free = self.app.size.width - self.name_width() - 6
+        full = min(CELL_WIDTH, (free - TOTAL_WIDTH - 2) // len(FAMILY_ORDER) - 2)
+        return full if full >= 9 else max(COMPACT_WIDTH, free // len(FAMILY_ORDER) - 2)
 
     def fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
         width = self.cell_width()
+        compact = width < 9
+        self.query_one("#matrix-legend", Static).update(legend(compact))
         table.add_column("Registry", key="registry", width=self.name_width())
         for fam in FAMILY_ORDER:
-            table.add_column(FAMILY_LABEL[fam], key=str(fam), width=width)
-        table.add_column("Failing", key="total", width=14)
+            table.add_column(SHORT_LABEL.get(fam, FAMILY_LABEL[fam]) if compact else FAMILY_LABEL[fam],
+                             key=str(fam), width=width)
+        if not compact:
+            table.add_column("Failing", key="total", width=TOTAL_WIDTH)
         estate = getattr(self.app, "estate", None)
         report = getattr(self.app, "report", None)
         if estate is None or report is None:
@@ -138,16 +153,18 @@ class MatrixScreen(ConsoleScreen):
                 for f in recs:
                     if f.status is Status.FAIL:
                         total[f.severity] += 1
-            cells.append(Text(" ".join(f"{n}{s.value[0].upper()}" for s, n in total.items() if n) or "clean"))
+            if not compact:
+                cells.append(Text(" ".join(f"{n}{s.value[0].upper()}" for s, n in total.items() if n) or "clean"))
             table.add_row(*cells, key=r.id)
         n = len(shown)
         table.add_row(Text("registries failing", style="italic"),
-                      *(Text(f" {failing_regs[str(fam)]} of {n}", style="bold") for fam in FAMILY_ORDER), "",
+                      *(Text(f" {failing_regs[str(fam)]}" if compact else f" {failing_regs[str(fam)]} of {n}",
+                             style="bold") for fam in FAMILY_ORDER), *([] if compact else [""]),
                       key="summary")
         worst = sum(1 for v in failing_regs.values() if v)
+        head = f"{n} registries × {len(FAMILY_ORDER)} families · {worst} failing somewhere · "
         self.query_one("#status-line", Label).update(
-            f"{n} registries × {len(FAMILY_ORDER)} families · {worst} families failing somewhere · "
-            f"{report.summary_line()}")
+            (f"{n} registries · " if compact else head) + report.summary_line())
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         self.open_cell(str(event.cell_key.row_key.value), str(event.cell_key.column_key.value))
