@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
-from textual.widgets._toggle_button import ToggleButton
 from textual.worker import Worker
 
 from acrtui.domain.models import Estate, RegistryPosture
@@ -31,11 +30,54 @@ from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 WIZARD_KEYS = "tab next · enter in a text field: review plan · space toggles · PgUp/PgDn scroll · esc cancel"
 
 
-def state_word(widget: Checkbox | RadioButton) -> str:
-    """A switch's state in words, not only in colour."""
-    if isinstance(widget, RadioButton):
-        return "◉ selected" if widget.value else ""
-    return "on" if widget.value else "off"
+class Switch(Checkbox):
+    """A checkbox that is marked only when on and says its state in words (``— on`` / ``— off``).
+
+    Textual draws the same ``X`` in both states, told apart by colour alone; a new operator (or a monochrome
+    terminal) cannot see which way it is set.
+    """
+
+    def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
+        self.base_label = label
+        super().__init__(label, value, **kw)
+        self._say()
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self._say()
+
+    def relabel(self, label: str) -> None:
+        self.base_label = label
+        self._say()
+
+    def _say(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        self.label = f"{self.base_label}  — {'on' if self.value else 'off'}"
+
+
+class Radio(RadioButton):
+    """A radio button: only the selected one is marked (``●``) and says ``— selected``.
+
+    Textual draws ``●`` on every button of a set, and a RadioSet swallows its buttons' Changed messages, so the
+    state is kept here, on every value change, not by a screen listening for events.
+    """
+
+    def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
+        self.base_label = label
+        super().__init__(label, value, **kw)
+        self._say()
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self._say()
+
+    def relabel(self, label: str) -> None:
+        self.base_label = label
+        self._say()
+
+    def _say(self) -> None:
+        self.BUTTON_INNER = "●" if self.value else " "
+        self.label = f"{self.base_label}  — selected" if self.value else self.base_label
 
 
 class Wizard(ModalScreen[UiPlan | None]):
@@ -59,7 +101,6 @@ class Wizard(ModalScreen[UiPlan | None]):
         self.reg = reg
         self.service = service
         self.prefill: dict[str, object] = {}
-        self._switch_labels: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -82,24 +123,9 @@ class Wizard(ModalScreen[UiPlan | None]):
             for w in self.query(f"#{wid}"):
                 if isinstance(w, Select | Input | Checkbox | RadioButton):
                     w.value = value  # type: ignore[assignment]
-        for w in self.query(ToggleButton):
-            if isinstance(w, Checkbox | RadioButton):
-                self._switch_labels[id(w)] = str(w.label)
-                self.say_state(w)
         body = self.query_one("#wizard-body")
         first = next((w for w in body.query("*") if w.focusable and w.display), None)
         (first or self.query_one("#wizard-review")).focus()
-
-    def say_state(self, w: Checkbox | RadioButton) -> None:
-        base = self._switch_labels.get(id(w))
-        if base is not None:
-            word = state_word(w)
-            w.label = f"{base}  — {word}" if word else base
-
-    @on(ToggleButton.Changed)
-    def _switch_changed(self, event: ToggleButton.Changed) -> None:
-        if isinstance(event.control, Checkbox | RadioButton):
-            self.say_state(event.control)
 
     @on(Input.Submitted)
     def _enter_in_field(self, event: Input.Submitted) -> None:
@@ -178,9 +204,9 @@ class RotateKeyWizard(Wizard):
         self.newest = key.newest_version if key else None
         self.identities = planning.identity_choices(self.estate, self.reg)
         with RadioSet(id="rotate-mode"):
-            yield RadioButton("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
+            yield Radio("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
             if self.newest:
-                yield RadioButton(f"Pin the newest version ({self.newest})", id="mode-newest")
+                yield Radio(f"Pin the newest version ({self.newest})", id="mode-newest")
         yield Label("Key name (in the same vault)")
         yield Input(value=self.reg.encryption.key_name or "", id="rotate-key")
         yield Label("Encryption identity (identities assigned to the registry)")
@@ -249,7 +275,7 @@ class MigrateWizard(Wizard):
                      value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
         yield Label("Key name (created if missing, RSA 3072)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
-        yield Checkbox("Versionless key (automatic rotation)", value=True, id="mig-versionless")
+        yield Switch("Versionless key (automatic rotation)", value=True, id="mig-versionless")
         yield Label("Images to import (a new identity is created for the key)", classes="section")
         yield Static(f"Reading the repositories and tags of {self.reg.name} through its data plane…", id="mig-found")
         yield Label("Filter: comma-separated patterns such as payments/* or *:1.27 (leave empty for every tag)",
@@ -259,12 +285,12 @@ class MigrateWizard(Wizard):
         yield Label("Images (repo:tag, comma-separated) — typed, since the data plane cannot be read from here",
                     id="mig-images-label")
         yield Input(value="", id="mig-images")
-        yield Checkbox("Create it without importing any image", value=False, id="mig-no-import")
-        yield Checkbox("Carry the source's hardening (replicas, network rules, data endpoints, authentication "
+        yield Switch("Create it without importing any image", value=False, id="mig-no-import")
+        yield Switch("Carry the source's hardening (replicas, network rules, data endpoints, authentication "
                        "settings, private endpoints with DNS, registry policies)", value=True, id="mig-copy")
         if self.vnets:
             names = ", ".join(v.rsplit("/", 1)[-1] for v in self.vnets)
-            yield Checkbox(f"I work from {names} (a private path: public access on the new registry goes off with "
+            yield Switch(f"I work from {names} (a private path: public access on the new registry goes off with "
                            "the source's)", value=False, id="mig-private-path")
 
     def on_mount(self) -> None:
@@ -356,25 +382,25 @@ class CmkFixWizard(Wizard):
             return Static(Text.assemble(("✓ ", "bold green"), text), classes="fine")
 
         if f.key_access:
-            yield Checkbox(f"Restore key access: let {f.identity} get, wrapKey and unwrapKey on {key} "
+            yield Switch(f"Restore key access: let {f.identity} get, wrapKey and unwrapKey on {key} "
                            f"({'RBAC role' if v and v.rbac_authorization else 'access policy'})", value=True,
                            id="fix-key-access")
         else:
             yield fine(f"{f.identity or 'The identity'} can use {key}")
         if f.purge_protection:
-            yield Checkbox(f"Turn on purge protection for {vault} (IRREVERSIBLE)", value=True, id="fix-purge")
+            yield Switch(f"Turn on purge protection for {vault} (IRREVERSIBLE)", value=True, id="fix-purge")
         elif f.soft_delete_off:
             yield Static(Text(f"✗ {vault} has soft delete off: purge protection needs it first (outside acrtui).",
                               style="yellow"))
         else:
             yield fine(f"{vault} has purge protection")
         if f.audit_logging:
-            yield Checkbox(f"Send {vault}'s AuditEvent log to a Log Analytics workspace", value=True, id="fix-audit")
+            yield Switch(f"Send {vault}'s AuditEvent log to a Log Analytics workspace", value=True, id="fix-audit")
             yield Select([], id="fix-workspace", prompt="workspace (loading…)")
         else:
             yield fine(f"{vault} sends its AuditEvent log")
         if f.network_bypass:
-            yield Checkbox(f"Let trusted Azure services (ACR) through {vault}'s firewall", value=True, id="fix-bypass")
+            yield Switch(f"Let trusted Azure services (ACR) through {vault}'s firewall", value=True, id="fix-bypass")
         else:
             yield fine(f"{vault}'s firewall lets ACR reach the key")
 
@@ -432,9 +458,9 @@ class EndpointWizard(Wizard):
         yield Select([], id="pe-subnet", prompt="choose a subnet")
         yield Label("Approval")
         with RadioSet(id="pe-approval"):
-            yield RadioButton("Automatic (you may approve on the registry)", value=True, id="pe-auto")
-            yield RadioButton("Manual (the connection stays Pending)", id="pe-manual")
-        yield Checkbox("Private DNS: zone + VNet link + zone group (recommended)", value=True, id="pe-dns")
+            yield Radio("Automatic (you may approve on the registry)", value=True, id="pe-auto")
+            yield Radio("Manual (the connection stays Pending)", id="pe-manual")
+        yield Switch("Private DNS: zone + VNet link + zone group (recommended)", value=True, id="pe-dns")
         yield Label("Endpoint name")
         yield Input(value=f"pe-{self.reg.name}", id="pe-name")
 
@@ -450,7 +476,7 @@ class EndpointWizard(Wizard):
         self.may_approve = await planning.may_approve(self.service.session, self.reg)
         if self.may_approve is False:  # checked first: an automatic endpoint would be refused by Azure
             self.query_one("#pe-manual", RadioButton).value = True
-            self.query_one("#pe-auto", RadioButton).label = "Automatic (needs the approval right, which you lack)"
+            self.query_one("#pe-auto", Radio).relabel("Automatic (needs the approval right, which you lack)")
         self.approval_note = planning.approval_note(self.reg, self.may_approve)
         self.notes(Text(self.approval_note, style="yellow"))
         self.subnets, self.zones, self.linked_vnets = subnets, zones, links
@@ -513,8 +539,8 @@ class ConnectionsWizard(Wizard):
                      id="conn-select", value=(pending or conns)[0].name if conns else Select.BLANK,
                      allow_blank=not conns)
         with RadioSet(id="conn-decision"):
-            yield RadioButton("Approve", value=True, id="conn-approve")
-            yield RadioButton("Reject", id="conn-reject")
+            yield Radio("Approve", value=True, id="conn-approve")
+            yield Radio("Reject", id="conn-reject")
 
     def build(self) -> UiPlan:
         name = self.query_one("#conn-select", Select).value
@@ -545,8 +571,8 @@ class DataEndpointWizard(Wizard):
         now = "enabled" if self.reg.data_endpoint_enabled else "disabled"
         yield Label(Text.assemble("Now: dedicated data endpoints are ", (now, "bold")), id="data-now")
         # opens on the current state: pressing Review without touching it plans nothing
-        yield Checkbox("Dedicated data endpoints", value=self.reg.data_endpoint_enabled, id="data-enabled")
-        yield Checkbox("Client firewalls allow the names above", value=False, id="data-ack")
+        yield Switch("Dedicated data endpoints", value=self.reg.data_endpoint_enabled, id="data-enabled")
+        yield Switch("Client firewalls allow the names above", value=False, id="data-ack")
 
     def on_mount(self) -> None:
         self.warn_off()
@@ -585,18 +611,18 @@ class FirewallWizard(Wizard):
                     "or CIDR, Premium only, at most 200.")
 
     def form(self) -> Iterable[Widget]:
-        yield Checkbox("Public network access", value=self.reg.public_network_access == "Enabled", id="fw-public")
+        yield Switch("Public network access", value=self.reg.public_network_access == "Enabled", id="fw-public")
         yield Label("Default action for public traffic")
         yield Select([("Deny (only the IP rules)", "Deny"), ("Allow (everyone)", "Allow")], id="fw-default",
                      value=self.reg.default_action if self.reg.default_action in ("Allow", "Deny") else "Allow",
                      allow_blank=False)
         yield Label("Allowed IPs / CIDRs (comma-separated)")
         yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
-        yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
+        yield Switch("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
                        id="fw-bypass")
         yield Label("Your public IPs, comma-separated (lock-out check; empty: private endpoint only)")
         yield Input(value="", id="fw-operator")
-        yield Checkbox("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
+        yield Switch("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
 
     def on_mount(self) -> None:
         self.update_warnings()
@@ -636,13 +662,13 @@ class AuthWizard(Wizard):
     def form(self) -> Iterable[Widget]:
         r = self.reg
         basic = r.sku.lower() == "basic"
-        yield Checkbox("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
+        yield Switch("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
         # what the SKU cannot do is shown, but cannot be chosen (preflight would refuse it)
-        yield Checkbox("Anonymous pull enabled" + (" (needs Standard or Premium)" if basic and not
+        yield Switch("Anonymous pull enabled" + (" (needs Standard or Premium)" if basic and not
                                                    r.anonymous_pull_enabled else ""),
                        value=r.anonymous_pull_enabled, id="auth-anon", disabled=basic and not r.anonymous_pull_enabled)
-        yield Checkbox("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
-        yield Checkbox("Export allowed" + ("" if r.premium else " (only Premium can turn exports off)"),
+        yield Switch("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
+        yield Switch("Export allowed" + ("" if r.premium else " (only Premium can turn exports off)"),
                        value=r.export_policy_enabled, id="auth-export", disabled=not r.premium)
 
     def build(self) -> UiPlan:
@@ -678,7 +704,7 @@ class PolicyWizard(Wizard):
         sub_name = self.estate.subscriptions.get(self.reg.subscription_id, self.reg.subscription_id)
         yield Select([(f"resource group {self.reg.resource_group}", rg), (f"subscription {sub_name}", sub)],
                      id="pol-scope", value=rg, allow_blank=False)
-        yield Checkbox("Start a remediation task right after assigning (fixes what is non-compliant now)",
+        yield Switch("Start a remediation task right after assigning (fixes what is non-compliant now)",
                        value=True, id="pol-remediate")
         yield Static("", id="pol-identity")
         yield Static("", id="pol-preview")
