@@ -31,7 +31,7 @@ from acrtui.domain.desired import (
 )
 from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture, VaultPosture
 from acrtui.domain.permissions import APPROVE_ACTION, allows
-from acrtui.domain.preflight import approval_step
+from acrtui.domain.preflight import Step, approval_step
 from acrtui.errors import AcrtuiError, UsageError
 from acrtui.files import write_private
 from acrtui.plan.engine import Planned, apply_planned, make_plan
@@ -52,6 +52,13 @@ class UiPlan:
     confirm_name: str | None = None  # type this name to confirm (what cannot be undone)
     notes: list[str] = field(default_factory=list)  # what the wizard wants the operator to read before applying
     planned: Planned | None = None
+    steps: list[Step] = field(default_factory=list)  # ways forward the operator added on the plan screen
+    base: UiPlan | None = None  # the wizard's own plan, before those steps
+
+    def offered_steps(self) -> list[Step]:
+        """The ways forward of this plan's findings that are plan steps (one per label)."""
+        found = [f.step for f in (self.planned.findings if self.planned else []) if f.step is not None]
+        return list({s.label: s for s in found}.values())
 
     @property
     def actions(self) -> list[Action]:
@@ -112,6 +119,46 @@ async def apply(session: AzureSession, plan: UiPlan, journal: Journal, progress:
     if plan.planned is None:
         raise UsageError("Review the plan before applying it.")
     return await apply_planned(session, plan.planned, journal, source=SOURCE, progress=progress)
+
+
+def with_steps(plan: UiPlan, steps: list[Step]) -> UiPlan:
+    """The wizard's plan with these ways forward added as plan-file blocks (none: the wizard's plan again).
+
+    A block for a vault or registry the plan already names is merged into that entry, setting by setting.
+    """
+    base = plan.base or plan
+    if not steps:
+        return UiPlan(base.title, base.desired, base.registry_id, base.confirm_name, list(base.notes))
+    doc = base.desired.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for step in steps:
+        doc = merge_blocks(doc, step.blocks)
+    try:
+        desired = DesiredState.model_validate(doc)
+    except ValueError as e:
+        raise UsageError(_first_error(e)) from None
+    irreversible = [s for s in steps if s.irreversible]
+    confirm = base.confirm_name or next((s.confirm for s in irreversible if s.confirm), None)
+    notes = list(base.notes) + [f"added on review: {s.label}." for s in steps]
+    notes += [f"{s.confirm or 'this'}: cannot be undone once applied." for s in irreversible]
+    return UiPlan(base.title, desired, base.registry_id, confirm, notes, steps=list(steps), base=base)
+
+
+def merge_blocks(doc: dict[str, Any], blocks: dict[str, Any]) -> dict[str, Any]:
+    """``blocks``' list entries merged into ``doc``'s: the entry with the same ``id`` (or ``name``) is updated,
+    any other is appended."""
+    out = dict(doc)
+    for key, entries in blocks.items():
+        have = [dict(e) for e in out.get(key, [])]
+        for entry in entries:
+            ident = next((k for k in ("id", "name") if entry.get(k)), None)
+            hit = next((e for e in have if ident and str(e.get(ident, "")).lower() == str(entry[ident]).lower()),
+                       None)
+            if hit is None:
+                have.append(dict(entry))
+            else:
+                hit.update(entry)
+        out[key] = have
+    return out
 
 
 # --------------------------------------------------------------------------------------------- builders (pure)

@@ -378,6 +378,7 @@ def test_ways_forward_in_console_terms() -> None:
             "acr1, then move clients and retire acr1. See docs/plan-files.md.")
     out = console_terms(text)
     assert "keyVaults" not in out and "createCmkRegistry" not in out and "docs/plan-files" not in out
-    assert "press v on the registry (Fix CMK) to turn purge protection on for kv-a (irreversible)" in out
-    assert "let trusted Azure services through kv-b's firewall" in out
+    assert 'tick "Add to this plan: turn purge protection on for kv-a" under Ways forward' in out
+    assert "(irreversible)" in out
+    assert "let trusted Azure services (ACR) through kv-b's firewall\" under Ways forward" in out
     assert "press m on acr1 (CMK migration)" in out

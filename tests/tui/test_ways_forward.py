@@ -1,0 +1,107 @@
+# mypy: disable-error-code="attr-defined"
+"""Ways forward that are plan steps are offered as boxes on the plan review (issue 12): ticking one adds the step
+to this plan and plans again; applied, the emulator holds it, and the same wizard then plans "No changes".
+
+Before, the review said "press v on the registry (Fix CMK)" — for a migration there is no CMK registry to press v
+on yet — or plan-file syntax to type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Button, Input
+
+from acrtui.emulator import Emulator
+from acrtui.tui import planning
+from acrtui.tui.screens.modals import ConfirmModal
+from acrtui.tui.screens.plan import PlanScreen
+from acrtui.tui.screens.wizards import Switch
+
+from .conftest import SIZE, dump, wait_for
+from .test_flows import no_changes, open_wizard
+
+VAULT = "kv-contoso-ledger"  # contosoprodpinned's vault: soft delete on, no purge protection
+
+
+def vault_body(emu: Emulator, name: str) -> dict[str, Any]:
+    return next(r for r in emu.state.of_type("Microsoft.KeyVault/vaults") if r.body["name"] == name).body
+
+
+async def reviewed(app: Any, pilot: Any) -> PlanScreen:
+    app.screen.query_one("#wizard-review", Button).press()
+    await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen) and app.screen.plan.planned is not None)
+    await pilot.pause()
+    return app.screen  # type: ignore[no-any-return]
+
+
+async def test_purge_protection_box_adds_the_step_applies_then_no_changes(make_app: Any, demo: Emulator) -> None:
+    assert not vault_body(demo, VAULT)["properties"].get("enablePurgeProtection")
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(app, pilot, "contosoprodpinned", "r")  # rotate: versionless, the default
+        screen = await reviewed(app, pilot)
+        text = dump(app)
+        assert "Ways forward this console can add" in text
+        assert f"Add to this plan: turn purge protection on for {VAULT}" in text
+        assert "keyVaults" not in text and "press v" not in text  # console terms, not plan-file syntax
+        assert not any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions)
+        # keyboard: tab from Cancel reaches the box; space ticks it and the plan is made again
+        box = screen.query_one("#plan-step-0", Switch)
+        box.focus()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
+        assert any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions), screen.plan.render()
+        assert screen.plan.confirm_name == VAULT  # irreversible: typing the vault's name confirms
+        assert box.value and "— on" in str(box.label)
+        assert f"added on review: turn purge protection on for {VAULT}" in screen.plan.render()
+        # unticked, the wizard's own plan comes back; ticked again for the apply
+        box.value = False
+        await wait_for(pilot, lambda: not screen.replanning and not screen.plan.steps)
+        assert not any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions)
+        box.value = True
+        await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
+        assert demo.writes() == []  # re-planning reads only
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        app.screen.query_one("#confirm-name", Input).value = VAULT
+        await pilot.pause()
+        app.screen.query_one("#confirm", Button).press()
+        await wait_for(pilot, lambda: app.screen is screen)
+        await screen.wait_done()
+        assert screen.state == "done", screen.query_one("#plan-log").lines
+        assert vault_body(demo, VAULT)["properties"]["enablePurgeProtection"] is True
+        await wait_for(pilot, lambda: not screen.awaiting_reread)
+
+        # the same wizard, same answers: nothing left to do, and no way forward offered any more
+        await open_wizard(app, pilot, "contosoprodpinned", "r")
+        await no_changes(app, pilot)
+
+
+async def test_migration_offers_the_vault_step_not_a_key_on_another_registry(make_app: Any, demo: Emulator) -> None:
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(app, pilot, "sandboxpremium", "m")
+        await wait_for(pilot, lambda: wiz.content is not None)
+        wiz.query_one("#mig-no-import", Switch).value = True
+        wiz.query_one("#mig-filter", Input).value = "none/*"
+        await pilot.pause()
+        screen = await reviewed(app, pilot)
+        assert [s.label for s in screen.ways] == [f"turn purge protection on for {VAULT} (irreversible)"]
+        screen.query_one("#plan-step-0", Switch).value = True
+        await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
+        kinds = [type(a).__name__ for a in screen.plan.actions]
+        assert "EnableVaultPurgeProtection" in kinds and "CreateCmkRegistry" in kinds
+        # the vault is protected before the registry is created with a key in it
+        assert kinds.index("EnableVaultPurgeProtection") < kinds.index("CreateCmkRegistry")
+        assert screen.plan.confirm_name == "sandboxpremiumcmk"  # the migration's own confirmation stays
+        assert demo.writes() == []
+
+
+def test_steps_merge_into_the_entry_the_plan_already_has() -> None:
+    doc = {"keyVaults": [{"id": "/x/vaults/kv-a", "auditLogging": {"workspace": "w"}}], "registries": []}
+    out = planning.merge_blocks(doc, {"keyVaults": [{"id": "/X/vaults/KV-A", "purgeProtection": True},
+                                                    {"id": "/x/vaults/kv-b", "networkBypass": "AzureServices"}]})
+    assert out["keyVaults"] == [{"id": "/X/vaults/KV-A", "auditLogging": {"workspace": "w"}, "purgeProtection": True},
+                                {"id": "/x/vaults/kv-b", "networkBypass": "AzureServices"}]
+    assert doc["keyVaults"] == [{"id": "/x/vaults/kv-a", "auditLogging": {"workspace": "w"}}]  # not changed in place
