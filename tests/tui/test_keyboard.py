@@ -327,10 +327,10 @@ async def test_production_badge_data_switch_jump_matrix_and_detail_pane(make_app
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
         wiz = await open_wizard(app, pilot, "d")
         switch = wiz.query_one("#data-enabled", Checkbox)
-        assert switch.value is True and str(switch.label).endswith("— on")
+        assert switch.value is True and str(switch.label).startswith("[on]")
         switch.value = False
         await pilot.pause()
-        assert str(switch.label).endswith("— off")
+        assert str(switch.label).startswith("[off]")
         assert "private endpoint connection" in plain(wiz.query_one("#wizard-notes"))
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen))

@@ -58,8 +58,7 @@ async def test_endpoint_approval_choice_follows_the_right(make_app: Any, demo: E
         assert wiz.query_one(f"#pe-{picked}", Radio).value is True
         # the DNS switch says its state and is marked only when on
         dns = wiz.query_one("#pe-dns", Switch)
-        assert dns.value is True and "(recommended)  — on" in line_with(text, "Private DNS")
+        assert dns.value is True and "▐X▌ [on]  Private DNS" in text
         dns.value = False
         await pilot.pause()
-        off = line_with(dump(app), "Private DNS")
-        assert "(recommended)  — off" in off and "X" not in off.split("▌ Private DNS")[0][-3:]
+        assert "▐ ▌ [off] Private DNS" in dump(app)

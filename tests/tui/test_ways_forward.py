@@ -46,14 +46,17 @@ async def test_purge_protection_box_adds_the_step_applies_then_no_changes(make_a
         assert f"Add to this plan: turn purge protection on for {VAULT}" in text
         assert "keyVaults" not in text and "press v" not in text  # console terms, not plan-file syntax
         assert not any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions)
-        # keyboard: tab from Cancel reaches the box; space ticks it and the plan is made again
+        # keyboard: Cancel is focused; shift+tab (through the plan text) reaches the box; space ticks it and the
+        # plan is made again
         box = screen.query_one("#plan-step-0", Switch)
-        box.focus()
+        assert app.focused is screen.query_one("#plan-cancel")
+        await pilot.press("shift+tab", "shift+tab")
+        assert app.focused is box
         await pilot.press("space")
         await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
         assert any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions), screen.plan.render()
         assert screen.plan.confirm_name == VAULT  # irreversible: typing the vault's name confirms
-        assert box.value and "— on" in str(box.label)
+        assert box.value and str(box.label).startswith("[on]")
         assert f"added on review: turn purge protection on for {VAULT}" in screen.plan.render()
         # unticked, the wizard's own plan comes back; ticked again for the apply
         box.value = False

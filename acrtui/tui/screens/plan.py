@@ -74,12 +74,12 @@ def touched_subscriptions(plan: UiPlan) -> list[str]:
 # preflight speaks plan-file syntax (it serves `acrtui plan` too); the console says the same in its own keys
 _CONSOLE_TERMS = (
     (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), purgeProtection: true\}\] to the plan(?: \(irreversible\))?"),
-     'tick "Add to this plan: turn purge protection on for \\1" under Ways forward (tab, space): it adds the '
+     'tick "Add to this plan: turn purge protection on for \\1" under Ways forward (shift+tab, space): it adds the '
      "step and plans again (irreversible)"),
     (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), networkBypass: AzureServices\}\] to the plan\.?"
                 r"(?: \(az keyvault update [^)]*\))?"),
      'tick "Add to this plan: let trusted Azure services (ACR) through \\1\'s firewall" under Ways forward '
-     "(tab, space): it adds the step and plans again"),
+     "(shift+tab, space): it adds the step and plans again"),
     (re.compile(r"Add a createCmkRegistry block: a new Premium registry with the key, import\.images from (\S+), then "
                 r"move clients and retire \S+\. See docs/plan-files\.md\."),
      r"press m on \1 (CMK migration): a new Premium registry with the key, its images imported, then clients moved"),
@@ -132,8 +132,8 @@ class PlanScreen(ConsoleScreen):
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
         yield Label(self.headline(), id="plan-headline")
         with Vertical(id="plan-steps"):
-            yield Label(Text("Ways forward this console can add to the plan (tab to a box, space ticks it; "
-                             "the plan is made again):", style="bold"))
+            yield Label(Text("Ways forward this console can add to the plan (shift+tab to a box, space ticks "
+                             "it; the plan is made again):", style="bold"))
             for i, step in enumerate(self.ways):
                 yield Switch(f"Add to this plan: {step.label}", value=step in self.plan.steps, id=f"plan-step-{i}")
         with VerticalScroll(id="plan-scroll"):

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
@@ -31,10 +32,10 @@ WIZARD_KEYS = "tab next · enter in a text field: review plan · space toggles �
 
 
 class Switch(Checkbox):
-    """A checkbox that is marked only when on and says its state in words (``— on`` / ``— off``).
+    """A checkbox that is marked only when on and says its state in words first (``[on]`` / ``[off]``).
 
     Textual draws the same ``X`` in both states, told apart by colour alone; a new operator (or a monochrome
-    terminal) cannot see which way it is set.
+    terminal) cannot see which way it is set. The word leads, so a label cut at a narrow terminal keeps it.
     """
 
     def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
@@ -52,7 +53,7 @@ class Switch(Checkbox):
 
     def _say(self) -> None:
         self.BUTTON_INNER = "X" if self.value else " "
-        self.label = f"{self.base_label}  — {'on' if self.value else 'off'}"
+        self.label = Content(f"{'[on] ' if self.value else '[off]'} {self.base_label}")  # plain text, not markup
 
 
 class Radio(RadioButton):
@@ -77,7 +78,7 @@ class Radio(RadioButton):
 
     def _say(self) -> None:
         self.BUTTON_INNER = "●" if self.value else " "
-        self.label = f"{self.base_label}  — selected" if self.value else self.base_label
+        self.label = Content(f"{self.base_label}  — selected" if self.value else self.base_label)
 
 
 class Wizard(ModalScreen[UiPlan | None]):
@@ -243,6 +244,17 @@ class RotateKeyWizard(Wizard):
                                          identity=ident if isinstance(ident, str) else None)
 
 
+def vault_state(v: Any) -> str:
+    """What a vault offers a registry key, said before it is chosen (the review offers purge protection)."""
+    if not v.readable:
+        return "could not be read"
+    if v.soft_delete is False:
+        return "soft delete OFF: cannot hold a registry key"
+    if not v.purge_protection:
+        return "no purge protection yet (the review offers to turn it on)"
+    return "soft delete and purge protection on"
+
+
 class MigrateWizard(Wizard):
     TITLE_TEXT = "CMK migration"
 
@@ -271,7 +283,7 @@ class MigrateWizard(Wizard):
             yield Input(value=self.reg.resource_group, id="mig-rg")
             yield Input(value=self.reg.location, id="mig-location")
         yield Label("Key Vault (soft delete + purge protection)")
-        yield Select([(f"{v.name} ({v.resource_group})", v.id) for v in vaults], id="mig-vault",
+        yield Select([(f"{v.name} ({v.resource_group}) — {vault_state(v)}", v.id) for v in vaults], id="mig-vault",
                      value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
         yield Label("Key name (created if missing, RSA 3072)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
@@ -286,12 +298,14 @@ class MigrateWizard(Wizard):
                     id="mig-images-label")
         yield Input(value="", id="mig-images")
         yield Switch("Create it without importing any image", value=False, id="mig-no-import")
-        yield Switch("Carry the source's hardening (replicas, network rules, data endpoints, authentication "
-                       "settings, private endpoints with DNS, registry policies)", value=True, id="mig-copy")
+        yield Switch("Carry the source's hardening", value=True, id="mig-copy")
+        yield Static("  replicas, network rules, data endpoints, authentication settings, private endpoints with "
+                     "DNS, registry-scope policies", classes="hint")
         if self.vnets:
             names = ", ".join(v.rsplit("/", 1)[-1] for v in self.vnets)
-            yield Switch(f"I work from {names} (a private path: public access on the new registry goes off with "
-                           "the source's)", value=False, id="mig-private-path")
+            yield Switch(f"I work from {names}", value=False, id="mig-private-path")
+            yield Static("  a private path: public access on the new registry then goes off with the source's; "
+                         "otherwise it stays on until the imports are checked", classes="hint")
 
     def on_mount(self) -> None:
         for wid in ("#mig-images-label", "#mig-images"):
