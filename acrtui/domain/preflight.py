@@ -109,6 +109,14 @@ def vault_step(vault: VaultPosture, setting: str) -> Step:
                 {"keyVaults": [{"id": vault.id, "networkBypass": "AzureServices"}]})
 
 
+def allowlist_step(reg: RegistryPosture) -> Step:
+    """The operator's word that client firewalls allow the data endpoints (``clientAllowlistAcknowledged``)."""
+    return Step(f"client firewalls allow {', '.join(reg.expected_data_host_names())} on 443 (acknowledged)",
+                {"registries": [{"name": reg.name, "subscription": reg.subscription_id,
+                                 "resourceGroup": reg.resource_group,
+                                 "dataEndpoint": {"enabled": True, "clientAllowlistAcknowledged": True}}]})
+
+
 @dataclass(frozen=True)
 class Finding:
     severity: Literal["error", "warning"]
@@ -520,7 +528,8 @@ class _Checker:
             if not ack:
                 self.warn(reg.name, "A private endpoint turns on dedicated data endpoints: clients behind a firewall "
                           f"must allow {', '.join(reg.expected_data_host_names())} on 443 or pulls break.",
-                          "Add the rules, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+                          "Add the rules, then set dataEndpoint.clientAllowlistAcknowledged: true.", a,
+                          allowlist_step(reg))
 
     def subnet_capacity(self) -> None:
         need: dict[str, int] = {}
@@ -539,7 +548,8 @@ class _Checker:
         if spec is None or spec.data_endpoint is None or not spec.data_endpoint.client_allowlist_acknowledged:
             self.warn(reg.name, "Enabling dedicated data endpoints moves layer downloads to "
                       f"{', '.join(reg.expected_data_host_names())}; firewalled clients that do not allow them "
-                      "break.", "Add client firewall rules first, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+                      "break.", "Add client firewall rules first, then set dataEndpoint.clientAllowlistAcknowledged: true.", a,
+                      allowlist_step(reg))
 
     # ------------------------------------------------------------------ final-state rules
     def final_state(self, before: RegistryPosture, after: RegistryPosture) -> None:

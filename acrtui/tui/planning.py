@@ -139,7 +139,6 @@ def with_steps(plan: UiPlan, steps: list[Step]) -> UiPlan:
     irreversible = [s for s in steps if s.irreversible]
     confirm = base.confirm_name or next((s.confirm for s in irreversible if s.confirm), None)
     notes = list(base.notes) + [f"added on review: {s.label}." for s in steps]
-    notes += [f"{s.confirm or 'this'}: cannot be undone once applied." for s in irreversible]
     return UiPlan(base.title, desired, base.registry_id, confirm, notes, steps=list(steps), base=base)
 
 

@@ -108,3 +108,40 @@ def test_steps_merge_into_the_entry_the_plan_already_has() -> None:
     assert out["keyVaults"] == [{"id": "/X/vaults/KV-A", "auditLogging": {"workspace": "w"}, "purgeProtection": True},
                                 {"id": "/x/vaults/kv-b", "networkBypass": "AzureServices"}]
     assert doc["keyVaults"] == [{"id": "/x/vaults/kv-a", "auditLogging": {"workspace": "w"}}]  # not changed in place
+
+
+async def test_endpoint_allowlist_acknowledgement_is_a_box_not_plan_file_syntax(make_app: Any,
+                                                                                demo: Emulator) -> None:
+    from textual.widgets import Select
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(app, pilot, "sandboxpremium", "p")
+        await wait_for(pilot, lambda: bool(wiz.subnets))
+        snet = next(s for s in wiz.subnets if s.name == "snet-pe" and s.vnet_name == "vnet-hub-prod")
+        wiz.query_one("#pe-subnet", Select).value = snet.id
+        await pilot.pause()
+        screen = await reviewed(app, pilot)
+        text = dump(app) + screen.query_one("#plan-text").content.plain  # the warning sits below the fold
+        assert "clientAllowlistAcknowledged" not in text
+        assert "Allow them in client firewalls first" in text
+        assert [s.label for s in screen.ways] == [
+            "client firewalls allow sandboxpremium.eastus.data.azurecr.io on 443 (acknowledged)"]
+        before = [a.kind for a in screen.plan.actions]
+        screen.query_one("#plan-step-0", Switch).value = True
+        await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
+        assert [a.kind for a in screen.plan.actions] == before  # an acknowledgement adds no write
+        assert not any("data endpoints" in f.reason for f in screen.plan.planned.findings)
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        app.screen.query_one("#confirm", Button).press()
+        await wait_for(pilot, lambda: app.screen is screen)
+        await screen.wait_done()
+        assert screen.state == "done"
+        await wait_for(pilot, lambda: bool(app.estate.registry("sandboxpremium").approved_connections))
+        assert app.estate.registry("sandboxpremium").data_endpoint_enabled
+        wiz = await open_wizard(app, pilot, "sandboxpremium", "p")
+        await wait_for(pilot, lambda: bool(wiz.subnets))
+        wiz.query_one("#pe-subnet", Select).value = snet.id
+        await pilot.pause()
+        await no_changes(app, pilot)

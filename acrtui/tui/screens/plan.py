@@ -80,6 +80,10 @@ _CONSOLE_TERMS = (
                 r"(?: \(az keyvault update [^)]*\))?"),
      'tick "Add to this plan: let trusted Azure services (ACR) through \\1\'s firewall" under Ways forward '
      "(shift+tab, space): it adds the step and plans again"),
+    (re.compile(r"Add (?:client firewall rules first|the rules), then set dataEndpoint\.clientAllowlistAcknowledged: "
+                r"true\.?"),
+     'Allow them in client firewalls first, then tick "Add to this plan: client firewalls allow …" under Ways '
+     "forward (shift+tab, space)"),
     (re.compile(r"Add a createCmkRegistry block: a new Premium registry with the key, import\.images from (\S+), then "
                 r"move clients and retire \S+\. See docs/plan-files\.md\."),
      r"press m on \1 (CMK migration): a new Premium registry with the key, its images imported, then clients moved"),
@@ -120,7 +124,9 @@ class PlanScreen(ConsoleScreen):
         findings = self.plan.planned.findings if self.plan.planned else []
         errors = sum(1 for f in findings if f.severity == "error")
         warns = len(findings) - errors + len(self.plan.notes)
-        t = Text(self.plan.summary() or "No changes.", style="bold")
+        done = self.plan.planned is not None and self.plan.empty
+        t = Text("No changes: Azure already matches this plan." if done else self.plan.summary() or "Planning…",
+                 style="bold")
         if errors:
             t.append(f"  ✖ {errors} error(s) — nothing can be applied", style="bold red")
         if warns:
