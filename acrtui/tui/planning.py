@@ -465,7 +465,7 @@ def lockout_warnings(estate: Estate, reg: RegistryPosture, *, public_access: boo
     private = has_private_path(estate, reg)
     if not public_access and not private:
         out.append(f"{reg.name} has no approved private endpoint: disabling public access locks everyone out of "
-                   "the data plane (push, pull, list). Create a private endpoint first.")
+                   "the data plane (push, pull, list). Create a private endpoint first (esc, then p).")
     elif not public_access:
         out.append("public access off overrides IP rules: only clients inside a VNet with the private endpoint "
                    "(and its DNS) can reach the registry.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select
 
 from acrtui.emulator import Emulator
 from acrtui.tui import planning
@@ -112,8 +112,6 @@ def test_steps_merge_into_the_entry_the_plan_already_has() -> None:
 
 async def test_endpoint_allowlist_acknowledgement_is_a_box_not_plan_file_syntax(make_app: Any,
                                                                                 demo: Emulator) -> None:
-    from textual.widgets import Select
-
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         wiz = await open_wizard(app, pilot, "sandboxpremium", "p")
@@ -145,3 +143,29 @@ async def test_endpoint_allowlist_acknowledgement_is_a_box_not_plan_file_syntax(
         wiz.query_one("#pe-subnet", Select).value = snet.id
         await pilot.pause()
         await no_changes(app, pilot)
+
+
+async def test_refusals_say_their_way_forward_in_console_terms(make_app: Any, demo: Emulator) -> None:
+    """The lock-out refusal and the blocked-operator refusal, as preflight words them, reach the screen without
+    plan-file keys (privateLink.endpoints, operator.networks, allowLockout, networkRules.ipRules)."""
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        wiz = await open_wizard(app, pilot, "sandboxpremium", "f")
+        wiz.query_one("#fw-public", Switch).value = False
+        await pilot.pause()
+        screen = await reviewed(app, pilot)
+        text = screen.query_one("#plan-text").content.plain
+        assert "would lock you out" in text and screen.plan.blocking
+        assert "esc, then p on the registry" in text and 'tick "I have another way in"' in text
+        assert not any(k in text for k in ("privateLink.endpoints", "operator.networks", "allowLockout"))
+        app.pop_screen()
+        wiz = await open_wizard(app, pilot, "sandboxpremium", "f")
+        wiz.query_one("#fw-default", Select).value = "Deny"
+        wiz.query_one("#fw-ips", Input).value = "203.0.113.0/24"
+        wiz.query_one("#fw-operator", Input).value = "198.51.100.7"
+        await pilot.pause()
+        screen = await reviewed(app, pilot)
+        text = screen.query_one("#plan-text").content.plain
+        assert "would block the operator's address(es) 198.51.100.7" in text
+        assert "Add them to the wizard's allowed IPs" in text and "networkRules" not in text
+        assert demo.writes() == []

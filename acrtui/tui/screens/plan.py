@@ -92,6 +92,16 @@ _CONSOLE_TERMS = (
     (re.compile(r"remove purgeProtection from the plan if not"),
      "untick purge protection (in the wizard, or under Ways forward) if not"),
     (re.compile(r"or drop this setting from the plan"), "or change this answer in the wizard"),
+    (re.compile(r"Add privateLink\.endpoints with a dnsZone linked to your network \(declare it in operator\.networks\), "
+                r"or set allowLockout: true if you manage the registry from a linked VNet\."),
+     "Create a private endpoint with private DNS first (esc, then p on the registry), or tick \"I have another way "
+     "in\" in the firewall wizard if you manage the registry from a VNet linked to its zone."),
+    (re.compile(r"Add them to networkRules\.ipRules, or set allowLockout: true\."),
+     "Add them to the wizard's allowed IPs, or tick \"I have another way in\"."),
+    (re.compile(r"Also set publicNetworkAccess: Disabled \(with a private endpoint\), or keep export enabled\."),
+     "Also turn public network access off (f; needs a private endpoint), or keep export allowed."),
+    (re.compile(r"Correct the image in import\.images"), "Correct the image filter (or typed list) in the wizard"),
+    (re.compile(r"Leave remediate out, or"), "Untick the remediation task, or"),
 )
 
 
