@@ -421,12 +421,25 @@ def approval_note(reg: RegistryPosture, may: bool | None) -> str:
     return ""
 
 
-def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection, status: str) -> UiPlan:
+def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection, status: str,
+                           estate: Estate | None = None) -> UiPlan:
+    """Approve or reject; with ``estate``, an approval says whether the endpoint still needs its private DNS (an
+    approved endpoint without a zone group leaves clients resolving the public address)."""
     endpoint = conn.private_endpoint_id or conn.name
     doc = _doc(registries=[_spec(reg, privateLink=PrivateLink(
         connections=[Connection.model_validate({"privateEndpoint": endpoint, "state": status})]))])
-    return UiPlan(f"{status[:-1] if status.endswith('d') else status} the connection from "
-                  f"{endpoint.rsplit('/', 1)[-1]}", doc, reg.id)
+    name = endpoint.rsplit('/', 1)[-1]
+    plan = UiPlan(f"{status[:-1] if status.endswith('d') else status} the connection from {name}", doc, reg.id)
+    if status == "Approved" and estate is not None:
+        pe = next((p for p in estate.endpoints_for(reg) if p.id.lower() == endpoint.lower()), None)
+        if pe is None:
+            plan.notes.append(f"{name} is in a subscription this session did not read: whether it has private DNS "
+                              "is unknown; its owner sets that up.")
+        elif not pe.dns_zone_ids:
+            plan.notes.append(f"{name} has no private DNS zone group: once approved, clients still resolve the "
+                              f"public address. Then press p on {reg.name}, choose {name}'s subnet and name the "
+                              f"endpoint {name}: the plan adds only the DNS (zone, VNet link, zone group).")
+    return plan
 
 
 def build_data_endpoint(reg: RegistryPosture, enabled: bool, acknowledged: bool) -> UiPlan:

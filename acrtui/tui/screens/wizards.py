@@ -244,6 +244,19 @@ class RotateKeyWizard(Wizard):
                                          identity=ident if isinstance(ident, str) else None)
 
 
+# a few built-in role definitions by id (Learn: "Azure built-in roles"), so a definition's roles read as names
+BUILTIN_ROLES = {"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+                 "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+                 "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+                 "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
+                 "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush", "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull"}
+
+
+def role_label(role_id: str) -> str:
+    guid = role_id.rstrip("/").rsplit("/", 1)[-1]
+    return f"{BUILTIN_ROLES[guid.lower()]} ({guid})" if guid.lower() in BUILTIN_ROLES else guid
+
+
 def vault_state(v: Any) -> str:
     """What a vault offers a registry key, said before it is chosen (the review offers purge protection)."""
     if not v.readable:
@@ -552,9 +565,32 @@ class ConnectionsWizard(Wizard):
         yield Select([(f"{c.name} — {c.status} — {(c.private_endpoint_id or '').split('/')[-1]}", c.name) for c in conns],
                      id="conn-select", value=(pending or conns)[0].name if conns else Select.BLANK,
                      allow_blank=not conns)
+        yield Static("", id="conn-about")
         with RadioSet(id="conn-decision"):
             yield Radio("Approve", value=True, id="conn-approve")
             yield Radio("Reject", id="conn-reject")
+
+    def on_mount(self) -> None:
+        self.describe()
+
+    @on(Select.Changed, "#conn-select")
+    def describe(self) -> None:
+        """What there is to recognise an endpoint by: where it lives and what its requester wrote."""
+        name = self.query_one("#conn-select", Select).value
+        conn = next((c for c in self.reg.private_endpoint_connections if c.name == name), None)
+        if conn is None:
+            return
+        parts = (conn.private_endpoint_id or "").split("/")
+        sub = parts[2] if len(parts) > 4 else ""
+        where = (f"subscription {self.estate.subscriptions[sub]}" if sub in self.estate.subscriptions
+                 else f"subscription {sub or '?'} (not one this session reads)")
+        t = Text()
+        t.append("Endpoint ", style="bold")
+        t.append(f"{parts[-1] if parts else conn.name} in resource group {parts[4] if len(parts) > 4 else '?'}, "
+                 f"{where}\n")
+        t.append("Request message: ", style="bold")
+        t.append(conn.description or "(none)")
+        self.query_one("#conn-about", Static).update(t)
 
     def build(self) -> UiPlan:
         name = self.query_one("#conn-select", Select).value
@@ -562,7 +598,7 @@ class ConnectionsWizard(Wizard):
         if conn is None:
             raise UsageError("This registry has no private endpoint connection to decide on.")
         status = "Rejected" if self.query_one("#conn-reject", RadioButton).value else "Approved"
-        return planning.build_connection_state(self.reg, conn, status)
+        return planning.build_connection_state(self.reg, conn, status, self.estate)
 
 
 # ------------------------------------------------------------------------------------------------ data / network / auth
@@ -788,7 +824,7 @@ class PolicyWizard(Wizard):
             return
         roles = definition_roles(self.body) or []
         if roles:
-            names = ", ".join(r.rsplit("/", 1)[-1] for r in roles)
+            names = ", ".join(role_label(r) for r in roles)
             info.update(Text(f"{effect} changes resources: the assignment gets a managed identity (in "
                              f"{self.reg.location}) with exactly the role(s) the definition names — {names} — at the "
                              "scope.", style="cyan"))
