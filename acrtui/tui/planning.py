@@ -436,8 +436,10 @@ def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection
             plan.notes.append(f"{name} is in a subscription this session did not read: whether it has private DNS "
                               "is unknown; its owner sets that up.")
         elif not pe.dns_zone_ids:
+            sn = (pe.subnet_id or "").split("/")
+            subnet = f"{sn[-3]}/{sn[-1]}" if len(sn) > 3 else f"{name}'s subnet"
             plan.notes.append(f"{name} has no private DNS zone group: once approved, clients still resolve the "
-                              f"public address. Then press p on {reg.name}, choose {name}'s subnet and name the "
+                              f"public address. Then press p on {reg.name}, choose subnet {subnet} and name the "
                               f"endpoint {name}: the plan adds only the DNS (zone, VNet link, zone group).")
     return plan
 

@@ -45,3 +45,26 @@ async def test_policy_roles_by_name_and_vaults_by_protection(make_app: Any, demo
         labels = [str(label) for label, _ in wiz.query_one("#mig-vault", Select)._options if label]
         assert any("kv-contoso-ledger" in lb and "no purge protection yet" in lb for lb in labels), labels
         assert any("kv-contoso-prod-cmk" in lb and "purge protection on" in lb for lb in labels), labels
+
+
+async def test_endpoint_wizard_starts_from_an_approved_endpoint_without_dns(make_app: Any, demo: Emulator) -> None:
+    from textual.widgets import Input
+
+    from .test_console import review_and_apply
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(app, pilot, "contosoprodpinned", "a")
+        plan = await review_and_apply(app, pilot)
+        assert plan.state == "done"
+        assert "choose subnet vnet-hub-prod/snet-pe-small" in plan.plan.render()
+        await wait_for(pilot, lambda: bool(app.estate.registry("contosoprodpinned").approved_connections))
+        wiz = await open_wizard(app, pilot, "contosoprodpinned", "p")
+        await wait_for(pilot, lambda: bool(wiz.subnets) and wiz.query_one("#pe-name", Input).value
+                       == "pe-contosoprodpinned")
+        chosen = wiz.query_one("#pe-subnet", Select).value
+        assert isinstance(chosen, str) and chosen.endswith("/snet-pe-small")
+        await wait_for(pilot, lambda: "adds only its DNS" in plain(wiz.query_one("#wizard-notes", Static)))
+        plan = await review_and_apply(app, pilot)
+        assert [a.kind for a in plan.plan.actions] == ["CreateDnsZoneGroup"]
+        assert plan.state == "done"

@@ -512,6 +512,24 @@ class EndpointWizard(Wizard):
         sel.set_options([(f"{s.vnet_name}/{s.name}  {s.prefix}  ({s.usable} usable{' — too small' if s.usable < need else ''})",
                           s.id) for s in subnets])
         self.query_one("#pe-subnet-label", Label).update(f"Subnet ({len(subnets)} found; needs {need} free IPs)")
+        self.offer_dns_fix()
+
+    def offer_dns_fix(self) -> None:
+        """An approved endpoint of this registry without private DNS: start from it, so the plan adds only its DNS
+        (zone, VNet link, zone group) — the second half of approving someone's endpoint."""
+        if "pe-subnet" in self.prefill or "pe-name" in self.prefill:
+            return
+        known = {s.id.lower(): s.id for s in self.subnets}
+        pe = next((p for p in self.estate.endpoints_for(self.reg) if p.connection_status.lower() == "approved"
+                   and not p.dns_zone_ids and (p.subnet_id or "").lower() in known), None)
+        if pe is None:
+            return
+        self.query_one("#pe-subnet", Select).value = known[(pe.subnet_id or "").lower()]
+        self.query_one("#pe-name", Input).value = pe.name
+        self.approval_note = (f"{pe.name} is approved but has no private DNS: its subnet and name are filled in, so "
+                              "the plan adds only its DNS (zone, VNet link, zone group). Change them for a new "
+                              "endpoint.\n" + self.approval_note).strip()
+        self.notes(Text(self.approval_note, style="yellow"))
 
     def chosen(self) -> Subnet:
         sid = self.query_one("#pe-subnet", Select).value
