@@ -20,6 +20,7 @@ from acrtui.tui.screens.wizards import Switch
 
 from .conftest import SIZE, dump, wait_for
 from .test_flows import no_changes, open_wizard
+from .test_keyboard import notes_of
 
 VAULT = "kv-contoso-ledger"  # contosoprodpinned's vault: soft delete on, no purge protection
 
@@ -42,7 +43,7 @@ async def test_purge_protection_box_adds_the_step_applies_then_no_changes(make_a
         await open_wizard(app, pilot, "contosoprodpinned", "r")  # rotate: versionless, the default
         screen = await reviewed(app, pilot)
         text = dump(app)
-        assert "Ways forward this console can add" in text
+        assert "Ways forward this console can add (shift+tab, space ticks; plans again)" in text
         assert f"Add to this plan: turn purge protection on for {VAULT}" in text
         assert "keyVaults" not in text and "press v" not in text  # console terms, not plan-file syntax
         assert not any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions)
@@ -64,7 +65,16 @@ async def test_purge_protection_box_adds_the_step_applies_then_no_changes(make_a
         assert not any(type(a).__name__ == "EnableVaultPurgeProtection" for a in screen.plan.actions)
         box.value = True
         await wait_for(pilot, lambda: not screen.replanning and screen.plan.steps)
+        assert "Planned again with 1 way(s) forward added" in str(screen.query_one("#plan-headline").content)
         assert demo.writes() == []  # re-planning reads only
+        # ctrl+y while a re-plan runs is not swallowed: it says to wait
+        said = notes_of(app)
+        screen.replanning = True
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal) and any("apply once the new plan" in n
+                                                                  for n in notes_of(app)[len(said):])
+        screen.replanning = False
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         app.screen.query_one("#confirm-name", Input).value = VAULT

@@ -148,8 +148,8 @@ class PlanScreen(ConsoleScreen):
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
         yield Label(self.headline(), id="plan-headline")
         with Vertical(id="plan-steps"):
-            yield Label(Text("Ways forward this console can add to the plan (shift+tab to a box, space ticks "
-                             "it; the plan is made again):", style="bold"))
+            yield Label(Text("Ways forward this console can add (shift+tab, space ticks; plans again):",
+                             style="bold"))
             for i, step in enumerate(self.ways):
                 yield Switch(f"Add to this plan: {step.label}", value=step in self.plan.steps, id=f"plan-step-{i}")
         with VerticalScroll(id="plan-scroll"):
@@ -203,7 +203,9 @@ class PlanScreen(ConsoleScreen):
             if s.label not in {o.label for o in self.ways}:
                 self.ways.append(s)  # a new one the added steps brought up (shown from the next screen)
         self.query_one("#plan-title", Label).update(Text(f" Plan: {plan.title} ", style="bold reverse"))
-        self.query_one("#plan-headline", Label).update(self.headline())
+        said = (f"Planned again with {len(plan.steps)} way(s) forward added. " if plan.steps
+                else "Planned again without the ways forward. ")
+        self.query_one("#plan-headline", Label).update(Text(said, style="bold cyan") + self.headline())
         self.query_one("#plan-text", Static).update(colour_plan(console_terms(plan.render())))
         self.query_one("#plan-progress", ProgressBar).update(total=max(len(plan.actions), 1))
         self.query_one("#plan-apply", Button).disabled = plan.empty or plan.blocking
@@ -221,7 +223,7 @@ class PlanScreen(ConsoleScreen):
         allowed = super().check_action(action, parameters)
         if allowed and action in ("apply", "save") and self.state != "review":
             return False  # applied (or applying): the plan's actions leave the key bar
-        if allowed and action == "apply" and (self.plan.empty or self.plan.blocking or self.replanning):
+        if allowed and action == "apply" and (self.plan.empty or self.plan.blocking):
             return None  # shown disabled: preflight errors or nothing to do
         return allowed
 
@@ -236,7 +238,11 @@ class PlanScreen(ConsoleScreen):
                     title="Plan saved")
 
     def action_apply(self) -> None:
-        if self.read_only or self.replanning or self.plan.empty or self.plan.blocking or self.state != "review":
+        if self.replanning:
+            self.notify("Planning again with the ways forward ticked: apply once the new plan is shown.",
+                        title="Not yet")
+            return
+        if self.read_only or self.plan.empty or self.plan.blocking or self.state != "review":
             return
         body = f"{self.plan.title}\n\n{self.plan.summary()}"
         warnings = [f.reason for f in (self.plan.planned.findings if self.plan.planned else [])] + self.plan.notes

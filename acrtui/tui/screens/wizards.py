@@ -395,8 +395,8 @@ class CmkFixWizard(Wizard):
         t.append("a CMK registry reads its key as one identity; if that identity loses get, wrapKey and unwrapKey, "
                  "ACR cannot decrypt the registry's content. Purge protection keeps a deleted key recoverable, "
                  "AuditEvent logs record who used the key or changed its access, and a vault firewall must let "
-                 "trusted Azure services (ACR) through. Fixes go through the plan file's own blocks "
-                 "(cmk.keyAccess, keyVaults).")
+                 "trusted Azure services (ACR) through. Each fix you tick becomes a step of the plan you review "
+                 "before anything changes.")
         return t
 
     def form(self) -> Iterable[Widget]:
