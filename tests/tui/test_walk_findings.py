@@ -43,7 +43,7 @@ async def test_policy_roles_by_name_and_vaults_by_protection(make_app: Any, demo
         app.pop_screen()
         wiz = await open_wizard(app, pilot, "sandboxpremium", "m")
         labels = [str(label) for label, _ in wiz.query_one("#mig-vault", Select)._options if label]
-        assert any("kv-contoso-ledger" in lb and "no purge protection yet" in lb for lb in labels), labels
+        assert any("kv-contoso-ledger" in lb and "no purge protection (review offers it)" in lb for lb in labels), labels
         assert any("kv-contoso-prod-cmk" in lb and "purge protection on" in lb for lb in labels), labels
 
 
@@ -68,3 +68,28 @@ async def test_endpoint_wizard_starts_from_an_approved_endpoint_without_dns(make
         plan = await review_and_apply(app, pilot)
         assert [a.kind for a in plan.plan.actions] == ["CreateDnsZoneGroup"]
         assert plan.state == "done"
+
+
+async def test_public_access_finding_opens_the_firewall_wizard_turning_it_off(make_app: Any, demo: Emulator) -> None:
+    from textual.widgets import DataTable
+
+    from acrtui.tui.screens.wizards import FirewallWizard, Switch
+
+    from .test_console import open_registry
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        reg = await open_registry(app, pilot, "sandboxpremium")
+        await pilot.press("7")
+        await pilot.pause()
+        table = reg.query_one("#findings-table", DataTable)
+        row = [str(k.value) for k in table.rows].index("ACR-NET-004")
+        assert str(table.get_row_at(row)[4]) == "⏎/f Firewall"  # it used to offer no key
+        table.move_cursor(row=row)
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FirewallWizard))
+        await pilot.pause()
+        assert app.screen.query_one("#fw-public", Switch).value is False
+        assert "locks everyone out" in plain(app.screen.query_one("#wizard-notes", Static))
+        assert demo.writes() == []

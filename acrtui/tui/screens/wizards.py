@@ -262,10 +262,10 @@ def vault_state(v: Any) -> str:
     if not v.readable:
         return "could not be read"
     if v.soft_delete is False:
-        return "soft delete OFF: cannot hold a registry key"
+        return "soft delete OFF: cannot hold a key"
     if not v.purge_protection:
-        return "no purge protection yet (the review offers to turn it on)"
-    return "soft delete and purge protection on"
+        return "no purge protection (review offers it)"
+    return "purge protection on"
 
 
 class MigrateWizard(Wizard):
