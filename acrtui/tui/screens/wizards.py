@@ -28,7 +28,7 @@ from .. import planning
 from ..planning import UiPlan
 from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 
-WIZARD_KEYS = "tab next · enter in a text field: review plan · space toggles · PgUp/PgDn scroll · esc cancel"
+WIZARD_KEYS = "tab next · enter in a text field reviews · space toggles · PgUp/PgDn scroll · esc cancels"
 
 
 class Switch(Checkbox):
