@@ -179,3 +179,26 @@ async def test_refusals_say_their_way_forward_in_console_terms(make_app: Any, de
         assert "would block the operator's address(es) 198.51.100.7" in text
         assert "Add them to the wizard's allowed IPs" in text and "networkRules" not in text
         assert demo.writes() == []
+
+
+async def test_a_failed_re_plan_keeps_the_reviewed_plan_and_says_so(make_app: Any, demo: Emulator) -> None:
+    from acrtui.tui.screens.modals import ErrorModal
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(app, pilot, "contosoprodpinned", "r")
+        screen = await reviewed(app, pilot)
+        before = [a.kind for a in screen.plan.actions]
+        demo.faults.add("503", path="/providers/Microsoft.Authorization/policyAssignments$", method="GET")
+        box = screen.query_one("#plan-step-0", Switch)
+        box.value = True
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert app.errors_shown[-1][0] == "Could not read everything the plan depends on"
+        demo.faults.clear()
+        app.pop_screen()
+        await wait_for(pilot, lambda: app.screen is screen and not screen.replanning)
+        assert box.value is False and not screen.plan.steps  # the box says what the plan holds
+        assert [a.kind for a in screen.plan.actions] == before
+        assert "Could not plan again" in str(screen.query_one("#plan-headline").content)
+        assert not screen.query_one("#plan-apply", Button).disabled
+        assert demo.writes() == []

@@ -193,15 +193,31 @@ class PlanScreen(ConsoleScreen):
         svc = self.app.service  # type: ignore[attr-defined]
         try:
             await planning.prepare(svc.session, plan, self.app.journal)  # type: ignore[attr-defined]
+        except AcrtuiError as e:
+            self.replan_failed(e)
+            raise  # the app's one failure handler shows it
         finally:
             self.replanning = False
         self.show_plan(plan)
 
+    def replan_failed(self, e: AcrtuiError) -> None:
+        """The plan shown stays the one reviewed: the boxes go back to what it holds, and the headline says so."""
+        with self.prevent(Checkbox.Changed):
+            for i, step in enumerate(self.ways):
+                self.query_one(f"#plan-step-{i}", Switch).value = step in self.plan.steps
+        self.query_one("#plan-headline", Label).update(
+            Text(f"✖ Could not plan again ({e.title}); the plan below is unchanged. ", style="bold red")
+            + self.headline())
+        self.query_one("#plan-apply", Button).disabled = self.plan.empty or self.plan.blocking
+
     def show_plan(self, plan: UiPlan) -> None:
         self.plan = plan
+        box = self.query_one("#plan-steps", Vertical)
         for s in plan.offered_steps():
-            if s.label not in {o.label for o in self.ways}:
-                self.ways.append(s)  # a new one the added steps brought up (shown from the next screen)
+            if s.label not in {o.label for o in self.ways}:  # a new way forward the added steps brought up
+                self.ways.append(s)
+                box.mount(Switch(f"Add to this plan: {s.label}", id=f"plan-step-{len(self.ways) - 1}"))
+        box.display = bool(self.ways)
         self.query_one("#plan-title", Label).update(Text(f" Plan: {plan.title} ", style="bold reverse"))
         said = (f"Planned again with {len(plan.steps)} way(s) forward added. " if plan.steps
                 else "Planned again without the ways forward. ")
@@ -262,6 +278,8 @@ class PlanScreen(ConsoleScreen):
 
     def start_apply(self) -> None:
         self.state = "applying"
+        for sw in self.query("#plan-steps Switch"):
+            sw.disabled = True  # the plan being applied is the one shown
         self.query_one("#plan-progress").display = True
         self.query_one("#plan-log").display = True
         for b in self.query(Button):
