@@ -7,11 +7,13 @@ new operator would, sending only keys (``tmux send-keys``) and reading only the 
 
 1. private endpoint: open every subscription (ctrl+a), filter to sandboxpremium (``/`` + name + Enter), open it
    (Enter), ``p`` (endpoint wizard), to its first field (shift+tab, tab), pick the first subnet (Enter, Down,
-   Enter on the subnet list), review (shift+tab wraps to "Review plan", Enter), apply (ctrl+y, then Tab from
-   Cancel to "Apply" and Enter), back (esc), and the same wizard again must plan "No changes".
+   Enter on the subnet list), review, tick the way forward the review offers (the client-firewall
+   acknowledgement: shift+tab twice, space; the plan is made again), apply (ctrl+y, then Tab from Cancel to
+   "Apply" and Enter), back (esc), and the same wizard again must plan "No changes".
 2. CMK migration: filter to contosostgacr, open it, ``m`` (migration wizard), keep the offered values (the steps
-   live in :data:`MIGRATION_STEPS` and :data:`CONFIRM_TYPED`, to follow the wizard as it changes), review, type
-   the new registry's name into the confirmation, apply, back, and ``m`` again must plan "No changes".
+   live in :data:`MIGRATION_STEPS` and :data:`CONFIRM_TYPED`, to follow the wizard as it changes), review, tick
+   purge protection for the key's vault into the plan (a way forward), type the new registry's name into the
+   confirmation, apply, back, and ``m`` again must plan "No changes".
 
 Each step waits (bounded) for the text it expects and prints the screen; a missing text exits 1 with the screen.
 ``--demo`` keeps everything in a temporary directory, so the walkthrough leaves nothing behind.
@@ -87,13 +89,17 @@ def open_registry(name: str) -> list[Step]:
 # endpoint wizard the first field is the subnet list (Enter opens it, Down + Enter picks the first subnet); three
 # tabs (approval, private DNS) reach the endpoint name, a text field.
 FIRST: list[str] = []
+# the plan review keeps Cancel focused; its ways forward (steps the console can add) sit above the plan text
+WAY_FORWARD = ["BTab", "BTab", "Space"]
 REVIEW = ["Tab", "Tab", "Tab", "Enter"]  # from the subnet list to the endpoint name, then review
 
 ENDPOINT_STEPS: list[Step] = [
     *open_registry("sandboxpremium"),
     ("p: the private endpoint wizard (waits for the subnets)", ["p"], ["found; needs"]),
     ("pick the first subnet", [*FIRST, "Enter", "Down", "Enter"], ["usable)"]),
-    ("review the plan", REVIEW, ["Plan:", "to add"]),
+    ("review the plan", REVIEW, ["Plan:", "to add", "Add to this plan: client firewalls allow"]),
+    ("way forward: shift+tab twice to its box (past the plan text), space: the acknowledgement is added, "
+     "the plan is made again", WAY_FORWARD, ["[on]  Add to this plan: client firewalls allow", "Planned again with 1 way(s) forward"]),
     ("ctrl+y: apply (the confirmation opens on Cancel)", ["C-y"], ["Apply this plan?"]),
     ("Tab to Apply, Enter", ["Tab", "Enter"], ["Applied"]),
     ("back to the registry", ["Escape"], ["registry sandboxpremium"]),
@@ -111,7 +117,9 @@ MIGRATION_STEPS: list[Step] = [
     *open_registry("contosostgacr"),
     ("m: the CMK migration wizard (waits for the discovered tags)", ["m"], ["CMK migration", "tag(s) in"]),
     ("review the plan (the offered values, every discovered tag)", ["Enter"],
-     ["plan review", "Plan: Migrate contosostgacr"]),
+     ["plan review", "Plan: Migrate contosostgacr", "Add to this plan: turn purge protection on"]),
+    ("way forward: tick purge protection for the key's vault into this plan", WAY_FORWARD,
+     ["[on]  Add to this plan: turn purge protection on", "Planned again with 1 way(s) forward", "2 to change"]),
     ("ctrl+y: apply; the new registry's name must be typed", ["C-y"], ["Apply this plan?"]),
     ("type the name, then Apply", CONFIRM_TYPED, ["Applied"]),
     ("back to the registry", ["Escape"], ["registry contosostgacr"]),

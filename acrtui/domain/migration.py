@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from .actions import AssignPolicy, CreateCmkRegistry, ImportImages, Plan, StartRemediation, name_of
 from .desired import CmkMigration, DesiredState, Operator, PolicyAssignmentSpec, RegistrySpec
-from .models import Estate, PrivateEndpointPosture, RegistryPosture
+from .models import Estate, PrivateEndpointPosture, RegistryDetails, RegistryPosture
 
 if TYPE_CHECKING:
     from .diff import World
     from .preflight import Finding
 
-# what ARM's registry properties do not carry and acrtui does not read: recreated by hand (az acr <cmd> list)
-NOT_CARRIED = (("webhooks", "webhook"), ("tokens and scope maps", "token, az acr scope-map"), ("tasks", "task"),
-               ("cache rules", "cache"), ("connected registries", "connected-registry"))
+# the source's sub-resources a migration does not copy (recreated by hand): what, the read that lists them (the
+# inventory's gap names, acrtui/azure/registry_details.py), the `az acr` command group that lists them
+NOT_CARRIED = (("webhooks", ("webhooks",), "webhook"), ("tokens", ("tokens",), "token"),
+               ("scope maps", ("scope maps",), "scope-map"), ("cache rules", ("cache rules",), "cache"),
+               ("credential sets", ("credential sets",), "credential-set"),
+               ("connected registries", ("connected registries",), "connected-registry"))
 REMEDIATING_EFFECTS = ("modify", "deployifnotexists")
 
 
@@ -147,9 +150,7 @@ def checklist(m: CmkMigration, source: RegistryPosture | None, estate: Estate, o
     src = m.source
     if not m.copy_settings:
         out.append(f"copySettings is off: {m.name} gets none of {src}'s network, authentication or policy settings.")
-    out.append("Not carried (acrtui does not read them; recreate by hand): "
-               + ", ".join(what for what, _ in NOT_CARRIED)
-               + f" — see az acr {', az acr '.join(cmd for _, cmd in NOT_CARRIED)} list --registry {src}.")
+    out.append(not_carried(m, source, estate))
     if source is not None and m.copy_settings and source.public_network_access.lower() == "disabled" \
             and not private_path(operator, estate, source):
         off = "public access and exports" if not source.export_policy_enabled else "public access"
@@ -159,6 +160,40 @@ def checklist(m: CmkMigration, source: RegistryPosture | None, estate: Estate, o
                    f"on {m.name} (console: press f on {m.name}; plan file: publicNetworkAccess: Disabled).")
     out.append(f"Move clients to {m.name}'s login server (and allow its data endpoints), then retire {src}.")
     return out
+
+
+def _names(details: RegistryDetails, what: str) -> list[str]:
+    if what == "webhooks":
+        return [w.name for w in details.webhooks]
+    if what == "tokens":
+        return [t.name for t in details.tokens]
+    if what == "scope maps":  # the system-defined ones exist on every registry: nothing to recreate
+        return [m.name for m in details.scope_maps if not m.system_defined]
+    if what == "cache rules":
+        return [f"{c.name} ({c.source_repository} → {c.target_repository})" for c in details.cache_rules]
+    if what == "credential sets":
+        return [c.name for c in details.credential_sets]
+    return [c.name for c in details.connected_registries]
+
+
+def not_carried(m: CmkMigration, source: RegistryPosture | None, estate: Estate) -> str:
+    """The source's own sub-resources, by name, that the new registry does not get; one that could not be read
+    says so (never "none"). Tasks are not read by acrtui: the line says to look."""
+    src = m.source
+    parts = []
+    for what, reads, cmd in NOT_CARRIED:
+        failed = [g for g in (estate.gaps_for(source) if source is not None else [])
+                  if any(g.what.lower().startswith(f"{r} of ") for r in reads)]
+        if source is None or source.details is None or failed:
+            why = f" ({failed[0].message})" if failed and failed[0].message else ""
+            parts.append(f"{what}: UNREAD{why} — check az acr {cmd} list --registry {src}")
+        elif what == "connected registries" and not source.premium:
+            continue  # only Premium registries have them (not asked of others)
+        else:
+            names = _names(source.details, what)
+            parts.append(f"{what}: " + (", ".join(names) if names else "none"))
+    parts.append(f"tasks: not read by acrtui — check az acr task list --registry {src}")
+    return f"Not carried to {m.name}, recreate by hand if still needed — " + "; ".join(parts) + "."
 
 
 def needs_remediation_identity(effect: str | None) -> bool:

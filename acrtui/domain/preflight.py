@@ -8,7 +8,7 @@ may proceed.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .actions import (
@@ -90,12 +90,41 @@ def approval_step(registry_id: str, endpoint: str) -> str:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A way forward that is itself a plan step: the plan-file blocks that add it, so the console can offer it as a
+    box that adds the step to this plan (and re-plans), rather than as plan-file syntax to type."""
+
+    label: str  # what the step does, in words ("turn purge protection on for kv-a")
+    blocks: dict[str, Any]  # plan-file keys to merge in: {"keyVaults": [{"id": …, "purgeProtection": true}]}
+    irreversible: bool = False  # confirming the plan then asks for the vault's name
+    confirm: str | None = None  # the name to type when irreversible
+
+
+def vault_step(vault: VaultPosture, setting: str) -> Step:
+    """The ``keyVaults`` step that fixes ``setting`` (``purgeProtection`` | ``networkBypass``) on ``vault``."""
+    if setting == "purgeProtection":
+        return Step(f"turn purge protection on for {vault.name} (irreversible)",
+                    {"keyVaults": [{"id": vault.id, "purgeProtection": True}]}, irreversible=True, confirm=vault.name)
+    return Step(f"let trusted Azure services (ACR) through {vault.name}'s firewall",
+                {"keyVaults": [{"id": vault.id, "networkBypass": "AzureServices"}]})
+
+
+def allowlist_step(reg: RegistryPosture) -> Step:
+    """The operator's word that client firewalls allow the data endpoints (``clientAllowlistAcknowledged``)."""
+    return Step(f"client firewalls allow {', '.join(reg.expected_data_host_names())} on 443 (acknowledged)",
+                {"registries": [{"name": reg.name, "subscription": reg.subscription_id,
+                                 "resourceGroup": reg.resource_group,
+                                 "dataEndpoint": {"enabled": True, "clientAllowlistAcknowledged": True}}]})
+
+
+@dataclass(frozen=True)
 class Finding:
     severity: Literal["error", "warning"]
     subject: str  # the resource (name) it is about
     reason: str
     way_forward: str
     action: str | None = None  # the action key, when one action is the cause
+    step: Step | None = field(default=None, compare=False)  # the way forward as a plan step, when it is one
 
     def to_json(self) -> dict[str, Any]:
         return {"severity": self.severity, "subject": self.subject, "reason": self.reason,
@@ -129,11 +158,12 @@ class _Checker:
         self.regs = {r.id.lower(): r for r in world.estate.registries}
         self.specs = {s.name.lower(): s for s in desired.registries}
 
-    def err(self, subject: str, reason: str, way: str, action: Action | None = None) -> None:
-        self.out.append(Finding("error", subject, reason, way, action.key if action else None))
+    def err(self, subject: str, reason: str, way: str, action: Action | None = None, step: Step | None = None) -> None:
+        self.out.append(Finding("error", subject, reason, way, action.key if action else None, step))
 
-    def warn(self, subject: str, reason: str, way: str, action: Action | None = None) -> None:
-        self.out.append(Finding("warning", subject, reason, way, action.key if action else None))
+    def warn(self, subject: str, reason: str, way: str, action: Action | None = None,
+             step: Step | None = None) -> None:
+        self.out.append(Finding("warning", subject, reason, way, action.key if action else None, step))
 
     def reg_of(self, a: Action) -> RegistryPosture | None:
         rid = getattr(a, "registry_id", None) or a.resource_id
@@ -241,7 +271,8 @@ class _Checker:
             self.err(subject, f"Key vault {vault.name} is firewalled without trusted-services bypass; ACR cannot "
                      "reach the key (a known creation failure).",
                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan "
-                     f"(az keyvault update --name {vault.name} --bypass AzureServices)", a)
+                     f"(az keyvault update --name {vault.name} --bypass AzureServices)", a,
+                     vault_step(vault, "networkBypass"))
         if vault.soft_delete is False:
             self.err(subject, f"Key vault {vault.name} has soft delete off; a deleted key would destroy the registry.",
                      "Use a vault with soft delete (the default).", a)
@@ -252,7 +283,8 @@ class _Checker:
         elif not vault.purge_protection and not self.planned(EnableVaultPurgeProtection, vault.id):
             self.warn(subject, f"Key vault {vault.name} has no purge protection: a purged key makes the registry's "
                       "content unreadable for good.",
-                      f"Add keyVaults: [{{name: {vault.name}, purgeProtection: true}}] to the plan (irreversible)", a)
+                      f"Add keyVaults: [{{name: {vault.name}, purgeProtection: true}}] to the plan (irreversible)", a,
+                      vault_step(vault, "purgeProtection"))
         key: KeyPosture | None = vault.key(key_name)
         if key is None:
             if must_exist:
@@ -296,7 +328,8 @@ class _Checker:
         if self.firewalled_without_bypass(vault):
             self.warn(a.name, f"Key vault {vault.name} is firewalled without the trusted-services bypass: even with "
                       "key access, ACR cannot reach the key.",
-                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan.", a)
+                      f"Add keyVaults: [{{name: {vault.name}, networkBypass: AzureServices}}] to the plan.", a,
+                      vault_step(vault, "networkBypass"))
 
     def key_access_specs(self) -> None:
         """``cmk.keyAccess: granted`` on a registry that does not hold the identity its key settings name."""
@@ -495,7 +528,8 @@ class _Checker:
             if not ack:
                 self.warn(reg.name, "A private endpoint turns on dedicated data endpoints: clients behind a firewall "
                           f"must allow {', '.join(reg.expected_data_host_names())} on 443 or pulls break.",
-                          "Add the rules, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+                          "Add the rules, then set dataEndpoint.clientAllowlistAcknowledged: true.", a,
+                          allowlist_step(reg))
 
     def subnet_capacity(self) -> None:
         need: dict[str, int] = {}
@@ -514,7 +548,8 @@ class _Checker:
         if spec is None or spec.data_endpoint is None or not spec.data_endpoint.client_allowlist_acknowledged:
             self.warn(reg.name, "Enabling dedicated data endpoints moves layer downloads to "
                       f"{', '.join(reg.expected_data_host_names())}; firewalled clients that do not allow them "
-                      "break.", "Add client firewall rules first, then set dataEndpoint.clientAllowlistAcknowledged: true.", a)
+                      "break.", "Add client firewall rules first, then set dataEndpoint.clientAllowlistAcknowledged: true.", a,
+                      allowlist_step(reg))
 
     # ------------------------------------------------------------------ final-state rules
     def final_state(self, before: RegistryPosture, after: RegistryPosture) -> None:

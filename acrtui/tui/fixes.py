@@ -29,6 +29,7 @@ WIZARD_FOR_CHECK = {
     "ACR-NET-001": "firewall",
     "ACR-NET-002": "firewall",
     "ACR-NET-003": "auth",
+    "ACR-NET-004": "firewall",
     "ACR-DEP-001": "data",
     "ACR-AUTH-001": "auth",
     "ACR-AUTH-002": "auth",
@@ -81,4 +82,8 @@ def fix_for(f: FindingRecord, keymap: dict[str, str] | None = None) -> Fix | Non
         prefill["pol-definition"] = POLICY_FOR_CHECK[f.check.id]
     if f.check.id == "ACR-PL-003":
         prefill["conn-approve"] = True
+    if f.check.id == "ACR-NET-004":  # public access enabled: the fix turns it off (the wizard warns of a lock-out)
+        prefill["fw-public"] = False
+    if f.check.id == "ACR-DEP-001":
+        prefill["data-enabled"] = True
     return Fix(wizard, found[0], found[1], prefill)

@@ -31,7 +31,7 @@ from acrtui.domain.desired import (
 )
 from acrtui.domain.models import Estate, PrivateEndpointConnection, RegistryPosture, VaultPosture
 from acrtui.domain.permissions import APPROVE_ACTION, allows
-from acrtui.domain.preflight import approval_step
+from acrtui.domain.preflight import Step, approval_step
 from acrtui.errors import AcrtuiError, UsageError
 from acrtui.files import write_private
 from acrtui.plan.engine import Planned, apply_planned, make_plan
@@ -52,6 +52,13 @@ class UiPlan:
     confirm_name: str | None = None  # type this name to confirm (what cannot be undone)
     notes: list[str] = field(default_factory=list)  # what the wizard wants the operator to read before applying
     planned: Planned | None = None
+    steps: list[Step] = field(default_factory=list)  # ways forward the operator added on the plan screen
+    base: UiPlan | None = None  # the wizard's own plan, before those steps
+
+    def offered_steps(self) -> list[Step]:
+        """The ways forward of this plan's findings that are plan steps (one per label)."""
+        found = [f.step for f in (self.planned.findings if self.planned else []) if f.step is not None]
+        return list({s.label: s for s in found}.values())
 
     @property
     def actions(self) -> list[Action]:
@@ -112,6 +119,45 @@ async def apply(session: AzureSession, plan: UiPlan, journal: Journal, progress:
     if plan.planned is None:
         raise UsageError("Review the plan before applying it.")
     return await apply_planned(session, plan.planned, journal, source=SOURCE, progress=progress)
+
+
+def with_steps(plan: UiPlan, steps: list[Step]) -> UiPlan:
+    """The wizard's plan with these ways forward added as plan-file blocks (none: the wizard's plan again).
+
+    A block for a vault or registry the plan already names is merged into that entry, setting by setting.
+    """
+    base = plan.base or plan
+    if not steps:
+        return UiPlan(base.title, base.desired, base.registry_id, base.confirm_name, list(base.notes))
+    doc = base.desired.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for step in steps:
+        doc = merge_blocks(doc, step.blocks)
+    try:
+        desired = DesiredState.model_validate(doc)
+    except ValueError as e:
+        raise UsageError(_first_error(e)) from None
+    irreversible = [s for s in steps if s.irreversible]
+    confirm = base.confirm_name or next((s.confirm for s in irreversible if s.confirm), None)
+    notes = list(base.notes) + [f"added on review: {s.label}." for s in steps]
+    return UiPlan(base.title, desired, base.registry_id, confirm, notes, steps=list(steps), base=base)
+
+
+def merge_blocks(doc: dict[str, Any], blocks: dict[str, Any]) -> dict[str, Any]:
+    """``blocks``' list entries merged into ``doc``'s: the entry with the same ``id`` (or ``name``) is updated,
+    any other is appended."""
+    out = dict(doc)
+    for key, entries in blocks.items():
+        have = [dict(e) for e in out.get(key, [])]
+        for entry in entries:
+            ident = next((k for k in ("id", "name") if entry.get(k)), None)
+            hit = next((e for e in have if ident and str(e.get(ident, "")).lower() == str(entry[ident]).lower()),
+                       None)
+            if hit is None:
+                have.append(dict(entry))
+            else:
+                hit.update(entry)
+        out[key] = have
+    return out
 
 
 # --------------------------------------------------------------------------------------------- builders (pure)
@@ -375,12 +421,27 @@ def approval_note(reg: RegistryPosture, may: bool | None) -> str:
     return ""
 
 
-def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection, status: str) -> UiPlan:
+def build_connection_state(reg: RegistryPosture, conn: PrivateEndpointConnection, status: str,
+                           estate: Estate | None = None) -> UiPlan:
+    """Approve or reject; with ``estate``, an approval says whether the endpoint still needs its private DNS (an
+    approved endpoint without a zone group leaves clients resolving the public address)."""
     endpoint = conn.private_endpoint_id or conn.name
     doc = _doc(registries=[_spec(reg, privateLink=PrivateLink(
         connections=[Connection.model_validate({"privateEndpoint": endpoint, "state": status})]))])
-    return UiPlan(f"{status[:-1] if status.endswith('d') else status} the connection from "
-                  f"{endpoint.rsplit('/', 1)[-1]}", doc, reg.id)
+    name = endpoint.rsplit('/', 1)[-1]
+    plan = UiPlan(f"{status[:-1] if status.endswith('d') else status} the connection from {name}", doc, reg.id)
+    if status == "Approved" and estate is not None:
+        pe = next((p for p in estate.endpoints_for(reg) if p.id.lower() == endpoint.lower()), None)
+        if pe is None:
+            plan.notes.append(f"{name} is in a subscription this session did not read: whether it has private DNS "
+                              "is unknown; its owner sets that up.")
+        elif not pe.dns_zone_ids:
+            sn = (pe.subnet_id or "").split("/")
+            subnet = f"{sn[-3]}/{sn[-1]}" if len(sn) > 3 else f"{name}'s subnet"
+            plan.notes.append(f"{name} has no private DNS zone group: once approved, clients still resolve the "
+                              f"public address. Then press p on {reg.name}, choose subnet {subnet} and name the "
+                              f"endpoint {name}: the plan adds only the DNS (zone, VNet link, zone group).")
+    return plan
 
 
 def build_data_endpoint(reg: RegistryPosture, enabled: bool, acknowledged: bool) -> UiPlan:
@@ -419,7 +480,7 @@ def lockout_warnings(estate: Estate, reg: RegistryPosture, *, public_access: boo
     private = has_private_path(estate, reg)
     if not public_access and not private:
         out.append(f"{reg.name} has no approved private endpoint: disabling public access locks everyone out of "
-                   "the data plane (push, pull, list). Create a private endpoint first.")
+                   "the data plane (push, pull, list). Create a private endpoint first (esc, then p).")
     elif not public_access:
         out.append("public access off overrides IP rules: only clients inside a VNet with the private endpoint "
                    "(and its DNS) can reach the registry.")

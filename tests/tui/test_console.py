@@ -148,10 +148,10 @@ async def scenario_data_endpoint_wizard_plan_apply_and_reread(app: Any, pilot: A
     why = plain(app.screen.query_one("#wizard-why", Static))
     assert "sandboxpremium.eastus.data.azurecr.io" in why  # the allowlist comes first
     switch = app.screen.query_one("#data-enabled", Checkbox)
-    assert switch.value is False and "— off" in str(switch.label)  # opens on the current state, said in words
+    assert switch.value is False and str(switch.label).startswith("[off]")  # opens on the current state, said in words
     switch.value = True
     await pilot.pause()
-    assert "— on" in str(switch.label)
+    assert str(switch.label).startswith("[on]")
     app.screen.query_one("#wizard-review", Button).press()
     await pilot.pause()
     assert "client firewalls" in plain(app.screen.query_one("#wizard-notes", Static)), app.screen

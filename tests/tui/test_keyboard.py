@@ -327,10 +327,10 @@ async def test_production_badge_data_switch_jump_matrix_and_detail_pane(make_app
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
         wiz = await open_wizard(app, pilot, "d")
         switch = wiz.query_one("#data-enabled", Checkbox)
-        assert switch.value is True and str(switch.label).endswith("— on")
+        assert switch.value is True and str(switch.label).startswith("[on]")
         switch.value = False
         await pilot.pause()
-        assert str(switch.label).endswith("— off")
+        assert str(switch.label).startswith("[off]")
         assert "private endpoint connection" in plain(wiz.query_one("#wizard-notes"))
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryListScreen))
@@ -385,6 +385,7 @@ def test_ways_forward_in_console_terms() -> None:
             "acr1, then move clients and retire acr1. See docs/plan-files.md.")
     out = console_terms(text)
     assert "keyVaults" not in out and "createCmkRegistry" not in out and "docs/plan-files" not in out
-    assert "press v on the registry (Fix CMK) to turn purge protection on for kv-a (irreversible)" in out
-    assert "let trusted Azure services through kv-b's firewall" in out
+    assert 'tick "Add to this plan: turn purge protection on for kv-a" under Ways forward' in out
+    assert "(irreversible)" in out
+    assert "let trusted Azure services (ACR) through kv-b's firewall\" under Ways forward" in out
     assert "press m on acr1 (CMK migration)" in out

@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on th
 # every view scrolls from the keyboard; a focused list or scroller takes its own keys first, these catch the rest
 SCROLL_BINDINGS = [Binding(k, f"scroll('{how}')", show=False) for k, how in (
     ("down", "down"), ("j", "down"), ("up", "up"), ("k", "up"), ("pagedown", "pagedown"), ("pageup", "pageup"),
-    ("home", "home"), ("end", "end"))]
+    ("home", "home"), ("end", "end"))] + [
+    # the screen's own bindings replace Screen's, which held these: without them Tab moved focus nowhere
+    Binding("tab", "app.focus_next", show=False), Binding("shift+tab", "app.focus_previous", show=False)]
 
 _TABLE = {"down": "action_cursor_down", "up": "action_cursor_up", "pagedown": "action_page_down",
           "pageup": "action_page_up", "home": "action_scroll_top", "end": "action_scroll_bottom"}

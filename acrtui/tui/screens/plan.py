@@ -8,18 +8,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
-from textual.containers import Horizontal, VerticalScroll
+from textual import on, work
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Label, ProgressBar, RichLog, Static
+from textual.widgets import Button, Checkbox, Label, ProgressBar, RichLog, Static
 from textual.worker import Worker
 
+from ...domain.preflight import Step
 from ...errors import AcrtuiError
 from .. import planning
 from ..messages import PlanFinished, PlanProgress
 from ..planning import UiPlan
 from .base import ConsoleScreen
 from .modals import ConfirmModal
+from .wizards import Switch
 
 
 def colour_plan(text: str) -> Text:
@@ -72,16 +74,34 @@ def touched_subscriptions(plan: UiPlan) -> list[str]:
 # preflight speaks plan-file syntax (it serves `acrtui plan` too); the console says the same in its own keys
 _CONSOLE_TERMS = (
     (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), purgeProtection: true\}\] to the plan(?: \(irreversible\))?"),
-     r"press v on the registry (Fix CMK) to turn purge protection on for \1 (irreversible)"),
-    (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), networkBypass: AzureServices\}\] to the plan\.?"),
-     r"press v on the registry (Fix CMK) to let trusted Azure services through \1's firewall"),
+     'tick "Add to this plan: turn purge protection on for \\1" under Ways forward (shift+tab, space): it adds the '
+     "step and plans again (irreversible)"),
+    (re.compile(r"Add keyVaults: \[\{name: ([^,}]+), networkBypass: AzureServices\}\] to the plan\.?"
+                r"(?: \(az keyvault update [^)]*\))?"),
+     'tick "Add to this plan: let trusted Azure services (ACR) through \\1\'s firewall" under Ways forward '
+     "(shift+tab, space): it adds the step and plans again"),
+    (re.compile(r"Add (?:client firewall rules first|the rules), then set dataEndpoint\.clientAllowlistAcknowledged: "
+                r"true\.?"),
+     'Allow them in client firewalls first, then tick "Add to this plan: client firewalls allow …" under Ways '
+     "forward (shift+tab, space)"),
     (re.compile(r"Add a createCmkRegistry block: a new Premium registry with the key, import\.images from (\S+), then "
                 r"move clients and retire \S+\. See docs/plan-files\.md\."),
      r"press m on \1 (CMK migration): a new Premium registry with the key, its images imported, then clients moved"),
     (re.compile(r"Change the plan so the registry complies \(e\.g\. adminUser: false\)"),
      "Change the wizard's answers so the registry complies (e.g. admin user off)"),
-    (re.compile(r"remove purgeProtection from the plan if not"), "untick purge protection in the wizard if not"),
+    (re.compile(r"remove purgeProtection from the plan if not"),
+     "untick purge protection (in the wizard, or under Ways forward) if not"),
     (re.compile(r"or drop this setting from the plan"), "or change this answer in the wizard"),
+    (re.compile(r"Add privateLink\.endpoints with a dnsZone linked to your network \(declare it in operator\.networks\), "
+                r"or set allowLockout: true if you manage the registry from a linked VNet\."),
+     "Create a private endpoint with private DNS first (esc, then p on the registry), or tick \"I have another way "
+     "in\" in the firewall wizard if you manage the registry from a VNet linked to its zone."),
+    (re.compile(r"Add them to networkRules\.ipRules, or set allowLockout: true\."),
+     "Add them to the wizard's allowed IPs, or tick \"I have another way in\"."),
+    (re.compile(r"Also set publicNetworkAccess: Disabled \(with a private endpoint\), or keep export enabled\."),
+     "Also turn public network access off (f; needs a private endpoint), or keep export allowed."),
+    (re.compile(r"Correct the image in import\.images"), "Correct the image filter (or typed list) in the wizard"),
+    (re.compile(r"Leave remediate out, or"), "Untick the remediation task, or"),
 )
 
 
@@ -102,6 +122,9 @@ class PlanScreen(ConsoleScreen):
         self.worker: Worker[None] | None = None
         self.saved_to: Path | None = None
         self.awaiting_reread = False
+        self.replanning = False
+        # every way forward offered so far stays offered: once added, its finding is gone but the box must stay
+        self.ways: list[Step] = [] if self.read_only else plan.offered_steps()
 
     def about_subscriptions(self) -> list[str]:
         return touched_subscriptions(self.plan) or super().about_subscriptions()
@@ -111,7 +134,9 @@ class PlanScreen(ConsoleScreen):
         findings = self.plan.planned.findings if self.plan.planned else []
         errors = sum(1 for f in findings if f.severity == "error")
         warns = len(findings) - errors + len(self.plan.notes)
-        t = Text(self.plan.summary() or "No changes.", style="bold")
+        done = self.plan.planned is not None and self.plan.empty
+        t = Text("No changes: Azure already matches this plan." if done else self.plan.summary() or "Planning…",
+                 style="bold")
         if errors:
             t.append(f"  ✖ {errors} error(s) — nothing can be applied", style="bold red")
         if warns:
@@ -122,6 +147,11 @@ class PlanScreen(ConsoleScreen):
     def body(self) -> Iterable[Widget]:
         yield Label(Text(f" Plan: {self.plan.title} ", style="bold reverse"), id="plan-title")
         yield Label(self.headline(), id="plan-headline")
+        with Vertical(id="plan-steps"):
+            yield Label(Text("Ways forward this console can add (shift+tab, space ticks; plans again):",
+                             style="bold"))
+            for i, step in enumerate(self.ways):
+                yield Switch(f"Add to this plan: {step.label}", value=step in self.plan.steps, id=f"plan-step-{i}")
         with VerticalScroll(id="plan-scroll"):
             yield Static(colour_plan(console_terms(self.plan.render())), id="plan-text")
         yield ProgressBar(id="plan-progress", total=max(len(self.plan.actions), 1), show_eta=False)
@@ -136,7 +166,66 @@ class PlanScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self.query_one("#plan-progress").display = False
         self.query_one("#plan-log").display = False
+        steps = self.query_one("#plan-steps", Vertical)
+        steps.styles.height = "auto"
+        steps.display = bool(self.ways)
         self.query_one("#plan-cancel", Button).focus()
+
+    @on(Checkbox.Changed, "#plan-steps Switch")
+    def step_toggled(self) -> None:
+        """A way forward ticked or unticked: the wizard's plan with the ticked steps, planned again (reads only)."""
+        if self.state != "review":
+            return
+        chosen = [s for i, s in enumerate(self.ways) if self.query_one(f"#plan-step-{i}", Switch).value]
+        try:
+            plan = planning.with_steps(self.plan, chosen)
+        except AcrtuiError as e:
+            self.query_one("#plan-headline", Label).update(Text(f"✖ {e.message}", style="bold red"))
+            return
+        self.replanning = True
+        self.query_one("#plan-apply", Button).disabled = True
+        self.query_one("#plan-headline", Label).update(Text("Planning again with the ways forward ticked…",
+                                                            style="bold yellow"))
+        self.replan(plan)
+
+    @work(exclusive=True, group="replan", exit_on_error=False)
+    async def replan(self, plan: UiPlan) -> None:
+        svc = self.app.service  # type: ignore[attr-defined]
+        try:
+            await planning.prepare(svc.session, plan, self.app.journal)  # type: ignore[attr-defined]
+        except AcrtuiError as e:
+            self.replan_failed(e)
+            raise  # the app's one failure handler shows it
+        finally:
+            self.replanning = False
+        self.show_plan(plan)
+
+    def replan_failed(self, e: AcrtuiError) -> None:
+        """The plan shown stays the one reviewed: the boxes go back to what it holds, and the headline says so."""
+        with self.prevent(Checkbox.Changed):
+            for i, step in enumerate(self.ways):
+                self.query_one(f"#plan-step-{i}", Switch).value = step in self.plan.steps
+        self.query_one("#plan-headline", Label).update(
+            Text(f"✖ Could not plan again ({e.title}); the plan below is unchanged. ", style="bold red")
+            + self.headline())
+        self.query_one("#plan-apply", Button).disabled = self.plan.empty or self.plan.blocking
+
+    def show_plan(self, plan: UiPlan) -> None:
+        self.plan = plan
+        box = self.query_one("#plan-steps", Vertical)
+        for s in plan.offered_steps():
+            if s.label not in {o.label for o in self.ways}:  # a new way forward the added steps brought up
+                self.ways.append(s)
+                box.mount(Switch(f"Add to this plan: {s.label}", id=f"plan-step-{len(self.ways) - 1}"))
+        box.display = bool(self.ways)
+        self.query_one("#plan-title", Label).update(Text(f" Plan: {plan.title} ", style="bold reverse"))
+        said = (f"Planned again with {len(plan.steps)} way(s) forward added. " if plan.steps
+                else "Planned again without the ways forward. ")
+        self.query_one("#plan-headline", Label).update(Text(said, style="bold cyan") + self.headline())
+        self.query_one("#plan-text", Static).update(colour_plan(console_terms(plan.render())))
+        self.query_one("#plan-progress", ProgressBar).update(total=max(len(plan.actions), 1))
+        self.query_one("#plan-apply", Button).disabled = plan.empty or plan.blocking
+        self.refresh_keys()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "plan-apply":
@@ -165,6 +254,10 @@ class PlanScreen(ConsoleScreen):
                     title="Plan saved")
 
     def action_apply(self) -> None:
+        if self.replanning:
+            self.notify("Planning again with the ways forward ticked: apply once the new plan is shown.",
+                        title="Not yet")
+            return
         if self.read_only or self.plan.empty or self.plan.blocking or self.state != "review":
             return
         body = f"{self.plan.title}\n\n{self.plan.summary()}"
@@ -185,6 +278,8 @@ class PlanScreen(ConsoleScreen):
 
     def start_apply(self) -> None:
         self.state = "applying"
+        for sw in self.query("#plan-steps Switch"):
+            sw.disabled = True  # the plan being applied is the one shown
         self.query_one("#plan-progress").display = True
         self.query_one("#plan-log").display = True
         for b in self.query(Button):

@@ -15,10 +15,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
-from textual.widgets._toggle_button import ToggleButton
 from textual.worker import Worker
 
 from acrtui.domain.models import Estate, RegistryPosture
@@ -28,14 +28,57 @@ from .. import planning
 from ..planning import UiPlan
 from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 
-WIZARD_KEYS = "tab next · enter in a text field: review plan · space toggles · PgUp/PgDn scroll · esc cancel"
+WIZARD_KEYS = "tab next · enter in a text field reviews · space toggles · PgUp/PgDn scroll · esc cancels"
 
 
-def state_word(widget: Checkbox | RadioButton) -> str:
-    """A switch's state in words, not only in colour."""
-    if isinstance(widget, RadioButton):
-        return "◉ selected" if widget.value else ""
-    return "on" if widget.value else "off"
+class Switch(Checkbox):
+    """A checkbox that is marked only when on and says its state in words first (``[on]`` / ``[off]``).
+
+    Textual draws the same ``X`` in both states, told apart by colour alone; a new operator (or a monochrome
+    terminal) cannot see which way it is set. The word leads, so a label cut at a narrow terminal keeps it.
+    """
+
+    def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
+        self.base_label = label
+        super().__init__(label, value, **kw)
+        self._say()
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self._say()
+
+    def relabel(self, label: str) -> None:
+        self.base_label = label
+        self._say()
+
+    def _say(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        self.label = Content(f"{'[on] ' if self.value else '[off]'} {self.base_label}")  # plain text, not markup
+
+
+class Radio(RadioButton):
+    """A radio button: only the selected one is marked (``●``) and says ``— selected``.
+
+    Textual draws ``●`` on every button of a set, and a RadioSet swallows its buttons' Changed messages, so the
+    state is kept here, on every value change, not by a screen listening for events.
+    """
+
+    def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
+        self.base_label = label
+        super().__init__(label, value, **kw)
+        self._say()
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self._say()
+
+    def relabel(self, label: str) -> None:
+        self.base_label = label
+        self._say()
+
+    def _say(self) -> None:
+        self.BUTTON_INNER = "●" if self.value else " "
+        self.label = Content(f"{self.base_label}  — selected" if self.value else self.base_label)
 
 
 class Wizard(ModalScreen[UiPlan | None]):
@@ -59,7 +102,6 @@ class Wizard(ModalScreen[UiPlan | None]):
         self.reg = reg
         self.service = service
         self.prefill: dict[str, object] = {}
-        self._switch_labels: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -82,24 +124,9 @@ class Wizard(ModalScreen[UiPlan | None]):
             for w in self.query(f"#{wid}"):
                 if isinstance(w, Select | Input | Checkbox | RadioButton):
                     w.value = value  # type: ignore[assignment]
-        for w in self.query(ToggleButton):
-            if isinstance(w, Checkbox | RadioButton):
-                self._switch_labels[id(w)] = str(w.label)
-                self.say_state(w)
         body = self.query_one("#wizard-body")
         first = next((w for w in body.query("*") if w.focusable and w.display), None)
         (first or self.query_one("#wizard-review")).focus()
-
-    def say_state(self, w: Checkbox | RadioButton) -> None:
-        base = self._switch_labels.get(id(w))
-        if base is not None:
-            word = state_word(w)
-            w.label = f"{base}  — {word}" if word else base
-
-    @on(ToggleButton.Changed)
-    def _switch_changed(self, event: ToggleButton.Changed) -> None:
-        if isinstance(event.control, Checkbox | RadioButton):
-            self.say_state(event.control)
 
     @on(Input.Submitted)
     def _enter_in_field(self, event: Input.Submitted) -> None:
@@ -178,9 +205,9 @@ class RotateKeyWizard(Wizard):
         self.newest = key.newest_version if key else None
         self.identities = planning.identity_choices(self.estate, self.reg)
         with RadioSet(id="rotate-mode"):
-            yield RadioButton("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
+            yield Radio("Versionless — automatic rotation (recommended)", value=True, id="mode-versionless")
             if self.newest:
-                yield RadioButton(f"Pin the newest version ({self.newest})", id="mode-newest")
+                yield Radio(f"Pin the newest version ({self.newest})", id="mode-newest")
         yield Label("Key name (in the same vault)")
         yield Input(value=self.reg.encryption.key_name or "", id="rotate-key")
         yield Label("Encryption identity (identities assigned to the registry)")
@@ -217,6 +244,30 @@ class RotateKeyWizard(Wizard):
                                          identity=ident if isinstance(ident, str) else None)
 
 
+# a few built-in role definitions by id (Learn: "Azure built-in roles"), so a definition's roles read as names
+BUILTIN_ROLES = {"b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+                 "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+                 "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+                 "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
+                 "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush", "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull"}
+
+
+def role_label(role_id: str) -> str:
+    guid = role_id.rstrip("/").rsplit("/", 1)[-1]
+    return f"{BUILTIN_ROLES[guid.lower()]} ({guid})" if guid.lower() in BUILTIN_ROLES else guid
+
+
+def vault_state(v: Any) -> str:
+    """What a vault offers a registry key, said before it is chosen (the review offers purge protection)."""
+    if not v.readable:
+        return "could not be read"
+    if v.soft_delete is False:
+        return "soft delete OFF: cannot hold a key"
+    if not v.purge_protection:
+        return "no purge protection (review offers it)"
+    return "purge protection on"
+
+
 class MigrateWizard(Wizard):
     TITLE_TEXT = "CMK migration"
 
@@ -245,11 +296,11 @@ class MigrateWizard(Wizard):
             yield Input(value=self.reg.resource_group, id="mig-rg")
             yield Input(value=self.reg.location, id="mig-location")
         yield Label("Key Vault (soft delete + purge protection)")
-        yield Select([(f"{v.name} ({v.resource_group})", v.id) for v in vaults], id="mig-vault",
+        yield Select([(f"{v.name} ({v.resource_group}) — {vault_state(v)}", v.id) for v in vaults], id="mig-vault",
                      value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
         yield Label("Key name (created if missing, RSA 3072)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
-        yield Checkbox("Versionless key (automatic rotation)", value=True, id="mig-versionless")
+        yield Switch("Versionless key (automatic rotation)", value=True, id="mig-versionless")
         yield Label("Images to import (a new identity is created for the key)", classes="section")
         yield Static(f"Reading the repositories and tags of {self.reg.name} through its data plane…", id="mig-found")
         yield Label("Filter: comma-separated patterns such as payments/* or *:1.27 (leave empty for every tag)",
@@ -259,13 +310,15 @@ class MigrateWizard(Wizard):
         yield Label("Images (repo:tag, comma-separated) — typed, since the data plane cannot be read from here",
                     id="mig-images-label")
         yield Input(value="", id="mig-images")
-        yield Checkbox("Create it without importing any image", value=False, id="mig-no-import")
-        yield Checkbox("Carry the source's hardening (replicas, network rules, data endpoints, authentication "
-                       "settings, private endpoints with DNS, registry policies)", value=True, id="mig-copy")
+        yield Switch("Create it without importing any image", value=False, id="mig-no-import")
+        yield Switch("Carry the source's hardening", value=True, id="mig-copy")
+        yield Static("  replicas, network rules, data endpoints, authentication settings, private endpoints with "
+                     "DNS, registry-scope policies", classes="hint")
         if self.vnets:
             names = ", ".join(v.rsplit("/", 1)[-1] for v in self.vnets)
-            yield Checkbox(f"I work from {names} (a private path: public access on the new registry goes off with "
-                           "the source's)", value=False, id="mig-private-path")
+            yield Switch(f"I work from {names}", value=False, id="mig-private-path")
+            yield Static("  a private path: public access on the new registry then goes off with the source's; "
+                         "otherwise it stays on until the imports are checked", classes="hint")
 
     def on_mount(self) -> None:
         for wid in ("#mig-images-label", "#mig-images"):
@@ -342,8 +395,8 @@ class CmkFixWizard(Wizard):
         t.append("a CMK registry reads its key as one identity; if that identity loses get, wrapKey and unwrapKey, "
                  "ACR cannot decrypt the registry's content. Purge protection keeps a deleted key recoverable, "
                  "AuditEvent logs record who used the key or changed its access, and a vault firewall must let "
-                 "trusted Azure services (ACR) through. Fixes go through the plan file's own blocks "
-                 "(cmk.keyAccess, keyVaults).")
+                 "trusted Azure services (ACR) through. Each fix you tick becomes a step of the plan you review "
+                 "before anything changes.")
         return t
 
     def form(self) -> Iterable[Widget]:
@@ -356,25 +409,25 @@ class CmkFixWizard(Wizard):
             return Static(Text.assemble(("✓ ", "bold green"), text), classes="fine")
 
         if f.key_access:
-            yield Checkbox(f"Restore key access: let {f.identity} get, wrapKey and unwrapKey on {key} "
+            yield Switch(f"Restore key access: let {f.identity} get, wrapKey and unwrapKey on {key} "
                            f"({'RBAC role' if v and v.rbac_authorization else 'access policy'})", value=True,
                            id="fix-key-access")
         else:
             yield fine(f"{f.identity or 'The identity'} can use {key}")
         if f.purge_protection:
-            yield Checkbox(f"Turn on purge protection for {vault} (IRREVERSIBLE)", value=True, id="fix-purge")
+            yield Switch(f"Turn on purge protection for {vault} (IRREVERSIBLE)", value=True, id="fix-purge")
         elif f.soft_delete_off:
             yield Static(Text(f"✗ {vault} has soft delete off: purge protection needs it first (outside acrtui).",
                               style="yellow"))
         else:
             yield fine(f"{vault} has purge protection")
         if f.audit_logging:
-            yield Checkbox(f"Send {vault}'s AuditEvent log to a Log Analytics workspace", value=True, id="fix-audit")
+            yield Switch(f"Send {vault}'s AuditEvent log to a Log Analytics workspace", value=True, id="fix-audit")
             yield Select([], id="fix-workspace", prompt="workspace (loading…)")
         else:
             yield fine(f"{vault} sends its AuditEvent log")
         if f.network_bypass:
-            yield Checkbox(f"Let trusted Azure services (ACR) through {vault}'s firewall", value=True, id="fix-bypass")
+            yield Switch(f"Let trusted Azure services (ACR) through {vault}'s firewall", value=True, id="fix-bypass")
         else:
             yield fine(f"{vault}'s firewall lets ACR reach the key")
 
@@ -432,9 +485,9 @@ class EndpointWizard(Wizard):
         yield Select([], id="pe-subnet", prompt="choose a subnet")
         yield Label("Approval")
         with RadioSet(id="pe-approval"):
-            yield RadioButton("Automatic (you may approve on the registry)", value=True, id="pe-auto")
-            yield RadioButton("Manual (the connection stays Pending)", id="pe-manual")
-        yield Checkbox("Private DNS: zone + VNet link + zone group (recommended)", value=True, id="pe-dns")
+            yield Radio("Automatic (you may approve on the registry)", value=True, id="pe-auto")
+            yield Radio("Manual (the connection stays Pending)", id="pe-manual")
+        yield Switch("Private DNS: zone + VNet link + zone group (recommended)", value=True, id="pe-dns")
         yield Label("Endpoint name")
         yield Input(value=f"pe-{self.reg.name}", id="pe-name")
 
@@ -450,7 +503,7 @@ class EndpointWizard(Wizard):
         self.may_approve = await planning.may_approve(self.service.session, self.reg)
         if self.may_approve is False:  # checked first: an automatic endpoint would be refused by Azure
             self.query_one("#pe-manual", RadioButton).value = True
-            self.query_one("#pe-auto", RadioButton).label = "Automatic (needs the approval right, which you lack)"
+            self.query_one("#pe-auto", Radio).relabel("Automatic (needs the approval right, which you lack)")
         self.approval_note = planning.approval_note(self.reg, self.may_approve)
         self.notes(Text(self.approval_note, style="yellow"))
         self.subnets, self.zones, self.linked_vnets = subnets, zones, links
@@ -459,6 +512,24 @@ class EndpointWizard(Wizard):
         sel.set_options([(f"{s.vnet_name}/{s.name}  {s.prefix}  ({s.usable} usable{' — too small' if s.usable < need else ''})",
                           s.id) for s in subnets])
         self.query_one("#pe-subnet-label", Label).update(f"Subnet ({len(subnets)} found; needs {need} free IPs)")
+        self.offer_dns_fix()
+
+    def offer_dns_fix(self) -> None:
+        """An approved endpoint of this registry without private DNS: start from it, so the plan adds only its DNS
+        (zone, VNet link, zone group) — the second half of approving someone's endpoint."""
+        if "pe-subnet" in self.prefill or "pe-name" in self.prefill:
+            return
+        known = {s.id.lower(): s.id for s in self.subnets}
+        pe = next((p for p in self.estate.endpoints_for(self.reg) if p.connection_status.lower() == "approved"
+                   and not p.dns_zone_ids and (p.subnet_id or "").lower() in known), None)
+        if pe is None:
+            return
+        self.query_one("#pe-subnet", Select).value = known[(pe.subnet_id or "").lower()]
+        self.query_one("#pe-name", Input).value = pe.name
+        self.approval_note = (f"{pe.name} is approved but has no private DNS: its subnet and name are filled in, so "
+                              "the plan adds only its DNS (zone, VNet link, zone group). Change them for a new "
+                              "endpoint.\n" + self.approval_note).strip()
+        self.notes(Text(self.approval_note, style="yellow"))
 
     def chosen(self) -> Subnet:
         sid = self.query_one("#pe-subnet", Select).value
@@ -512,9 +583,32 @@ class ConnectionsWizard(Wizard):
         yield Select([(f"{c.name} — {c.status} — {(c.private_endpoint_id or '').split('/')[-1]}", c.name) for c in conns],
                      id="conn-select", value=(pending or conns)[0].name if conns else Select.BLANK,
                      allow_blank=not conns)
+        yield Static("", id="conn-about")
         with RadioSet(id="conn-decision"):
-            yield RadioButton("Approve", value=True, id="conn-approve")
-            yield RadioButton("Reject", id="conn-reject")
+            yield Radio("Approve", value=True, id="conn-approve")
+            yield Radio("Reject", id="conn-reject")
+
+    def on_mount(self) -> None:
+        self.describe()
+
+    @on(Select.Changed, "#conn-select")
+    def describe(self) -> None:
+        """What there is to recognise an endpoint by: where it lives and what its requester wrote."""
+        name = self.query_one("#conn-select", Select).value
+        conn = next((c for c in self.reg.private_endpoint_connections if c.name == name), None)
+        if conn is None:
+            return
+        parts = (conn.private_endpoint_id or "").split("/")
+        sub = parts[2] if len(parts) > 4 else ""
+        where = (f"subscription {self.estate.subscriptions[sub]}" if sub in self.estate.subscriptions
+                 else f"subscription {sub or '?'} (not one this session reads)")
+        t = Text()
+        t.append("Endpoint ", style="bold")
+        t.append(f"{parts[-1] if parts else conn.name} in resource group {parts[4] if len(parts) > 4 else '?'}, "
+                 f"{where}\n")
+        t.append("Request message: ", style="bold")
+        t.append(conn.description or "(none)")
+        self.query_one("#conn-about", Static).update(t)
 
     def build(self) -> UiPlan:
         name = self.query_one("#conn-select", Select).value
@@ -522,7 +616,7 @@ class ConnectionsWizard(Wizard):
         if conn is None:
             raise UsageError("This registry has no private endpoint connection to decide on.")
         status = "Rejected" if self.query_one("#conn-reject", RadioButton).value else "Approved"
-        return planning.build_connection_state(self.reg, conn, status)
+        return planning.build_connection_state(self.reg, conn, status, self.estate)
 
 
 # ------------------------------------------------------------------------------------------------ data / network / auth
@@ -545,8 +639,8 @@ class DataEndpointWizard(Wizard):
         now = "enabled" if self.reg.data_endpoint_enabled else "disabled"
         yield Label(Text.assemble("Now: dedicated data endpoints are ", (now, "bold")), id="data-now")
         # opens on the current state: pressing Review without touching it plans nothing
-        yield Checkbox("Dedicated data endpoints", value=self.reg.data_endpoint_enabled, id="data-enabled")
-        yield Checkbox("Client firewalls allow the names above", value=False, id="data-ack")
+        yield Switch("Dedicated data endpoints", value=self.reg.data_endpoint_enabled, id="data-enabled")
+        yield Switch("Client firewalls allow the names above", value=False, id="data-ack")
 
     def on_mount(self) -> None:
         self.warn_off()
@@ -585,18 +679,18 @@ class FirewallWizard(Wizard):
                     "or CIDR, Premium only, at most 200.")
 
     def form(self) -> Iterable[Widget]:
-        yield Checkbox("Public network access", value=self.reg.public_network_access == "Enabled", id="fw-public")
+        yield Switch("Public network access", value=self.reg.public_network_access == "Enabled", id="fw-public")
         yield Label("Default action for public traffic")
         yield Select([("Deny (only the IP rules)", "Deny"), ("Allow (everyone)", "Allow")], id="fw-default",
                      value=self.reg.default_action if self.reg.default_action in ("Allow", "Deny") else "Allow",
                      allow_blank=False)
         yield Label("Allowed IPs / CIDRs (comma-separated)")
         yield Input(value=", ".join(r.value for r in self.reg.ip_rules), id="fw-ips")
-        yield Checkbox("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
+        yield Switch("Allow trusted Azure services", value=self.reg.network_rule_bypass == "AzureServices",
                        id="fw-bypass")
         yield Label("Your public IPs, comma-separated (lock-out check; empty: private endpoint only)")
         yield Input(value="", id="fw-operator")
-        yield Checkbox("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
+        yield Switch("I have another way in (allow a possible lock-out)", value=False, id="fw-allow-lockout")
 
     def on_mount(self) -> None:
         self.update_warnings()
@@ -636,13 +730,13 @@ class AuthWizard(Wizard):
     def form(self) -> Iterable[Widget]:
         r = self.reg
         basic = r.sku.lower() == "basic"
-        yield Checkbox("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
+        yield Switch("Admin user enabled", value=r.admin_user_enabled, id="auth-admin")
         # what the SKU cannot do is shown, but cannot be chosen (preflight would refuse it)
-        yield Checkbox("Anonymous pull enabled" + (" (needs Standard or Premium)" if basic and not
+        yield Switch("Anonymous pull enabled" + (" (needs Standard or Premium)" if basic and not
                                                    r.anonymous_pull_enabled else ""),
                        value=r.anonymous_pull_enabled, id="auth-anon", disabled=basic and not r.anonymous_pull_enabled)
-        yield Checkbox("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
-        yield Checkbox("Export allowed" + ("" if r.premium else " (only Premium can turn exports off)"),
+        yield Switch("ARM-audience tokens accepted", value=r.arm_audience_token_enabled is not False, id="auth-arm")
+        yield Switch("Export allowed" + ("" if r.premium else " (only Premium can turn exports off)"),
                        value=r.export_policy_enabled, id="auth-export", disabled=not r.premium)
 
     def build(self) -> UiPlan:
@@ -678,7 +772,7 @@ class PolicyWizard(Wizard):
         sub_name = self.estate.subscriptions.get(self.reg.subscription_id, self.reg.subscription_id)
         yield Select([(f"resource group {self.reg.resource_group}", rg), (f"subscription {sub_name}", sub)],
                      id="pol-scope", value=rg, allow_blank=False)
-        yield Checkbox("Start a remediation task right after assigning (fixes what is non-compliant now)",
+        yield Switch("Start a remediation task right after assigning (fixes what is non-compliant now)",
                        value=True, id="pol-remediate")
         yield Static("", id="pol-identity")
         yield Static("", id="pol-preview")
@@ -748,7 +842,7 @@ class PolicyWizard(Wizard):
             return
         roles = definition_roles(self.body) or []
         if roles:
-            names = ", ".join(r.rsplit("/", 1)[-1] for r in roles)
+            names = ", ".join(role_label(r) for r in roles)
             info.update(Text(f"{effect} changes resources: the assignment gets a managed identity (in "
                              f"{self.reg.location}) with exactly the role(s) the definition names — {names} — at the "
                              "scope.", style="cyan"))
