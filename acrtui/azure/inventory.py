@@ -487,6 +487,7 @@ class _Listing:
     zone_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # zone id (lower) → link bodies
     vaults_read: bool = False  # the vault bodies are whole (Resource Graph rows): no GET per vault
     assignments: list[dict[str, Any]] | None = None  # policy assignment bodies; None: list them per subscription
+    webhooks: dict[str, list[dict[str, Any]]] | None = None  # registry id (lower) → webhook rows; None: ARM lists
 
 
 class Inventory:
@@ -619,7 +620,7 @@ class Inventory:
             self._endpoints(registries, listing),
             self._policy(list(subs), registries, listing.assignments),
             read_security(self, registries),
-            read_details(self, registries, listing.registries),  # tokens, webhooks, cache rules, ... (both paths)
+            read_details(self, registries, listing.registries, listing.webhooks),  # tokens, webhooks, cache rules, ... (both paths)
         )
         registries = with_details(registries, details)
         self._not_observed(registries, listing, vaults, endpoints)
