@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from .baseline import Baseline
     from .suppressions import Suppression
 
-SCHEMA_VERSION = "1.2"
+# 2.0: check-level text (title, rationale, remediation, references) once per check under ``checks``; a finding
+# names its check by ``checkId`` and carries its own ``command`` (acrtui/audit/README.md, "JSON")
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True)
@@ -91,19 +93,17 @@ class FindingRecord:
         return az
 
     def to_json(self) -> dict[str, Any]:
+        """What is this finding's own; the check's text is in the report's ``checks`` (schema 2.0)."""
         return {
             "checkId": self.check.id,
             "registryId": self.registry.id,
             "registryName": self.registry.name,
-            "subscriptionId": self.registry.subscription_id,
             "family": self.check.family.value,
             "status": self.finding.status.value,
             "severity": self.check.severity.value,
-            "title": self.check.title,
             "message": self.finding.message,
             "evidence": self.finding.evidence,
-            "remediation": {**self.check.remediation.as_dict(), "command": self.fix},
-            "references": self.check.references.as_dict(),
+            "command": self.fix if self.finding.status is Status.FAIL else None,  # a fix only where one is due
             "suppression": None if self.suppression is None else {"kind": "external", **self.suppression.to_json()},
             "baseline": self.baseline,
         }
@@ -238,7 +238,9 @@ class AuditReport:
             line = f"INCOMPLETE ({s['readGaps']} read gaps, {s['errors']} checks not evaluated) · " + line
         return line
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, findings: bool = True) -> dict[str, Any]:
+        """The JSON report (acrtui/audit/README.md, "JSON"); ``findings=False`` leaves them out (an empty list) for a writer
+        that streams them."""
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": {"name": "acrtui", "version": self.tool_version},
@@ -257,8 +259,8 @@ class AuditReport:
                 }
                 for r in self.registries
             ],
-            "checks": [c.id for c in self.checks],
-            "findings": [f.to_json() for f in self.findings],
+            "checks": [c.describe() for c in self.checks],
+            "findings": [f.to_json() for f in self.findings] if findings else [],
             "complete": self.complete,
             "incomplete": self.incomplete_reasons(),
             "errors": list(self.errors),
