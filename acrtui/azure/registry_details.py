@@ -55,6 +55,13 @@ def _enabled(policy: Any) -> bool:
     return str(_ci(_d(policy), "status") or "").lower() == "enabled"
 
 
+def slim_bodies(bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of each listed registry body, what :func:`read_details` reads (its id and ``properties.policies``): a
+    fleet's bodies are not kept for the whole load."""
+    return [{"id": b.get("id"), "properties": {"policies": _ci(_d(_ci(b, "properties")), "policies")}}
+            for b in bodies]
+
+
 def soft_delete_of(body: dict[str, Any]) -> tuple[bool | None, int | None]:
     """(enabled, retention days) from ``properties.policies.softDeletePolicy``; (None, None) when absent."""
     pol = _ci(_d(_ci(_d(_ci(body, "properties")), "policies")), "softDeletePolicy")
@@ -206,7 +213,7 @@ async def read_details(inv: Inventory, registries: list[RegistryPosture], bodies
     soft, found = await asyncio.gather(
         _soft_delete(inv, registries, by_id),
         inv._gather("registry details", [_one(inv, r, by_id.get(r.id.lower(), {}), hooks.get(r.id.lower()))
-                                         for r in registries]))
+                                         for r in registries], by=[r.subscription_id for r in registries]))
     out = {}
     for r, d in zip(registries, found, strict=True):
         enabled, days = soft.get(r.id.lower(), (None, None))

@@ -146,7 +146,8 @@ async def read_security(inv: Inventory, registries: list[RegistryPosture]) -> di
         return sub, None if body is None else plan_from_json(sub, body)
 
     diag_list, plans = await asyncio.gather(
-        inv._gather("registry diagnostic settings", [diags(r) for r in registries]),
+        inv._gather("registry diagnostic settings", [diags(r) for r in registries],
+                    by=[r.subscription_id for r in registries]),
         inv._gather("Defender plans", [plan(s) for s in sorted(by_sub)]),
     )
     defender = {s: p for s, p in plans if p is not None}
