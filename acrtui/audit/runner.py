@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "2.0"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per check × registry: 470,000 at fleet:10000x20
 class FindingRecord:
     check: Check
     registry: RegistryPosture
