@@ -6,9 +6,11 @@ Run: ``.venv/bin/python tests/benchmarks/bench_fleet.py [--sizes fleet:2000x20,f
 
 - ``acrtui audit --format json`` on the ARM inventory path (and ``--inventory graph`` when that option exists);
 - a sequential crawler written with the public async SDK that reads the same facts one request at a time (what
-  an az-CLI script or a PSRule export does: registries, replications, private endpoints, NICs, DNS zone groups,
-  VNet links and A records per endpoint, vaults, keys and versions, vault diagnostic settings, policy
-  assignments and states). ``--skip-crawler-above N`` skips it for larger fleets (it takes ~10 min at 2000).
+  an az-CLI script or a PSRule export does: registries (and again at the soft-delete preview api-version),
+  replications, tokens, scope maps, webhooks and their callback configs, cache rules, credential sets, connected
+  registries, registry diagnostic settings, private endpoints, NICs, DNS zone groups, VNet links and A records per
+  endpoint, vaults, keys and versions, vault diagnostic settings and role assignments, policy assignments, states
+  and exemptions, Defender pricings and, where image scanning is on, its assessments from Resource Graph). ``--skip-crawler-above N`` skips it for larger fleets (it takes ~10 min at 2000).
 
 and prints wall time, client CPU, peak RSS (``wait4``), requests, 429s, requests per subscription, TLS
 connections the emulator saw, and the ratios. The floor is the larger of (round trips on the critical path of the
@@ -179,6 +181,10 @@ async def crawl() -> int:
     from azure.mgmt.resource.policy.aio import PolicyClient
     from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
+    from acrtui.azure.inventory import DIAG_API, EXEMPTIONS_API
+    from acrtui.azure.registry_details import SOFT_DELETE_API
+    from acrtui.azure.security_reads import ASSESSMENT_QUERY, PRICINGS_API, VA_EXTENSION, plan_from_json
+
     e = os.environ
     url, ca = e["ACRTUI_EMULATOR_URL"], e["ACRTUI_EMULATOR_CA"]
     cred = ClientSecretCredential(e["AZURE_TENANT_ID"], e["AZURE_CLIENT_ID"], e["AZURE_CLIENT_SECRET"],
@@ -190,6 +196,11 @@ async def crawl() -> int:
         segs = rid.strip("/").split("/")
         return segs[3], segs[-1]
 
+    async def rest(client: Any, method: str, path: str, api: str, body: Any = None) -> Any:
+        """What the SDKs do not cover (diagnostic settings, pricings, exemptions, preview bodies), as az does."""
+        req = HttpRequest(method, f"{url}{path}{'&' if '?' in path else '?'}api-version={api}", json=body)
+        return json.loads((await client.send_request(req)).text() or "{}")
+
     async with SubscriptionClient(cred, **kw) as sc:
         subs = [s.subscription_id async for s in sc.subscriptions.list()]
     for sub in subs:
@@ -198,11 +209,23 @@ async def crawl() -> int:
                     AuthorizationManagementClient(cred, sub, **kw) as auth,
                     PolicyClient(cred, sub, **kw) as pol, PolicyInsightsClient(cred, sub, **kw) as pi):
             regs = [r async for r in acr.registries.list()]
+            # soft delete exists only in preview bodies: the subscription's registries again at that api-version
+            facts[f"{sub}/softdelete"] = await rest(
+                acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries", SOFT_DELETE_API)
             vault_keys: dict[str, set[str]] = {}
             for r in regs:
                 rg, name = rg_name(r.id)
-                reps = [x async for x in acr.replications.list(rg, name)] if r.sku.name == "Premium" else []
-                facts[r.id] = (r, reps)
+                premium = r.sku.name == "Premium"
+                reps = [x async for x in acr.replications.list(rg, name)] if premium else []
+                hooks = [x async for x in acr.webhooks.list(rg, name)]
+                facts[r.id] = (r, reps, [x async for x in acr.tokens.list(rg, name)],
+                               [x async for x in acr.scope_maps.list(rg, name)],
+                               [await acr.webhooks.get_callback_config(rg, name, h.name) for h in hooks],
+                               [x async for x in acr.cache_rules.list(rg, name)],
+                               [x async for x in acr.credential_sets.list(rg, name)],
+                               [x async for x in acr.connected_registries.list(rg, name)] if premium else [],
+                               await rest(acr, "GET", f"{r.id}/providers/Microsoft.Insights/diagnosticSettings",
+                                          DIAG_API))
                 enc = r.encryption
                 if enc and enc.status == "enabled" and enc.key_vault_properties and enc.key_vault_properties.key_identifier:
                     host, _, kpath = enc.key_vault_properties.key_identifier.split("//", 1)[1].partition("/")
@@ -225,9 +248,8 @@ async def crawl() -> int:
                 for k in sorted(vault_keys[v.name.lower()]):
                     facts[f"{v.id}/{k}"] = (await kv.keys.get(rg, name, k), [x async for x in kv.keys.list_versions(rg, name, k)])
                 # azure-mgmt-monitor has no diagnostic settings operations: the REST call, as az does
-                diag = HttpRequest("GET", f"{url}{v.id}/providers/Microsoft.Insights/diagnosticSettings"
-                                   "?api-version=2021-05-01-preview")
-                facts[f"{v.id}/diag"] = json.loads((await acr.send_request(diag)).text())
+                facts[f"{v.id}/diag"] = await rest(acr, "GET", f"{v.id}/providers/Microsoft.Insights/diagnosticSettings",
+                                                   DIAG_API)
                 if vault.properties.enable_rbac_authorization:
                     facts[f"{v.id}/rbac"] = [a async for a in auth.role_assignments.list_for_scope(v.id)]
             facts[f"{sub}/policy"] = [a async for a in pol.policy_assignments.list()]
@@ -236,6 +258,16 @@ async def crawl() -> int:
             opts = QueryOptions(filter="resourceType eq 'Microsoft.ContainerRegistry/registries'")
             facts[f"{sub}/states"] = [s async for s in pi.policy_states.list_query_results_for_subscription(
                 "latest", sub, query_options=opts)]
+            facts[f"{sub}/exemptions"] = await rest(
+                acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.Authorization/policyExemptions", EXEMPTIONS_API)
+            pricings = await rest(acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.Security/pricings",
+                                  PRICINGS_API)
+            facts[f"{sub}/defender"] = pricings
+            plan = plan_from_json(sub, pricings)
+            if plan.on and plan.extensions.get(VA_EXTENSION):  # Defender's image findings live in Resource Graph's securityresources only
+                facts[f"{sub}/assessments"] = await rest(
+                    acr, "POST", "/providers/Microsoft.ResourceGraph/resources", "2021-03-01",
+                    {"subscriptions": [sub], "query": ASSESSMENT_QUERY, "options": {"$top": 1000}})
     await cred.close()
     print(len(facts))
     return 0
