@@ -65,8 +65,8 @@ class FindingRecord:
         """The check's ``az`` command with this registry's names filled in, shell-quoted (placeholders it cannot
         know stay)."""
         az = self.check.remediation.az
-        if az is None:
-            return None
+        if az is None or "<" not in az:
+            return az
         reg = self.registry
         rg_id = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
         # <scope>: where an assignment that guards this registry goes — its resource group (see policy_fix)
@@ -88,7 +88,7 @@ class FindingRecord:
             if user.principal_id:
                 known["<principal-id>"] = user.principal_id
         for placeholder, value in known.items():
-            if value:  # a command builder may have quoted the placeholder itself: replace that form first
+            if value and placeholder in az:  # a builder may have quoted the placeholder itself: that form first
                 az = az.replace(shlex.quote(placeholder), shlex.quote(value)).replace(placeholder, shlex.quote(value))
         return az
 
