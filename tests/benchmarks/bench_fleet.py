@@ -52,6 +52,29 @@ requests are the steadier figures):
       crawler 87.2 s, 10.0 s CPU, 164 MB, 767 requests, 719 connections; load alone peak 38 MB traced.
       500 → 2000: audit CPU ×2.7, peak RSS ×2.8, requests ×3.4 for 4× the registries.
     0 × 429 in every run: the busiest subscription stays inside ARM's burst plus refill.
+
+Since the registry sub-resource checks (the audit reads ~6 lists per registry; the crawler collects the same facts
+since this change): profile of ``acrtui --inventory arm audit`` at fleet:500x20, 0 ms, load average 3.8::
+
+    before (715b6db): write_json 12.6 s of 36.7 s profiled — json.dumps(indent=2) of 23,500 findings, each with
+      its check's remediation and references (37.0 MB)
+    after (JSON schema 2.0, streamed): 32.9 s profiled, 4,011 requests; iter_json 2.9 s (13.0 MB), of which
+      FindingRecord.fix 1.25 s (then cut to the placeholders a command holds) and the encoder 0.39 s; the rest is
+      per request: azure-core's pipeline 12.0 s cumulative (_make_pipeline_call), aiohttp _request 7.3 s,
+      epoll/send/recv/SSL ~5 s, SimpleQueue.put 1.1 s — ~3 ms of client CPU per request, the SDK pipeline the
+      product must keep (auth, retry, read-only guard, journal); no SDK model deserialisation left in the top 40
+      (vault, key and key-version reads and Defender's Graph rows are raw JSON now).
+    memory (in-process, fleet:2000x20, Graph path): 258 MB peak after the load before → 145 MB once a stage
+      starts at most 256 reads (every registry's six lists were tasks and built requests at once) and the listed
+      bodies are slimmed; the audit's findings (slots) add 14 MB, the streamed report nothing.
+
+    fleet:2000x20, 50 ms, load average 5–8 (another session's fleet:10000x20 emulator on the same 2 cores):
+                           wall     CPU    peak RSS  requests  busiest sub
+      acrtui (ARM)        210.5 s  48.9 s  164 MB    15,262    752
+      acrtui (Graph)      131.1 s  43.4 s  159 MB    11,748    576   (webhooks from Graph: −2,000 lists)
+      715b6db (auto=Graph)149.8 s  64.9 s  1,081 MB  13,748    676
+    fleet:10000x20, 5 ms (auto → Graph), load average 4–8: 1,266 s wall, 221 s CPU (752 s originally), peak RSS
+      440 MB (5.18 GB originally; goal 300 MB not reached), 58,285 requests, 0 × 429, report 259 MB (408 MB).
 """
 
 from __future__ import annotations
