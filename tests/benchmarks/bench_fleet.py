@@ -73,6 +73,12 @@ since this change): profile of ``acrtui --inventory arm audit`` at fleet:500x20,
       acrtui (ARM)        210.5 s  48.9 s  164 MB    15,262    752
       acrtui (Graph)      131.1 s  43.4 s  159 MB    11,748    576   (webhooks from Graph: −2,000 lists)
       715b6db (auto=Graph)149.8 s  64.9 s  1,081 MB  13,748    676
+      crawler (same facts)1209.7 s 140.6 s 354 MB    16,041    791   (9,903 TLS connections)
+      → Graph 9.2×, ARM 5.7× faster than the crawler (goal 20×); floor 20.1 s (ARM budget: (752 − 250) ÷ 25/s)
+        → Graph 6.5×, ARM 10.5× of it (goal 3×); 3.2–3.7 ms client CPU per request
+    fleet:500x20, 50 ms, load average 2: ARM 24.8 s, 12.9 s CPU, 120 MB, 4,012 requests; Graph 21.7 s, 11.5 s,
+      113 MB, 3,045; 715b6db 30.3 s, 17.1 s, 338 MB, 3,545 (before this change, idle: ARM 23.5 s, 16.5 s CPU,
+      302 MB, report 37.0 MB → 13.0 MB)
     fleet:10000x20, 5 ms (auto → Graph), load average 4–8: 1,266 s wall, 221 s CPU (752 s originally), peak RSS
       440 MB (5.18 GB originally; goal 300 MB not reached), 58,285 requests, 0 × 429, report 259 MB (408 MB).
 """
