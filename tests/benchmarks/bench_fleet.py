@@ -78,7 +78,11 @@ since this change): profile of ``acrtui --inventory arm audit`` at fleet:500x20,
         → Graph 6.5×, ARM 10.5× of it (goal 3×); 3.2–3.7 ms client CPU per request
     fleet:500x20, 50 ms, load average 2: ARM 24.8 s, 12.9 s CPU, 120 MB, 4,012 requests; Graph 21.7 s, 11.5 s,
       113 MB, 3,045; 715b6db 30.3 s, 17.1 s, 338 MB, 3,545 (before this change, idle: ARM 23.5 s, 16.5 s CPU,
-      302 MB, report 37.0 MB → 13.0 MB)
+      302 MB, report 37.0 MB → 13.0 MB); crawler 273.7 s, 37.6 s CPU, 4,191 requests → ARM 11.0×, Graph 12.6×.
+      With 16 requests in flight the audit waits on latency, not CPU: ``--concurrency 48`` (ACRTUI_CONCURRENCY,
+      load average 0.4): ARM 13.3 s wall on 12.1 s CPU, Graph 14.7 s on 10.5 s — ~20× the crawler's 273.7 s, now
+      CPU-bound; 0 × 429 (the per-subscription pacing holds). The default (16) is unchanged: not yet measured at
+      fleet:2000x20 or against real ARM.
     fleet:10000x20, 5 ms (auto → Graph), load average 4–8: 1,266 s wall, 221 s CPU (752 s originally), peak RSS
       440 MB (5.18 GB originally; goal 300 MB not reached), 58,285 requests, 0 × 429, report 259 MB (408 MB).
 """
