@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from acrtui.errors import AcrtuiError, ExitCode, UsageError
@@ -191,8 +192,9 @@ def prepare_append(path: str | None, option: str) -> None:
         raise _unwritable(option, path, exc.strerror or str(exc)) from None
 
 
-def write_private(path: str | Path, text: str, option: str = "output") -> None:
-    """Write ``text`` to ``path`` readable by its owner only (0600), replacing the file atomically.
+def write_private(path: str | Path, text: str | Iterable[str], option: str = "output") -> None:
+    """Write ``text`` (or its pieces, as they come) to ``path`` readable by its owner only (0600), replacing the
+    file atomically.
 
     A new file (not a chmod after the fact) is renamed over the old one, so the content is never visible with
     the old, wider mode and a crash leaves the old file or the new one, not half of it. A device or FIFO
@@ -206,12 +208,12 @@ def write_private(path: str | Path, text: str, option: str = "output") -> None:
     try:
         if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
             with open(p, "w", encoding="utf-8") as f:
-                f.write(text)
+                f.writelines([text] if isinstance(text, str) else text)
             return
         fd, tmp = tempfile.mkstemp(prefix=".acrtui-", dir=os.path.dirname(os.path.abspath(p)))  # created 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
+                f.writelines([text] if isinstance(text, str) else text)
             os.replace(tmp, p)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -68,9 +68,9 @@ def parse(text: str, source: str) -> Baseline:
     if not isinstance(doc, dict) or not isinstance(doc.get("tool"), dict) or doc["tool"].get("name") != "acrtui":
         raise BaselineError(f"{source}:1: (document): not an acrtui JSON report (no tool.name \"acrtui\")")
     version = str(doc.get("schemaVersion", ""))
-    if version.split(".")[0] != "1":
-        raise BaselineError(f"{source}:1: schemaVersion: {version or '(missing)'} is not a 1.x report this acrtui "
-                            "reads")
+    if version.split(".")[0] not in ("1", "2"):  # both carry checkId, registryId, status, evidence per finding
+        raise BaselineError(f"{source}:1: schemaVersion: {version or '(missing)'} is not a 1.x or 2.x report this "
+                            "acrtui reads")
     findings = doc.get("findings")
     if not isinstance(findings, list):
         raise BaselineError(f"{source}:1: findings: missing or not a list")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -78,14 +79,15 @@ def _looks_like_guid(s: str) -> bool:
     )
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | Iterable[str], output: str | None) -> None:
     if output:
         try:
             write_private(output, text, "--output")  # 0600: a report is the estate's inventory and weaknesses
         except AcrtuiError as exc:
             _fail(exc)
     else:
-        click.echo(text, nl=False)
+        for piece in [text] if isinstance(text, str) else text:
+            click.echo(piece, nl=False)
 
 
 def _colour(output: str | None) -> bool:
@@ -322,7 +324,12 @@ def audit(
         baseline=base,
         fail_on_new=fail_on_new,
     )
-    _emit(render(report, fmt, colour=_colour(output), show_passed=show_passed), output)
+    if fmt == "json":  # streamed: a fleet's report is never one string
+        from .writers import iter_json
+
+        _emit(iter_json(report), output)
+    else:
+        _emit(render(report, fmt, colour=_colour(output), show_passed=show_passed), output)
     for w in report.warnings():
         click.echo(f"warning: {w}", err=True)
     if failed is not None:

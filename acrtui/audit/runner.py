@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from .baseline import Baseline
     from .suppressions import Suppression
 
-SCHEMA_VERSION = "1.2"
+# 2.0: check-level text (title, rationale, remediation, references) once per check under ``checks``; a finding
+# names its check by ``checkId`` and carries its own ``command`` (acrtui/audit/README.md, "JSON")
+SCHEMA_VERSION = "2.0"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per check × registry: 470,000 at fleet:10000x20
 class FindingRecord:
     check: Check
     registry: RegistryPosture
@@ -63,8 +65,8 @@ class FindingRecord:
         """The check's ``az`` command with this registry's names filled in, shell-quoted (placeholders it cannot
         know stay)."""
         az = self.check.remediation.az
-        if az is None:
-            return None
+        if az is None or "<" not in az:
+            return az
         reg = self.registry
         rg_id = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
         # <scope>: where an assignment that guards this registry goes — its resource group (see policy_fix)
@@ -86,24 +88,22 @@ class FindingRecord:
             if user.principal_id:
                 known["<principal-id>"] = user.principal_id
         for placeholder, value in known.items():
-            if value:  # a command builder may have quoted the placeholder itself: replace that form first
+            if value and placeholder in az:  # a builder may have quoted the placeholder itself: that form first
                 az = az.replace(shlex.quote(placeholder), shlex.quote(value)).replace(placeholder, shlex.quote(value))
         return az
 
     def to_json(self) -> dict[str, Any]:
+        """What is this finding's own; the check's text is in the report's ``checks`` (schema 2.0)."""
         return {
             "checkId": self.check.id,
             "registryId": self.registry.id,
             "registryName": self.registry.name,
-            "subscriptionId": self.registry.subscription_id,
             "family": self.check.family.value,
             "status": self.finding.status.value,
             "severity": self.check.severity.value,
-            "title": self.check.title,
             "message": self.finding.message,
             "evidence": self.finding.evidence,
-            "remediation": {**self.check.remediation.as_dict(), "command": self.fix},
-            "references": self.check.references.as_dict(),
+            "command": self.fix if self.finding.status is Status.FAIL else None,  # a fix only where one is due
             "suppression": None if self.suppression is None else {"kind": "external", **self.suppression.to_json()},
             "baseline": self.baseline,
         }
@@ -238,7 +238,9 @@ class AuditReport:
             line = f"INCOMPLETE ({s['readGaps']} read gaps, {s['errors']} checks not evaluated) · " + line
         return line
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, findings: bool = True) -> dict[str, Any]:
+        """The JSON report (acrtui/audit/README.md, "JSON"); ``findings=False`` leaves them out (an empty list) for a writer
+        that streams them."""
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": {"name": "acrtui", "version": self.tool_version},
@@ -257,8 +259,8 @@ class AuditReport:
                 }
                 for r in self.registries
             ],
-            "checks": [c.id for c in self.checks],
-            "findings": [f.to_json() for f in self.findings],
+            "checks": [c.describe() for c in self.checks],
+            "findings": [f.to_json() for f in self.findings] if findings else [],
             "complete": self.complete,
             "incomplete": self.incomplete_reasons(),
             "errors": list(self.errors),

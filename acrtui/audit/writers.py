@@ -13,7 +13,7 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from acrtui.domain.checks import FAMILY_ORDER, Check, Family, Severity, Status
@@ -164,8 +164,34 @@ def write_table(report: AuditReport, *, colour: bool = False, show_passed: bool 
 # -------------------------------------------------------------------------------------------------- json
 
 
+def iter_json(report: AuditReport, chunk: int = 1 << 16) -> Iterator[str]:
+    """The JSON report in pieces of about ``chunk`` characters: the document indented, each finding compact on its
+    own line, encoded one at a time (a fleet's findings never exist as one tree of dicts or one string)."""
+    doc = report.to_json(findings=False)
+    buf: list[str] = ["{\n"]
+    size = 0
+    last = len(doc) - 1
+    for i, (k, v) in enumerate(doc.items()):
+        end = ",\n" if i < last else "\n"
+        if k != "findings":
+            buf.append(f"  {json.dumps(k)}: " + json.dumps(v, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+                       + end)
+            continue
+        buf.append('  "findings": [')
+        for n, f in enumerate(report.findings):
+            line = ("," if n else "") + "\n    " + json.dumps(f.to_json(), ensure_ascii=False)
+            buf.append(line)
+            size += len(line)
+            if size >= chunk:
+                yield "".join(buf)
+                buf, size = [], 0
+        buf.append(("\n  ]" if report.findings else "]") + end)
+    buf.append("}\n")
+    yield "".join(buf)
+
+
 def write_json(report: AuditReport) -> str:
-    return json.dumps(report.to_json(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return "".join(iter_json(report))
 
 
 # ------------------------------------------------------------------------------------------------- sarif

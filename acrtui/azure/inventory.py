@@ -487,6 +487,7 @@ class _Listing:
     zone_links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # zone id (lower) → link bodies
     vaults_read: bool = False  # the vault bodies are whole (Resource Graph rows): no GET per vault
     assignments: list[dict[str, Any]] | None = None  # policy assignment bodies; None: list them per subscription
+    webhooks: dict[str, list[dict[str, Any]]] | None = None  # registry id (lower) → webhook rows; None: ARM lists
 
 
 class Inventory:
@@ -495,6 +496,7 @@ class Inventory:
 
     graph_page_size = 1000  # Resource Graph $top per page (its maximum)
     graph_max_subscriptions = 1000  # subscriptions per Resource Graph request
+    fanout = 256  # reads of one stage started at once (_gather): enough to keep the limiter's slots busy
 
     def __init__(self, session: AzureSession, *, use_resource_graph: bool = False, progress: Progress | None = None,
                  listed: Listed | None = None, mode: str | None = None) -> None:
@@ -575,16 +577,37 @@ class Inventory:
         if key in self._shared:
             self._shared[key].add(registry_ids)
 
-    async def _gather(self, stage: str, coros: Sequence[Awaitable[T]]) -> list[T]:
+    async def _gather(self, stage: str, coros: Sequence[Awaitable[T]], by: Sequence[str] | None = None) -> list[T]:
+        """Every result, in order, with at most :attr:`fanout` of them started at once: a fleet's 60,000 reads
+        would otherwise all be tasks (and built requests) waiting on the limiter together, memory that grows with
+        the estate. ``by`` (one key per coroutine, e.g. its subscription): start them round-robin over the keys,
+        so the window spans every subscription and each one's ARM budget and slots work at once."""
         self._tick(stage, add_total=len(coros))
+        order = list(range(len(coros)))
+        if by is not None:
+            queues: dict[str, list[int]] = {}
+            for i, k in enumerate(by):
+                queues.setdefault(k.lower(), []).append(i)
+            lanes = list(queues.values())
+            order = [lane[j] for j in range(max(map(len, lanes), default=0)) for lane in lanes if j < len(lane)]
+        results: list[Any] = [None] * len(coros)
+        todo = iter(order)
 
-        async def one(c: Awaitable[T]) -> T:
-            try:
-                return await c
-            finally:
-                self._tick(stage, done=1)
+        async def worker() -> None:
+            for i in todo:
+                try:
+                    results[i] = await coros[i]
+                finally:
+                    self._tick(stage, done=1)
 
-        return list(await asyncio.gather(*(one(c) for c in coros)))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.fanout, len(coros)))))
+        finally:
+            for i in todo:  # a read that stops everything ended the others: close what never started
+                c = coros[i]
+                if asyncio.iscoroutine(c):
+                    c.close()
+        return results
 
     # ------------------------------------------------------------ entry point
     async def _subscriptions(self) -> dict[str, str]:
@@ -611,15 +634,18 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
-        from .registry_details import read_details, with_details
+        from .registry_details import read_details, slim_bodies, with_details
         from .security_reads import read_security
+
+        bodies = slim_bodies(listing.registries)  # what the details need of each body; the rest is released
+        listing.registries = []
 
         vaults, endpoints, (assignments, compliance, exemptions), security, details = await asyncio.gather(
             self._vaults(registries, listing),
             self._endpoints(registries, listing),
             self._policy(list(subs), registries, listing.assignments),
             read_security(self, registries),
-            read_details(self, registries, listing.registries),  # tokens, webhooks, cache rules, ... (both paths)
+            read_details(self, registries, bodies, listing.webhooks),  # tokens, webhooks, cache rules, ... (both paths)
         )
         registries = with_details(registries, details)
         self._not_observed(registries, listing, vaults, endpoints)
@@ -780,11 +806,10 @@ class Inventory:
         """``whole``: ``listed`` is the vault's full body (a Resource Graph row), so it is not read again."""
         vid = str(listed["id"])
         ip = id_parts(vid)
-        kv = self.s.client("keyvault", ip["subscription"])
         rg, name = ip["resource_group"], ip["name"]
         users = list(users)
         body = listed if whole and _ci(listed, "properties") else await self._soft(
-            f"key vault {name}", _raw_get(kv.vaults.get(rg, name)), {}, scope=vid, inputs=VAULT_INPUTS,
+            f"key vault {name}", self._get("keyvault", vid), {}, scope=vid, inputs=VAULT_INPUTS,
             registries=users)
         if not body:
             parts = id_parts(vid)
@@ -793,11 +818,11 @@ class Inventory:
 
         async def key(k: str) -> KeyPosture | None:
             kid = f"{vid}/keys/{k}"
-            kb = await self._soft(f"key {name}/{k}", _raw_get(kv.keys.get(rg, name, k)), {}, scope=kid,
+            kb = await self._soft(f"key {name}/{k}", self._get("keyvault", kid), {}, scope=kid,
                                   inputs=[IN.KEYS], registries=users, absent_ok=True)
             if not kb:
                 return None
-            versions = await self._soft(f"key versions {name}/{k}", collect(kv.keys.list_versions(rg, name, k)), [],
+            versions = await self._soft(f"key versions {name}/{k}", self._list("keyvault", f"{kid}/versions"), [],
                                         scope=kid, inputs=[IN.KEYS], registries=users, absent_ok=True)
             return key_from_json(kb, versions)
 

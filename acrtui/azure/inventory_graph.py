@@ -1,7 +1,9 @@
 """The Resource Graph inventory path (fleet scale), and how ``--inventory auto`` picks between it and ARM.
 
 One KQL query lists everything Resource Graph indexes that the inventory needs — registries, replications, private
-endpoints (their connections are in their properties), NICs, private DNS zones and their VNet links, vaults — and
+endpoints (their connections are in their properties), NICs, private DNS zones and their VNet links, vaults,
+registry webhooks (the only registry child type besides replications in the ``resources`` table that the audit
+reads: :mod:`.registry_details`) — and
 one ``policyresources`` query the policy assignments. Both are paged at 1,000 rows (``$top``/``$skipToken``,
 ``resultFormat=objectArray``) and batched over at most 1,000 subscriptions per request, and every request is paced
 by Resource Graph's own quota headers. What Graph does not index (DNS zone groups, record sets, keys and their
@@ -55,6 +57,7 @@ AUTO_SUBSCRIPTIONS = 10  # auto: more subscriptions than this → Resource Graph
 AUTO_REGISTRIES = 50  # auto: more registries than this (one count query) → Resource Graph
 MODES = ("arm", "graph", "auto")
 ZONE_TYPE = "microsoft.network/privatednszones"
+WEBHOOK_TYPE = "microsoft.containerregistry/registries/webhooks"
 ASSIGNMENT_TYPE = "microsoft.authorization/policyassignments"
 COLUMNS = "id, name, type, location, sku, properties, tags, identity"
 ASSIGNMENTS_QUERY = f"policyresources | where type =~ '{ASSIGNMENT_TYPE}' | project id, name, type, properties"
@@ -218,7 +221,7 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
         registry_from_json,
     )
 
-    types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, ZONE_TYPE, VNET_LINK_TYPE]
+    types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, ZONE_TYPE, VNET_LINK_TYPE, WEBHOOK_TYPE]
     scope = ",".join(_sub_scope(s) for s in subs)
     inv._tick("resource graph", add_total=2)
     ok = True
@@ -255,6 +258,10 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
         out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
     for b in out.registries:  # a Premium registry with no replication rows has none (Graph indexes them all)
         out.replicas.setdefault(str(b["id"]).lower(), [])
+    if ok:  # likewise webhooks: a registry without rows has none
+        out.webhooks = {str(b["id"]).lower(): [] for b in out.registries}
+        for h in by_type[WEBHOOK_TYPE]:
+            out.webhooks.setdefault(parent_id(str(h["id"])).lower(), []).append(h)
     out.endpoints = by_type[PE_TYPE]
     out.nics = {str(n["id"]).lower(): n for n in by_type[NIC_TYPE]}
     out.vaults = by_type[VAULT_TYPE]

@@ -1,9 +1,13 @@
 """Registry sub-resources and preview policies → :class:`~acrtui.domain.models.RegistryDetails`.
 
 Called once from :meth:`Inventory.load` with the listed registry bodies, so the ARM and the Resource Graph paths
-get the same reads. Quarantine and retention come from the listed body; the rest are list calls per registry, run
-concurrently through the inventory's ``_soft`` (a failed read becomes a read gap naming the input it hides, so the
-checks that need it say ``error``):
+get the same reads. Quarantine and retention come from the listed body; the rest are ARM list calls per registry
+(raw JSON through the session's pipeline, no SDK models), run concurrently through the inventory's ``_soft`` (a
+failed read becomes a read gap naming the input it hides, so the checks that need it say ``error``). Of these
+child types Resource Graph's ``resources`` table indexes only ``registries/webhooks`` (Learn, "Azure Resource
+Graph table and resource type reference", table ``resources``: registries, agentpools, buildtasks, replications,
+taskruns, tasks, webhooks — not tokens, scopeMaps, cacheRules, credentialSets or connectedRegistries), so the
+Graph path hands in its webhook rows and lists the rest through ARM, as the ARM path does:
 
 - soft delete (``policies.softDeletePolicy``) exists only in preview api-versions (the 2025-11-01 SDK model has no
   field for it): when a listed body lacks it, the registry's subscription is listed once at
@@ -32,7 +36,7 @@ from ..domain.models import (
     TokenInfo,
     WebhookInfo,
 )
-from .inventory import _ci, _d, _ts, collect, id_parts, raw
+from .inventory import API_VERSIONS, _ci, _d, _ts, id_parts
 
 if TYPE_CHECKING:
     from .inventory import Inventory
@@ -44,10 +48,18 @@ DETAIL_INPUTS = frozenset({IN.SOFT_DELETE, IN.TOKENS, IN.WEBHOOKS, IN.CACHE_RULE
 # example uses it) and one every later preview keeps
 SOFT_DELETE_API = "2023-01-01-preview"
 REGISTRIES_PATH = "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries"
+API = API_VERSIONS["containerregistry"]
 
 
 def _enabled(policy: Any) -> bool:
     return str(_ci(_d(policy), "status") or "").lower() == "enabled"
+
+
+def slim_bodies(bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of each listed registry body, what :func:`read_details` reads (its id and ``properties.policies``): a
+    fleet's bodies are not kept for the whole load."""
+    return [{"id": b.get("id"), "properties": {"policies": _ci(_d(_ci(b, "properties")), "policies")}}
+            for b in bodies]
 
 
 def soft_delete_of(body: dict[str, Any]) -> tuple[bool | None, int | None]:
@@ -146,34 +158,33 @@ async def _soft_delete(inv: Inventory, registries: list[RegistryPosture],
     return known
 
 
-async def _callback_uri(acr: Any, rg: str, name: str, hook: str) -> str:
-    cfg = raw(await acr.webhooks.get_callback_config(rg, name, hook))
+async def _callback_uri(inv: Inventory, hook_id: str) -> str:
+    cfg = await inv.s.raw("POST", f"{hook_id}/getCallbackConfig", API)
     return str(_ci(cfg, "serviceUri") or "")
 
 
-async def _one(inv: Inventory, reg: RegistryPosture, body: dict[str, Any]) -> RegistryDetails:
-    ip = id_parts(reg.id)
-    rg, name = ip["resource_group"], ip["name"]
-    acr = inv.s.client("containerregistry", reg.subscription_id)
+async def _one(inv: Inventory, reg: RegistryPosture, body: dict[str, Any],
+               listed_hooks: list[dict[str, Any]] | None) -> RegistryDetails:
+    name = id_parts(reg.id)["name"]
     who = [reg.id]
 
-    def read(what: str, pager: Any, inputs: Iterable[CheckInput]) -> Any:
-        return inv._soft(f"{what} of {name}", collect(pager), [], scope=reg.id, inputs=list(inputs), registries=who)
+    def read(what: str, child: str, inputs: Iterable[CheckInput]) -> Any:
+        return inv._soft(f"{what} of {name}", inv._list("containerregistry", f"{reg.id}/{child}"), [],
+                         scope=reg.id, inputs=list(inputs), registries=who)
 
-    async def none() -> list[dict[str, Any]]:
-        return []
+    async def given(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return rows
 
     tokens, maps, hooks, rules, sets, connected = await asyncio.gather(
-        read("tokens", acr.tokens.list(rg, name), [IN.TOKENS]),
-        read("scope maps", acr.scope_maps.list(rg, name), [IN.TOKENS]),
-        read("webhooks", acr.webhooks.list(rg, name), [IN.WEBHOOKS]),
-        read("cache rules", acr.cache_rules.list(rg, name), [IN.CACHE_RULES]),
-        read("credential sets", acr.credential_sets.list(rg, name), [IN.CACHE_RULES]),
-        read("connected registries", acr.connected_registries.list(rg, name), [IN.CONNECTED_REGISTRIES])
-        if reg.premium else none(),
+        read("tokens", "tokens", [IN.TOKENS]),
+        read("scope maps", "scopeMaps", [IN.TOKENS]),
+        given(listed_hooks) if listed_hooks is not None else read("webhooks", "webhooks", [IN.WEBHOOKS]),
+        read("cache rules", "cacheRules", [IN.CACHE_RULES]),
+        read("credential sets", "credentialSets", [IN.CACHE_RULES]),
+        read("connected registries", "connectedRegistries", [IN.CONNECTED_REGISTRIES]) if reg.premium else given([]),
     )
     uris = await asyncio.gather(*(
-        inv._soft(f"callback of webhook {name}/{h.get('name')}", _callback_uri(acr, rg, name, str(h.get("name"))),
+        inv._soft(f"callback of webhook {name}/{h.get('name')}", _callback_uri(inv, str(h.get("id"))),
                   None, scope=str(h.get("id", reg.id)), inputs=[IN.WEBHOOKS], registries=who)
         for h in hooks))
     p = _d(_ci(body, "properties"))
@@ -193,13 +204,16 @@ async def _one(inv: Inventory, reg: RegistryPosture, body: dict[str, Any]) -> Re
     )
 
 
-async def read_details(inv: Inventory, registries: list[RegistryPosture],
-                       bodies: Iterable[dict[str, Any]]) -> dict[str, RegistryDetails]:
-    """Registry id (lower) → its details; every failed read is a gap on the inventory."""
+async def read_details(inv: Inventory, registries: list[RegistryPosture], bodies: Iterable[dict[str, Any]],
+                       webhooks: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, RegistryDetails]:
+    """Registry id (lower) → its details; every failed read is a gap on the inventory. ``webhooks``: registry id
+    (lower) → its webhook rows from Resource Graph (None, or a registry missing from it: listed through ARM)."""
     by_id = {str(b.get("id", "")).lower(): b for b in bodies}
+    hooks = webhooks or {}
     soft, found = await asyncio.gather(
         _soft_delete(inv, registries, by_id),
-        inv._gather("registry details", [_one(inv, r, by_id.get(r.id.lower(), {})) for r in registries]))
+        inv._gather("registry details", [_one(inv, r, by_id.get(r.id.lower(), {}), hooks.get(r.id.lower()))
+                                         for r in registries], by=[r.subscription_id for r in registries]))
     out = {}
     for r, d in zip(registries, found, strict=True):
         enabled, days = soft.get(r.id.lower(), (None, None))

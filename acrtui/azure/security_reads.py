@@ -113,18 +113,13 @@ def assessments_from_rows(rows: list[dict[str, Any]]) -> dict[str, ImageAssessme
 
 
 async def _graph_rows(inv: Inventory, subs: list[str], query: str) -> list[dict[str, Any]]:
-    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+    """The query's rows as raw JSON through the inventory's Resource Graph client (its quota pacing, paging and
+    subscription batches; no SDK models)."""
+    from .inventory_graph import GraphClient
 
-    client = inv.s.client("resourcegraph")
-    rows: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        options = QueryRequestOptions(result_format="objectArray", skip_token=token, top=inv.graph_page_size)
-        resp = await client.resources(QueryRequest(subscriptions=subs, query=query, options=options))
-        rows += [dict(r) for r in resp.data or []]
-        token = resp.skip_token
-        if not token:
-            return rows
+    graph = inv.graph if isinstance(inv.graph, GraphClient) else GraphClient(
+        inv, page_size=inv.graph_page_size, max_subscriptions=inv.graph_max_subscriptions)
+    return await graph.rows(subs, query)
 
 
 async def read_security(inv: Inventory, registries: list[RegistryPosture]) -> dict[str, Any]:
@@ -146,7 +141,8 @@ async def read_security(inv: Inventory, registries: list[RegistryPosture]) -> di
         return sub, None if body is None else plan_from_json(sub, body)
 
     diag_list, plans = await asyncio.gather(
-        inv._gather("registry diagnostic settings", [diags(r) for r in registries]),
+        inv._gather("registry diagnostic settings", [diags(r) for r in registries],
+                    by=[r.subscription_id for r in registries]),
         inv._gather("Defender plans", [plan(s) for s in sorted(by_sub)]),
     )
     defender = {s: p for s, p in plans if p is not None}

@@ -91,26 +91,30 @@ def test_rendering_is_deterministic() -> None:
 
 def test_json_shape(report: AuditReport) -> None:
     doc = json.loads(render(report, "json"))
-    assert doc["schemaVersion"] == "1.2" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
+    assert doc["schemaVersion"] == "2.0" and doc["generatedAt"] == "2026-06-01T12:00:00Z"
     assert len(doc["findings"]) == len(CATALOGUE) * 4
     keys = {
         "checkId",
         "registryId",
         "registryName",
         "status",
+        "family",
         "severity",
-        "title",
         "message",
         "evidence",
-        "remediation",
-        "references",
+        "command",
         "suppression",
         "baseline",
     }
+    checks = {c["id"]: c for c in doc["checks"]}  # check-level text once per check (schema 2.0)
+    assert list(checks) == [c.id for c in report.checks]
+    for c in checks.values():
+        assert {"title", "rationale", "severity", "family", "references"} <= set(c)
+        assert set(c["remediation"]) == {"text", "az", "action"}
     for f in doc["findings"]:
-        assert keys <= set(f)
+        assert set(f) == keys and f["checkId"] in checks
         assert f["status"] in {"pass", "fail", "not_applicable", "error"}
-        assert set(f["remediation"]) == {"text", "az", "command", "action"}
+    assert doc == report.to_json()  # the streamed text is the document
     s = doc["summary"]
     assert s["passed"] + s["failed"] + s["notApplicable"] + s["errors"] + s["suppressed"] == s["findings"]
     assert sum(s["failedBySeverity"].values()) == s["failed"]

@@ -172,10 +172,20 @@ def test_baseline_ignores_what_this_audit_did_not_evaluate() -> None:
     assert r.fixed == []
 
 
+def test_a_schema_1_report_is_still_a_baseline() -> None:
+    """2.0 moved check text out of findings; a 1.2 report from before (title, remediation per finding) still reads."""
+    old = {"tool": {"name": "acrtui"}, "schemaVersion": "1.2", "checks": ["ACR-NET-001"], "findings": [
+        {"checkId": "ACR-NET-001", "registryId": "/x/R", "status": "fail", "title": "t", "evidence": {},
+         "remediation": {"text": "…", "az": None, "command": None, "action": None}, "references": {}},
+        {"checkId": "ACR-NET-002", "registryId": "/x/R", "status": "pass", "evidence": {}}]}
+    b = bl.parse(json.dumps(old), "old.json")
+    assert list(b.failing) == [bl.identity("ACR-NET-001", "/x/R", {})]
+
+
 @pytest.mark.parametrize(("text", "where"), [
     ('{"tool": {"name": "acrtui"}, "schemaVersion": "1.2",\n  "findings": [1, }', "previous.json:2:"),
     ('{"tool": {"name": "checkov"}}', "previous.json:1: (document): not an acrtui JSON report"),
-    ('{"tool": {"name": "acrtui"}, "schemaVersion": "2.0", "findings": []}', "previous.json:1: schemaVersion"),
+    ('{"tool": {"name": "acrtui"}, "schemaVersion": "3.0", "findings": []}', "previous.json:1: schemaVersion"),
     ('{"tool": {"name": "acrtui"}, "schemaVersion": "1.1",\n "findings": [\n {"checkId": "X", "status": 3}]}',
      "previous.json:3: findings[0]"),
     ("[]", "previous.json:1: (document)"),

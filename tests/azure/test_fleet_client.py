@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 from acrtui.azure.inventory import Inventory
@@ -145,3 +146,32 @@ async def test_an_endpoint_read_back_after_a_dns_change_is_not_served_from_the_c
         finally:
             await s.close()
         assert not second.records[0].ok, second.records[0]
+
+
+async def test_a_stage_starts_at_most_fanout_reads_round_robin_over_subscriptions() -> None:
+    """A fleet's per-registry reads are not all tasks at once (memory grew with the estate): at most ``fanout``
+    are started, in subscription round-robin so the window spans every subscription; results keep their order."""
+    async with Emulator("fleet:20x2") as emu:
+        s = make_session(emu, "reader", read_only=True)
+        try:
+            inv = Inventory(s)
+            inv.fanout = 3
+            running, peak, started = 0, 0, []
+
+            async def read(i: int) -> int:
+                nonlocal running, peak
+                running += 1
+                peak = max(peak, running)
+                started.append(i)
+                await asyncio.sleep(0)
+                running -= 1
+                return i * 10
+
+            subs = ["a"] * 4 + ["b"] * 2
+            out = await inv._gather("t", [read(i) for i in range(6)], by=subs)
+            assert out == [0, 10, 20, 30, 40, 50] and peak == 3
+            assert started == [0, 4, 1, 5, 2, 3]  # a, b, a, b, a, a
+            est = await inv.load()  # the whole load under a window of 3 reads per stage
+            assert len(est.registries) == 20 and not est.gaps
+        finally:
+            await s.close()

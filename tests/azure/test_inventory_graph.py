@@ -63,6 +63,9 @@ def test_the_fleet_estate_is_rich_enough_to_compare(fleet_arm: Estate) -> None:
     assert len(e.vaults) == 4 and all(v.keys and v.diagnostic_settings is not None for v in e.vaults)
     assert len(e.private_endpoints) == 16 and all(p.nic_ips and p.zone_linked_vnets for p in e.private_endpoints)
     assert all(any(c.ok for c in p.records) for p in e.private_endpoints)
+    hooks = [h for r in e.registries for h in r.details.webhooks]
+    assert len(hooks) == 8 and all(h.scheme == "https" and h.host for h in hooks)  # with their callbacks read
+    assert sum(len(r.details.tokens) for r in e.registries) == 4
 
 
 def test_graph_agrees_with_arm_on_a_fleet_across_batches_and_pages(fleet: Emulator, fleet_arm: Estate) -> None:
@@ -75,10 +78,11 @@ def test_graph_agrees_with_arm_on_a_fleet_across_batches_and_pages(fleet: Emulat
     gets = arm_gets(fleet, since)
     for listed in ("/providers/microsoft.containerregistry/registries", "/replications", "/privateendpoints",
                    "/networkinterfaces/", "/virtualnetworklinks", "/providers/microsoft.network/privatednszones",
-                   "/providers/microsoft.authorization/policyassignments"):
+                   "/providers/microsoft.authorization/policyassignments", "/webhooks"):
         assert not any(p.endswith(listed) or (listed.endswith("/") and listed in p) for p in gets), listed
     assert not any(p.endswith(f"/vaults/{v.name.lower()}") for v in graph.vaults for p in gets)  # rows are whole
     assert any("/keys/" in p for p in gets) and any(p.endswith("/a") for p in gets)  # what Graph does not index
+    assert any(p.endswith("/tokens") for p in gets) and any(p.endswith("/scopemaps") for p in gets)  # nor these
 
 
 def test_the_client_waits_for_the_quota_instead_of_hitting_429(fleet: Emulator, fleet_arm: Estate) -> None:
@@ -133,8 +137,9 @@ async def test_auto_counts_registries_once_and_stays_on_arm_for_a_small_estate(d
     since = demo_emu.last_seq
     est, inv = await load(demo_emu, "auto")
     posts = graph_posts(demo_emu, since)
-    assert inv.path == "arm" and inv.graph.requests == 1 and est.complete and est.notes == []
-    assert len(posts) == 2  # the count, and Defender's image assessments (only Resource Graph has them)
+    assert inv.path == "arm" and est.complete and est.notes == []
+    # the count, and Defender's image assessments (only Resource Graph has them), both through the one client
+    assert len(posts) == 2 == inv.graph.requests
     assert any(p.endswith("/providers/microsoft.containerregistry/registries") for p in arm_gets(demo_emu, since))
 
 
@@ -153,8 +158,8 @@ async def test_auto_takes_graph_above_the_subscription_threshold_without_a_probe
     since = demo_emu.last_seq
     _, inv = await load(demo_emu, "auto")
     posts = graph_posts(demo_emu, since)
-    assert inv.path == "graph" and inv.graph.requests == 2  # resources + policyresources, no count
-    assert len(posts) == 3  # and Defender's image assessments
+    assert inv.path == "graph"
+    assert len(posts) == 3 == inv.graph.requests  # resources + policyresources + Defender's assessments, no count
 
 
 @pytest.mark.parametrize("fault", ["403", "503"])

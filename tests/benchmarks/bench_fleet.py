@@ -6,9 +6,11 @@ Run: ``.venv/bin/python tests/benchmarks/bench_fleet.py [--sizes fleet:2000x20,f
 
 - ``acrtui audit --format json`` on the ARM inventory path (and ``--inventory graph`` when that option exists);
 - a sequential crawler written with the public async SDK that reads the same facts one request at a time (what
-  an az-CLI script or a PSRule export does: registries, replications, private endpoints, NICs, DNS zone groups,
-  VNet links and A records per endpoint, vaults, keys and versions, vault diagnostic settings, policy
-  assignments and states). ``--skip-crawler-above N`` skips it for larger fleets (it takes ~10 min at 2000).
+  an az-CLI script or a PSRule export does: registries (and again at the soft-delete preview api-version),
+  replications, tokens, scope maps, webhooks and their callback configs, cache rules, credential sets, connected
+  registries, registry diagnostic settings, private endpoints, NICs, DNS zone groups, VNet links and A records per
+  endpoint, vaults, keys and versions, vault diagnostic settings and role assignments, policy assignments, states
+  and exemptions, Defender pricings and, where image scanning is on, its assessments from Resource Graph). ``--skip-crawler-above N`` skips it for larger fleets (it takes ~10 min at 2000).
 
 and prints wall time, client CPU, peak RSS (``wait4``), requests, 429s, requests per subscription, TLS
 connections the emulator saw, and the ratios. The floor is the larger of (round trips on the critical path of the
@@ -50,6 +52,39 @@ requests are the steadier figures):
       crawler 87.2 s, 10.0 s CPU, 164 MB, 767 requests, 719 connections; load alone peak 38 MB traced.
       500 → 2000: audit CPU ×2.7, peak RSS ×2.8, requests ×3.4 for 4× the registries.
     0 × 429 in every run: the busiest subscription stays inside ARM's burst plus refill.
+
+Since the registry sub-resource checks (the audit reads ~6 lists per registry; the crawler collects the same facts
+since this change): profile of ``acrtui --inventory arm audit`` at fleet:500x20, 0 ms, load average 3.8::
+
+    before (715b6db): write_json 12.6 s of 36.7 s profiled — json.dumps(indent=2) of 23,500 findings, each with
+      its check's remediation and references (37.0 MB)
+    after (JSON schema 2.0, streamed): 32.9 s profiled, 4,011 requests; iter_json 2.9 s (13.0 MB), of which
+      FindingRecord.fix 1.25 s (then cut to the placeholders a command holds) and the encoder 0.39 s; the rest is
+      per request: azure-core's pipeline 12.0 s cumulative (_make_pipeline_call), aiohttp _request 7.3 s,
+      epoll/send/recv/SSL ~5 s, SimpleQueue.put 1.1 s — ~3 ms of client CPU per request, the SDK pipeline the
+      product must keep (auth, retry, read-only guard, journal); no SDK model deserialisation left in the top 40
+      (vault, key and key-version reads and Defender's Graph rows are raw JSON now).
+    memory (in-process, fleet:2000x20, Graph path): 258 MB peak after the load before → 145 MB once a stage
+      starts at most 256 reads (every registry's six lists were tasks and built requests at once) and the listed
+      bodies are slimmed; the audit's findings (slots) add 14 MB, the streamed report nothing.
+
+    fleet:2000x20, 50 ms, load average 5–8 (another session's fleet:10000x20 emulator on the same 2 cores):
+                           wall     CPU    peak RSS  requests  busiest sub
+      acrtui (ARM)        210.5 s  48.9 s  164 MB    15,262    752
+      acrtui (Graph)      131.1 s  43.4 s  159 MB    11,748    576   (webhooks from Graph: −2,000 lists)
+      715b6db (auto=Graph)149.8 s  64.9 s  1,081 MB  13,748    676
+      crawler (same facts)1209.7 s 140.6 s 354 MB    16,041    791   (9,903 TLS connections)
+      → Graph 9.2×, ARM 5.7× faster than the crawler (goal 20×); floor 20.1 s (ARM budget: (752 − 250) ÷ 25/s)
+        → Graph 6.5×, ARM 10.5× of it (goal 3×); 3.2–3.7 ms client CPU per request
+    fleet:500x20, 50 ms, load average 2: ARM 24.8 s, 12.9 s CPU, 120 MB, 4,012 requests; Graph 21.7 s, 11.5 s,
+      113 MB, 3,045; 715b6db 30.3 s, 17.1 s, 338 MB, 3,545 (before this change, idle: ARM 23.5 s, 16.5 s CPU,
+      302 MB, report 37.0 MB → 13.0 MB); crawler 273.7 s, 37.6 s CPU, 4,191 requests → ARM 11.0×, Graph 12.6×.
+      With 16 requests in flight the audit waits on latency, not CPU: ``--concurrency 48`` (ACRTUI_CONCURRENCY,
+      load average 0.4): ARM 13.3 s wall on 12.1 s CPU, Graph 14.7 s on 10.5 s — ~20× the crawler's 273.7 s, now
+      CPU-bound; 0 × 429 (the per-subscription pacing holds). The default (16) is unchanged: not yet measured at
+      fleet:2000x20 or against real ARM.
+    fleet:10000x20, 5 ms (auto → Graph), load average 4–8: 1,266 s wall, 221 s CPU (752 s originally), peak RSS
+      440 MB (5.18 GB originally; goal 300 MB not reached), 58,285 requests, 0 × 429, report 259 MB (408 MB).
 """
 
 from __future__ import annotations
@@ -179,6 +214,10 @@ async def crawl() -> int:
     from azure.mgmt.resource.policy.aio import PolicyClient
     from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
 
+    from acrtui.azure.inventory import DIAG_API, EXEMPTIONS_API
+    from acrtui.azure.registry_details import SOFT_DELETE_API
+    from acrtui.azure.security_reads import ASSESSMENT_QUERY, PRICINGS_API, VA_EXTENSION, plan_from_json
+
     e = os.environ
     url, ca = e["ACRTUI_EMULATOR_URL"], e["ACRTUI_EMULATOR_CA"]
     cred = ClientSecretCredential(e["AZURE_TENANT_ID"], e["AZURE_CLIENT_ID"], e["AZURE_CLIENT_SECRET"],
@@ -190,6 +229,11 @@ async def crawl() -> int:
         segs = rid.strip("/").split("/")
         return segs[3], segs[-1]
 
+    async def rest(client: Any, method: str, path: str, api: str, body: Any = None) -> Any:
+        """What the SDKs do not cover (diagnostic settings, pricings, exemptions, preview bodies), as az does."""
+        req = HttpRequest(method, f"{url}{path}{'&' if '?' in path else '?'}api-version={api}", json=body)
+        return json.loads((await client.send_request(req)).text() or "{}")
+
     async with SubscriptionClient(cred, **kw) as sc:
         subs = [s.subscription_id async for s in sc.subscriptions.list()]
     for sub in subs:
@@ -198,11 +242,23 @@ async def crawl() -> int:
                     AuthorizationManagementClient(cred, sub, **kw) as auth,
                     PolicyClient(cred, sub, **kw) as pol, PolicyInsightsClient(cred, sub, **kw) as pi):
             regs = [r async for r in acr.registries.list()]
+            # soft delete exists only in preview bodies: the subscription's registries again at that api-version
+            facts[f"{sub}/softdelete"] = await rest(
+                acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries", SOFT_DELETE_API)
             vault_keys: dict[str, set[str]] = {}
             for r in regs:
                 rg, name = rg_name(r.id)
-                reps = [x async for x in acr.replications.list(rg, name)] if r.sku.name == "Premium" else []
-                facts[r.id] = (r, reps)
+                premium = r.sku.name == "Premium"
+                reps = [x async for x in acr.replications.list(rg, name)] if premium else []
+                hooks = [x async for x in acr.webhooks.list(rg, name)]
+                facts[r.id] = (r, reps, [x async for x in acr.tokens.list(rg, name)],
+                               [x async for x in acr.scope_maps.list(rg, name)],
+                               [await acr.webhooks.get_callback_config(rg, name, h.name) for h in hooks],
+                               [x async for x in acr.cache_rules.list(rg, name)],
+                               [x async for x in acr.credential_sets.list(rg, name)],
+                               [x async for x in acr.connected_registries.list(rg, name)] if premium else [],
+                               await rest(acr, "GET", f"{r.id}/providers/Microsoft.Insights/diagnosticSettings",
+                                          DIAG_API))
                 enc = r.encryption
                 if enc and enc.status == "enabled" and enc.key_vault_properties and enc.key_vault_properties.key_identifier:
                     host, _, kpath = enc.key_vault_properties.key_identifier.split("//", 1)[1].partition("/")
@@ -225,9 +281,8 @@ async def crawl() -> int:
                 for k in sorted(vault_keys[v.name.lower()]):
                     facts[f"{v.id}/{k}"] = (await kv.keys.get(rg, name, k), [x async for x in kv.keys.list_versions(rg, name, k)])
                 # azure-mgmt-monitor has no diagnostic settings operations: the REST call, as az does
-                diag = HttpRequest("GET", f"{url}{v.id}/providers/Microsoft.Insights/diagnosticSettings"
-                                   "?api-version=2021-05-01-preview")
-                facts[f"{v.id}/diag"] = json.loads((await acr.send_request(diag)).text())
+                facts[f"{v.id}/diag"] = await rest(acr, "GET", f"{v.id}/providers/Microsoft.Insights/diagnosticSettings",
+                                                   DIAG_API)
                 if vault.properties.enable_rbac_authorization:
                     facts[f"{v.id}/rbac"] = [a async for a in auth.role_assignments.list_for_scope(v.id)]
             facts[f"{sub}/policy"] = [a async for a in pol.policy_assignments.list()]
@@ -236,6 +291,16 @@ async def crawl() -> int:
             opts = QueryOptions(filter="resourceType eq 'Microsoft.ContainerRegistry/registries'")
             facts[f"{sub}/states"] = [s async for s in pi.policy_states.list_query_results_for_subscription(
                 "latest", sub, query_options=opts)]
+            facts[f"{sub}/exemptions"] = await rest(
+                acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.Authorization/policyExemptions", EXEMPTIONS_API)
+            pricings = await rest(acr, "GET", f"/subscriptions/{sub}/providers/Microsoft.Security/pricings",
+                                  PRICINGS_API)
+            facts[f"{sub}/defender"] = pricings
+            plan = plan_from_json(sub, pricings)
+            if plan.on and plan.extensions.get(VA_EXTENSION):  # Defender's image findings live in Resource Graph's securityresources only
+                facts[f"{sub}/assessments"] = await rest(
+                    acr, "POST", "/providers/Microsoft.ResourceGraph/resources", "2021-03-01",
+                    {"subscriptions": [sub], "query": ASSESSMENT_QUERY, "options": {"$top": 1000}})
     await cred.close()
     print(len(facts))
     return 0

@@ -231,3 +231,21 @@ async def test_policyresources_holds_the_policy_assignments(demo_emu: Emulator, 
                     subs=subs)).data == []  # not in the resources table
     one = (await q(demo_emu, sdk, query, subs=subs[:1])).data  # scoped to the request's subscriptions
     assert one and all(r["id"].lower().startswith(f"/subscriptions/{subs[0].lower()}/") for r in one)
+
+
+async def test_acr_child_types_are_those_learn_lists_for_the_resources_table(demo_emu: Emulator, sdk: Any) -> None:
+    """Learn's table reference lists registries, replications and webhooks (and tasks…) in ``resources``, not
+    tokens, scope maps, cache rules, credential sets or connected registries: the demo holds all of them."""
+    subs = list(demo_emu.state.subscriptions)
+    resp = await q(demo_emu, sdk, "resources | where type startswith 'microsoft.containerregistry/' | project id, type",
+                   subs=subs, top=1000)
+    served = {r["type"] for r in resp.data}
+    assert {"microsoft.containerregistry/registries", "microsoft.containerregistry/registries/replications",
+            "microsoft.containerregistry/registries/webhooks"} <= served
+    held = {r.type.lower() for r in demo_emu.state.resources.values()
+            if r.type.lower().startswith("microsoft.containerregistry/")}
+    assert {"microsoft.containerregistry/registries/tokens", "microsoft.containerregistry/registries/cacherules",
+            "microsoft.containerregistry/registries/connectedregistries"} <= held  # a control: they exist
+    assert served <= {f"microsoft.containerregistry/{t}" for t in (
+        "registries", "registries/replications", "registries/webhooks", "registries/tasks", "registries/taskruns",
+        "registries/agentpools", "registries/buildtasks")}

@@ -8,7 +8,7 @@ the plan wanted. A case file's ``# setup: <az arguments>`` lines run before it i
 create, such as an RBAC vault).
 
 The audit's remediation commands are checked the same way for a handful of checks: take a failing finding's
-``remediation.command`` from ``acrtui audit --format json``, fill the placeholders the audit cannot know, run it,
+``command`` from ``acrtui audit --format json``, fill the placeholders the audit cannot know, run it,
 audit again, and the finding passes.
 
 The emulator is started once with the demo seed and reset to a fresh demo state (``Emulator.reset``: same URL and
@@ -203,7 +203,7 @@ def test_audit_remediation_command_fixes_the_finding(world: World, tmp_path: Pat
     world.fresh()
     before = finding(audit(world), check, registry)
     assert before["status"] == "fail", before
-    command = before["remediation"]["command"]
+    command = before["command"]
     for placeholder, value in fill.items():
         command = command.replace(placeholder, value)
     if "<connection>" in command:  # the pending connection's name, as an operator would look it up

@@ -116,7 +116,7 @@ class CheckSettings:
     allowed_regions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a fleet audit holds ~47 per registry
 class Finding:
     """What one check says about one registry."""
 

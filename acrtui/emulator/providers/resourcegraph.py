@@ -52,9 +52,12 @@ Limits (Learn, azure/governance/resource-graph/concepts/guidance-for-throttled-r
 Unconfirmed in public sources, and what the emulator chose:
 - The 429 body's code (``RateLimiting``) and message, and that it carries no ``Retry-After``; the 400 for too many
   subscriptions (``BadRequest`` with an ``InvalidQuery``-style detail ``TooManySubscriptions``).
-- Which child types appear in the ``resources`` table: tracked resources (with ``location``) that are not
-  extension resources and not in Microsoft.Resources/Microsoft.Authorization (so VNets, registries, replications,
-  private endpoints, NICs, DNS zones and their VNet links appear; subnets, record sets and zone groups do not).
+- Which child types appear in the ``resources`` table, beyond what Learn's table reference lists: tracked
+  resources (with ``location``) that are not extension resources and not in Microsoft.Resources/Microsoft.Authorization
+  (so VNets, registries, replications, private endpoints, NICs, DNS zones and their VNet links appear; subnets,
+  record sets — Learn puts those in ``dnsresources``, not served — and zone groups do not). For
+  Microsoft.ContainerRegistry the reference's list is applied exactly (:data:`ACR_TYPES`: registries, replications,
+  webhooks, tasks…; no tokens, scope maps, cache rules, credential sets, connected registries).
 - A missing property compares as the empty string for string operators (``properties.x != 'a'`` is true when x
   is absent); ``isnull`` is true only for a missing or null value.
 - Subscriptions named in the request that the caller cannot read contribute no rows (no error).
@@ -83,6 +86,11 @@ MAX_SUBSCRIPTIONS = 1000
 ASSIGNMENT_TYPE = "microsoft.authorization/policyassignments"
 COLUMNS = ("id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation")
 HIDDEN_NAMESPACES = ("microsoft.resources", "microsoft.authorization")
+# Learn, "Azure Resource Graph table and resource type reference", table ``resources``: the Microsoft.ContainerRegistry
+# types it lists. Tokens, scope maps, cache rules, credential sets and connected registries are not among them.
+ACR_TYPES = frozenset(f"microsoft.containerregistry/{t}" for t in (
+    "registries", "registries/agentpools", "registries/buildtasks", "registries/replications",
+    "registries/taskruns", "registries/tasks", "registries/webhooks"))
 
 
 class QueryError(Exception):
@@ -518,7 +526,10 @@ def in_table(r: Resource) -> bool:
     if not rid.startswith("/subscriptions/") or rid.count("/providers/") != 1 or "location" not in r.body:
         return False
     info = parse_id(r.id)
-    return "resourceGroup" in info and info.get("namespace", "").lower() not in HIDDEN_NAMESPACES
+    ns = info.get("namespace", "").lower()
+    if ns == "microsoft.containerregistry" and r.type.lower() not in ACR_TYPES:
+        return False  # the page names the namespace's types: only those
+    return "resourceGroup" in info and ns not in HIDDEN_NAMESPACES
 
 
 def to_row(state: State, r: Resource) -> Row:
