@@ -216,7 +216,8 @@ class AcrtuiApp(App[int]):
         def listed(subscription: str, registries: list[RegistryPosture]) -> None:
             self.post_message(RegistriesListed(subscription, registries))
 
-        self.post_message(EstateLoaded(await self.service.load(subscriptions, progress, listed)))
+        estate = await self.service.load(subscriptions, progress, listed)  # on the session's own loop and thread
+        self.post_message(EstateLoaded(estate, await self.service.audit_off_loop(estate)))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def prepare_plan(self, plan: planning.UiPlan) -> None:
@@ -224,7 +225,8 @@ class AcrtuiApp(App[int]):
         from . import planning
 
         assert self.service is not None
-        self.post_message(PlanReady(await planning.prepare(self.service.session, plan, self.journal)))
+        journal = self.journal
+        self.post_message(PlanReady(await self.service.run(planning.prepare(self.service.session, plan, journal))))
 
     def on_plan_ready(self, m: PlanReady) -> None:
         from .screens.plan import PlanScreen
@@ -282,7 +284,7 @@ class AcrtuiApp(App[int]):
         assert self.service is not None
         self.estate = m.estate
         self.streamed = {}
-        self.report = self.service.audit(m.estate)
+        self.report = m.report if m.report is not None else self.service.audit(m.estate)
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()

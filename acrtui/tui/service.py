@@ -3,14 +3,23 @@
 The app never builds a session itself: ``run_tui`` passes a factory that opens one (real Azure, the demo emulator),
 tests pass one built on an in-process emulator, and the clock is injected so screens and snapshots are stable.
 Only reads live here; writes go through the plan engine (see :mod:`acrtui.tui.planning`).
+
+The session's I/O runs on its own event loop, on a thread of its own (:class:`IoLoop`): the SDK's deserialisation and
+the estate's bookkeeping never hold Textual's loop, so keystrokes are handled while a large estate loads. Every
+coroutine that touches the session goes through :meth:`ConsoleService.run` (the service's reads do it themselves;
+plan preparation and apply are submitted the same way), so the session, its clients, their shared ``aiohttp``
+session and the credential only ever see that one loop. Callbacks from the load post Textual messages, which is
+thread-safe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from acrtui.audit.runner import AuditReport, run_audit
 from acrtui.azure.errors import translate
@@ -19,6 +28,10 @@ from acrtui.azure.session import AzureSession
 from acrtui.domain.checks import CheckSettings
 from acrtui.domain.models import Estate
 
+if TYPE_CHECKING:
+    from acrtui.settings import AuditSettings
+
+T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
 # Built-in Container Registry definitions the policy wizard offers (AZURE-RULES.md), display name kept short.
@@ -63,14 +76,54 @@ class Subnet:
         return max(0, 2 ** (32 - bits) - 5)
 
 
-class ConsoleService:
-    """Reads for the console, on one session. ``clock`` drives every timestamp the screens show."""
+class IoLoop:
+    """An asyncio loop on a daemon thread: the one loop a console's session does its I/O on."""
 
-    def __init__(self, session: AzureSession, *, clock: Clock = utcnow) -> None:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._serve, name="acrtui-io", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on this loop from any other loop; cancelling the caller cancels it there too."""
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def stop(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if threading.current_thread() is not self.thread:
+            self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+class ConsoleService:
+    """Reads for the console, on one session, on the session's own I/O loop. ``clock`` drives every timestamp the
+    screens show; ``audit_settings`` are the settings file's (``audit:``), as ``acrtui audit`` reads them."""
+
+    def __init__(self, session: AzureSession, *, clock: Clock = utcnow,
+                 audit_settings: AuditSettings | None = None) -> None:
         self.session = session
         self.clock = clock
         self.visible: dict[str, str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
+        self._audit_settings = audit_settings
+        self.io = IoLoop()
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await a coroutine that uses the session (plan preparation, apply) on the session's loop."""
+        return await self.io.run(coro)
 
     # the SDK clients an estate load uses: imported by :meth:`warm` in the app's opening worker thread, so the
     # event loop never stalls on them (azure.mgmt.network alone takes over a second to import)
@@ -113,6 +166,9 @@ class ConsoleService:
     # ------------------------------------------------------------ reads
     async def subscriptions(self) -> dict[str, str]:
         """The subscriptions on offer: ``--subscription`` ones, else every visible one."""
+        return await self.run(self._subscriptions())
+
+    async def _subscriptions(self) -> dict[str, str]:
         if not self.visible:
             chosen = await self.session.resolve_subscriptions()
             self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
@@ -121,18 +177,43 @@ class ConsoleService:
     async def load(self, subscriptions: list[str], progress: Progress | None = None,
                    listed: Listed | None = None) -> Estate:
         """One estate over the subscriptions (cross-subscription vaults and endpoints resolve); ``listed`` hears each
-        subscription's registries as soon as they are listed, so the console can show rows before the rest."""
-        names = await self.subscriptions()
+        subscription's registries as soon as they are listed, so the console can show rows before the rest.
+        The callbacks run on the I/O thread: they may only post messages."""
+        return await self.run(self._load(subscriptions, progress, listed))
+
+    async def _load(self, subscriptions: list[str], progress: Progress | None, listed: Listed | None) -> Estate:
+        names = await self._subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
         estate = await load_estate(self.session, progress=progress, listed=listed)
         return estate.model_copy(update={"observed_at": self.clock()})
 
+    def check_settings(self) -> CheckSettings:
+        """The thresholds ``acrtui audit`` uses (the settings file's ``audit:``), so the console and it agree."""
+        if self._audit_settings is None:
+            from acrtui.settings import load_settings
+
+            self._audit_settings = load_settings().audit
+        a = self._audit_settings
+        return CheckSettings(now=self.clock(), key_rotation_max_age_days=a.key_rotation_max_age_days,
+                             key_expiry_warning_days=a.key_expiry_warning_days, operator_ips=tuple(a.operator_ips),
+                             firewall_open_share=a.firewall_open_share, allowed_regions=tuple(a.allowed_regions))
+
     def audit(self, estate: Estate) -> AuditReport:
-        return run_audit(estate, settings=CheckSettings(now=self.clock()), target=self.target)
+        return run_audit(estate, settings=self.check_settings(), target=self.target)
+
+    async def audit_off_loop(self, estate: Estate) -> AuditReport:
+        """:meth:`audit` on the I/O thread: at 10,000 registries it is seconds of CPU the UI loop should not hold."""
+        async def audit() -> AuditReport:
+            return self.audit(estate)
+
+        return await self.run(audit())
 
     async def subnets(self, subscriptions: list[str]) -> list[Subnet]:
         """Every subnet (for the private endpoint wizard), sorted by VNet and name."""
+        return await self.run(self._subnets(subscriptions))
+
+    async def _subnets(self, subscriptions: list[str]) -> list[Subnet]:
         out: list[Subnet] = []
         async with translate():
             for sub in subscriptions:
@@ -149,12 +230,18 @@ class ConsoleService:
 
     async def dns_zones(self, subscription: str) -> list[str]:
         """Ids of the cloud's Private Link zone for ACR in a subscription."""
+        return await self.run(self._dns_zones(subscription))
+
+    async def _dns_zones(self, subscription: str) -> list[str]:
         async with translate():
             zones = await collect(self.session.client("privatedns", subscription).private_zones.list())
         want = self.session.cloud.private_dns_zone.lower()
         return sorted(str(z["id"]) for z in zones if str(z.get("name", "")).lower() == want)
 
     async def zone_links(self, zone_id: str) -> list[str]:
+        return await self.run(self._zone_links(zone_id))
+
+    async def _zone_links(self, zone_id: str) -> list[str]:
         ip = id_parts(zone_id)
         async with translate():
             links = await collect(self.session.client("privatedns", ip["subscription"]).virtual_network_links.list(
@@ -163,6 +250,9 @@ class ConsoleService:
 
     async def workspaces(self, subscriptions: list[str]) -> list[str]:
         """Ids of the Log Analytics workspaces in the subscriptions (targets for a key vault's AuditEvent log)."""
+        return await self.run(self._workspaces(subscriptions))
+
+    async def _workspaces(self, subscriptions: list[str]) -> list[str]:
         flt = "resourceType eq 'Microsoft.OperationalInsights/workspaces'"
         out: list[str] = []
         async with translate():
@@ -173,6 +263,9 @@ class ConsoleService:
 
     async def policy_definition(self, guid: str) -> dict[str, Any]:
         """A built-in definition as ARM JSON (cached): the compliance preview evaluates its rule locally."""
+        return await self.run(self._policy_definition(guid))
+
+    async def _policy_definition(self, guid: str) -> dict[str, Any]:
         if guid not in self._definitions:
             pol = self.session.client("policy", self.session.subscriptions[0] if self.session.subscriptions else None)
             async with translate():
@@ -184,7 +277,11 @@ class ConsoleService:
         from here (``RegistryContent.unreadable``): the migration wizard offers these images."""
         from acrtui.azure.dataplane import discover
 
-        return await discover(self.session, registry)
+        return await self.run(discover(self.session, registry))
 
     async def close(self) -> None:
-        await self.session.close()
+        """Close the session on its loop, then stop the loop."""
+        try:
+            await self.run(self.session.close())
+        finally:
+            self.io.stop()

@@ -162,7 +162,7 @@ async def test_the_journal_records_the_operation_not_the_switch_name(demo: Emula
     actions = [EnableDataEndpoint(resource_id=rid, old=True, new=False),
                SetAdminUser(resource_id=rid, old=False, new=True)]
     try:
-        result = await Executor(Writer(svc.session), journal).run(actions)
+        result = await svc.run(Executor(Writer(svc.session), journal).run(actions))
     finally:
         await svc.close()
     assert result.ok, result.error
