@@ -288,6 +288,8 @@ class AcrtuiApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
+        for note in m.estate.notes:  # how it was read (Resource Graph fell back to ARM): not a gap, still said
+            self.notify(f"note: {note}", title="How the estate was read", timeout=15)
         if m.estate.errors:
             first = m.estate.gaps[0].text if m.estate.gaps else m.estate.errors[0]
             self.notify(f"{len(m.estate.errors)} reads failed: what they hide shows as ? (unknown), never as passed. "

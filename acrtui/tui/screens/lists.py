@@ -371,7 +371,8 @@ class RegistryListScreen(FilteredTable):
         hidden = estate.unattributed_gaps
         if hidden:  # a listing failed: registries may be missing from this list
             errs += " · registries may be missing: " + "; ".join(g.what for g in hidden)
-        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}"
+        notes = "".join(f" · note: {n}" for n in estate.notes)  # how it was read (a fallback to ARM)
+        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}{notes}"
         return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
 
     def action_open(self) -> None:
