@@ -175,8 +175,6 @@ class AcrtuiApp(App[int]):
         assert callable(factory)
         service = factory()
         service.warm()
-        import acrtui.audit.runner  # noqa: F401  (the first estate is audited on the event loop)
-
         self.call_from_thread(self._service_opened, service)
 
     def _service_opened(self, service: ConsoleService) -> None:
@@ -442,13 +440,14 @@ class AcrtuiApp(App[int]):
 
 
 def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
-                demo_process: bool = False) -> AcrtuiApp:
+                demo_process: bool = False, demo_emulator: Any = None) -> AcrtuiApp:
     """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
     read-only app on a read-only session; the keymap comes from the settings file. Subscriptions given (option or
     settings) open straight onto the registry list. ``--demo`` keeps its journal and saved plans in ``demo_dir``
     (a temporary directory): the demo estate lives as long as the process, so does what was done to it.
     ``demo_process``: run the demo emulator in a child process (:mod:`acrtui.tui.demo`), started after the first
-    frame; otherwise in process (tests, screenshots)."""
+    frame; otherwise in process (tests, screenshots). ``demo_emulator``: that child, already started (``run_tui``
+    starts it before the console is built, so it comes up while Textual draws the first frame)."""
     from acrtui.settings import load_settings
 
     settings = load_settings()
@@ -465,7 +464,7 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
             return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
         from .demo import DemoEmulator
 
-        demo = DemoEmulator(options.demo_seed, options.cloud)
+        demo = demo_emulator or DemoEmulator(options.demo_seed, options.cloud)
         ConsoleService.warm()  # while the emulator starts, on the other core
         try:  # reached as any emulator is, and still the demo (no journal on disk, the DEMO badge)
             session = open_session(dataclasses.replace(options, demo=False),
@@ -497,11 +496,14 @@ def run_tui(options: TargetOptions) -> int:
     import sys
 
     demo_dir = Path(tempfile.mkdtemp(prefix="acrtui-demo-")) if options.demo else None
+    early = None
     try:
         try:
-            from .demo import spare_core
+            from .demo import DemoEmulator, spare_core
 
-            app = console_app(options, demo_dir=demo_dir, demo_process=bool(options.demo) and spare_core())
+            in_child = bool(options.demo) and spare_core()
+            early = DemoEmulator(options.demo_seed, options.cloud) if in_child else None  # starts now, on its core
+            app = console_app(options, demo_dir=demo_dir, demo_process=in_child, demo_emulator=early)
         except AcrtuiError as e:
             print(f"{e.title}: {e.message}", file=sys.stderr)
             return int(e.exit_code)
@@ -513,6 +515,8 @@ def run_tui(options: TargetOptions) -> int:
                   f"portal, then apply again: it converges. Journal: {journal.path}", file=sys.stderr)
         return int(result if isinstance(result, int) else app.exit_code)
     finally:
+        if early is not None:  # the session stops it on close; not opened (quit at once, an error): stop it here
+            early.stop()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
             print(DEMO_GONE.format(where=demo_dir), file=sys.stderr)

@@ -21,14 +21,14 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from acrtui.audit.runner import AuditReport, run_audit
 from acrtui.azure.errors import translate
 from acrtui.azure.inventory import Listed, Progress, collect, id_parts, load_estate, raw
 from acrtui.azure.session import AzureSession
-from acrtui.domain.checks import CheckSettings
-from acrtui.domain.models import Estate
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the checks and the audit are imported when the first estate is complete (on the I/O thread)
+    from acrtui.audit.runner import AuditReport
+    from acrtui.domain.checks import CheckSettings
+    from acrtui.domain.models import Estate
     from acrtui.settings import AuditSettings
 
 T = TypeVar("T")
@@ -125,15 +125,16 @@ class ConsoleService:
         """Await a coroutine that uses the session (plan preparation, apply) on the session's loop."""
         return await self.io.run(coro)
 
-    # the SDK clients an estate load uses: imported by :meth:`warm` in the app's opening worker thread, so the
-    # event loop never stalls on them (azure.mgmt.network alone takes over a second to import)
-    ESTATE_CLIENTS = ("subscriptions", "containerregistry", "network", "keyvault", "privatedns", "policy",
-                      "policyinsights", "authorization")
+    # the SDK clients on the way to the first rows: the listing goes as raw JSON through the subscriptions client's
+    # pipeline, and ``auto`` asks Resource Graph (the resources client) how many registries there are. The rest
+    # (key vaults, policy, authorization) the inventory preloads once the listing is under way; the wizards'
+    # (network, privatedns) load when a wizard first asks — azure.mgmt.network alone is over a second of CPU.
+    ESTATE_CLIENTS = ("subscriptions", "resources")
 
     @classmethod
     def warm(cls) -> None:
-        """Import the estate's SDK client modules and the credential (call from a thread: it holds no lock the event
-        loop needs); the demo calls it while its emulator process starts."""
+        """Import the credential and the SDK clients the first rows need (call from a thread: it holds no lock the
+        event loop needs); the demo calls it while its emulator process starts."""
         import importlib
 
         from acrtui.azure.session import CLIENTS
@@ -190,6 +191,8 @@ class ConsoleService:
 
     def check_settings(self) -> CheckSettings:
         """The thresholds ``acrtui audit`` uses (the settings file's ``audit:``), so the console and it agree."""
+        from acrtui.domain.checks import CheckSettings
+
         if self._audit_settings is None:
             from acrtui.settings import load_settings
 
@@ -200,6 +203,8 @@ class ConsoleService:
                              firewall_open_share=a.firewall_open_share, allowed_regions=tuple(a.allowed_regions))
 
     def audit(self, estate: Estate) -> AuditReport:
+        from acrtui.audit.runner import run_audit
+
         return run_audit(estate, settings=self.check_settings(), target=self.target)
 
     async def audit_off_loop(self, estate: Estate) -> AuditReport:
