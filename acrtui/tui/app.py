@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import var
@@ -157,6 +157,23 @@ class AcrtuiApp(App[int]):
             self.call_after_refresh(self.open_service)  # after the first frame: its imports would delay it
         else:
             self.post_message(ServiceReady())
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and await self._escape_then_key(event):
+            return
+        await super().on_event(event)
+
+    async def _escape_then_key(self, event: events.Key) -> bool:
+        """A terminal sends Escape as ESC, and ESC followed within the escape delay (100 ms; tmux sends keys that
+        fast) by a key reads as alt+key: "esc p" typed quickly lost both keys (the Findings filter stayed, the
+        endpoint wizard did not open). No alt binding exists here, so an unbound alt+key is what was typed:
+        Escape, handled first (a screen may close), then the key, sent to whatever has the focus after it."""
+        if not event.key.startswith("alt+") or event.key in self.active_bindings:
+            return False
+        if not (await self._check_bindings("escape", priority=True) or await self._check_bindings("escape")):
+            await super().on_event(events.Key("escape", "\x1b"))
+        self.post_message(events.Key(event.key.removeprefix("alt+"), event.character))
+        return True
 
     async def on_unmount(self) -> None:
         if self.service is not None:
