@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -79,7 +80,14 @@ class Subnet:
 class IoLoop:
     """An asyncio loop on a daemon thread: the one loop a console's session does its I/O on."""
 
+    # the UI thread shares the GIL with this one: each time Textual's loop waits in select() it gives the GIL up,
+    # and gets it back only when this thread yields it — by default after 5 ms, so a keystroke (hundreds of loop
+    # turns) took seconds while an estate loaded. 0.5 ms bounds each hand-back; the load loses little.
+    SWITCH_INTERVAL = 0.0005
+
     def __init__(self) -> None:
+        if sys.getswitchinterval() > self.SWITCH_INTERVAL:
+            sys.setswitchinterval(self.SWITCH_INTERVAL)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._serve, name="acrtui-io", daemon=True)
         self.thread.start()
@@ -186,8 +194,50 @@ class ConsoleService:
         names = await self._subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
-        estate = await load_estate(self.session, progress=progress, listed=listed)
+        heard: set[str] = set()
+
+        def inventory_listed(sub: str, registries: list[Any]) -> None:
+            heard.add(sub)
+            if listed is not None:
+                listed(sub, registries)
+
+        preview = (asyncio.ensure_future(self._preview(subscriptions, listed, heard))
+                   if listed is not None and self._graph_bound(subscriptions) else None)
+        try:
+            estate = await load_estate(self.session, progress=progress, listed=inventory_listed)
+        finally:
+            if preview is not None:
+                preview.cancel()
+                await asyncio.gather(preview, return_exceptions=True)
         return estate.model_copy(update={"observed_at": self.clock()})
+
+    def _graph_bound(self, subscriptions: list[str]) -> bool:
+        """Whether the inventory will list through Resource Graph, which hands every subscription's registries
+        over at once, after its whole query (a minute at fleet:10000x20)."""
+        from acrtui.azure import inventory_graph
+
+        mode = self.session.inventory
+        return mode == "graph" or (mode == "auto" and len(subscriptions) > inventory_graph.AUTO_SUBSCRIPTIONS)
+
+    async def _preview(self, subscriptions: list[str], listed: Listed, heard: set[str]) -> None:
+        """Rows before a Resource Graph listing is in: each subscription's registries through ARM (one list per
+        subscription, in parallel), shown as listed ("…" for every verdict) until the inventory's own listing for
+        it arrives. Best effort: a failed list shows nothing here — the inventory's read reports it."""
+        from acrtui.azure.inventory import API_VERSIONS, registry_from_json
+
+        path = "/subscriptions/{}/providers/Microsoft.ContainerRegistry/registries"
+
+        async def one(sub: str) -> None:
+            try:
+                bodies = [b async for b in self.session.list_json("subscriptions", None, path.format(sub),
+                                                                  API_VERSIONS["containerregistry"])]
+                rows = [registry_from_json(b) for b in bodies]
+            except Exception:  # the inventory reads the same list and reports its failure
+                return
+            if sub not in heard:
+                listed(sub, rows)
+
+        await asyncio.gather(*(one(s) for s in subscriptions))
 
     def check_settings(self) -> CheckSettings:
         """The thresholds ``acrtui audit`` uses (the settings file's ``audit:``), so the console and it agree."""

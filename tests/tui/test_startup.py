@@ -217,3 +217,40 @@ async def test_the_demo_emulator_runs_in_a_child_process_that_ends_with_the_cons
     finally:
         await svc.close()
     assert child.wait(10) is not None  # stopped with the session
+
+
+
+async def test_a_resource_graph_load_shows_rows_listed_through_arm_meanwhile(demo: Emulator, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resource Graph hands every registry over only after its whole query (a minute at fleet:10000x20): the console
+    lists each subscription's registries through ARM meanwhile. The Graph listing is held here until the test has
+    seen every registry on screen, listed and without a verdict; then the estate completes as usual."""
+    from acrtui.azure import inventory_graph
+
+    release = threading.Event()
+    real = inventory_graph.list_graph
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.to_thread(release.wait, 60)  # on the session's loop; the test's loop sets it
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(inventory_graph, "list_graph", held)
+
+    def factory() -> Any:
+        svc = console_service(demo)
+        svc.session.inventory = "graph"
+        return svc
+
+    app = AcrtuiApp(factory, read_only=False, plan_dir=tmp_path, auto_open=all_subscriptions(demo),
+                    journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            await wait_for(pilot, lambda: sum(len(v) for v in app.streamed.values()) == 8)
+            screen = app.screen
+            assert isinstance(screen, RegistryListScreen) and app.estate is None
+            table = screen.query_one(DataTable)
+            assert table.row_count == 8 and {str(table.get_row_at(i)[1]) for i in range(8)} == {"…"}
+        finally:
+            release.set()
+        await wait_for(pilot, lambda: app.estate is not None and "8 of 8 registries" in dump(app))
