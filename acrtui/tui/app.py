@@ -127,6 +127,7 @@ class AcrtuiApp(App[int]):
         self.chosen_names: list[str] = []
         self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
         self._load_pending = False
+        self._lists_due = False  # a redraw of the lists for streamed rows is queued
         self.estate: Estate | None = None
         self.report: AuditReport | None = None
         self.errors_shown: list[tuple[str, str]] = []
@@ -286,6 +287,14 @@ class AcrtuiApp(App[int]):
         if self.estate is not None or m.subscription not in self.chosen:
             return  # from a load since replaced
         self.streamed[m.subscription] = m.registries
+        if not self._lists_due:  # a burst (Resource Graph lists every subscription at once) redraws once
+            self._lists_due = True
+            self.call_later(self._refresh_lists)
+
+    def _refresh_lists(self) -> None:
+        self._lists_due = False
+        if self.estate is not None:
+            return  # the complete estate has been drawn since
         for s in self.screen_stack:
             if isinstance(s, RegistryListScreen):
                 s.refresh_from_estate()

@@ -51,7 +51,7 @@ async def test_the_filter_searches_an_index_built_once_and_narrows_within_its_ma
         assert isinstance(screen, ManyRows)
         table = screen.query_one(DataTable)
         assert table.row_count == ManyRows.SHOWN < N and ManyRows.built == 1  # the rest one filter away, said so
-        assert f"showing the first 2,000 of {N:,}" in str(screen.query_one("#status-line").render())
+        assert f"showing the first {ManyRows.SHOWN:,} of {N:,}" in str(screen.query_one("#status-line").render())
 
         keys = screen._keys
         real_contains = str.__contains__

@@ -37,8 +37,9 @@ class FilteredTable(ConsoleScreen):
 
     COLUMNS: ClassVar[tuple[str, ...]] = ()
     # rows handed to the table at most: refilling DataTable's bookkeeping for every match on every keystroke cost
-    # ~0.5 s at 10,000 rows; the filter (an index search) still runs over all of them
-    SHOWN: ClassVar[int] = 2000
+    # ~0.5 s at 10,000 rows (2,000 rows: 12 ms idle, 40–120 ms while a load shares the GIL); 500 is a dozen pages
+    # to scroll, and the filter (an index search) still runs over all of them
+    SHOWN: ClassVar[int] = 500
     filter_text = ""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -307,6 +308,8 @@ class RegistryListScreen(FilteredTable):
         out: list[tuple[str, list[Any]]] = []
         for sub, regs in (getattr(app, "streamed", {}) or {}).items():
             cached = self._streamed.get(sub)
+            if cached is not None and cached[0] is not regs and cached[0] == regs:
+                cached = self._streamed[sub] = (regs, cached[1])  # listed again, the same (ARM, then Graph)
             if cached is None or cached[0] is not regs:
                 built = []
                 for r in regs:
