@@ -286,8 +286,11 @@ class AcrtuiApp(App[int]):
     def on_registries_listed(self, m: RegistriesListed) -> None:
         if self.estate is not None or m.subscription not in self.chosen:
             return  # from a load since replaced
+        first = not self.streamed
         self.streamed[m.subscription] = m.registries
-        if not self._lists_due:  # a burst (Resource Graph lists every subscription at once) redraws once
+        if first:  # the first rows at once
+            self._refresh_lists()
+        elif not self._lists_due:  # then a burst (Resource Graph lists every subscription at once) redraws once
             self._lists_due = True
             self.call_later(self._refresh_lists)
 

@@ -82,7 +82,8 @@ async def test_rows_stream_in_per_subscription_with_a_progress_count(demo: Emula
     streaming = [f for f in frames if not f["loaded"] and f["listed"]]
     assert [len(f["listed"]) for f in streaming][:1] == [1], frames
     seen_counts = sorted({len(f["listed"]) for f in streaming})
-    assert seen_counts == [1, 2, 3], seen_counts  # one step per subscription, in whatever order they answer
+    # drawn as they answer: the first subscription's rows at once; listings that arrive together, drawn together
+    assert seen_counts[0] == 1 and seen_counts[-1] == 3, seen_counts
     for f in streaming:
         assert f["table_shown"]
         assert f"{len(f['listed'])} of 3 subscriptions listed" in f["label"], f["label"]
