@@ -255,3 +255,26 @@ async def test_a_resource_graph_load_shows_rows_listed_through_arm_meanwhile(dem
         finally:
             release.set()
         await wait_for(pilot, lambda: app.estate is not None and "8 of 8 registries" in dump(app))
+
+
+async def test_the_sessions_requests_run_on_its_own_thread_never_on_the_ui_loop(make_app: Any, demo: Emulator) -> None:
+    """Every request of a load, a wizard's reads, a plan's preparation and its apply is sent from the session's
+    I/O thread: the UI's event loop never waits on the SDK (its deserialisation held keystrokes for seconds)."""
+    from textual.widgets import Checkbox
+
+    app = make_app(auto_open=[])
+    threads: set[str] = set()
+    app.service.session.journal.listeners.append(lambda e: threads.add(threading.current_thread().name))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.report is not None)
+        await open_registry(app, pilot, "sandboxstd")
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, Wizard))
+        app.screen.query_one("#auth-anon", Checkbox).value = False
+        await pilot.pause()
+        plan = await review_and_apply(app, pilot)
+        assert plan.state == "done"
+        await wait_for(pilot, lambda: not any(r.anonymous_pull_enabled for r in app.estate.registries
+                                              if r.name == "sandboxstd"))
+    writes = [e for e in app.service.session.journal if e.is_write]
+    assert writes and threads == {"acrtui-io"}, threads
