@@ -106,6 +106,14 @@ class IoLoop:
             return await coro
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
+    @staticmethod
+    async def drain() -> None:
+        """Cancel what still runs on this loop (a load the console quit during) and let it unwind."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def stop(self) -> None:
         if self.loop.is_closed():
             return
@@ -335,8 +343,12 @@ class ConsoleService:
         return await self.run(discover(self.session, registry))
 
     async def close(self) -> None:
-        """Close the session on its loop, then stop the loop."""
+        """Close the session on its loop (after what still reads there has unwound), then stop the loop."""
+        async def shutdown() -> None:
+            await self.io.drain()
+            await self.session.close()
+
         try:
-            await self.run(self.session.close())
+            await self.run(shutdown())
         finally:
             self.io.stop()
