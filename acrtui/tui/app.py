@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import var
@@ -127,6 +127,7 @@ class AcrtuiApp(App[int]):
         self.chosen_names: list[str] = []
         self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
         self._load_pending = False
+        self._lists_due = False  # a redraw of the lists for streamed rows is queued
         self.estate: Estate | None = None
         self.report: AuditReport | None = None
         self.errors_shown: list[tuple[str, str]] = []
@@ -158,6 +159,23 @@ class AcrtuiApp(App[int]):
         else:
             self.post_message(ServiceReady())
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and await self._escape_then_key(event):
+            return
+        await super().on_event(event)
+
+    async def _escape_then_key(self, event: events.Key) -> bool:
+        """A terminal sends Escape as ESC, and ESC followed within the escape delay (100 ms; tmux sends keys that
+        fast) by a key reads as alt+key: "esc p" typed quickly lost both keys (the Findings filter stayed, the
+        endpoint wizard did not open). No alt binding exists here, so an unbound alt+key is what was typed:
+        Escape, handled first (a screen may close), then the key, sent to whatever has the focus after it."""
+        if not event.key.startswith("alt+") or event.key in self.active_bindings:
+            return False
+        if not (await self._check_bindings("escape", priority=True) or await self._check_bindings("escape")):
+            await super().on_event(events.Key("escape", "\x1b"))
+        self.post_message(events.Key(event.key.removeprefix("alt+"), event.character))
+        return True
+
     async def on_unmount(self) -> None:
         if self.service is not None:
             await self.service.close()
@@ -175,8 +193,6 @@ class AcrtuiApp(App[int]):
         assert callable(factory)
         service = factory()
         service.warm()
-        import acrtui.audit.runner  # noqa: F401  (the first estate is audited on the event loop)
-
         self.call_from_thread(self._service_opened, service)
 
     def _service_opened(self, service: ConsoleService) -> None:
@@ -216,7 +232,8 @@ class AcrtuiApp(App[int]):
         def listed(subscription: str, registries: list[RegistryPosture]) -> None:
             self.post_message(RegistriesListed(subscription, registries))
 
-        self.post_message(EstateLoaded(await self.service.load(subscriptions, progress, listed)))
+        estate = await self.service.load(subscriptions, progress, listed)  # on the session's own loop and thread
+        self.post_message(EstateLoaded(estate, await self.service.audit_off_loop(estate)))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def prepare_plan(self, plan: planning.UiPlan) -> None:
@@ -224,7 +241,8 @@ class AcrtuiApp(App[int]):
         from . import planning
 
         assert self.service is not None
-        self.post_message(PlanReady(await planning.prepare(self.service.session, plan, self.journal)))
+        journal = self.journal
+        self.post_message(PlanReady(await self.service.run(planning.prepare(self.service.session, plan, journal))))
 
     def on_plan_ready(self, m: PlanReady) -> None:
         from .screens.plan import PlanScreen
@@ -268,7 +286,18 @@ class AcrtuiApp(App[int]):
     def on_registries_listed(self, m: RegistriesListed) -> None:
         if self.estate is not None or m.subscription not in self.chosen:
             return  # from a load since replaced
+        first = not self.streamed
         self.streamed[m.subscription] = m.registries
+        if first:  # the first rows at once
+            self._refresh_lists()
+        elif not self._lists_due:  # then a burst (Resource Graph lists every subscription at once) redraws once
+            self._lists_due = True
+            self.call_later(self._refresh_lists)
+
+    def _refresh_lists(self) -> None:
+        self._lists_due = False
+        if self.estate is not None:
+            return  # the complete estate has been drawn since
         for s in self.screen_stack:
             if isinstance(s, RegistryListScreen):
                 s.refresh_from_estate()
@@ -282,10 +311,12 @@ class AcrtuiApp(App[int]):
         assert self.service is not None
         self.estate = m.estate
         self.streamed = {}
-        self.report = self.service.audit(m.estate)
+        self.report = m.report if m.report is not None else self.service.audit(m.estate)
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
+        for note in m.estate.notes:  # how it was read (Resource Graph fell back to ARM): not a gap, still said
+            self.notify(f"note: {note}", title="How the estate was read", timeout=15)
         if m.estate.errors:
             first = m.estate.gaps[0].text if m.estate.gaps else m.estate.errors[0]
             self.notify(f"{len(m.estate.errors)} reads failed: what they hide shows as ? (unknown), never as passed. "
@@ -438,13 +469,14 @@ class AcrtuiApp(App[int]):
 
 
 def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
-                demo_process: bool = False) -> AcrtuiApp:
+                demo_process: bool = False, demo_emulator: Any = None) -> AcrtuiApp:
     """The console for resolved session options (``acrtui.options.session_options``): read-only there means a
     read-only app on a read-only session; the keymap comes from the settings file. Subscriptions given (option or
     settings) open straight onto the registry list. ``--demo`` keeps its journal and saved plans in ``demo_dir``
     (a temporary directory): the demo estate lives as long as the process, so does what was done to it.
     ``demo_process``: run the demo emulator in a child process (:mod:`acrtui.tui.demo`), started after the first
-    frame; otherwise in process (tests, screenshots)."""
+    frame; otherwise in process (tests, screenshots). ``demo_emulator``: that child, already started (``run_tui``
+    starts it before the console is built, so it comes up while Textual draws the first frame)."""
     from acrtui.settings import load_settings
 
     settings = load_settings()
@@ -461,7 +493,7 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
             return ConsoleService(open_session(options, env), clock=lambda: dt.datetime.now(dt.UTC))
         from .demo import DemoEmulator
 
-        demo = DemoEmulator(options.demo_seed, options.cloud)
+        demo = demo_emulator or DemoEmulator(options.demo_seed, options.cloud)
         ConsoleService.warm()  # while the emulator starts, on the other core
         try:  # reached as any emulator is, and still the demo (no journal on disk, the DEMO badge)
             session = open_session(dataclasses.replace(options, demo=False),
@@ -493,11 +525,14 @@ def run_tui(options: TargetOptions) -> int:
     import sys
 
     demo_dir = Path(tempfile.mkdtemp(prefix="acrtui-demo-")) if options.demo else None
+    early = None
     try:
         try:
-            from .demo import spare_core
+            from .demo import DemoEmulator, spare_core
 
-            app = console_app(options, demo_dir=demo_dir, demo_process=bool(options.demo) and spare_core())
+            in_child = bool(options.demo) and spare_core()
+            early = DemoEmulator(options.demo_seed, options.cloud) if in_child else None  # starts now, on its core
+            app = console_app(options, demo_dir=demo_dir, demo_process=in_child, demo_emulator=early)
         except AcrtuiError as e:
             print(f"{e.title}: {e.message}", file=sys.stderr)
             return int(e.exit_code)
@@ -509,6 +544,8 @@ def run_tui(options: TargetOptions) -> int:
                   f"portal, then apply again: it converges. Journal: {journal.path}", file=sys.stderr)
         return int(result if isinstance(result, int) else app.exit_code)
     finally:
+        if early is not None:  # the session stops it on close; not opened (quit at once, an error): stop it here
+            early.stop()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
             print(DEMO_GONE.format(where=demo_dir), file=sys.stderr)

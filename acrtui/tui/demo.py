@@ -1,9 +1,9 @@
 """``acrtui --demo``: the demo emulator in its own process, when a core is free for it.
 
 In process, the emulator's start (aiohttp, its TLS contexts, the seed) and the server half of every request run on
-the console's interpreter, behind the first rows. As ``acrtui emulator --seed demo`` in a child process (started
-by the console's opening worker, after the first frame, and starting while that worker imports the SDK) it runs on
-another core, and the console reaches it as any emulator (the same SDK, TLS and CA). The child dies with the
+the console's interpreter, behind the first rows. As ``acrtui emulator --seed demo`` in a child process (spawned by
+``run_tui`` before the console is built, so it starts while Textual draws the first frame and the opening worker
+imports the SDK) it runs on another core, and the console reaches it as any emulator (the same SDK, TLS and CA). The child dies with the
 console: it is stopped on close, and on Linux the kernel signals it if the console is killed. Imports neither
 Textual nor the SDK.
 """
@@ -73,6 +73,7 @@ class DemoEmulator:
         return env
 
     def stop(self) -> None:
+        """Stop the child (idempotent: the session's close and the console's exit both call it)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

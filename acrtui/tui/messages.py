@@ -28,6 +28,7 @@ class EstateProgress(Message):
 @dataclass
 class EstateLoaded(Message):
     estate: Estate
+    report: Any = None  # its audit, computed off the UI loop (None: the app audits it)
 
 
 @dataclass

@@ -3,22 +3,36 @@
 The app never builds a session itself: ``run_tui`` passes a factory that opens one (real Azure, the demo emulator),
 tests pass one built on an in-process emulator, and the clock is injected so screens and snapshots are stable.
 Only reads live here; writes go through the plan engine (see :mod:`acrtui.tui.planning`).
+
+The session's I/O runs on its own event loop, on a thread of its own (:class:`IoLoop`): the SDK's deserialisation and
+the estate's bookkeeping never hold Textual's loop, so keystrokes are handled while a large estate loads. Every
+coroutine that touches the session goes through :meth:`ConsoleService.run` (the service's reads do it themselves;
+plan preparation and apply are submitted the same way), so the session, its clients, their shared ``aiohttp``
+session and the credential only ever see that one loop. Callbacks from the load post Textual messages, which is
+thread-safe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from acrtui.audit.runner import AuditReport, run_audit
 from acrtui.azure.errors import translate
 from acrtui.azure.inventory import Listed, Progress, collect, id_parts, load_estate, raw
 from acrtui.azure.session import AzureSession
-from acrtui.domain.checks import CheckSettings
-from acrtui.domain.models import Estate
 
+if TYPE_CHECKING:  # the checks and the audit are imported when the first estate is complete (on the I/O thread)
+    from acrtui.audit.runner import AuditReport
+    from acrtui.domain.checks import CheckSettings
+    from acrtui.domain.models import Estate
+    from acrtui.settings import AuditSettings
+
+T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
 # Built-in Container Registry definitions the policy wizard offers (AZURE-RULES.md), display name kept short.
@@ -63,24 +77,80 @@ class Subnet:
         return max(0, 2 ** (32 - bits) - 5)
 
 
-class ConsoleService:
-    """Reads for the console, on one session. ``clock`` drives every timestamp the screens show."""
+class IoLoop:
+    """An asyncio loop on a daemon thread: the one loop a console's session does its I/O on."""
 
-    def __init__(self, session: AzureSession, *, clock: Clock = utcnow) -> None:
+    # the UI thread shares the GIL with this one: each time Textual's loop waits in select() it gives the GIL up,
+    # and gets it back only when this thread yields it — by default after 5 ms, so a keystroke (hundreds of loop
+    # turns) took seconds while an estate loaded. 0.5 ms bounds each hand-back; the load loses little.
+    SWITCH_INTERVAL = 0.0005
+
+    def __init__(self) -> None:
+        if sys.getswitchinterval() > self.SWITCH_INTERVAL:
+            sys.setswitchinterval(self.SWITCH_INTERVAL)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._serve, name="acrtui-io", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on this loop from any other loop; cancelling the caller cancels it there too."""
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    @staticmethod
+    async def drain() -> None:
+        """Cancel what still runs on this loop (a load the console quit during) and let it unwind."""
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if threading.current_thread() is not self.thread:
+            self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+class ConsoleService:
+    """Reads for the console, on one session, on the session's own I/O loop. ``clock`` drives every timestamp the
+    screens show; ``audit_settings`` are the settings file's (``audit:``), as ``acrtui audit`` reads them."""
+
+    def __init__(self, session: AzureSession, *, clock: Clock = utcnow,
+                 audit_settings: AuditSettings | None = None) -> None:
         self.session = session
         self.clock = clock
         self.visible: dict[str, str] = {}
         self._definitions: dict[str, dict[str, Any]] = {}
+        self._audit_settings = audit_settings
+        self.io = IoLoop()
 
-    # the SDK clients an estate load uses: imported by :meth:`warm` in the app's opening worker thread, so the
-    # event loop never stalls on them (azure.mgmt.network alone takes over a second to import)
-    ESTATE_CLIENTS = ("subscriptions", "containerregistry", "network", "keyvault", "privatedns", "policy",
-                      "policyinsights", "authorization")
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await a coroutine that uses the session (plan preparation, apply) on the session's loop."""
+        return await self.io.run(coro)
+
+    # the SDK clients on the way to the first rows: the listing goes as raw JSON through the subscriptions client's
+    # pipeline, and ``auto`` asks Resource Graph (the resources client) how many registries there are. The rest
+    # (key vaults, policy, authorization) the inventory preloads once the listing is under way; the wizards'
+    # (network, privatedns) load when a wizard first asks — azure.mgmt.network alone is over a second of CPU.
+    ESTATE_CLIENTS = ("subscriptions", "resources")
 
     @classmethod
     def warm(cls) -> None:
-        """Import the estate's SDK client modules and the credential (call from a thread: it holds no lock the event
-        loop needs); the demo calls it while its emulator process starts."""
+        """Import the credential and the SDK clients the first rows need (call from a thread: it holds no lock the
+        event loop needs); the demo calls it while its emulator process starts."""
         import importlib
 
         from acrtui.azure.session import CLIENTS
@@ -113,6 +183,9 @@ class ConsoleService:
     # ------------------------------------------------------------ reads
     async def subscriptions(self) -> dict[str, str]:
         """The subscriptions on offer: ``--subscription`` ones, else every visible one."""
+        return await self.run(self._subscriptions())
+
+    async def _subscriptions(self) -> dict[str, str]:
         if not self.visible:
             chosen = await self.session.resolve_subscriptions()
             self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
@@ -121,18 +194,89 @@ class ConsoleService:
     async def load(self, subscriptions: list[str], progress: Progress | None = None,
                    listed: Listed | None = None) -> Estate:
         """One estate over the subscriptions (cross-subscription vaults and endpoints resolve); ``listed`` hears each
-        subscription's registries as soon as they are listed, so the console can show rows before the rest."""
-        names = await self.subscriptions()
+        subscription's registries as soon as they are listed, so the console can show rows before the rest.
+        The callbacks run on the I/O thread: they may only post messages."""
+        return await self.run(self._load(subscriptions, progress, listed))
+
+    async def _load(self, subscriptions: list[str], progress: Progress | None, listed: Listed | None) -> Estate:
+        names = await self._subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
-        estate = await load_estate(self.session, progress=progress, listed=listed)
+        heard: set[str] = set()
+
+        def inventory_listed(sub: str, registries: list[Any]) -> None:
+            heard.add(sub)
+            if listed is not None:
+                listed(sub, registries)
+
+        preview = (asyncio.ensure_future(self._preview(subscriptions, listed, heard))
+                   if listed is not None and self._graph_bound(subscriptions) else None)
+        try:
+            estate = await load_estate(self.session, progress=progress, listed=inventory_listed)
+        finally:
+            if preview is not None:
+                preview.cancel()
+                await asyncio.gather(preview, return_exceptions=True)
         return estate.model_copy(update={"observed_at": self.clock()})
 
+    def _graph_bound(self, subscriptions: list[str]) -> bool:
+        """Whether the inventory will list through Resource Graph, which hands every subscription's registries
+        over at once, after its whole query (a minute at fleet:10000x20)."""
+        from acrtui.azure import inventory_graph
+
+        mode = self.session.inventory
+        return mode == "graph" or (mode == "auto" and len(subscriptions) > inventory_graph.AUTO_SUBSCRIPTIONS)
+
+    async def _preview(self, subscriptions: list[str], listed: Listed, heard: set[str]) -> None:
+        """Rows before a Resource Graph listing is in: each subscription's registries through ARM (one list per
+        subscription, in parallel), shown as listed ("…" for every verdict) until the inventory's own listing for
+        it arrives. Best effort: a failed list shows nothing here — the inventory's read reports it."""
+        from acrtui.azure.inventory import API_VERSIONS, registry_from_json
+
+        path = "/subscriptions/{}/providers/Microsoft.ContainerRegistry/registries"
+
+        async def one(sub: str) -> None:
+            try:
+                bodies = [b async for b in self.session.list_json("subscriptions", None, path.format(sub),
+                                                                  API_VERSIONS["containerregistry"])]
+                rows = [registry_from_json(b) for b in bodies]
+            except Exception:  # the inventory reads the same list and reports its failure
+                return
+            if sub not in heard:
+                listed(sub, rows)
+
+        await asyncio.gather(*(one(s) for s in subscriptions))
+
+    def check_settings(self) -> CheckSettings:
+        """The thresholds ``acrtui audit`` uses (the settings file's ``audit:``), so the console and it agree."""
+        from acrtui.domain.checks import CheckSettings
+
+        if self._audit_settings is None:
+            from acrtui.settings import load_settings
+
+            self._audit_settings = load_settings().audit
+        a = self._audit_settings
+        return CheckSettings(now=self.clock(), key_rotation_max_age_days=a.key_rotation_max_age_days,
+                             key_expiry_warning_days=a.key_expiry_warning_days, operator_ips=tuple(a.operator_ips),
+                             firewall_open_share=a.firewall_open_share, allowed_regions=tuple(a.allowed_regions))
+
     def audit(self, estate: Estate) -> AuditReport:
-        return run_audit(estate, settings=CheckSettings(now=self.clock()), target=self.target)
+        from acrtui.audit.runner import run_audit
+
+        return run_audit(estate, settings=self.check_settings(), target=self.target)
+
+    async def audit_off_loop(self, estate: Estate) -> AuditReport:
+        """:meth:`audit` on the I/O thread: at 10,000 registries it is seconds of CPU the UI loop should not hold."""
+        async def audit() -> AuditReport:
+            return self.audit(estate)
+
+        return await self.run(audit())
 
     async def subnets(self, subscriptions: list[str]) -> list[Subnet]:
         """Every subnet (for the private endpoint wizard), sorted by VNet and name."""
+        return await self.run(self._subnets(subscriptions))
+
+    async def _subnets(self, subscriptions: list[str]) -> list[Subnet]:
         out: list[Subnet] = []
         async with translate():
             for sub in subscriptions:
@@ -149,12 +293,18 @@ class ConsoleService:
 
     async def dns_zones(self, subscription: str) -> list[str]:
         """Ids of the cloud's Private Link zone for ACR in a subscription."""
+        return await self.run(self._dns_zones(subscription))
+
+    async def _dns_zones(self, subscription: str) -> list[str]:
         async with translate():
             zones = await collect(self.session.client("privatedns", subscription).private_zones.list())
         want = self.session.cloud.private_dns_zone.lower()
         return sorted(str(z["id"]) for z in zones if str(z.get("name", "")).lower() == want)
 
     async def zone_links(self, zone_id: str) -> list[str]:
+        return await self.run(self._zone_links(zone_id))
+
+    async def _zone_links(self, zone_id: str) -> list[str]:
         ip = id_parts(zone_id)
         async with translate():
             links = await collect(self.session.client("privatedns", ip["subscription"]).virtual_network_links.list(
@@ -163,6 +313,9 @@ class ConsoleService:
 
     async def workspaces(self, subscriptions: list[str]) -> list[str]:
         """Ids of the Log Analytics workspaces in the subscriptions (targets for a key vault's AuditEvent log)."""
+        return await self.run(self._workspaces(subscriptions))
+
+    async def _workspaces(self, subscriptions: list[str]) -> list[str]:
         flt = "resourceType eq 'Microsoft.OperationalInsights/workspaces'"
         out: list[str] = []
         async with translate():
@@ -173,6 +326,9 @@ class ConsoleService:
 
     async def policy_definition(self, guid: str) -> dict[str, Any]:
         """A built-in definition as ARM JSON (cached): the compliance preview evaluates its rule locally."""
+        return await self.run(self._policy_definition(guid))
+
+    async def _policy_definition(self, guid: str) -> dict[str, Any]:
         if guid not in self._definitions:
             pol = self.session.client("policy", self.session.subscriptions[0] if self.session.subscriptions else None)
             async with translate():
@@ -184,7 +340,15 @@ class ConsoleService:
         from here (``RegistryContent.unreadable``): the migration wizard offers these images."""
         from acrtui.azure.dataplane import discover
 
-        return await discover(self.session, registry)
+        return await self.run(discover(self.session, registry))
 
     async def close(self) -> None:
-        await self.session.close()
+        """Close the session on its loop (after what still reads there has unwound), then stop the loop."""
+        async def shutdown() -> None:
+            await self.io.drain()
+            await self.session.close()
+
+        try:
+            await self.run(shutdown())
+        finally:
+            self.io.stop()

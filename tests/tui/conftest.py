@@ -66,6 +66,11 @@ async def wait_for(pilot: Any, cond: Callable[[], bool], seconds: float = 15) ->
     for _ in range(int(seconds / 0.05)):
         try:
             if cond():
+                # and the screen now on top is mounted: one pushed a moment ago has no widgets to query yet
+                for _ in range(int(seconds / 0.05)):
+                    if pilot.app.screen.is_mounted:
+                        return
+                    await pilot.pause(0.05)
                 return
         except NoMatches:  # the screen the condition looks into is not composed yet: not reached, not a failure
             pass

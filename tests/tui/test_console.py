@@ -357,9 +357,9 @@ async def scenario_deny_assigned_after_planning_shows_error_modal(app: Any, pilo
     assert not app.screen.plan.blocking
     reg = app.estate.registry("sandboxstd")
     scope = f"/subscriptions/{reg.subscription_id}/resourceGroups/{reg.resource_group}"
-    await Writer(app.service.session).assign_policy(
+    await app.service.run(Writer(app.service.session).assign_policy(  # on the session's own loop
         scope, "deny-admin-late", "/providers/Microsoft.Authorization/policyDefinitions/"
-        "dc921057-6b28-4fbe-9b83-f7bec05db6c2", effect="Deny")
+        "dc921057-6b28-4fbe-9b83-f7bec05db6c2", effect="Deny"))
     await pilot.press("ctrl+y")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
     app.screen.query_one("#confirm", Button).press()

@@ -51,7 +51,7 @@ async def test_the_filter_searches_an_index_built_once_and_narrows_within_its_ma
         assert isinstance(screen, ManyRows)
         table = screen.query_one(DataTable)
         assert table.row_count == ManyRows.SHOWN < N and ManyRows.built == 1  # the rest one filter away, said so
-        assert f"showing the first 2,000 of {N:,}" in str(screen.query_one("#status-line").render())
+        assert f"showing the first {ManyRows.SHOWN:,} of {N:,}" in str(screen.query_one("#status-line").render())
 
         keys = screen._keys
         real_contains = str.__contains__
@@ -102,3 +102,49 @@ async def test_the_findings_tab_reflows_on_resize(make_app: Any) -> None:
             assert table.coordinate_to_cell_key(table.cursor_coordinate)[0].value == key
         assert widths[0] > widths[1] + 40, widths
         assert any(str(table.get_row_at(i)[3]).endswith("…") for i in range(table.row_count))
+
+
+async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_box_its_keys(
+        make_app: Any, monkeypatch: Any) -> None:
+    """Subscriptions listed later sort before the selected row and push it past the rows handed to the table
+    (SHOWN, 3 here for the 8 demo registries): the cursor stays on the same registry, the shown slice moves
+    with it (and says so); a filter being typed while rows arrive keeps the focus and every key."""
+    from acrtui.tui.messages import RegistriesListed
+    from acrtui.tui.screens.lists import RegistryListScreen
+
+    monkeypatch.setattr(RegistryListScreen, "SHOWN", 3)
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None)
+        by_sub: dict[str, list[Any]] = {}
+        for r in app.estate.registries:
+            by_sub.setdefault(r.subscription_id, []).append(r)
+        order = sorted(by_sub, key=lambda s: min(r.name for r in by_sub[s]), reverse=True)  # latest names first
+        app.estate = app.report = None  # as during a load: rows come from the listings
+        app.streamed = {}
+        screen = app.screen
+        assert isinstance(screen, RegistryListScreen)
+        table = screen.query_one(DataTable)
+        app.post_message(RegistriesListed(order[0], by_sub[order[0]]))
+        await pilot.pause()
+        await pilot.press("down")
+        chosen = screen.selected_key()
+        assert chosen is not None and table.cursor_row == 1
+        for sub in order[1:]:
+            app.post_message(RegistriesListed(sub, by_sub[sub]))
+            await pilot.pause()
+            assert screen.selected_key() == chosen
+        assert "showing rows" in str(screen.query_one("#status-line").render())
+        await pilot.press("down")  # Down still moves from there
+        names_sorted = sorted(r.name for r in by_sub[order[0]])
+        assert str(table.get_row_at(table.cursor_row)[0]) == names_sorted[2]
+
+        app.streamed = {}
+        app.post_message(RegistriesListed(order[0], by_sub[order[0]]))
+        await pilot.pause()
+        await pilot.press("slash", "s")
+        app.post_message(RegistriesListed(order[1], by_sub[order[1]]))
+        await pilot.pause()
+        await pilot.press("b")
+        box = screen.query_one("#filter", Input)
+        assert app.focused is box and box.value == "sb"

@@ -37,8 +37,9 @@ class FilteredTable(ConsoleScreen):
 
     COLUMNS: ClassVar[tuple[str, ...]] = ()
     # rows handed to the table at most: refilling DataTable's bookkeeping for every match on every keystroke cost
-    # ~0.5 s at 10,000 rows; the filter (an index search) still runs over all of them
-    SHOWN: ClassVar[int] = 2000
+    # ~0.5 s at 10,000 rows (2,000 rows: 12 ms idle, 40–120 ms while a load shares the GIL); 500 is a dozen pages
+    # to scroll, and the filter (an index search) still runs over all of them
+    SHOWN: ClassVar[int] = 500
     filter_text = ""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -94,12 +95,25 @@ class FilteredTable(ConsoleScreen):
             self._matches = [i for i in (self._matches if narrowing else range(len(keys))) if f in keys[i]]
         self._matched_for = f
         table = self.query_one(ListTable)
-        shown = self._matches[: self.SHOWN]
+        start = self.window_start(table)
+        shown = self._matches[start: start + self.SHOWN]
         table.set_rows([self._all[i] for i in shown], self._widths)
         status = self.status(len(self._matches))
         if len(shown) < len(self._matches):  # said, never silent: the rest is one filter away
-            status = f"showing the first {len(shown):,} of {len(self._matches):,} — / narrows · {status}"
+            where = "the first" if start == 0 else f"rows {start + 1:,}–{start + len(shown):,}"
+            status = f"showing {where} {len(shown):,} of {len(self._matches):,} — / narrows · {status}"
         self.query_one("#status-line", Label).update(status)
+
+    def window_start(self, table: DataTable[Any]) -> int:
+        """Where the shown slice of the matches starts: at the top, unless the selected row would fall out of it
+        (rows streaming in sort before it), then around that row — the cursor stays on the registry it was on."""
+        if len(self._matches) <= self.SHOWN or not table.row_count:
+            return 0
+        key = self.selected_key()
+        pos = next((n for n, i in enumerate(self._matches) if self._all[i][0] == key), None)
+        if pos is None or pos < self.SHOWN:
+            return 0
+        return max(0, min(pos - self.SHOWN // 2, len(self._matches) - self.SHOWN))
 
     def status(self, shown: int) -> str:
         return f"{shown} rows" + (f" matching “{self.filter_text}”" if self.filter_text else "")
@@ -280,7 +294,8 @@ class RegistryListScreen(FilteredTable):
         self.show_loading(getattr(self.app, "estate", None) is None)
         self.query_one("#loading-label", Label).update(self.loading_text())
         self.fill()
-        self.query_one(DataTable).focus()
+        if not isinstance(self.focused, Input):  # never take the keys from the filter box while rows stream in
+            self.query_one(DataTable).focus()
         self.show_detail()
 
     def streamed_rows(self) -> list[tuple[str, list[Any]]]:
@@ -293,6 +308,8 @@ class RegistryListScreen(FilteredTable):
         out: list[tuple[str, list[Any]]] = []
         for sub, regs in (getattr(app, "streamed", {}) or {}).items():
             cached = self._streamed.get(sub)
+            if cached is not None and cached[0] is not regs and cached[0] == regs:
+                cached = self._streamed[sub] = (regs, cached[1])  # listed again, the same (ARM, then Graph)
             if cached is None or cached[0] is not regs:
                 built = []
                 for r in regs:
@@ -357,7 +374,8 @@ class RegistryListScreen(FilteredTable):
         hidden = estate.unattributed_gaps
         if hidden:  # a listing failed: registries may be missing from this list
             errs += " · registries may be missing: " + "; ".join(g.what for g in hidden)
-        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}"
+        notes = "".join(f" · note: {n}" for n in estate.notes)  # how it was read (a fallback to ARM)
+        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}{notes}"
         return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
 
     def action_open(self) -> None:

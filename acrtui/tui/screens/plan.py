@@ -301,7 +301,8 @@ class PlanScreen(ConsoleScreen):
             self.post_message(PlanProgress(done[0], total, action.describe() + (f" ({detail})" if detail else ""),  # type: ignore[attr-defined]
                                            status))
 
-        result = await planning.apply(svc.session, self.plan, self.app.journal, progress)  # type: ignore[attr-defined]
+        journal = self.app.journal  # type: ignore[attr-defined]
+        result = await svc.run(planning.apply(svc.session, self.plan, journal, progress))  # the session's loop
         err = result.error
         lines = [f"succeeded  {k}" for k in result.succeeded] + [f"not run    {k}" for k in result.not_run]
         self.post_message(PlanFinished(result.ok, lines, err.title if err else None, err.message if err else None))

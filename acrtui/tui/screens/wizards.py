@@ -500,7 +500,7 @@ class EndpointWizard(Wizard):
         subnets = await self.service.subnets(subs)
         zones = {s: await self.service.dns_zones(s) for s in {sn.subscription_id for sn in subnets}}
         links = {z: {v.lower() for v in await self.service.zone_links(z)} for zs in zones.values() for z in zs}
-        self.may_approve = await planning.may_approve(self.service.session, self.reg)
+        self.may_approve = await self.service.run(planning.may_approve(self.service.session, self.reg))
         if self.may_approve is False:  # checked first: an automatic endpoint would be refused by Azure
             self.query_one("#pe-manual", RadioButton).value = True
             self.query_one("#pe-auto", Radio).relabel("Automatic (needs the approval right, which you lack)")
