@@ -148,3 +148,29 @@ async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_
         await pilot.press("b")
         box = screen.query_one("#filter", Input)
         assert app.focused is box and box.value == "sb"
+
+
+async def test_rows_streaming_in_leave_an_untouched_cursor_on_the_top_row(make_app: Any) -> None:
+    """Until the operator moves it, the cursor is on the first row: registries that sort first but are listed
+    later take the top, the cursor does not ride down with whichever registry happened to be listed first."""
+    from acrtui.tui.messages import RegistriesListed
+    from acrtui.tui.screens.lists import RegistryListScreen
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None)
+        by_sub: dict[str, list[Any]] = {}
+        for r in app.estate.registries:
+            by_sub.setdefault(r.subscription_id, []).append(r)
+        order = sorted(by_sub, key=lambda s: min(r.name for r in by_sub[s]), reverse=True)  # latest names first
+        app.estate = app.report = None
+        app.streamed = {}
+        screen = app.screen
+        assert isinstance(screen, RegistryListScreen)
+        table = screen.query_one(DataTable)
+        for sub in order:
+            app.post_message(RegistriesListed(sub, by_sub[sub]))
+            await pilot.pause()
+            assert table.cursor_row == 0
+        first = min(r.name for rs in by_sub.values() for r in rs)
+        assert str(table.get_row_at(0)[0]) == first

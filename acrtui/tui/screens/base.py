@@ -60,6 +60,15 @@ class ListTable(DataTable[Any]):
     so widths are cell lengths, and :meth:`set_rows` replaces all rows in one pass (the filter's path)."""
 
     BINDINGS = [Binding("home", "scroll_top", show=False), Binding("end", "scroll_bottom", show=False)]
+    # once the operator has moved the cursor, rows arriving (streaming, a refresh) keep it on its row; until
+    # then it stays on the top row, as rows that sort first arrive after others
+    moved = False
+    _placing = False
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if not self._placing and old != new:
+            self.moved = True
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         columns = self.ordered_columns
@@ -85,8 +94,16 @@ class ListTable(DataTable[Any]):
     def set_rows(self, rows: Sequence[tuple[str, Sequence[Any]]], widths: Sequence[int] | None = None) -> None:
         """Replace every row (one line each) in one pass, keeping the cursor on the same row key where it still is;
         ``widths``: the columns' content widths if the caller knows them (stable while a filter narrows)."""
-        old = self._row_locations.get_key(self.cursor_row) if self.row_count else None
+        old = self._row_locations.get_key(self.cursor_row) if self.row_count and self.moved else None
         column = self.cursor_column
+        self._placing = True
+        try:
+            self._replace_rows(rows, widths, old, column)
+        finally:
+            self._placing = False
+
+    def _replace_rows(self, rows: Sequence[tuple[str, Sequence[Any]]], widths: Sequence[int] | None,
+                      old: RowKey | None, column: int) -> None:
         self.clear()
         columns = self.ordered_columns
         keys = [c.key for c in columns]
