@@ -192,7 +192,7 @@ class PlanScreen(ConsoleScreen):
     async def replan(self, plan: UiPlan) -> None:
         svc = self.app.service  # type: ignore[attr-defined]
         try:
-            await planning.prepare(svc.session, plan, self.app.journal)  # type: ignore[attr-defined]
+            await svc.run(planning.prepare(svc.session, plan, self.app.journal))  # type: ignore[attr-defined]
         except AcrtuiError as e:
             self.replan_failed(e)
             raise  # the app's one failure handler shows it
