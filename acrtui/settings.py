@@ -76,7 +76,7 @@ class Settings(BaseSettings):
 
     cloud: str = "AzureCloud"
     subscriptions: list[str] = Field(default_factory=list)
-    concurrency: int = Field(default=16, ge=1, le=64)
+    concurrency: int = Field(default=48, ge=1, le=64)
     log_file: str | None = None
     read_only: bool = False
     inventory: Literal["arm", "graph", "auto"] = "auto"  # ACRTUI_INVENTORY; --inventory

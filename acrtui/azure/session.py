@@ -63,7 +63,7 @@ class AzureSession:
     read_only: bool = False
     connection_verify: str | None = None  # CA bundle path (the emulator's); never False
     polling_interval: float | None = None
-    concurrency: int = 16
+    concurrency: int = 48  # requests in flight; ARM's budget per subscription paces them (pipeline.py)
     per_subscription: int | None = None
     retry: RetrySettings = field(default_factory=RetrySettings)
     journal: Journal = field(default_factory=Journal)
