@@ -104,6 +104,19 @@ async def test_the_findings_tab_reflows_on_resize(make_app: Any) -> None:
         assert any(str(table.get_row_at(i)[3]).endswith("…") for i in range(table.row_count))
 
 
+
+def as_if_loading(app: Any) -> tuple[dict[str, list[Any]], list[str]]:
+    """The loaded demo's registries by subscription, subscriptions latest names first; the app put back into a
+    load's state (no estate yet: rows come from the listings posted next)."""
+    by_sub: dict[str, list[Any]] = {}
+    for r in app.estate.registries:
+        by_sub.setdefault(r.subscription_id, []).append(r)
+    order = sorted(by_sub, key=lambda s: min(r.name for r in by_sub[s]), reverse=True)
+    app.estate = app.report = None
+    app.streamed = {}
+    return by_sub, order
+
+
 async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_box_its_keys(
         make_app: Any, monkeypatch: Any) -> None:
     """Subscriptions listed later sort before the selected row and push it past the rows handed to the table
@@ -116,12 +129,7 @@ async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.estate is not None)
-        by_sub: dict[str, list[Any]] = {}
-        for r in app.estate.registries:
-            by_sub.setdefault(r.subscription_id, []).append(r)
-        order = sorted(by_sub, key=lambda s: min(r.name for r in by_sub[s]), reverse=True)  # latest names first
-        app.estate = app.report = None  # as during a load: rows come from the listings
-        app.streamed = {}
+        by_sub, order = as_if_loading(app)
         screen = app.screen
         assert isinstance(screen, RegistryListScreen)
         table = screen.query_one(DataTable)
@@ -159,12 +167,7 @@ async def test_rows_streaming_in_leave_an_untouched_cursor_on_the_top_row(make_a
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.estate is not None)
-        by_sub: dict[str, list[Any]] = {}
-        for r in app.estate.registries:
-            by_sub.setdefault(r.subscription_id, []).append(r)
-        order = sorted(by_sub, key=lambda s: min(r.name for r in by_sub[s]), reverse=True)  # latest names first
-        app.estate = app.report = None
-        app.streamed = {}
+        by_sub, order = as_if_loading(app)
         screen = app.screen
         assert isinstance(screen, RegistryListScreen)
         table = screen.query_one(DataTable)

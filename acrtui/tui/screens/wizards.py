@@ -31,20 +31,18 @@ from ..service import BUILTIN_POLICIES, ConsoleService, Subnet
 WIZARD_KEYS = "tab next · enter in a text field reviews · space toggles · PgUp/PgDn scroll · esc cancels"
 
 
-class Switch(Checkbox):
-    """A checkbox that is marked only when on and says its state in words first (``[on]`` / ``[off]``).
+class _SaysState:
+    """A toggle that keeps its own label and redraws its mark and words on every value change (Switch, Radio)."""
 
-    Textual draws the same ``X`` in both states, told apart by colour alone; a new operator (or a monochrome
-    terminal) cannot see which way it is set. The word leads, so a label cut at a narrow terminal keeps it.
-    """
+    value: bool
 
     def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
         self.base_label = label
-        super().__init__(label, value, **kw)
+        super().__init__(label, value, **kw)  # type: ignore[call-arg]
         self._say()
 
     def watch_value(self) -> None:
-        super().watch_value()
+        super().watch_value()  # type: ignore[misc]
         self._say()
 
     def relabel(self, label: str) -> None:
@@ -52,29 +50,27 @@ class Switch(Checkbox):
         self._say()
 
     def _say(self) -> None:
+        raise NotImplementedError
+
+
+class Switch(_SaysState, Checkbox):
+    """A checkbox that is marked only when on and says its state in words first (``[on]`` / ``[off]``).
+
+    Textual draws the same ``X`` in both states, told apart by colour alone; a new operator (or a monochrome
+    terminal) cannot see which way it is set. The word leads, so a label cut at a narrow terminal keeps it.
+    """
+
+    def _say(self) -> None:
         self.BUTTON_INNER = "X" if self.value else " "
         self.label = Content(f"{'[on] ' if self.value else '[off]'} {self.base_label}")  # plain text, not markup
 
 
-class Radio(RadioButton):
+class Radio(_SaysState, RadioButton):
     """A radio button: only the selected one is marked (``●``) and says ``— selected``.
 
     Textual draws ``●`` on every button of a set, and a RadioSet swallows its buttons' Changed messages, so the
     state is kept here, on every value change, not by a screen listening for events.
     """
-
-    def __init__(self, label: str, value: bool = False, **kw: Any) -> None:
-        self.base_label = label
-        super().__init__(label, value, **kw)
-        self._say()
-
-    def watch_value(self) -> None:
-        super().watch_value()
-        self._say()
-
-    def relabel(self, label: str) -> None:
-        self.base_label = label
-        self._say()
 
     def _say(self) -> None:
         self.BUTTON_INNER = "●" if self.value else " "
