@@ -27,6 +27,7 @@ from ..domain.models import (
     KeyRotation,
     RegistryPosture,
 )
+from .inventory import _ci, _d  # one case-insensitive reading of ARM and Graph bodies
 
 if TYPE_CHECKING:
     from .inventory import Inventory
@@ -40,19 +41,6 @@ ASSESSMENT_QUERY = (
     f"| where id contains '/providers/Microsoft.Security/assessments/{IMAGE_ASSESSMENT}' "
     "| project id, type, properties"
 )
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _ci(d: Any, key: str, default: Any = None) -> Any:
-    if not isinstance(d, dict):
-        return default
-    if key in d:
-        return d[key]
-    low = key.lower()
-    return next((v for k, v in d.items() if k.lower() == low), default)
 
 
 def rotation_from_json(policy: Any) -> KeyRotation | None:
