@@ -17,7 +17,7 @@ from .errors import UsageError
 if TYPE_CHECKING:
     import click
 
-    from .azure.targets import TargetOptions
+    from .azure.target_options import TargetOptions
 
 # Top-level options that only a command opening a session can honour (cli.py refuses them for the others).
 SESSION_GLOBALS = ("demo", "cloud", "subscriptions", "log_file", "inventory")
@@ -39,16 +39,23 @@ def session_options(ctx: click.Context | None = None, *, demo: bool = False, clo
     read-only run: nothing has been sent at that point, not even a token request.
     """
     from .azure.clouds import get_cloud
-    from .azure.targets import TargetOptions
-    from .settings import load_settings
+    from .azure.target_options import TargetOptions
+    from .config import DEFAULTS, only_defaults
 
     root = root_options(ctx)
-    settings = load_settings(
-        cloud=cloud or root.get("cloud"),
-        subscriptions=list(subscriptions) or list(root.get("subscriptions") or []),
-        log_file=log_file or root.get("log_file"),
-        inventory=inventory or root.get("inventory"),
-    )
+    given = {"cloud": cloud or root.get("cloud"),
+             "subscriptions": list(subscriptions) or list(root.get("subscriptions") or []),
+             "log_file": log_file or root.get("log_file"), "inventory": inventory or root.get("inventory")}
+    settings: Any
+    if only_defaults():  # nothing but click-checked values: no model to build (the console's first frame waits)
+        from types import SimpleNamespace
+
+        settings = SimpleNamespace(**{**DEFAULTS, "subscriptions": [],
+                                      **{k: v for k, v in given.items() if v not in (None, [])}})
+    else:
+        from .settings import load_settings
+
+        settings = load_settings(**given)
     cloud_name = get_cloud(settings.cloud).name  # an unknown ACRTUI_CLOUD / settings cloud is a usage error here
     ro_flag = bool(read_only or root.get("read_only"))
     if writes and (ro_flag or settings.read_only):

@@ -15,13 +15,13 @@ inventory: auto            # arm | graph | auto: how registries are listed (acrt
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from .config import DEFAULTS, config_path
 from .domain.address_space import DEFAULT_OPEN_SHARE
 from .errors import UsageError
 
@@ -42,14 +42,6 @@ class AuditSettings(BaseModel):
     def _regions(cls, v: list[str]) -> list[str]:
         """``West Europe`` and ``westeurope`` name the same region (ARM's normal form is the second)."""
         return [r.lower().replace(" ", "") for r in v if r.strip()]
-
-
-def config_path() -> Path:
-    explicit = os.environ.get("ACRTUI_CONFIG")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "acrtui" / "config.yaml"
 
 
 class _YamlSource(PydanticBaseSettingsSource):
@@ -74,12 +66,12 @@ class _YamlSource(PydanticBaseSettingsSource):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ACRTUI_", env_nested_delimiter="__", extra="forbid")
 
-    cloud: str = "AzureCloud"
+    cloud: str = DEFAULTS["cloud"]
     subscriptions: list[str] = Field(default_factory=list)
-    concurrency: int = Field(default=48, ge=1, le=64)
-    log_file: str | None = None
-    read_only: bool = False
-    inventory: Literal["arm", "graph", "auto"] = "auto"  # ACRTUI_INVENTORY; --inventory
+    concurrency: int = Field(default=DEFAULTS["concurrency"], ge=1, le=64)
+    log_file: str | None = DEFAULTS["log_file"]
+    read_only: bool = DEFAULTS["read_only"]
+    inventory: Literal["arm", "graph", "auto"] = DEFAULTS["inventory"]  # ACRTUI_INVENTORY; --inventory
     keymap: dict[str, str] = Field(default_factory=dict)
     audit: AuditSettings = AuditSettings()
 

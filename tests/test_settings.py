@@ -64,3 +64,38 @@ def test_audit_takes_thresholds_from_settings(tmp_path: Path, monkeypatch: pytes
     cfg.write_text("audit: {key_rotation_max_age_days: 400}\n")
     assert cmk002([]) == "pass"
     assert cmk002(["--key-max-age-days", "30"]) == "fail"  # the option beats the file
+
+
+def test_the_defaults_path_agrees_with_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no file and no ACRTUI_* setting, session_options skips the pydantic model (the console's first frame
+    waits for it); its options must equal what the model gives, and any setting in the environment (any case,
+    nested too) or a file takes the model's path."""
+    import dataclasses
+
+    from acrtui import options as options_module
+    from acrtui.config import FIELDS, only_defaults
+    from acrtui.settings import Settings
+
+    assert set(FIELDS) == set(Settings.model_fields)  # a new setting must also stop the defaults path
+    for name in [k for k in __import__("os").environ if k.upper().startswith("ACRTUI_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert only_defaults()
+    given = {"cloud": "AzureUSGovernment", "subscriptions": ["s1"], "log_file": str(tmp_path / "l"), "inventory": "arm"}
+    for kw in ({}, given):
+        quick = options_module.session_options(None, **kw)
+        monkeypatch.setattr(options_module, "only_defaults", lambda: False, raising=False)
+        monkeypatch.setattr("acrtui.config.only_defaults", lambda env=None: False)
+        slow = options_module.session_options(None, **kw)
+        monkeypatch.undo()
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+        assert dataclasses.asdict(quick) == dataclasses.asdict(slow), kw
+    for env in ("ACRTUI_CONCURRENCY", "acrtui_read_only", "ACRTUI_AUDIT__OPERATOR_IPS"):
+        monkeypatch.setenv(env, "1")
+        assert not only_defaults(), env
+        monkeypatch.delenv(env)
+    monkeypatch.setenv("ACRTUI_EMULATOR_URL", "https://127.0.0.1:1")  # not a setting
+    assert only_defaults()
+    (tmp_path / "acrtui").mkdir()
+    (tmp_path / "acrtui" / "config.yaml").write_text("concurrency: 3\n")
+    assert not only_defaults() and options_module.session_options(None).concurrency == 3

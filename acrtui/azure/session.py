@@ -23,6 +23,7 @@ from typing import Any
 
 from .clouds import AzureCloudInfo
 from .pipeline import ConcurrencyLimiter, Journal, TlsAwareRetryPolicy, build_policies
+from .target_options import RetrySettings
 
 # kind -> (module, class, takes a subscription id)
 CLIENTS: dict[str, tuple[str, str, bool]] = {
@@ -39,18 +40,6 @@ CLIENTS: dict[str, tuple[str, str, bool]] = {
     "policyinsights": ("azure.mgmt.policyinsights.aio", "PolicyInsightsClient", True),
     "authorization": ("azure.mgmt.authorization.aio", "AuthorizationManagementClient", True),
 }
-
-
-@dataclass
-class RetrySettings:
-    """azure-core RetryPolicy settings: retries 408/429/5xx, honours Retry-After, exponential backoff otherwise."""
-
-    total: int = 4
-    backoff_factor: float = 0.5
-    backoff_max: int = 30
-
-    def kwargs(self) -> dict[str, Any]:
-        return {"retry_total": self.total, "retry_backoff_factor": self.backoff_factor, "retry_backoff_max": self.backoff_max}
 
 
 @dataclass

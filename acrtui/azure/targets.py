@@ -10,31 +10,17 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import SignInError, UsageError
 from .clouds import AzureCloudInfo, get_cloud
 from .pipeline import Journal, TlsAwareRetryPolicy
-from .session import AzureSession, RetrySettings
+from .session import AzureSession
+from .target_options import TargetOptions
 
 EMULATOR_URL = "ACRTUI_EMULATOR_URL"
 EMULATOR_CA = "ACRTUI_EMULATOR_CA"
-
-
-@dataclass
-class TargetOptions:
-    demo: bool = False
-    cloud: str = "AzureCloud"
-    subscriptions: list[str] = field(default_factory=list)
-    read_only: bool = False
-    concurrency: int = 16
-    log_file: str | None = None
-    inventory: str = "auto"  # arm | graph | auto (acrtui/azure/inventory_graph.py)
-    demo_seed: str = "demo"
-    polling_interval: float | None = None
-    retry: RetrySettings = field(default_factory=RetrySettings)
 
 
 def describe_target(options: TargetOptions, env: Mapping[str, str] | None = None) -> str:

@@ -477,9 +477,13 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
     ``demo_process``: run the demo emulator in a child process (:mod:`acrtui.tui.demo`), started after the first
     frame; otherwise in process (tests, screenshots). ``demo_emulator``: that child, already started (``run_tui``
     starts it before the console is built, so it comes up while Textual draws the first frame)."""
-    from acrtui.settings import load_settings
+    from acrtui.config import only_defaults
 
-    settings = load_settings()
+    keymap: dict[str, str] = {}
+    if not only_defaults():  # a settings file or ACRTUI_* setting: the model reads it (pydantic, ~0.3 s)
+        from acrtui.settings import load_settings
+
+        keymap = load_settings().keymap
     env = dict(os.environ)  # the target is decided now, at start, though the session opens after the first paint
 
     def factory() -> ConsoleService:
@@ -511,8 +515,8 @@ def console_app(options: TargetOptions, *, demo_dir: str | Path | None = None,
         where = {"plan_dir": base, "journal_path": base / "journal.jsonl"}
     app = AcrtuiApp(factory, read_only=options.read_only, lazy=True, auto_open=list(options.subscriptions) or None,
                     **where)
-    if settings.keymap:
-        app.set_keymap(settings.keymap)  # remap by binding id, as Posting does
+    if keymap:
+        app.set_keymap(keymap)  # remap by binding id, as Posting does
     return app
 
 

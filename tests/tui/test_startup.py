@@ -278,3 +278,53 @@ async def test_the_sessions_requests_run_on_its_own_thread_never_on_the_ui_loop(
                                               if r.name == "sandboxstd"))
     writes = [e for e in app.service.session.journal if e.is_write]
     assert writes and threads == {"acrtui-io"}, threads
+
+
+FIRST_FRAME = r'''
+import asyncio, sys, threading
+from acrtui.options import session_options
+from acrtui.tui.app import AcrtuiApp
+from acrtui.tui.screens.lists import RegistryListScreen
+
+options = session_options(None, subscriptions=["00000000-0000-0000-0000-000000000001"])
+held = threading.Event()
+
+def factory():  # the session never opens: what is loaded is what the first frame needed
+    held.wait(30)
+    raise SystemExit(0)
+
+async def main():
+    app = AcrtuiApp(factory, read_only=options.read_only, lazy=True, auto_open=list(options.subscriptions))
+    async with app.run_test(size=(160, 45)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            screen = app.screen
+            if isinstance(screen, RegistryListScreen) and "Signing in" in str(screen.query_one("#loading-label").render()):
+                break
+        else:
+            raise SystemExit("the registry list never drew")
+        print("\n".join(sys.modules))
+        held.set()
+
+asyncio.run(main())
+'''
+
+
+def test_the_first_frame_needs_no_pydantic_no_sdk_and_no_domain(tmp_path: Path) -> None:
+    """Behavioural guard for the first frame, in a fresh interpreter on the command line's path (options from
+    the defaults, no settings file): the registry list is drawn, saying it is signing in, while neither pydantic
+    (settings or domain models, ~0.5 s), azure-core, the domain nor the audit has been imported. The first frame
+    waited ~0.5 s for the audit's import (its cells) and ~0.3 s for the settings model before."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("ACRTUI_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
+    run = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    loaded = set(run.stdout.split())
+    assert "textual.app" in loaded and "acrtui.tui.screens.lists" in loaded  # looking at the right process
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("pydantic", "pydantic_settings", "yaml") or
+                   m.startswith(("azure.", "acrtui.domain", "acrtui.audit", "acrtui.settings")))
+    assert heavy == [], heavy

@@ -301,7 +301,7 @@ class RegistryListScreen(FilteredTable):
     def streamed_rows(self) -> list[tuple[str, list[Any]]]:
         """Rows from the listings alone: the registry's own settings; "…" where a verdict needs more reads. Each
         subscription's rows are built once, when it is listed (the list grows per subscription, not rebuilt)."""
-        from ..widgets.posture import mark
+        from ..widgets.cells import mark
 
         app = self.app
         names: dict[str, str] = getattr(app, "subscriptions", {}) or {}
@@ -417,7 +417,7 @@ class AuditScreen(FilteredTable):
         from acrtui.domain.checks.base import FAMILY_ORDER
 
         from ..fixes import fix_for
-        from ..widgets.posture import SEV_STYLE, UNKNOWN_STYLE
+        from ..widgets.cells import SEV_STYLE, UNKNOWN_STYLE
 
         report = getattr(self.app, "report", None)
         if report is None:

@@ -10,15 +10,7 @@ from acrtui.audit.runner import AuditReport, FindingRecord
 from acrtui.domain.checks import Severity, Status
 from acrtui.domain.models import CheckInput, Estate, RegistryPosture
 
-OK = Text("✓", style="bold green")
-BAD = Text("✗", style="bold red")
-SEV_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
-
-
-def mark(flag: bool | None) -> Text:
-    if flag is None:
-        return Text("?", style="yellow")
-    return OK if flag else BAD
+from .cells import SEV_STYLE, UNKNOWN_STYLE, mark
 
 
 def kv(rows: list[tuple[str, object]], title: str | None = None) -> Table:
@@ -34,7 +26,6 @@ def kv(rows: list[tuple[str, object]], title: str | None = None) -> Table:
     return t
 
 
-UNKNOWN_STYLE = "bold yellow"
 # what each detail section shows, as the inputs a read gap may hide
 SECTION_INPUTS: dict[str, set[CheckInput]] = {
     "cmk": {CheckInput.VAULT, CheckInput.KEYS, CheckInput.KEY_ACCESS, CheckInput.VAULT_DIAGNOSTICS},
