@@ -724,9 +724,10 @@ class Inventory:
         """Per subscription: registries, endpoints and vaults, then at once that subscription's replicas and NICs
         (no barrier across subscriptions: a subscription's reads go on while another's list is still paging)."""
         out = _Listing()
-        self.s.preload("keyvault", "policy", "policyinsights", "authorization")  # needed once the listing is done
+        preloading = False
 
         async def per_sub(sub: str) -> None:
+            nonlocal preloading
             scope = _sub_scope(sub)
             prov = f"{scope}/providers"
             regs, pes, vaults = await asyncio.gather(
@@ -744,6 +745,9 @@ class Inventory:
             out.registries += regs
             if self.listed is not None:
                 self.listed(sub, [registry_from_json(b) for b in regs])
+            if not preloading:  # needed once the listing is done; not before the first rows (one GIL: their
+                preloading = True  # imports, ~1 s of CPU, slowed the first lists' requests and the console's rows)
+                self.s.preload("keyvault", "policy", "policyinsights", "authorization")
             out.endpoints += pes
             out.vaults += vaults
             await asyncio.gather(self._gather("registries", [replicas(b) for b in regs]), self._read_nics(out, pes))

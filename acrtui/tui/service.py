@@ -133,6 +133,7 @@ class ConsoleService:
         self.session = session
         self.clock = clock
         self.visible: dict[str, str] = {}
+        self._resolving: asyncio.Future[dict[str, str]] | None = None  # one subscriptions list for concurrent askers
         self._definitions: dict[str, dict[str, Any]] = {}
         self._audit_settings = audit_settings
         self.io = IoLoop()
@@ -186,8 +187,12 @@ class ConsoleService:
         return await self.run(self._subscriptions())
 
     async def _subscriptions(self) -> dict[str, str]:
-        if not self.visible:
-            chosen = await self.session.resolve_subscriptions()
+        if not self.visible:  # the picker and the estate's load ask at once on start: list the subscriptions once
+            failed = self._resolving is not None and self._resolving.done() and (
+                self._resolving.cancelled() or self._resolving.exception() is not None)
+            if self._resolving is None or failed:  # a failed list is asked again (a retry after signing in)
+                self._resolving = asyncio.ensure_future(self.session.resolve_subscriptions())
+            chosen = await asyncio.shield(self._resolving)
             self.visible = dict(sorted(chosen.items(), key=lambda kv: kv[1].lower()))
         return self.visible
 

@@ -98,9 +98,31 @@ def bare_rows() -> list[tuple[str, str, str]]:
              "contoso-staging" if n.startswith("contosostg") else "contoso-sandbox") for n in NAMES]
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) so far of ``pid`` itself and of its live descendants (the demo's emulator)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                f = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(d)] = (int(f[1]), (int(f[11]) + int(f[12])) / tick)  # ppid, utime + stime
+    kids, todo = 0.0, [pid]
+    while todo:
+        parent = todo.pop()
+        for child, (ppid, cpu) in stats.items():
+            if ppid == parent:
+                kids += cpu
+                todo.append(child)
+    return stats.get(pid, (0, 0.0))[1], kids
+
+
 def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0, root: Path = ROOT,
           extra_env: dict[str, str] | None = None) -> dict[str, float]:
-    """Spawn argv under a 160×45 pty; seconds from spawn until each mark's strings have all been printed."""
+    """Spawn argv under a 160×45 pty; seconds from spawn until each mark's strings have all been printed, and at
+    each mark (``<mark>_cpu``, ``<mark>_cpu_children``) the CPU seconds the process and its children had used."""
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="160", LINES="45", PYTHONPATH=str(root), **(extra_env or {}))
     state = tempfile.mkdtemp(prefix="bench-console-")
     env.update(XDG_STATE_HOME=state, XDG_CONFIG_HOME=state)
@@ -115,7 +137,7 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
     found: dict[str, float] = {}
     picked = False
     try:
-        while len(found) < len(marks) and time.perf_counter() - start < timeout:
+        while any(m not in found for m in marks) and time.perf_counter() - start < timeout:
             r, _, _ = select.select([fd], [], [], 0.05)
             if not r:
                 continue
@@ -136,6 +158,7 @@ def timed(argv: list[str], marks: dict[str, list[bytes]], timeout: float = 60.0,
             for name, want in marks.items():
                 if name not in found and all(w in plain for w in want):
                     found[name] = now
+                    found[f"{name}_cpu"], found[f"{name}_cpu_children"] = cpu_seconds(pid)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
@@ -301,7 +324,8 @@ def main() -> int:
     cases = [c for c in ("demo", "running") if args.against in (c, "both")]
     envs = {"demo": {}, "running": emu_env}
     got: dict[str, dict[str, list[float]]] = {c: {"paint": [], "rows": [], "complete": []} for c in cases}
-    b_paint, b_rows = [], []
+    b_paint, b_rows, b_cpu = [], [], []
+    cpu: dict[str, dict[str, list[float]]] = {c: {"own": [], "children": []} for c in cases}
     try:
         timed(bare, {"rows": names})  # warm-up (not counted): byte-code caches written, files in the page cache
         for c in cases:
@@ -310,11 +334,14 @@ def main() -> int:
             b = timed(bare, {"paint": [b"Registry"], "rows": names})
             b_paint.append(b["paint"])
             b_rows.append(b["rows"])
+            b_cpu.append(b["rows_cpu"])
             line = f"run {i + 1}: bare first paint {b['paint']:.2f} s, rows {b['rows']:.2f} s"
             for c in cases:
                 t = timed(console[c], marks, root=args.checkout, extra_env=envs[c])
                 for k in got[c]:
                     got[c][k].append(t[k])
+                cpu[c]["own"].append(t["rows_cpu"])
+                cpu[c]["children"].append(t["rows_cpu_children"])
                 line += (f" | console ({c}) first paint {t['paint']:.2f} s, rows {t['rows']:.2f} s, complete "
                          f"{t['complete']:.2f} s")
             print(line, flush=True)
@@ -332,6 +359,11 @@ def main() -> int:
               f"{med(g['complete']):.2f} s → ratio to bare: first paint {med(g['paint']) / med(b_paint):.2f}, "
               f"rows {med(g['rows']) / med(b_rows):.2f}, complete {med(g['complete']) / med(b_rows):.2f} "
               "(target ≤ 1.5)")
+        own, kids = med(cpu[c]["own"]), med(cpu[c]["children"])
+        print(f"  CPU spent by the rows: bare {med(b_cpu):.2f} s; console {own:.2f} s in its own process"
+              + (f" + {kids:.2f} s in the emulator child" if c == "demo" else "")
+              + f" → the console's process alone (one GIL: the UI and the session's thread take turns) cannot "
+              f"show rows before {own:.2f} s = {own / med(b_rows):.2f}× the bare app's rows")
     if args.fleet:
         print_fleet(args.fleet, fleet(args.python, args.fleet, args.typed, args.wait, args.checkout))
     return 0

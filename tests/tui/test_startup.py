@@ -328,3 +328,16 @@ def test_the_first_frame_needs_no_pydantic_no_sdk_and_no_domain(tmp_path: Path) 
     heavy = sorted(m for m in loaded if m.split(".")[0] in ("pydantic", "pydantic_settings", "yaml") or
                    m.startswith(("azure.", "acrtui.domain", "acrtui.audit", "acrtui.settings")))
     assert heavy == [], heavy
+
+
+async def test_the_subscriptions_are_listed_once_when_the_picker_and_the_load_ask_together(demo: Emulator,
+                                                                                           tmp_path: Path) -> None:
+    """On start the picker and the estate's load both ask for the subscriptions at once: one list goes out."""
+    svc = console_service(demo)
+    try:
+        a, b = await asyncio.gather(svc.subscriptions(), svc.subscriptions())
+        assert a == b and a
+        lists = [r for r in demo.request_log if r.method == "GET" and r.path.rstrip("/").endswith("/subscriptions")]
+        assert len(lists) == 1, [r.path for r in lists]
+    finally:
+        await svc.close()
