@@ -8,7 +8,7 @@ new operator would, sending only keys (``tmux send-keys``) and reading only the 
 1. private endpoint: open every subscription (ctrl+a), filter to sandboxpremium (``/`` + name + Enter), open it
    (Enter), ``p`` (endpoint wizard), to its first field (shift+tab, tab), pick the first subnet (Enter, Down,
    Enter on the subnet list), review, tick the way forward the review offers (the client-firewall
-   acknowledgement: shift+tab twice, space; the plan is made again), apply (ctrl+y, then Tab from Cancel to
+   acknowledgement: shift+tab, space; the plan is made again), apply (ctrl+y, then Tab from Cancel to
    "Apply" and Enter), back (esc), and the same wizard again must plan "No changes".
 2. CMK migration: filter to contosostgacr, open it, ``m`` (migration wizard), keep the offered values (the steps
    live in :data:`MIGRATION_STEPS` and :data:`CONFIRM_TYPED`, to follow the wizard as it changes), review, tick
@@ -90,7 +90,7 @@ def open_registry(name: str) -> list[Step]:
 # tabs (approval, private DNS) reach the endpoint name, a text field.
 FIRST: list[str] = []
 # the plan review keeps Cancel focused; its ways forward (steps the console can add) sit above the plan text
-WAY_FORWARD = ["BTab", "BTab", "Space"]
+WAY_FORWARD = ["BTab", "Space"]
 REVIEW = ["Tab", "Tab", "Tab", "Enter"]  # from the subnet list to the endpoint name, then review
 
 ENDPOINT_STEPS: list[Step] = [
@@ -98,7 +98,7 @@ ENDPOINT_STEPS: list[Step] = [
     ("p: the private endpoint wizard (waits for the subnets)", ["p"], ["found; needs"]),
     ("pick the first subnet", [*FIRST, "Enter", "Down", "Enter"], ["usable)"]),
     ("review the plan", REVIEW, ["Plan:", "to add", "Add to this plan: client firewalls allow"]),
-    ("way forward: shift+tab twice to its box (past the plan text), space: the acknowledgement is added, "
+    ("way forward: shift+tab to its box, space: the acknowledgement is added, "
      "the plan is made again", WAY_FORWARD, ["[on]  Add to this plan: client firewalls allow", "Planned again with 1 way(s) forward"]),
     ("ctrl+y: apply (the confirmation opens on Cancel)", ["C-y"], ["Apply this plan?"]),
     ("Tab to Apply, Enter", ["Tab", "Enter"], ["Applied"]),

@@ -152,7 +152,9 @@ class PlanScreen(ConsoleScreen):
                              style="bold"))
             for i, step in enumerate(self.ways):
                 yield Switch(f"Add to this plan: {step.label}", value=step in self.plan.steps, id=f"plan-step-{i}")
-        with VerticalScroll(id="plan-scroll"):
+        # not a focus stop: the screen's scroll keys move it whatever has the focus, and as one the box needed two
+        # shift+tabs from Cancel though the hint says one
+        with VerticalScroll(id="plan-scroll", can_focus=False):
             yield Static(colour_plan(console_terms(self.plan.render())), id="plan-text")
         yield ProgressBar(id="plan-progress", total=max(len(self.plan.actions), 1), show_eta=False)
         yield RichLog(id="plan-log", markup=False, wrap=True, max_lines=200)
