@@ -204,14 +204,19 @@ class AcrtuiApp(App[int]):
             return
         self.post_message(ServiceReady())
 
-    def on_service_ready(self, _: ServiceReady) -> None:
+    def _update_context_bars(self) -> None:
+        """Cloud and target known, or the subscriptions' names (the PRODUCTION badge reads them): every header."""
         from .widgets.context import ContextBar
 
         for s in self.screen_stack:
+            for bar in s.query(ContextBar):
+                bar.update_context()
+
+    def on_service_ready(self, _: ServiceReady) -> None:
+        for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
-                for bar in s.query(ContextBar):
-                    bar.update_context()  # cloud and target are known now
+        self._update_context_bars()
         self.load_subscriptions()
         if self._load_pending:
             self._load_pending = False
@@ -277,6 +282,7 @@ class AcrtuiApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, SubscriptionScreen | RegistryListScreen):
                 s.refresh_from_estate()
+        self._update_context_bars()  # opened with --subscription ids: their names (and production) are known now
         if self.auto_open is not None and not self.chosen:
             self.open_subscriptions(self.auto_open or list(self.subscriptions))
         elif not self.chosen and len(self.subscriptions) == 1:  # one context: no picker to pass through (k9s)

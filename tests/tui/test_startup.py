@@ -341,3 +341,17 @@ async def test_the_subscriptions_are_listed_once_when_the_picker_and_the_load_as
         assert len(lists) == 1, [r.path for r in lists]
     finally:
         await svc.close()
+
+
+async def test_subscriptions_given_by_id_still_get_the_production_badge(demo: Emulator, tmp_path: Path) -> None:
+    """Opened with ``--subscription`` ids (straight onto the list, before any name is known), the header shows the
+    PRODUCTION badge once the names are read: it stayed without it, saying "2 subscriptions" over production."""
+    names = {s["subscriptionId"]: s["displayName"] for s in demo.state.subscriptions.values()}
+    prod, stg = (i for i, n in sorted(names.items(), key=lambda kv: kv[1]) if "sandbox" not in n)
+    app = AcrtuiApp(lambda: console_service(demo), read_only=False, lazy=True, auto_open=[prod, stg],
+                    plan_dir=tmp_path, journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None and "5 of 5 registries" in dump(app))
+        top = dump(app).splitlines()[0]
+        assert "PRODUCTION (1 of 2)" in top and "2 subscriptions" in top, top
