@@ -321,6 +321,9 @@ class AcrtuiApp(App[int]):
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
                 s.refresh_from_estate()
+        if self.service.suppressions_error:  # never silently: the verdicts are then stricter than the audit's
+            self.notify(self.service.suppressions_error, title="Suppressions not applied", severity="warning",
+                        timeout=20)
         for note in m.estate.notes:  # how it was read (Resource Graph fell back to ARM): not a gap, still said
             self.notify(f"note: {note}", title="How the estate was read", timeout=15)
         if m.estate.errors:

@@ -28,6 +28,7 @@ from acrtui.azure.session import AzureSession
 
 if TYPE_CHECKING:  # the checks and the audit are imported when the first estate is complete (on the I/O thread)
     from acrtui.audit.runner import AuditReport
+    from acrtui.audit.suppressions import Suppression
     from acrtui.domain.checks import CheckSettings
     from acrtui.domain.models import Estate
     from acrtui.settings import AuditSettings
@@ -133,6 +134,7 @@ class ConsoleService:
         self.session = session
         self.clock = clock
         self.visible: dict[str, str] = {}
+        self.suppressions_error: str | None = None  # the last audit's suppressions file did not load: why
         self._resolving: asyncio.Future[dict[str, str]] | None = None  # one subscriptions list for concurrent askers
         self._definitions: dict[str, dict[str, Any]] = {}
         self._audit_settings = audit_settings
@@ -265,10 +267,31 @@ class ConsoleService:
                              key_expiry_warning_days=a.key_expiry_warning_days, operator_ips=tuple(a.operator_ips),
                              firewall_open_share=a.firewall_open_share, allowed_regions=tuple(a.allowed_regions))
 
+    def suppressions(self) -> list[Suppression]:
+        """The suppressions ``acrtui audit`` would apply (settings' ``audit.suppressions``, else
+        ``./acrtui.suppressions.yaml``), read at each audit so an edit shows on refresh: the console's verdicts
+        are the audit's. A file that does not load suppresses nothing — every failure shows — and
+        :attr:`suppressions_error` says why (the console shows it)."""
+        from acrtui.audit import suppressions as suppressions_mod
+        from acrtui.domain.checks import CATALOGUE
+        from acrtui.errors import AcrtuiError
+
+        self.check_settings()  # reads the settings file's audit: section once
+        assert self._audit_settings is not None
+        self.suppressions_error = None
+        path = suppressions_mod.default_path(self._audit_settings.suppressions)
+        if not path:
+            return []
+        try:
+            return suppressions_mod.load(path, [c.id for c in CATALOGUE])
+        except AcrtuiError as e:
+            self.suppressions_error = f"{e.message} Nothing is suppressed: every failure shows."
+            return []
+
     def audit(self, estate: Estate) -> AuditReport:
         from acrtui.audit.runner import run_audit
 
-        return run_audit(estate, settings=self.check_settings(), target=self.target)
+        return run_audit(estate, settings=self.check_settings(), target=self.target, suppressions=self.suppressions())
 
     async def audit_off_loop(self, estate: Estate) -> AuditReport:
         """:meth:`audit` on the I/O thread: at 10,000 registries it is seconds of CPU the UI loop should not hold."""

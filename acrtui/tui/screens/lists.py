@@ -256,7 +256,7 @@ class RegistryListScreen(FilteredTable):
         from ..widgets.posture import SEV_STYLE, findings_for, overview
 
         report = getattr(self.app, "report", None)
-        fails = [f for f in findings_for(report, reg) if f.status.value == "fail"]
+        fails = [f for f in findings_for(report, reg) if f.failing]  # a suppressed failure is not listed
         lines = Text("\nFailing checks\n", style="bold underline")
         for f in fails:
             lines.append(f"{f.severity.value:<9}", style=SEV_STYLE[f.severity.value])

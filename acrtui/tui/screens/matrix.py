@@ -39,7 +39,8 @@ def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
     keeps the failing count and the worst severity's letter, so the state is still readable without colour."""
     compact = width < 9
     applicable = [f for f in records if f.status is not Status.NOT_APPLICABLE]
-    fails = [f for f in applicable if f.status is Status.FAIL]
+    fails = [f for f in applicable if f.failing]  # what acrtui audit counts: a suppressed failure is not one
+    accepted = [f for f in applicable if f.suppressed]
     unknown = [f for f in applicable if f.status is Status.ERROR]
     if not applicable:
         state, label = "n/a", "n/a"
@@ -50,6 +51,8 @@ def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
                  else f"✗{len(fails)}/{len(applicable)} {worst.value[0].upper()}")
     elif unknown:
         state, label = "unknown", f"?{len(unknown)}" if compact else f"?{len(unknown)}/{len(applicable)}"
+    elif accepted:
+        state, label = "clean", f"✓{len(accepted)}s" if compact else f"✓ {len(accepted)} suppr."
     else:
         state, label = "clean", "✓" if compact else f"✓ all {len(applicable)}"
     return Text(f" {label:<{width - 2}} ", style=CELL_STYLE[state]), state
@@ -57,7 +60,7 @@ def cell(records: list[Any], width: int = CELL_WIDTH) -> tuple[Text, str]:
 
 def legend(compact: bool = False) -> Text:
     t = Text("✗ n failing + worst · ✓ pass · ? unknown  " if compact
-             else "cells: ✗ failing/applicable and worst severity · ✓ all pass · ? not evaluated   ")
+             else "cells: ✗ failing/applicable and worst severity · ✓ pass or suppressed · ? not evaluated   ")
     for state in ("critical", "high", "medium", "low", "clean", "unknown", "n/a"):
         t.append(f" {state} ", style=CELL_STYLE[state])
         t.append(" ")
@@ -151,7 +154,7 @@ class MatrixScreen(ConsoleScreen):
                 if state not in ("clean", "n/a", "unknown"):
                     failing_regs[str(fam)] += 1
                 for f in recs:
-                    if f.status is Status.FAIL:
+                    if f.failing:
                         total[f.severity] += 1
             if not compact:
                 cells.append(Text(" ".join(f"{n}{s.value[0].upper()}" for s, n in total.items() if n) or "clean"))

@@ -82,10 +82,7 @@ class RegistryScreen(ConsoleScreen):
         width = max(30, self.size.width - 62)
         for f in posture.findings_for(getattr(self.app, "report", None), reg):
             fix = None if self.read_only else fix_for(f, keymap)
-            status = "? unknown" if f.status.value == "error" else f.status.value.replace("_", " ")  # not read
-            cells = [Text(status, style={"fail": "bold red", "pass": "green",
-                                         "error": "yellow"}.get(f.status.value, "dim")),
-                     Text(f.severity.value, style=posture.SEV_STYLE[f.severity.value]), f.check.id,
+            cells = [posture.status_cell(f), Text(f.severity.value, style=posture.SEV_STYLE[f.severity.value]), f.check.id,
                      clip(f.finding.message, width), Text(f"⏎/{fix.key} {fix.label}", style="bold cyan") if fix else ""]
             if f_text and f_text not in " ".join(str(c) for c in cells).lower() + f.check.title.lower():
                 continue
@@ -106,6 +103,9 @@ class RegistryScreen(ConsoleScreen):
         t = Text()
         t.append(f"{f.check.id} — {f.check.title}\n", style="bold")
         t.append(f.finding.message + "\n")
+        if f.suppression is not None:
+            s = f.suppression
+            t.append(f"Suppressed until {s.expires.isoformat()} by {s.source}: {s.justification}\n", style="italic")
         if f.status is Status.FAIL:
             t.append("Remediation: ", style="bold")
             t.append(f.check.remediation.text + "\n")

@@ -115,7 +115,7 @@ def findings_for(report: AuditReport | None, reg: RegistryPosture) -> list[Findi
         return []
     rows = [f for f in report.findings if f.registry.id.lower() == reg.id.lower()]
     order = {Status.ERROR: 0, Status.FAIL: 1, Status.PASS: 2, Status.NOT_APPLICABLE: 3}  # unknown first
-    return sorted(rows, key=lambda f: (order[f.status], -f.severity.rank, f.check.id))
+    return sorted(rows, key=lambda f: (order[f.status] + (1.5 if f.suppressed else 0), -f.severity.rank, f.check.id))
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -284,9 +284,16 @@ def findings(report: AuditReport | None, reg: RegistryPosture) -> RenderableType
     for c in ("Status", "Severity", "Check", "Finding", "Remediation"):
         t.add_column(c, overflow="fold")
     for f in findings_for(report, reg):
-        st = {"fail": "bold red", "pass": "green", "error": UNKNOWN_STYLE}.get(f.status.value, "dim")
-        word = "? unknown" if f.status is Status.ERROR else f.status.value.replace("_", " ")
-        t.add_row(Text(word, style=st), Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
+        t.add_row(status_cell(f), Text(f.severity.value, style=SEV_STYLE[f.severity.value]),
                   f"{f.check.id}\n{f.check.title}", f.finding.message,
-                  f.check.remediation.text if f.status is Status.FAIL else "")
+                  f.check.remediation.text if f.failing else "")
     return t
+
+
+def status_cell(f: FindingRecord) -> Text:
+    """A finding's state in words: a failure a suppression accepts says so, as ``acrtui audit`` does."""
+    if f.suppressed:
+        return Text("suppressed", style="dim italic")
+    if f.status is Status.ERROR:
+        return Text("? unknown", style=UNKNOWN_STYLE)
+    return Text(f.status.value.replace("_", " "), style={"fail": "bold red", "pass": "green"}.get(f.status.value, "dim"))
