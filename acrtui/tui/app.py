@@ -131,6 +131,7 @@ class AcrtuiApp(App[int]):
         self.estate: Estate | None = None
         self.report: AuditReport | None = None
         self.errors_shown: list[tuple[str, str]] = []
+        self._open_when_read: tuple[str, str] | None = None  # (registry id, tab) asked for while rows streamed in
         self.exit_code = ExitCode.OK
 
     def _check_read_only(self) -> None:
@@ -324,6 +325,9 @@ class AcrtuiApp(App[int]):
         if self.service.suppressions_error:  # never silently: the verdicts are then stricter than the audit's
             self.notify(self.service.suppressions_error, title="Suppressions not applied", severity="warning",
                         timeout=20)
+        asked, self._open_when_read = self._open_when_read, None
+        if asked is not None and isinstance(self.screen, RegistryListScreen):  # still where it was asked for
+            self.open_registry(*asked)
         for note in m.estate.notes:  # how it was read (Resource Graph fell back to ARM): not a gap, still said
             self.notify(f"note: {note}", title="How the estate was read", timeout=15)
         if m.estate.errors:
@@ -333,6 +337,7 @@ class AcrtuiApp(App[int]):
 
     # ------------------------------------------------------------ navigation
     def open_subscriptions(self, ids: list[str]) -> None:
+        self._open_when_read = None
         self.chosen = ids
         self.chosen_names = [self.subscriptions.get(i, i) for i in ids]
         self.estate = None
@@ -347,6 +352,13 @@ class AcrtuiApp(App[int]):
             self.load_estate(ids)
 
     def open_registry(self, registry_id: str, tab: str = "overview") -> None:
+        if self.estate is None:
+            listed = next((r for regs in self.streamed.values() for r in regs if r.id.lower() == registry_id.lower()
+                           or r.name.lower() == registry_id.lower()), None)
+            if listed is not None:  # on screen from the listing, its other reads still under way: open it then
+                self._open_when_read = (listed.id, tab)
+                self.status(f"Reading {listed.name}'s settings: it opens when the estate's reads are in.")
+                return
         if self.estate is None or self.estate.registry(registry_id) is None:
             self.notify(f"No registry {registry_id} in the estate.", severity="warning")
             return

@@ -355,3 +355,34 @@ async def test_subscriptions_given_by_id_still_get_the_production_badge(demo: Em
         await wait_for(pilot, lambda: app.estate is not None and "5 of 5 registries" in dump(app))
         top = dump(app).splitlines()[0]
         assert "PRODUCTION (1 of 2)" in top and "2 subscriptions" in top, top
+
+
+async def test_enter_on_a_streamed_row_opens_the_registry_once_its_reads_are_in(
+        demo: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row is on screen from the listing while the rest of the estate is read: Enter on it said "No registry …
+    in the estate" (it is right there). Now it says it is reading and opens the registry when the reads are in."""
+    from acrtui.tui.screens.registry import RegistryScreen
+    from acrtui.tui.service import ConsoleService
+
+    gate = threading.Event()
+    audit = ConsoleService.audit_off_loop
+
+    async def held(self: ConsoleService, estate: Any) -> Any:
+        await asyncio.to_thread(gate.wait, 60)  # the estate stays "loading" until the test lets it finish
+        return await audit(self, estate)
+
+    monkeypatch.setattr(ConsoleService, "audit_off_loop", held)
+    app = AcrtuiApp(lambda: console_service(demo), read_only=False, lazy=True, auto_open=all_subscriptions(demo),
+                    plan_dir=tmp_path, journal_path=tmp_path / "journal.jsonl")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.streamed) == 3 and "contosostgacr" in dump(app))
+        await pilot.press("slash", *"contosostgacr", "enter", "enter")
+        await pilot.pause()
+        assert app.estate is None and isinstance(app.screen, RegistryListScreen)
+        line = str(app.screen.query_one("#status-line", Label).content)
+        assert "Reading contosostgacr's settings" in line, line
+        assert not any("No registry" in n.message for n in app._notifications)
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        assert "registry contosostgacr" in dump(app).splitlines()[0]

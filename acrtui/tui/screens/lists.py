@@ -368,7 +368,11 @@ class RegistryListScreen(FilteredTable):
         estate = getattr(self.app, "estate", None)
         if estate is None:
             streamed = getattr(self.app, "streamed", None)
-            return f"{shown} registries listed so far · findings, CMK and private link follow (…)" if streamed else ""
+            if not streamed:
+                return ""
+            shown_text = f"{shown} registr{'y' if shown == 1 else 'ies'}"
+            where = f" (filter “{self.filter_text}”)" if self.filter_text else ""
+            return f"{shown_text} listed so far{where} · findings, CMK and private link follow (…)"
         observed = estate.observed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if estate.observed_at else "?"
         errs = f" · INCOMPLETE: {len(estate.errors)} reads failed (? = unknown)" if estate.errors else ""
         hidden = estate.unattributed_gaps
