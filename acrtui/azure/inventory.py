@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -537,13 +538,24 @@ class Inventory:
             self._shared[key] = g
         return g
 
-    async def _soft(self, what: str, coro: Awaitable[T], default: T, *, scope: str, inputs: Iterable[CheckInput],
-                    registries: Iterable[str] | None = (), absent_ok: bool = False, key: str | None = None,
-                    resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None = None) -> T:
+    def _soft(self, what: str, coro: Awaitable[T], default: T, *, scope: str, inputs: Iterable[CheckInput],
+              registries: Iterable[str] | None = (), absent_ok: bool = False, key: str | None = None,
+              resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None = None) -> Coroutine[Any, Any, T]:
         """Run one read; a failure becomes a read gap (what it hides, for whom), not a failed load.
 
-        ``absent_ok``: a 404 means the thing does not exist (the default is then the truth, not a gap).
+        ``absent_ok``: a 404 means the thing does not exist (the default is then the truth, not a gap). A read
+        cancelled before it started (quitting mid-load) closes the request coroutine it was handed, which
+        otherwise warned "coroutine … was never awaited" as the console exited.
         """
+        outer = self._soft_read(what, coro, default, scope=scope, inputs=inputs, registries=registries,
+                                absent_ok=absent_ok, key=key, resolve=resolve)
+        if asyncio.iscoroutine(coro):
+            weakref.finalize(outer, coro.close)  # a no-op once it has been awaited
+        return outer
+
+    async def _soft_read(self, what: str, coro: Awaitable[T], default: T, *, scope: str, inputs: Iterable[CheckInput],
+                         registries: Iterable[str] | None, absent_ok: bool, key: str | None,
+                         resolve: Callable[[list[RegistryPosture]], Iterable[str]] | None) -> T:
         try:
             async with translate():
                 return await coro

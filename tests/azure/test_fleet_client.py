@@ -175,3 +175,30 @@ async def test_a_stage_starts_at_most_fanout_reads_round_robin_over_subscription
             assert len(est.registries) == 20 and not est.gaps
         finally:
             await s.close()
+
+
+async def test_a_read_cancelled_before_it_started_leaves_no_unawaited_coroutine(emu: Emulator) -> None:
+    """Quitting the console mid-load cancels reads that never started: the request coroutine handed to each was
+    dropped unawaited ("RuntimeWarning: coroutine 'Inventory._list' was never awaited" as the console exited)."""
+    import gc
+    import warnings
+
+    from acrtui.domain.models import CheckInput
+
+    s = make_session(emu, "owner")
+    try:
+        inv = Inventory(s)
+        sub = emu.subscription_id
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            task = asyncio.ensure_future(inv._soft("registries", inv._list(
+                "containerregistry", f"/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries"), [],
+                scope=f"/subscriptions/{sub}", inputs=[CheckInput.REGISTRIES]))
+            task.cancel()  # before its first step, as a cancelled gather's children are
+            await asyncio.wait([task])
+            assert task.cancelled()
+            del task
+            gc.collect()
+        assert [str(w.message) for w in seen if issubclass(w.category, RuntimeWarning)] == []
+    finally:
+        await s.close()
