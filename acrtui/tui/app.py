@@ -232,8 +232,18 @@ class AcrtuiApp(App[int]):
     async def load_estate(self, subscriptions: list[str]) -> None:
         assert self.service is not None
 
+        import time
+
+        last_at, last_stage = 0.0, ""
+
         def progress(stage: str, done: int, total: int) -> None:
-            self.post_message(EstateProgress(stage, done, total))
+            """At most ten a second (and every stage change, and the end): each read done ticks, and at fleet
+            scale tens of thousands of label and bar redraws kept the UI thread from the operator's keys."""
+            nonlocal last_at, last_stage
+            now = time.monotonic()
+            if now - last_at >= 0.1 or stage != last_stage or done >= total:
+                last_at, last_stage = now, stage
+                self.post_message(EstateProgress(stage, done, total))
 
         def listed(subscription: str, registries: list[RegistryPosture]) -> None:
             self.post_message(RegistriesListed(subscription, registries))

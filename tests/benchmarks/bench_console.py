@@ -16,7 +16,7 @@ the same way — a subprocess under a pseudo-terminal (160×45), timed from the 
 Fleet scale (``--fleet fleet:10000x20``, the default; ``--fleet-only`` for just these): ``acrtui emulator --seed
 fleet:10000x20`` in its own process, the console in a fresh process (headless, 160×45, read-only, every
 subscription): time to the first rows, to every subscription listed, to complete (``--wait`` bounds it); per
-keystroke of ``--typed`` in the ``/`` filter, the keystroke-to-idle time and the filter handler's own time, once on
+keystroke of ``--typed`` in the ``/`` filter, the time from the key to the frame showing its filter (key-to-frame) and the filter handler's own time, once on
 the streamed rows and once on the complete estate; the console process's peak RSS.
 
 Figures, 2026-12-01, on this project's 2-core machine shared with two other engineers' test runs and fleet
@@ -200,26 +200,51 @@ def factory():
 
 timings = []
 apply = FilteredTable.apply_filter
+applied = []
 def timed_apply(self):
     t = time.perf_counter()
     apply(self)
-    timings.append(time.perf_counter() - t)
+    applied.append(time.perf_counter())
+    timings.append(applied[-1] - t)
 FilteredTable.apply_filter = timed_apply
 out = {}
 TYPED = sys.argv[1]
 WAIT = float(sys.argv[2])
 
+frames = []
+display = AcrtuiApp._display
+def timed_display(self, screen, renderable):
+    display(self, screen, renderable)
+    if renderable is not None:
+        frames.append(time.perf_counter())
+AcrtuiApp._display = timed_display
+
+async def key_to_frame(app, ch):
+    """Seconds from the key reaching the app (as a terminal's does, through the driver) until a frame drawn after
+    the filter ran for it: what the operator waits. Not Pilot.press: its idle wait compares the process's CPU
+    time with the wall clock, so while the session's thread loads, every key "took" its 1 s timeout, thrice."""
+    from textual import events
+    timings.clear()
+    applied.clear()
+    t = time.perf_counter()
+    key = events.Key(ch, ch)
+    key.set_sender(app)
+    app._driver.send_message(key)
+    while time.perf_counter() - t < 30:
+        await asyncio.sleep(0.002)
+        if applied and frames and frames[-1] > applied[-1]:
+            return frames[-1] - t, sum(timings)
+    return float("nan"), sum(timings)
+
 async def typing(app, pilot, label):
-    table = app.screen.query_one(DataTable)
     await pilot.press("slash")
+    await pilot.pause(0.2)
     per_key, handler = [], []
     for ch in TYPED:
-        timings.clear()
-        t = time.perf_counter()
-        await pilot.press(ch)
-        await pilot.pause()
-        per_key.append(time.perf_counter() - t)
-        handler.append(sum(timings))
+        k, h = await key_to_frame(app, ch)
+        per_key.append(k)
+        handler.append(h)
+        await asyncio.sleep(0.15)  # typing speed: a key every ~150 ms
     out[label] = {"rows": len(app.screen._all), "matches": len(app.screen._matches), "key_s": per_key,
                   "handler_s": handler}
     await pilot.press("escape")
@@ -265,7 +290,7 @@ os._exit(0)
 def fleet(python: str, seed: str, typed: str, wait: float, root: Path = ROOT) -> dict[str, object]:
     """The console (in a fresh process, headless at 160×45, read-only) against ``seed`` served by its own process:
     time to the first rows, to every subscription listed, to complete; per keystroke of ``typed`` in the ``/``
-    filter, the filter handler's time and the keystroke-to-idle time; peak RSS of the console's process."""
+    filter, the filter handler's time and the key-to-frame time; peak RSS of the console's process."""
     import json
 
     emu, env_lines = start_emulator(python, seed, root)
@@ -295,7 +320,7 @@ def print_fleet(seed: str, res: dict[str, Any]) -> None:
             continue
         keys = " ".join(f"{k * 1000:.0f}" for k in f["key_s"])
         handler = " ".join(f"{k * 1000:.0f}" for k in f["handler_s"])
-        print(f"  {label} over {f['rows']} rows → {f['matches']} matches: per keystroke (ms) to idle [{keys}], "
+        print(f"  {label} over {f['rows']} rows → {f['matches']} matches: per keystroke (ms) to its frame [{keys}], "
               f"filter handler [{handler}]; worst {max(f['key_s']) * 1000:.0f} ms (goal < 100)")
 
 
