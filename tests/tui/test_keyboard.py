@@ -389,3 +389,25 @@ def test_ways_forward_in_console_terms() -> None:
     assert "(irreversible)" in out
     assert "let trusted Azure services (ACR) through kv-b's firewall\" under Ways forward" in out
     assert "press m on acr1 (CMK migration)" in out
+
+
+async def test_help_shows_every_palette_command_whole_at_100_columns(make_app: Any) -> None:
+    """Help at 100×30 on the registry view (its longest list): each "⌘ command" is on screen whole somewhere
+    while scrolling — the palette column was cut ("⌘ registry: show data endpoint")."""
+    from acrtui.tui.keymap import actions_for
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_registry(app, pilot, "contosoprodacr")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpModal))
+        await pilot.pause()
+        seen = dump(app)
+        scroll = app.screen.query_one("#help-scroll", VerticalScroll)
+        while scroll.scroll_y < scroll.max_scroll_y:
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen += dump(app)
+        missing = [a.command for a in actions_for("registry", read_only=False) if a.command
+                   and f"⌘ {a.command} " not in seen.replace("█", " ") + " "]
+        assert missing == []

@@ -174,7 +174,7 @@ class HelpModal(ModalScreen[None]):
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True)  # key
         t.add_column(no_wrap=True)  # label
-        t.add_column(ratio=1, min_width=32)  # what it does (wraps between words)
+        t.add_column(ratio=1, min_width=20)  # what it does (wraps between words; the palette column stays whole)
         t.add_column(no_wrap=True)  # palette command: never cut mid-name
         groups: dict[str, list[Any]] = {}
         for a in actions_for(self.screen_id, read_only=self.read_only):
