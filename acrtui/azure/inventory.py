@@ -403,7 +403,7 @@ async def _arm_list(s: AzureSession, path: str, api_version: str) -> list[dict[s
     while url:
         if not url.startswith(base + "/"):
             raise HttpResponseError(message=f"refused a nextLink outside {base}: {url[:80]}")
-        resp = await s.client("resources").send_request(HttpRequest("GET", url))
+        resp = await s.send_read(HttpRequest("GET", url), kind="resources")
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         body = json.loads(resp.text() or "{}")
