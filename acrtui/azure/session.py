@@ -28,6 +28,7 @@ from typing import Any
 
 from .clouds import AzureCloudInfo
 from .pipeline import (
+    ClientRequestIdPolicy,
     ConcurrencyLimiter,
     Journal,
     TlsAwareRetryPolicy,
@@ -178,10 +179,10 @@ class AzureSession:
             return None
         if self._reads is None or self._reads_http is not http:
             from azure.core.pipeline import AsyncPipeline
-            from azure.core.pipeline.policies import RequestIdPolicy, UserAgentPolicy
+            from azure.core.pipeline.policies import UserAgentPolicy
             from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
 
-            policies = [RequestIdPolicy(), UserAgentPolicy("acrtui"),
+            policies = [ClientRequestIdPolicy(), UserAgentPolicy("acrtui"),
                         TlsAwareRetryPolicy(**self.retry.kwargs()),
                         *build_policies(read_only=self.read_only, limiter=self.limiter, journal=self.journal),
                         AsyncARMChallengeAuthenticationPolicy(self.credential, *self.cloud.scopes)]
