@@ -567,7 +567,7 @@ class Inventory:
 
     async def _list(self, api: str, path: str) -> list[dict[str, Any]]:
         """An ARM list as JSON bodies (every page), through the session's pipeline; ``api`` names the provider."""
-        return [b async for b in self.s.list_json("subscriptions", None, path, API_VERSIONS[api])]
+        return await self.s.list_all("subscriptions", None, path, API_VERSIONS[api])
 
     async def _get(self, api: str, rid: str) -> dict[str, Any]:
         return await self.s.get_json("subscriptions", None, rid, API_VERSIONS[api])

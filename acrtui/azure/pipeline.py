@@ -316,8 +316,12 @@ class _Slot:
         self.sem.release()
 
 
-async def _release(http_response: Any) -> None:
+async def release_response(http_response: Any) -> None:
+    """Give a response's connection back to the pool (a transport-level response has no ``close``: its aiohttp
+    response's ``release``)."""
     close = getattr(http_response, "close", None)
+    if close is None:
+        close = getattr(getattr(http_response, "internal_response", None), "release", None)
     with contextlib.suppress(Exception):
         result = close() if close is not None else None
         if inspect.isawaitable(result):
@@ -344,7 +348,7 @@ class ConcurrencyPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if wait is None or waited + wait > self.limiter.max_wait_s:
                 return response
             waited += wait
-            await _release(resp)  # a streamed 429 would otherwise hold its pooled connection
+            await release_response(resp)  # a streamed 429 would otherwise hold its pooled connection
 
 
 @dataclass(frozen=True)
