@@ -246,10 +246,13 @@ class AzureSession:
         return client
 
     async def raw(self, method: str, path: str, api_version: str, body: Any = None) -> dict[str, Any]:
-        """An ARM call the SDKs do not cover (diagnostic settings), through the same pipeline as every client."""
+        """An ARM call the SDKs do not cover (diagnostic settings): a read through the read pipeline (a GET as
+        :meth:`get_json`), a write through a client's SDK pipeline."""
         from azure.core.exceptions import HttpResponseError
         from azure.core.rest import HttpRequest
 
+        if method.upper() == "GET" and body is None:
+            return await self.get_json("subscriptions", None, path, api_version)  # diagnostic settings: hot
         sep = "&" if "?" in path else "?"
         url = self.cloud.arm_endpoint.rstrip("/") + path + f"{sep}api-version={api_version}"
         req = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
