@@ -54,7 +54,9 @@ def env_proxy(scheme: str, host: str) -> tuple[Any, Any] | None:
         return None
 
 
+@functools.cache
 def _transport_class() -> Any:
+    """Defined on first use: azure-core's transport module is imported only when a session sends."""
     from azure.core.pipeline.transport import AioHttpTransport
 
     class SessionTransport(AioHttpTransport):  # type: ignore[misc]
