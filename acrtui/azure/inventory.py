@@ -397,11 +397,13 @@ async def _arm_list(s: AzureSession, path: str, api_version: str) -> list[dict[s
     from azure.core.exceptions import HttpResponseError
     from azure.core.rest import HttpRequest
 
+    from .session import same_origin
+
     base = s.cloud.arm_endpoint.rstrip("/")
     url: str | None = f"{base}{path}?api-version={api_version}"
     out: list[dict[str, Any]] = []
     while url:
-        if not url.startswith(base + "/"):
+        if not same_origin(url, base):
             raise HttpResponseError(message=f"refused a nextLink outside {base}: {url[:80]}")
         resp = await s.send_read(HttpRequest("GET", url), kind="resources")
         if resp.status_code >= 400:

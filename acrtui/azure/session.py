@@ -54,6 +54,17 @@ def env_proxy(scheme: str, host: str) -> tuple[Any, Any] | None:
         return None
 
 
+def same_origin(url: str, base: str) -> bool:
+    """``url`` is on ``base``'s host over https (case and an explicit :443 aside, as ARM's nextLinks may have them)."""
+    from urllib.parse import urlsplit
+
+    u, b = urlsplit(url), urlsplit(base)
+    try:
+        return u.scheme == "https" and u.hostname == b.hostname and (u.port or 443) == (b.port or 443)
+    except ValueError:  # a port that is not a number
+        return False
+
+
 @functools.cache
 def _transport_class() -> Any:
     """Defined on first use: azure-core's transport module is imported only when a session sends."""
@@ -279,7 +290,7 @@ class AzureSession:
 
         base = self.cloud.arm_endpoint.rstrip("/")
         url = path if path.startswith("https://") else base + path
-        if not url.startswith(base + "/"):  # a nextLink elsewhere: the ARM token goes to ARM only
+        if url is path and not same_origin(url, base):  # a nextLink elsewhere: the ARM token goes to ARM only
             raise HttpResponseError(message=f"refused a link outside {base}: {redact_url(url)[:120]}")
         if api_version and "api-version=" not in url:
             url += ("&" if "?" in url else "?") + f"api-version={api_version}"

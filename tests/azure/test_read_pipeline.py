@@ -14,6 +14,7 @@ from azure.core.rest import HttpRequest
 
 from acrtui.azure import session as session_mod
 from acrtui.azure.pipeline import redact_url, subscription_of, url_path
+from acrtui.azure.session import same_origin
 from acrtui.errors import ReadOnlyViolation
 
 from .conftest import make_session
@@ -180,3 +181,13 @@ async def test_a_link_outside_arm_is_refused_before_the_token_goes_there(emu, se
     with pytest.raises(HttpResponseError, match="outside"):
         await s.get_json("subscriptions", None, "https://elsewhere.example/subscriptions?api-version=1")
     assert len(s.journal) == sent
+
+
+def test_arm_links_are_recognised_with_their_case_and_port() -> None:
+    base = "https://management.azure.com"
+    assert same_origin("https://management.azure.com/subscriptions?api-version=1&$skiptoken=x", base)
+    assert same_origin("https://Management.Azure.com:443/subscriptions/s/providers/x", base)
+    for other in ("https://management.azure.com.evil.example/subscriptions", "http://management.azure.com/x",
+                  "https://management.azure.com:8443/x", "https://user@elsewhere.example/x",
+                  "https://management.azure.com:bad/x"):
+        assert not same_origin(other, base), other
