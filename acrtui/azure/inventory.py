@@ -398,13 +398,15 @@ async def _arm_list(s: AzureSession, path: str, api_version: str) -> list[dict[s
     from azure.core.exceptions import HttpResponseError
     from azure.core.rest import HttpRequest
 
+    from .session import same_origin
+
     base = s.cloud.arm_endpoint.rstrip("/")
     url: str | None = f"{base}{path}?api-version={api_version}"
     out: list[dict[str, Any]] = []
     while url:
-        if not url.startswith(base + "/"):
+        if not same_origin(url, base):
             raise HttpResponseError(message=f"refused a nextLink outside {base}: {url[:80]}")
-        resp = await s.client("resources").send_request(HttpRequest("GET", url))
+        resp = await s.send_read(HttpRequest("GET", url), kind="resources")
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         body = json.loads(resp.text() or "{}")
@@ -579,7 +581,7 @@ class Inventory:
 
     async def _list(self, api: str, path: str) -> list[dict[str, Any]]:
         """An ARM list as JSON bodies (every page), through the session's pipeline; ``api`` names the provider."""
-        return [b async for b in self.s.list_json("subscriptions", None, path, API_VERSIONS[api])]
+        return await self.s.list_all("subscriptions", None, path, API_VERSIONS[api])
 
     async def _get(self, api: str, rid: str) -> dict[str, Any]:
         return await self.s.get_json("subscriptions", None, rid, API_VERSIONS[api])

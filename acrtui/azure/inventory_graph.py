@@ -112,7 +112,7 @@ class GraphClient:
         for attempt in range(QUOTA_RETRIES + 1):
             await self._wait_for_quota()
             try:
-                resp = await self.s.client("resources").send_request(HttpRequest("POST", url, json=payload))
+                resp = await self.s.send_read(HttpRequest("POST", url, json=payload), kind="resources")
             except BaseException:
                 self.in_flight -= 1
                 raise

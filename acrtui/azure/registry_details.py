@@ -130,9 +130,8 @@ async def _list_preview(inv: Inventory, sub: str) -> list[dict[str, Any]]:
 
     page = await inv.s.raw("GET", REGISTRIES_PATH.format(sub=sub), SOFT_DELETE_API)
     out = list(page.get("value") or [])
-    client = inv.s.client("resources")
     while page.get("nextLink"):
-        resp = await client.send_request(HttpRequest("GET", str(page["nextLink"])))
+        resp = await inv.s.send_read(HttpRequest("GET", str(page["nextLink"])), kind="resources")
         if resp.status_code >= 400:
             raise HttpResponseError(response=resp)
         page = resp.json()

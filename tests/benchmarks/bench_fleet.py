@@ -85,6 +85,48 @@ since this change): profile of ``acrtui --inventory arm audit`` at fleet:500x20,
       fleet:2000x20 or against real ARM.
     fleet:10000x20, 5 ms (auto → Graph), load average 4–8: 1,266 s wall, 221 s CPU (752 s originally), peak RSS
       440 MB (5.18 GB originally; goal 300 MB not reached), 58,285 requests, 0 × 429, report 259 MB (408 MB).
+
+Client CPU per request (acrtui/azure/session.py: the read pipeline). Profile of ``acrtui --inventory arm audit``
+at fleet:500x20, 0 ms, cProfile with a CPU-time timer (totals inflated by the profiler; the proportions hold)::
+
+    before (535c4b8): 40.3 s profiled, 4,014 requests — own time by package: azure-core 6.5 s (_make_pipeline_call
+      17.5 s cumulative: 14 policies per request, the rest-response compatibility hooks _helpers.__getattr__ /
+      _http_response_impl.__setattr__ / _pad_attr_name ~0.9 s), asyncio 4.8 s, aiohttp 3.7 s (_request 6.8 s
+      cumulative), acrtui/azure 2.7 s, urllib 1.4 s (urlsplit ×12,081; redact_url's parse_qsl + urlencode on every
+      journaled URL); and two worker-thread hops per request: aiohttp's trust_env ran _get_netrc_auth and
+      get_env_proxy_for_url in the default executor (SimpleQueue.put ×8,028, a Future and a Condition each)
+    after (this change): 27.9 s profiled — aiohttp 3.6 s (_request 4.8 s cumulative), asyncio 3.1 s, acrtui/azure
+      2.8 s, acrtui/audit 2.6 s, azure-core 2.1 s (pipeline run 10.5 s cumulative, no _make_pipeline_call); the top
+      entries by own time are now isinstance, enum __get__, aiohttp _request, the audit runner (status, fix,
+      to_json), the JSON encoder and azure-core's transport send; no executor hop, no urlsplit in the top 40
+    what changed: aiohttp's session with trust_env off and the environment's proxy (HTTPS_PROXY / NO_PROXY, netrc
+      for the proxy's credentials) resolved once per host; reads through one lean azure-core pipeline per session
+      (client request id, user agent, retry, read-only guard, limiter, journal, ARM bearer/challenge — not content
+      decoding, redirects, RP auto-registration, tracing, HTTP logging, custom hooks); get_json sends azure-core's
+      transport-level HttpRequest; uuid4 request ids; URL paths by slicing; redaction parses only queries that name
+      a secret; the limiter's slot a class; lists collected by a coroutine, not an async generator
+    get_json alone (3,000–4,000 diagnostic-settings reads, 48 in flight, 0 ms): 2.3 ms → 1.0–1.1 ms client CPU
+      per request (trust_env off alone: → 1.3–1.5 ms)
+    fleet:500x20, 50 ms, one `acrtui audit` each (load average 3–5, /usr/bin/time): ARM 13.1 s → 6.0 s CPU,
+      Graph 9.8 s → 5.5 s CPU, reports byte-identical apart from generatedAt; bench (load 4):
+      ARM 21.8 s wall, 5.9 s CPU, 124 MB; Graph 24.5 s, 6.0 s CPU, 117 MB; crawler 291.7 s, 37.3 s CPU → ARM 13.4×,
+      Graph 11.9× (wall stretched by the load: the client used 6 s of CPU in 22 s)
+
+    fleet:2000x20, 50 ms, ``--sizes fleet:2000x20`` (default 48 in flight), load average 0.4–0.9 (idle machine):
+                           wall     CPU    peak RSS  requests  busiest sub  emulator CPU
+      acrtui audit (ARM)   45.9 s  24.2 s  172 MB    15,262    752          25.5 s
+      acrtui audit (Graph) 52.2 s  21.6 s  166 MB    11,748    576          32.9 s
+      crawler (same facts)1042.5 s 145.9 s 365 MB    16,041    791          88.4 s  (9,792 TLS connections)
+      → ARM 22.7×, Graph 20.0× faster than the crawler; 2.3× / 2.6× the 20.1 s floor; 1.6 / 1.8 ms client CPU per
+        request (3.0 / 3.5 before: 46.1 s / 41.5 s CPU); 0 × 429. The idle crawler is 1,042 s (the earlier
+        estimate of ~950 s left out the emulator's 88 s of CPU on its critical path).
+      Where the wall time goes now (in-process load_estate with a journal listener, same emulator): ARM load
+      42.8 s, 16.5 s client CPU, emulator 28.6 s CPU, the limiter never paced (its 25 reads/s outrun the load),
+      48 in flight at 130–150 ms a request instead of 50 ms: ~350 requests/s. At 96 in flight (Graph) the load
+      was no faster (34.7 s vs 33.0 s) and requests took 250 ms: the emulator's one Python process is the
+      bottleneck now (~1.9 ms of its CPU per request at 2000 registries, growing with the estate — its diagnostic
+      settings list scans every resource per read (providers/monitor.py _settings), RBAC scans the role
+      assignments per request); the audit after the load (checks, 51.8 MB report) adds ~5 s.
 """
 
 from __future__ import annotations
