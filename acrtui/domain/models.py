@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from enum import StrEnum
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}  # one set object per distinct set of field names
 
