@@ -327,6 +327,13 @@ def nic_ips_from_json(nic: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def slim_nic(nic: dict[str, Any]) -> dict[str, Any]:
+    """Of a NIC's body, what :func:`nic_ips_from_json` reads: a Graph row of a NIC is ~8 KB, kept for the load."""
+    return {"properties": {"ipConfigurations": [
+        {"properties": {"privateIPAddress": ip, "privateLinkConnectionProperties": {"requiredMemberName": member}}}
+        for member, ip in nic_ips_from_json(nic).items()]}}
+
+
 def pe_connections(pe: dict[str, Any]) -> list[dict[str, Any]]:
     p = _d(_ci(pe, "properties"))
     return list(_ci(p, "privateLinkServiceConnections") or []) + list(_ci(p, "manualPrivateLinkServiceConnections") or [])
@@ -634,6 +641,7 @@ class Inventory:
             (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
             key=lambda r: r.id.lower(),
         )
+        listing.replicas = {}  # in the registries now: not kept for the rest of the load
         from .registry_details import read_details, slim_bodies, with_details
         from .security_reads import read_security
 
@@ -774,7 +782,7 @@ class Inventory:
             body = await self._soft(f"network interface {ip['name']}", self._get("network", nid), {},
                                     scope=nid, inputs=[IN.ENDPOINTS], registries=owners[nid])
             if body:
-                out.nics[nid.lower()] = body
+                out.nics[nid.lower()] = slim_nic(body)
 
         await self._gather("network interfaces", [nic(n) for n in sorted(owners) if n.lower() not in out.nics])
 

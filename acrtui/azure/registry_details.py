@@ -21,6 +21,7 @@ Graph path hands in its webhook rows and lists the rest through ARM, as the ARM 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -55,11 +56,26 @@ def _enabled(policy: Any) -> bool:
     return str(_ci(_d(policy), "status") or "").lower() == "enabled"
 
 
+# the policies read_details reads, and their fields
+_POLICY_FIELDS = (("quarantinePolicy", ("status",)), ("retentionPolicy", ("status", "days")),
+                  ("softDeletePolicy", ("status", "retentionDays")))
+
+
 def slim_bodies(bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of each listed registry body, what :func:`read_details` reads (its id and ``properties.policies``): a
-    fleet's bodies are not kept for the whole load."""
-    return [{"id": b.get("id"), "properties": {"policies": _ci(_d(_ci(b, "properties")), "policies")}}
-            for b in bodies]
+    """Of each listed registry body, what :func:`read_details` reads (its id and those fields of
+    ``properties.policies``), copied out: a fleet's bodies are not kept for the whole load, nor (by reference)
+    the rest of their policies."""
+    out = []
+    for b in bodies:
+        pol = _d(_ci(_d(_ci(b, "properties")), "policies"))
+        keep: dict[str, Any] = {}
+        for name, fields in _POLICY_FIELDS:
+            v = _ci(pol, name)
+            if isinstance(v, dict):
+                keep[name] = {f: sys.intern(x) if isinstance(x, str) else x
+                              for f in fields if (x := _ci(v, f)) is not None}
+        out.append({"id": b.get("id"), "properties": {"policies": keep}})
+    return out
 
 
 def soft_delete_of(body: dict[str, Any]) -> tuple[bool | None, int | None]:
