@@ -328,6 +328,76 @@ async def traced_load() -> int:
     return 0
 
 
+def traced_audit() -> int:
+    """The load, then the streamed audit written as JSON (to /dev/null), under ``tracemalloc``: the traced peak,
+    what the estate retains, and what the audit adds on top (per registry)."""
+    import datetime as dt
+    import tracemalloc
+
+    from acrtui.audit.runner import run_audit
+    from acrtui.audit.writers import iter_json
+    from acrtui.azure.inventory import load_estate
+    from acrtui.azure.targets import TargetOptions, open_session
+    from acrtui.domain.checks import CheckSettings
+
+    async def load() -> Any:
+        session = open_session(TargetOptions(read_only=True, concurrency=48))
+        try:
+            return await load_estate(session)
+        finally:
+            await session.close()
+
+    tracemalloc.start()
+    estate = asyncio.run(load())
+    n = len(estate.registries)
+    loaded, load_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    report = run_audit(estate, settings=CheckSettings(now=dt.datetime.now(dt.UTC)), stream=True)
+    size = 0
+    with open(os.devnull, "w") as out:
+        for piece in iter_json(report):
+            size += len(piece)
+            out.write(piece)
+    _, audit_peak = tracemalloc.get_traced_memory()
+    mb = 2**20
+    print(json.dumps({"registries": n, "load_peak_mb": round(load_peak / mb, 1), "estate_mb": round(loaded / mb, 1),
+                      "audit_peak_mb": round(audit_peak / mb, 1), "audit_adds_mb": round((audit_peak - loaded) / mb, 1),
+                      "report_mb": round(size / mb, 1)}))
+    return 0
+
+
+def memory(seed: str, args: argparse.Namespace) -> dict[str, float]:
+    """``--memory``: peak RSS (wait4) of ``acrtui audit --format json`` with this tree (and ``--compare-with``), then
+    the in-process tracemalloc breakdown; the emulator in its own process."""
+    n = int(seed.split(":", 1)[1].split("x")[0])
+    print(f"\n{seed}, {args.latency_ms:g} ms latency, memory (load average {os.getloadavg()[0]:.1f})", flush=True)
+    emu = EmulatorProcess(seed, args.latency_ms, args.page_size)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-mem-"))
+    peaks: dict[str, float] = {}
+    try:
+        env = {**os.environ, **emu.env, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(tmp / "state"),
+               "XDG_CONFIG_HOME": str(tmp / "config"), "ACRTUI_READ_ONLY": "1"}
+        if args.concurrency:
+            env["ACRTUI_CONCURRENCY"] = str(args.concurrency)
+        tail = ["-m", "acrtui", "audit", "--format", "json", "-o", str(tmp / "report.json"), "--soft-fail"]
+        trees = [("this tree", str(ROOT))] + ([("--compare-with", str(Path(args.compare_with).resolve()))]
+                                              if args.compare_with else [])
+        for name, tree in trees:
+            wall, cpu, rss, rc, err = run_child([sys.executable, *tail], {**env, "PYTHONPATH": tree}, cwd=tree)
+            size = (tmp / "report.json").stat().st_size / 2**20 if (tmp / "report.json").exists() else 0.0
+            peaks[name] = rss
+            print(f"  acrtui audit ({name}): peak RSS {rss:.0f} MB, {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}, report {size:.1f} MB", flush=True)
+            if rc not in (0, 1):
+                print("    stderr: " + err.replace("\n", "\n    "))
+        if not args.skip_traced:
+            out = subprocess.run([sys.executable, __file__, "--traced-audit"], env=env, capture_output=True, text=True)
+            print(f"  tracemalloc (in-process load + streamed audit): {out.stdout.strip() or out.stderr[-400:]}")
+    finally:
+        emu.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {**peaks, "registries": n}
+
+
 # ---------------------------------------------------------------- the floor and the report
 
 
@@ -419,11 +489,25 @@ def main() -> int:
     ap.add_argument("--tracemalloc", action="store_true", help="also an in-process load under tracemalloc")
     ap.add_argument("--crawl", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--traced-load", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--memory", action="store_true",
+                    help="only memory: peak RSS of the audit (and --compare-with's), then a tracemalloc breakdown")
+    ap.add_argument("--skip-traced", action="store_true", help="--memory without the (slow) tracemalloc run")
+    ap.add_argument("--traced-audit", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.crawl:
         return asyncio.run(crawl())
     if args.traced_load:
         return asyncio.run(traced_load())
+    if args.traced_audit:
+        return traced_audit()
+    if args.memory:
+        runs = [memory(seed, args) for seed in (x.strip() for x in args.sizes.split(",")) if seed]
+        if len(runs) > 1:  # what each further registry costs: the slope between the largest and smallest size
+            big, small = max(runs, key=lambda r: r["registries"]), min(runs, key=lambda r: r["registries"])
+            for name in (k for k in big if k != "registries" and k in small):
+                per = 1024 * (big[name] - small[name]) / max(1, big["registries"] - small["registries"])
+                print(f"  {name}: {per:.1f} KB of peak RSS per further registry")
+        return 0
     results = [bench(s.strip(), args) for s in args.sizes.split(",") if s.strip()]
     if len(results) > 1:
         a, b = results[0], results[-1]
