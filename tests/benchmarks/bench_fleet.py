@@ -107,6 +107,13 @@ flight; load average 3–4, the machine shared), before = 535c4b8:
     end to end, fleet:500x20, 0 ms (`/usr/bin/time -v acrtui audit --format json -o report.json --soft-fail`,
       load 3.3): 126.4 MB before → 122.9 MB, reports byte-identical but generatedAt (the fixed ~110 MB is the
       interpreter, the SDK's code, 96 TLS connections' 128 KB read buffers and 256 reads in flight per stage)
+    fleet:10000x20, 0 ms (0 to fit the benchmark slot; 5 ms took 21 min before), the goal measurement:
+      `acrtui emulator --seed fleet:10000x20 --latency-ms 0` in its own process, then
+      `/usr/bin/time -v acrtui audit --format json -o report.json --soft-fail` (load average 0.9–2.4):
+      **peak RSS 254 MB** (260,532 KB; 440 MB before this change at 5 ms, 5.18 GB originally; goal < 300 MB),
+      7 min 39 s wall, 182 s user + 15 s system CPU, exit 0, report 259 MB. VmHWM sampled every 15 s reached
+      its peak 75 s in — while the Resource Graph rows of all 10,000 registries are held — and stayed there: the
+      next holder is that listing (its pages kept whole until every row is parsed), not the audit
 """
 
 from __future__ import annotations
