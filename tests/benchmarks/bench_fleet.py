@@ -112,8 +112,9 @@ flight; load average 3–4, the machine shared), before = 535c4b8:
       `/usr/bin/time -v acrtui audit --format json -o report.json --soft-fail` (load average 0.9–2.4):
       **peak RSS 254 MB** (260,532 KB; 440 MB before this change at 5 ms, 5.18 GB originally; goal < 300 MB),
       7 min 39 s wall, 182 s user + 15 s system CPU, exit 0, report 259 MB. VmHWM sampled every 15 s reached
-      its peak 75 s in — while the Resource Graph rows of all 10,000 registries are held — and stayed there: the
-      next holder is that listing (its pages kept whole until every row is parsed), not the audit
+      its peak 75 s in (of 459 s: the listing and the first detail reads) and stayed there through the audit and
+      the report; not profiled at 10,000 — at 2000 the listing held ~17 MB of Resource Graph rows at once, which
+      grows with the estate: the likely next holder
 """
 
 from __future__ import annotations
