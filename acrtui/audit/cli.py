@@ -323,6 +323,7 @@ def audit(
         suppressions=sups,
         baseline=base,
         fail_on_new=fail_on_new,
+        stream=True,  # findings made registry by registry as the writer goes, never all held (issue 11)
     )
     if fmt == "json":  # streamed: a fleet's report is never one string
         from .writers import iter_json

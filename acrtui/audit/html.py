@@ -18,7 +18,7 @@ from typing import Any
 from acrtui.domain.checks import FAMILY_ORDER, Severity, Status
 
 from .runner import AuditReport, FindingRecord, _iso
-from .writers import _by_registry, _order, _registry_order, cell_state, family_label
+from .writers import _order, _registry_order, cell_state, family_label
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem;color:#1b1f24;background:#fff}
@@ -75,9 +75,8 @@ def write_html(report: AuditReport) -> str:
     out.append('<h2>Posture</h2><table id="matrix"><tr><th>registry</th>'
                + "".join(f'<th data-family="{f.value}">{_e(family_label(f))}</th>' for f in families)
                + "<th>verdict</th></tr>")
-    rows = _registry_order(report)
-    anchors = {reg.id: f"reg-{i}" for i, (reg, _) in enumerate(_by_registry(report))}
-    for reg, findings in rows:
+    anchors = {reg.id: f"reg-{i}" for i, reg in enumerate(report.registries)}
+    for reg, findings in _registry_order(report):
         cells = []
         for fam in families:
             state = cell_state([f for f in findings if f.check.family is fam])
@@ -98,7 +97,7 @@ def write_html(report: AuditReport) -> str:
                          for sev in Severity)
                + f'<td data-severity="suppressed" class="count">{s["suppressed"]}</td>'
                f'<td data-severity="error" class="count">{s["errors"]}</td></tr></table>')
-    for reg, findings in rows:
+    for reg, findings in _registry_order(report):  # a second pass: a streamed report makes the findings again
         out.append(f'<section id="{anchors[reg.id]}" class="registry" data-registry="{_e(reg.name)}">'
                    f"<h3>{_e(reg.name)} <span class=\"muted\">({_e(reg.sku)}, {_e(reg.location)})</span></h3>"
                    f'<p class="muted"><code>{_e(reg.id)}</code></p>')

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -109,12 +110,109 @@ class FindingRecord:
         }
 
 
+class _Tally:
+    """What the summary, exit code, verdicts and baseline comparison need of every finding, gathered in one pass
+    (counters, each registry's worst failure, the ``error`` findings): a fleet's 470,000 findings are never held
+    at once (issue 11)."""
+
+    def __init__(self, baseline: Baseline | None) -> None:
+        self.baseline = baseline
+        self.count = 0
+        self.status: Counter[str] = Counter()  # "suppressed" | a status value
+        self.failing: Counter[Severity] = Counter()  # unsuppressed failures by severity
+        self.new_failing: Counter[Severity] = Counter()  # …of them, new against the baseline
+        self.marks: Counter[str | None] = Counter()  # baseline marks of failed findings (suppressed ones too)
+        self.worst: dict[str, int] = {}  # registry id (lower) -> worst unsuppressed failure's severity rank
+        self.errors: list[FindingRecord] = []  # status error: few, and every format names each
+        self.used: set[int] = set()  # id() of suppressions that accepted a failure
+        self.fixed: dict[Any, dict[str, Any]] = {}  # baseline identity -> what this audit found passing
+        self.unread: set[str] | None = None  # registry ids (lower) of the errors, once asked
+
+    def add(self, f: FindingRecord) -> None:
+        self.count += 1
+        st = f.finding.status
+        self.status["suppressed" if f.suppression is not None else st.value] += 1
+        if st is Status.ERROR:
+            self.errors.append(f)
+        elif st is Status.FAIL:
+            self.marks[f.baseline] += 1
+            if f.suppression is not None:
+                self.used.add(id(f.suppression))
+            else:
+                sev = f.check.severity
+                self.failing[sev] += 1
+                if f.baseline == "new":
+                    self.new_failing[sev] += 1
+                key = f.registry.id.lower()
+                self.worst[key] = max(self.worst.get(key, -1), sev.rank)
+        elif self.baseline is not None and self.baseline.failing:  # pass / not applicable: fixed since the baseline?
+            ident = f.identity
+            old = self.baseline.failing.get(ident)
+            if old is not None:
+                self.fixed[ident] = {"checkId": f.check.id, "registryId": f.registry.id,
+                                     "registryName": f.registry.name, "title": f.check.title,
+                                     "status": st.value, "was": str(old.get("message", ""))}
+
+    def fixed_list(self) -> list[dict[str, Any]]:
+        """In the baseline's order."""
+        if self.baseline is None:
+            return []
+        return [self.fixed[k] for k in self.baseline.failing if k in self.fixed]
+
+
+@dataclass
+class _Source:
+    """How the findings are made again, registry by registry: the checks are pure, so a writer's pass over the
+    findings evaluates them afresh instead of the report holding them all."""
+
+    estate: Estate
+    settings: CheckSettings
+    live: list[Suppression]
+    baseline: Baseline | None
+
+    def records(self, reg: RegistryPosture, checks: list[Check]) -> list[FindingRecord]:
+        vault = self.estate.vault_for(reg)  # once per registry, not per check
+        out = []
+        for c in checks:
+            f = FindingRecord(c, reg, c.run(reg, self.estate, self.settings), vault)
+            if f.finding.status is Status.FAIL:
+                hit = next((s for s in self.live if s.matches(c.id, reg.name, reg.id)), None)
+                if hit is not None:
+                    f = replace(f, suppression=hit)
+                if self.baseline is not None:
+                    f = replace(f, baseline="unchanged" if f.identity in self.baseline.failing else "new")
+            out.append(f)
+        return out
+
+
+class _Findings:
+    """``report.findings`` of a streamed report: iterable (each pass evaluates the checks again), sized."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self._report = report
+
+    def __iter__(self) -> Iterator[FindingRecord]:
+        for _, fs in self._report.by_registry():
+            yield from fs
+
+    def __len__(self) -> int:
+        return self._report.tally.count
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
 @dataclass
 class AuditReport:
+    """The audit of a set of registries. Findings are either held (``run_audit``'s default: the console reads
+    them many times) or streamed (``stream=True``): made registry by registry on each pass, one registry's at a
+    time in memory, with the totals kept from the first pass (:class:`_Tally`)."""
+
     generated_at: dt.datetime
     registries: list[RegistryPosture]
     checks: list[Check]
-    findings: list[FindingRecord]
+    held: list[FindingRecord] | None  # None: streamed from ``source``
+    source: _Source | None = None
     fail_on: Severity = Severity.HIGH
     target: str = "azure"
     subscriptions: dict[str, str] = field(default_factory=dict)
@@ -124,12 +222,59 @@ class AuditReport:
     registries_named: bool = False  # --registry chose them: a listing gap elsewhere cannot hide one of them
     suppressions: list[Suppression] = field(default_factory=list)  # every one loaded
     expired: list[Suppression] = field(default_factory=list)  # past their date: they fail the audit
-    unmatched: list[Suppression] = field(default_factory=list)  # live, but accepted no failing finding
     baseline: Baseline | None = None
-    fixed: list[dict[str, Any]] = field(default_factory=list)  # baseline failures this audit found passing
     fail_on_new: bool = False  # only new failures (against the baseline) count towards the exit code
-    _not_passed: tuple[Any, set[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _tally: _Tally | None = field(default=None, init=False, repr=False, compare=False)
+    _groups: dict[str, list[FindingRecord]] | None = field(default=None, init=False, repr=False, compare=False)
 
+    # ------------------------------------------------------------ the findings
+    @property
+    def findings(self) -> list[FindingRecord] | _Findings:
+        return self.held if self.held is not None else _Findings(self)
+
+    def findings_of(self, reg: RegistryPosture) -> list[FindingRecord]:
+        """One registry's findings, catalogue order."""
+        if self.held is None:
+            assert self.source is not None
+            return self.source.records(reg, self.checks)
+        if self._groups is None:
+            self._groups = {}
+            for f in self.held:
+                self._groups.setdefault(f.registry.id, []).append(f)
+        return self._groups.get(reg.id, [])
+
+    def by_registry(self) -> Iterator[tuple[RegistryPosture, list[FindingRecord]]]:
+        """Each registry with its findings, report order; the first whole pass also keeps the totals."""
+        tally = _Tally(self.baseline) if self._tally is None else None
+        for reg in self.registries:
+            fs = self.findings_of(reg)
+            if tally is not None:
+                for f in fs:
+                    tally.add(f)
+            yield reg, fs
+        if tally is not None and self._tally is None:
+            self._tally = tally
+
+    @property
+    def tally(self) -> _Tally:
+        if self._tally is None:
+            for _ in self.by_registry():
+                pass
+        assert self._tally is not None
+        return self._tally
+
+    @property
+    def unmatched(self) -> list[Suppression]:
+        """Live suppressions that accepted no failing finding."""
+        used = self.tally.used
+        return [s for s in self.suppressions if not s.expired(self.generated_at) and id(s) not in used]
+
+    @property
+    def fixed(self) -> list[dict[str, Any]]:
+        """Baseline failures this audit evaluated and found passing or not applicable."""
+        return self.tally.fixed_list()
+
+    # ------------------------------------------------------------ verdicts
     def in_scope(self, gap: ReadGap) -> bool:
         """Does this gap hide something this audit needed: a registry (when none were named) or an input a
         selected check reads for a selected registry?"""
@@ -146,33 +291,45 @@ class AuditReport:
 
     @property
     def error_findings(self) -> list[FindingRecord]:
-        return [f for f in self.findings if f.status is Status.ERROR]
+        return list(self.tally.errors)
 
     @property
     def complete(self) -> bool:
-        return not self.scope_gaps and not self.error_findings
+        return not self.scope_gaps and not self.tally.errors
 
     def incomplete_reasons(self) -> list[str]:
         """Why the audit is incomplete: each gap in scope, then checks that could not run for another reason."""
         out = [g.text for g in self.scope_gaps]
         explained = {g.text for g in self.gaps}
-        for f in self.error_findings:
+        for f in self.tally.errors:
             if not any(t in f.finding.message for t in explained):
                 out.append(f"{f.check.id} on {f.registry.name}: {f.finding.message}")
         return out
 
     def unread_registries(self) -> set[str]:
         """Registry ids (lower) with a check that could not be evaluated: they have not passed."""
-        return {f.registry.id.lower() for f in self.error_findings}
+        t = self.tally
+        if t.unread is None:
+            t.unread = {f.registry.id.lower() for f in t.errors}
+        return t.unread
 
     def failing(self, at_or_above: Severity | None = None) -> list[FindingRecord]:
-        """Unsuppressed failures at or above a severity."""
+        """Unsuppressed failures at or above a severity (a pass over the findings)."""
         floor = (at_or_above or Severity.INFO).rank
         return [f for f in self.findings if f.failing and f.severity.rank >= floor]
+
+    def failing_count(self, at_or_above: Severity | None = None, *, new: bool = False) -> int:
+        """How many :meth:`failing` (only new ones with ``new``), from the totals."""
+        floor = (at_or_above or Severity.INFO).rank
+        counts = self.tally.new_failing if new else self.tally.failing
+        return sum(n for s, n in counts.items() if s.rank >= floor)
 
     def gating(self) -> list[FindingRecord]:
         """The failures that decide exit 1: at or above ``fail_on``, and only new ones with ``--fail-on-new``."""
         return [f for f in self.failing(self.fail_on) if not self.fail_on_new or f.baseline == "new"]
+
+    def gating_count(self) -> int:
+        return self.failing_count(self.fail_on, new=self.fail_on_new)
 
     def exit_code(self, soft_fail: bool = False) -> int:
         """3 incomplete (``--soft-fail`` does not hide it); else 1 when a gating failure or an expired suppression
@@ -181,43 +338,42 @@ class AuditReport:
             return int(ExitCode.AZURE)
         if soft_fail:
             return 0
-        return 1 if self.gating() or self.expired else 0
+        return 1 if self.gating_count() or self.expired else 0
 
     def passed(self, reg: RegistryPosture) -> bool:
-        """A registry passed: every check was evaluated and none failed (unsuppressed) at or above ``--fail-on``.
-        (One pass over the findings per report, not per registry: a fleet has 10,000 registries.)"""
-        key = (self.fail_on, len(self.findings))
-        if self._not_passed is None or self._not_passed[0] != key:
-            ids = {f.registry.id.lower() for f in self.failing(self.fail_on)} | self.unread_registries()
-            self._not_passed = (key, ids)
-        return reg.id.lower() not in self._not_passed[1]
+        """A registry passed: every check was evaluated and none failed (unsuppressed) at or above ``--fail-on``."""
+        key = reg.id.lower()
+        return self.tally.worst.get(key, -1) < self.fail_on.rank and key not in self.unread_registries()
+
+    def worst_failure(self, reg: RegistryPosture) -> int:
+        """The severity rank of the registry's worst unsuppressed failure, -1 when none."""
+        return self.tally.worst.get(reg.id.lower(), -1)
 
     def summary(self) -> dict[str, Any]:
-        status = Counter("suppressed" if f.suppressed else f.status.value for f in self.findings)
-        sev = Counter(f.severity.value for f in self.failing())
+        t = self.tally
+        unread = self.unread_registries()
         out = {
             "complete": self.complete,
             "registries": len(self.registries),
             "registriesPassed": sum(1 for r in self.registries if self.passed(r)),
-            "registriesNotEvaluated": len(self.unread_registries()),
+            "registriesNotEvaluated": len(unread),
             "checks": len(self.checks),
-            "findings": len(self.findings),
-            "passed": status.get("pass", 0),
-            "failed": status.get("fail", 0),
-            "notApplicable": status.get("not_applicable", 0),
-            "errors": status.get("error", 0),
-            "suppressed": status.get("suppressed", 0),
+            "findings": t.count,
+            "passed": t.status.get("pass", 0),
+            "failed": t.status.get("fail", 0),
+            "notApplicable": t.status.get("not_applicable", 0),
+            "errors": t.status.get("error", 0),
+            "suppressed": t.status.get("suppressed", 0),
             "expiredSuppressions": len(self.expired),
             "readGaps": len(self.scope_gaps),
-            "failedBySeverity": {s.value: sev.get(s.value, 0) for s in Severity},
+            "failedBySeverity": {s.value: t.failing.get(s, 0) for s in Severity},
             "failOn": self.fail_on.value,
-            "failingAtOrAboveFailOn": len(self.failing(self.fail_on)),
+            "failingAtOrAboveFailOn": self.failing_count(self.fail_on),
         }
         if self.baseline is not None:
-            marks = Counter(f.baseline for f in self.findings if f.status is Status.FAIL)
-            out["baseline"] = {"new": marks.get("new", 0), "unchanged": marks.get("unchanged", 0),
+            out["baseline"] = {"new": t.marks.get("new", 0), "unchanged": t.marks.get("unchanged", 0),
                                "fixed": len(self.fixed), "failOnNew": self.fail_on_new,
-                               "newAtOrAboveFailOn": sum(f.baseline == "new" for f in self.failing(self.fail_on))}
+                               "newAtOrAboveFailOn": self.failing_count(self.fail_on, new=True)}
         return out
 
     def summary_line(self) -> str:
@@ -238,9 +394,8 @@ class AuditReport:
             line = f"INCOMPLETE ({s['readGaps']} read gaps, {s['errors']} checks not evaluated) · " + line
         return line
 
-    def to_json(self, *, findings: bool = True) -> dict[str, Any]:
-        """The JSON report (acrtui/audit/README.md, "JSON"); ``findings=False`` leaves them out (an empty list) for a writer
-        that streams them."""
+    def json_head(self) -> dict[str, Any]:
+        """The JSON report's fields before ``findings`` (acrtui/audit/README.md, "JSON"): known before any check runs."""
         return {
             "schemaVersion": SCHEMA_VERSION,
             "tool": {"name": "acrtui", "version": self.tool_version},
@@ -260,7 +415,11 @@ class AuditReport:
                 for r in self.registries
             ],
             "checks": [c.describe() for c in self.checks],
-            "findings": [f.to_json() for f in self.findings] if findings else [],
+        }
+
+    def json_tail(self) -> dict[str, Any]:
+        """The fields after ``findings``: the totals of every finding."""
+        return {
             "complete": self.complete,
             "incomplete": self.incomplete_reasons(),
             "errors": list(self.errors),
@@ -272,6 +431,12 @@ class AuditReport:
             "baseline": None if self.baseline is None else {**self.baseline.to_json(), "fixed": self.fixed},
             "summary": self.summary(),
         }
+
+    def to_json(self, *, findings: bool = True) -> dict[str, Any]:
+        """The JSON report as one tree; ``findings=False`` leaves them out (an empty list). The CLI streams it
+        instead (writers.iter_json)."""
+        return {**self.json_head(), "findings": [f.to_json() for f in self.findings] if findings else [],
+                **self.json_tail()}
 
     def warnings(self) -> list[str]:
         """What a person should know that is not a finding: suppressions that lapsed or match nothing."""
@@ -313,47 +478,27 @@ def run_audit(
     suppressions: list[Suppression] | None = None,
     baseline: Baseline | None = None,
     fail_on_new: bool = False,
+    stream: bool = False,
 ) -> AuditReport:
     """Run each check on each registry (registry order, then catalogue order). ``named``: the registries were
     chosen by name (``--registry``), so a gap that could hide other registries is out of scope. ``suppressions``
-    accept failures (never errors); ``baseline`` marks failures new / unchanged and finds the fixed ones."""
+    accept failures (never errors); ``baseline`` marks failures new / unchanged and finds the fixed ones.
+    ``stream``: evaluate nothing now; each pass of a writer makes the findings registry by registry (the CLI:
+    a fleet's findings never all in memory). Otherwise every finding is made now and held."""
     settings = settings or CheckSettings()
     regs = registries if registries is not None else select_registries(estate)
-    # each registry's vault looked up once, not once per check (a scan of every vault: seconds at 10,000 registries)
-    findings = [FindingRecord(c, r, c.run(r, estate, settings), vault) for r in regs
-                for vault in (estate.vault_for(r),) for c in checks]
     sups = list(suppressions or [])
     live = [s for s in sups if not s.expired(settings.now)]
-    used: set[int] = set()
-    for i, f in enumerate(findings):
-        if f.status is not Status.FAIL:
-            continue
-        hit = next((s for s in live if s.matches(f.check.id, f.registry.name, f.registry.id)), None)
-        if hit is not None:
-            used.add(id(hit))
-            findings[i] = f = replace(f, suppression=hit)
-        if baseline is not None:
-            findings[i] = replace(f, baseline="unchanged" if f.identity in baseline.failing else "new")
-    fixed = []
-    if baseline is not None:
-        now = {f.identity: f for f in findings}
-        for ident, old in baseline.failing.items():
-            cur = now.get(ident)
-            if cur is not None and cur.status in (Status.PASS, Status.NOT_APPLICABLE):
-                fixed.append({"checkId": cur.check.id, "registryId": cur.registry.id,
-                              "registryName": cur.registry.name, "title": cur.check.title,
-                              "status": cur.status.value, "was": str(old.get("message", ""))})
-    return AuditReport(
-        suppressions=sups,
-        expired=[s for s in sups if s.expired(settings.now)],
-        unmatched=[s for s in live if id(s) not in used],
-        baseline=baseline,
-        fixed=fixed,
-        fail_on_new=fail_on_new,
+    report = AuditReport(
         generated_at=settings.now,
         registries=list(regs),
         checks=list(checks),
-        findings=findings,
+        held=None,
+        source=_Source(estate, settings, live, baseline),
+        suppressions=sups,
+        expired=[s for s in sups if s.expired(settings.now)],
+        baseline=baseline,
+        fail_on_new=fail_on_new,
         fail_on=fail_on,
         target=target,
         subscriptions=dict(estate.subscriptions),
@@ -362,3 +507,7 @@ def run_audit(
         gaps=list(estate.gaps),
         registries_named=named,
     )
+    if not stream:
+        report.held = [f for _, fs in report.by_registry() for f in fs]  # the pass also keeps the totals
+        report.source = None
+    return report

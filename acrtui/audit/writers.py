@@ -52,12 +52,9 @@ def render(report: AuditReport, fmt: str, *, colour: bool = False, show_passed: 
     return writer(report)
 
 
-def _by_registry(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
-    """Each registry with its findings, in report order (one pass: a fleet report has 10,000 registries)."""
-    groups: dict[str, list[FindingRecord]] = {r.id: [] for r in report.registries}
-    for f in report.findings:
-        groups.setdefault(f.registry.id, []).append(f)
-    return [(r, groups[r.id]) for r in report.registries]
+def _by_registry(report: AuditReport) -> Iterator[tuple[Any, list[FindingRecord]]]:
+    """Each registry with its findings, in report order (a streamed report makes them one registry at a time)."""
+    return report.by_registry()
 
 
 def _incomplete_lead(report: AuditReport) -> list[str]:
@@ -82,13 +79,16 @@ _ANSI = {"fail": "\x1b[1;31m", "error": "\x1b[1;33m", "pass": "\x1b[32m", "na": 
          "bold": "\x1b[1m", "reset": "\x1b[0m"}
 
 
-def _registry_order(report: AuditReport) -> list[tuple[Any, list[FindingRecord]]]:
-    """Registries with failures first (worst first), then those that could not be evaluated, then the rest."""
-    def key(item: tuple[Any, list[FindingRecord]]) -> tuple[int, int, str]:
-        reg, fs = item
-        worst = max((f.severity.rank for f in fs if f.failing), default=-1)
-        return (0 if worst >= 0 else 1 if any(f.status is Status.ERROR for f in fs) else 2, -worst, reg.name.lower())
-    return sorted(_by_registry(report), key=key)
+def _registry_order(report: AuditReport) -> Iterator[tuple[Any, list[FindingRecord]]]:
+    """Registries with failures first (worst first), then those that could not be evaluated, then the rest; sorted
+    on the report's totals, each registry's findings made as it comes."""
+    unread = report.unread_registries()
+
+    def key(reg: Any) -> tuple[int, int, str]:
+        worst = report.worst_failure(reg)
+        return (0 if worst >= 0 else 1 if reg.id.lower() in unread else 2, -worst, reg.name.lower())
+    for reg in sorted(report.registries, key=key):
+        yield reg, report.findings_of(reg)
 
 
 def write_table(report: AuditReport, *, colour: bool = False, show_passed: bool = False) -> str:
@@ -147,7 +147,7 @@ def write_table(report: AuditReport, *, colour: bool = False, show_passed: bool 
     if report.errors or report.warnings():
         lines.append("")
     lines.append("Summary: " + report.summary_line())
-    n = len(report.gating())
+    n = report.gating_count()
     what = "new finding(s)" if report.fail_on_new else "finding(s)"
     lines.append(
         f"{n} {what} at or above {report.fail_on.value}"
@@ -166,26 +166,29 @@ def write_table(report: AuditReport, *, colour: bool = False, show_passed: bool 
 
 def iter_json(report: AuditReport, chunk: int = 1 << 16) -> Iterator[str]:
     """The JSON report in pieces of about ``chunk`` characters: the document indented, each finding compact on its
-    own line, encoded one at a time (a fleet's findings never exist as one tree of dicts or one string)."""
-    doc = report.to_json(findings=False)
+    own line. One pass: each registry's findings are encoded as they are made, and the fields after them (summary,
+    completeness) come from the totals of that pass — a fleet's findings never exist together."""
     buf: list[str] = ["{\n"]
     size = 0
-    last = len(doc) - 1
-    for i, (k, v) in enumerate(doc.items()):
-        end = ",\n" if i < last else "\n"
-        if k != "findings":
-            buf.append(f"  {json.dumps(k)}: " + json.dumps(v, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-                       + end)
-            continue
-        buf.append('  "findings": [')
-        for n, f in enumerate(report.findings):
+
+    def field(k: str, v: Any, end: str = ",\n") -> str:
+        return f"  {json.dumps(k)}: " + json.dumps(v, indent=2, ensure_ascii=False).replace("\n", "\n  ") + end
+
+    buf += [field(k, v) for k, v in report.json_head().items()]
+    buf.append('  "findings": [')
+    n = 0
+    for _, fs in report.by_registry():
+        for f in fs:
             line = ("," if n else "") + "\n    " + json.dumps(f.to_json(), ensure_ascii=False)
+            n += 1
             buf.append(line)
             size += len(line)
             if size >= chunk:
                 yield "".join(buf)
                 buf, size = [], 0
-        buf.append(("\n  ]" if report.findings else "]") + end)
+    buf.append(("\n  ]" if n else "]") + ",\n")
+    tail = report.json_tail()
+    buf += [field(k, v, ",\n" if i < len(tail) - 1 else "\n") for i, (k, v) in enumerate(tail.items())]
     buf.append("}\n")
     yield "".join(buf)
 

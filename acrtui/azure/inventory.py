@@ -328,6 +328,13 @@ def nic_ips_from_json(nic: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def slim_nic(nic: dict[str, Any]) -> dict[str, Any]:
+    """Of a NIC's body, what :func:`nic_ips_from_json` reads: a Graph row of a NIC is ~8 KB, kept for the load."""
+    return {"properties": {"ipConfigurations": [
+        {"properties": {"privateIPAddress": ip, "privateLinkConnectionProperties": {"requiredMemberName": member}}}
+        for member, ip in nic_ips_from_json(nic).items()]}}
+
+
 def pe_connections(pe: dict[str, Any]) -> list[dict[str, Any]]:
     p = _d(_ci(pe, "properties"))
     return list(_ci(p, "privateLinkServiceConnections") or []) + list(_ci(p, "manualPrivateLinkServiceConnections") or [])
@@ -644,15 +651,21 @@ class Inventory:
         subs = await self._subscriptions()
         subs = {k: subs.get(k, k) for k in self.s.subscriptions} if self.s.subscriptions else subs
         listing = await self._listing(list(subs))
-        registries = sorted(
-            (registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])) for b in listing.registries),
-            key=lambda r: r.id.lower(),
-        )
-        from .registry_details import read_details, slim_bodies, with_details
+        from .registry_details import read_details, slim_body, with_details
         from .security_reads import read_security
 
-        bodies = slim_bodies(listing.registries)  # what the details need of each body; the rest is released
-        listing.registries = []
+        # each listed body is released once its model and the slim copy the details need are made: never a fleet's
+        # bodies and its models at once (that moment was the load's peak memory)
+        rows, listing.registries = listing.registries, []
+        rows.reverse()
+        registries: list[RegistryPosture] = []
+        bodies: list[dict[str, Any]] = []
+        while rows:
+            b = rows.pop()
+            registries.append(registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])))
+            bodies.append(slim_body(b))
+        registries.sort(key=lambda r: r.id.lower())
+        listing.replicas = {}  # in the registries now: not kept for the rest of the load
 
         vaults, endpoints, (assignments, compliance, exemptions), security, details = await asyncio.gather(
             self._vaults(registries, listing),
@@ -792,7 +805,7 @@ class Inventory:
             body = await self._soft(f"network interface {ip['name']}", self._get("network", nid), {},
                                     scope=nid, inputs=[IN.ENDPOINTS], registries=owners[nid])
             if body:
-                out.nics[nid.lower()] = body
+                out.nics[nid.lower()] = slim_nic(body)
 
         await self._gather("network interfaces", [nic(n) for n in sorted(owners) if n.lower() not in out.nics])
 
@@ -817,7 +830,11 @@ class Inventory:
                              inputs=VAULT_INPUTS, registries=users[name])
                 continue
             coros.append(self._vault(by_name[name], sorted(keys), users[name], whole=listing.vaults_read))
-        return await self._gather("key vaults", coros)
+        del by_name
+        try:
+            return await self._gather("key vaults", coros)
+        finally:
+            listing.vaults = []  # in the vault models now
 
     async def _vault(self, listed: dict[str, Any], key_names: list[str], users: Iterable[str] = (), *,
                      whole: bool = False) -> VaultPosture:
@@ -874,7 +891,10 @@ class Inventory:
             link = pe_registry_link(pe)
             if link and link[0].lower() in regs:
                 coros.append(self._endpoint(pe, regs[link[0].lower()], link[1], listing))
-        return await self._gather("private endpoints", coros)
+        try:
+            return await self._gather("private endpoints", coros)
+        finally:  # in the endpoint models now: the other stages, still reading, reuse their memory
+            listing.endpoints, listing.nics, listing.zone_links = [], {}, {}
 
     async def _zone_links(self, zone_id: str, listing: _Listing, reg_id: str) -> list[dict[str, Any]]:
         key = zone_id.lower()

@@ -219,6 +219,7 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
         _with_pe_in,
         parent_id,
         registry_from_json,
+        slim_nic,
     )
 
     types = [REGISTRY_TYPE, REPLICA_TYPE, PE_TYPE, NIC_TYPE, VAULT_TYPE, ZONE_TYPE, VNET_LINK_TYPE, WEBHOOK_TYPE]
@@ -263,7 +264,7 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
         for h in by_type[WEBHOOK_TYPE]:
             out.webhooks.setdefault(parent_id(str(h["id"])).lower(), []).append(h)
     out.endpoints = by_type[PE_TYPE]
-    out.nics = {str(n["id"]).lower(): n for n in by_type[NIC_TYPE]}
+    out.nics = {str(n["id"]).lower(): slim_nic(n) for n in by_type[NIC_TYPE]}
     out.vaults = by_type[VAULT_TYPE]
     zone_name = inv.s.cloud.private_dns_zone
     if ok:  # the zones each subscription holds: what the fallback lookup would list through ARM

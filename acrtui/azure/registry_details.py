@@ -21,6 +21,7 @@ Graph path hands in its webhook rows and lists the rest through ARM, as the ARM 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -55,11 +56,22 @@ def _enabled(policy: Any) -> bool:
     return str(_ci(_d(policy), "status") or "").lower() == "enabled"
 
 
-def slim_bodies(bodies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of each listed registry body, what :func:`read_details` reads (its id and ``properties.policies``): a
-    fleet's bodies are not kept for the whole load."""
-    return [{"id": b.get("id"), "properties": {"policies": _ci(_d(_ci(b, "properties")), "policies")}}
-            for b in bodies]
+# the policies read_details reads, and their fields
+_POLICY_FIELDS = (("quarantinePolicy", ("status",)), ("retentionPolicy", ("status", "days")),
+                  ("softDeletePolicy", ("status", "retentionDays")))
+
+
+def slim_body(b: dict[str, Any]) -> dict[str, Any]:
+    """Of a listed registry body, what :func:`read_details` reads (its id and those fields of
+    ``properties.policies``), copied out: a fleet's bodies are not kept for the whole load, nor (by reference)
+    the rest of their policies."""
+    pol = _d(_ci(_d(_ci(b, "properties")), "policies"))
+    keep: dict[str, Any] = {}
+    for name, fields in _POLICY_FIELDS:
+        v = _ci(pol, name)
+        if isinstance(v, dict):
+            keep[name] = {f: sys.intern(x) if isinstance(x, str) else x for f in fields if (x := _ci(v, f)) is not None}
+    return {"id": b.get("id"), "properties": {"policies": keep}}
 
 
 def soft_delete_of(body: dict[str, Any]) -> tuple[bool | None, int | None]:
@@ -214,12 +226,18 @@ async def read_details(inv: Inventory, registries: list[RegistryPosture], bodies
         inv._gather("registry details", [_one(inv, r, by_id.get(r.id.lower(), {}), hooks.get(r.id.lower()))
                                          for r in registries], by=[r.subscription_id for r in registries]))
     out = {}
-    for r, d in zip(registries, found, strict=True):
+    for i, (r, d) in enumerate(zip(registries, found, strict=True)):
         enabled, days = soft.get(r.id.lower(), (None, None))
         out[r.id.lower()] = d.model_copy(update={"soft_delete_enabled": enabled, "soft_delete_days": days})
+        found[i] = None  # type: ignore[call-overload]  # the copy replaces it: not a fleet's details twice over
     return out
 
 
 def with_details(registries: list[RegistryPosture], details: dict[str, RegistryDetails]) -> list[RegistryPosture]:
-    return [r.model_copy(update={"details": details[r.id.lower()]}) if r.id.lower() in details else r
-            for r in registries]
+    """The registries with their details, replaced in the list one by one (each old model released as its copy
+    is made: not a fleet's registries twice over at the end of the load)."""
+    for i, r in enumerate(registries):
+        d = details.get(r.id.lower())
+        if d is not None:
+            registries[i] = r.model_copy(update={"details": d})
+    return registries

@@ -127,6 +127,36 @@ at fleet:500x20, 0 ms, cProfile with a CPU-time timer (totals inflated by the pr
       bottleneck now (~1.9 ms of its CPU per request at 2000 registries, growing with the estate — its diagnostic
       settings list scans every resource per read (providers/monitor.py _settings), RBAC scans the role
       assignments per request); the audit after the load (checks, 51.8 MB report) adds ~5 s.
+
+Memory (``--memory``: peak RSS of ``acrtui audit --format json -o FILE`` by ``wait4``, ``--compare-with`` the same
+for another tree, then ``--traced-audit``: the load and the streamed audit in process under ``tracemalloc``).
+Where it went, fleet:2000x20 at 0 ms, the emulator in its own process, the load in process (auto → Graph, 48 in
+flight; load average 3–4, the machine shared), before = 535c4b8:
+
+    before: RSS 161 MB after the load, 169 MB after run_audit, 171 MB peak after the JSON; tracemalloc: load peak
+      88.5 MB traced, 43.6 MB retained (13 MB of it code: the estate ~15 KB per registry), the 94,000 findings
+      +33 MB (16.5 KB per registry, held until the report was written); RSS grew ~27 KB per registry (500 → 2000)
+    the estate (deep size per registry at fleet:500x20): 13.6 KB, of it 5.2 KB the set of field names pydantic
+      gives every model instance (2 KB for a registry's 28 fields) and ~2 KB short strings repeated per model
+      ("Succeeded", "eastus", scope-map actions) → models share equal sets and intern short strings: 6.4 KB
+    the load's transients: the listed bodies while the detail reads run (fleet:500x20): NIC rows 780 KB (slimmed
+      to their IPs: 235 KB), the registries' slim bodies 1,013 KB (they held each body's whole policies: 544 KB,
+      and each listed body released as its model is made), listed replications 559 KB (dropped once in the
+      registries); endpoint, NIC, zone and vault rows released when their stage ends
+    after: RSS 139 MB peak, reached in the load — the streamed audit and its 51.8 MB report add nothing;
+      tracemalloc: load peak 71.1 MB, 32.4 MB retained, the audit +0 (one registry's findings at a time);
+      RSS grows ~15 KB per registry (500 → 2000: 117 → 139 MB)
+    end to end, fleet:500x20, 0 ms (`/usr/bin/time -v acrtui audit --format json -o report.json --soft-fail`,
+      load 3.3): 126.4 MB before → 122.9 MB, reports byte-identical but generatedAt (the fixed ~110 MB is the
+      interpreter, the SDK's code, 96 TLS connections' 128 KB read buffers and 256 reads in flight per stage)
+    fleet:10000x20, 0 ms (0 to fit the benchmark slot; 5 ms took 21 min before), the goal measurement:
+      `acrtui emulator --seed fleet:10000x20 --latency-ms 0` in its own process, then
+      `/usr/bin/time -v acrtui audit --format json -o report.json --soft-fail` (load average 0.9–2.4):
+      **peak RSS 254 MB** (260,532 KB; 440 MB before this change at 5 ms, 5.18 GB originally; goal < 300 MB),
+      7 min 39 s wall, 182 s user + 15 s system CPU, exit 0, report 259 MB. VmHWM sampled every 15 s reached
+      its peak 75 s in (of 459 s: the listing and the first detail reads) and stayed there through the audit and
+      the report; not profiled at 10,000 — at 2000 the listing held ~17 MB of Resource Graph rows at once, which
+      grows with the estate: the likely next holder
 """
 
 from __future__ import annotations
@@ -370,6 +400,76 @@ async def traced_load() -> int:
     return 0
 
 
+def traced_audit() -> int:
+    """The load, then the streamed audit written as JSON (to /dev/null), under ``tracemalloc``: the traced peak,
+    what the estate retains, and what the audit adds on top (per registry)."""
+    import datetime as dt
+    import tracemalloc
+
+    from acrtui.audit.runner import run_audit
+    from acrtui.audit.writers import iter_json
+    from acrtui.azure.inventory import load_estate
+    from acrtui.azure.targets import TargetOptions, open_session
+    from acrtui.domain.checks import CheckSettings
+
+    async def load() -> Any:
+        session = open_session(TargetOptions(read_only=True, concurrency=48))
+        try:
+            return await load_estate(session)
+        finally:
+            await session.close()
+
+    tracemalloc.start()
+    estate = asyncio.run(load())
+    n = len(estate.registries)
+    loaded, load_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    report = run_audit(estate, settings=CheckSettings(now=dt.datetime.now(dt.UTC)), stream=True)
+    size = 0
+    with open(os.devnull, "w") as out:
+        for piece in iter_json(report):
+            size += len(piece)
+            out.write(piece)
+    _, audit_peak = tracemalloc.get_traced_memory()
+    mb = 2**20
+    print(json.dumps({"registries": n, "load_peak_mb": round(load_peak / mb, 1), "estate_mb": round(loaded / mb, 1),
+                      "audit_peak_mb": round(audit_peak / mb, 1), "audit_adds_mb": round((audit_peak - loaded) / mb, 1),
+                      "report_mb": round(size / mb, 1)}))
+    return 0
+
+
+def memory(seed: str, args: argparse.Namespace) -> dict[str, float]:
+    """``--memory``: peak RSS (wait4) of ``acrtui audit --format json`` with this tree (and ``--compare-with``), then
+    the in-process tracemalloc breakdown; the emulator in its own process."""
+    n = int(seed.split(":", 1)[1].split("x")[0])
+    print(f"\n{seed}, {args.latency_ms:g} ms latency, memory (load average {os.getloadavg()[0]:.1f})", flush=True)
+    emu = EmulatorProcess(seed, args.latency_ms, args.page_size)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fleet-mem-"))
+    peaks: dict[str, float] = {}
+    try:
+        env = {**os.environ, **emu.env, "PYTHONPATH": str(ROOT), "XDG_STATE_HOME": str(tmp / "state"),
+               "XDG_CONFIG_HOME": str(tmp / "config"), "ACRTUI_READ_ONLY": "1"}
+        if args.concurrency:
+            env["ACRTUI_CONCURRENCY"] = str(args.concurrency)
+        tail = ["-m", "acrtui", "audit", "--format", "json", "-o", str(tmp / "report.json"), "--soft-fail"]
+        trees = [("this tree", str(ROOT))] + ([("--compare-with", str(Path(args.compare_with).resolve()))]
+                                              if args.compare_with else [])
+        for name, tree in trees:
+            wall, cpu, rss, rc, err = run_child([sys.executable, *tail], {**env, "PYTHONPATH": tree}, cwd=tree)
+            size = (tmp / "report.json").stat().st_size / 2**20 if (tmp / "report.json").exists() else 0.0
+            peaks[name] = rss
+            print(f"  acrtui audit ({name}): peak RSS {rss:.0f} MB, {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}, report {size:.1f} MB", flush=True)
+            if rc not in (0, 1):
+                print("    stderr: " + err.replace("\n", "\n    "))
+        if not args.skip_traced:
+            out = subprocess.run([sys.executable, __file__, "--traced-audit"], env=env, capture_output=True, text=True)
+            print(f"  tracemalloc (in-process load + streamed audit): {out.stdout.strip() or out.stderr[-400:]}")
+    finally:
+        emu.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {**peaks, "registries": n}
+
+
 # ---------------------------------------------------------------- the floor and the report
 
 
@@ -461,11 +561,25 @@ def main() -> int:
     ap.add_argument("--tracemalloc", action="store_true", help="also an in-process load under tracemalloc")
     ap.add_argument("--crawl", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--traced-load", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--memory", action="store_true",
+                    help="only memory: peak RSS of the audit (and --compare-with's), then a tracemalloc breakdown")
+    ap.add_argument("--skip-traced", action="store_true", help="--memory without the (slow) tracemalloc run")
+    ap.add_argument("--traced-audit", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.crawl:
         return asyncio.run(crawl())
     if args.traced_load:
         return asyncio.run(traced_load())
+    if args.traced_audit:
+        return traced_audit()
+    if args.memory:
+        runs = [memory(seed, args) for seed in (x.strip() for x in args.sizes.split(",")) if seed]
+        if len(runs) > 1:  # what each further registry costs: the slope between the largest and smallest size
+            big, small = max(runs, key=lambda r: r["registries"]), min(runs, key=lambda r: r["registries"])
+            for name in (k for k in big if k != "registries" and k in small):
+                per = 1024 * (big[name] - small[name]) / max(1, big["registries"] - small["registries"])
+                print(f"  {name}: {per:.1f} KB of peak RSS per further registry")
+        return 0
     results = [bench(s.strip(), args) for s in args.sizes.split(",") if s.strip()]
     if len(results) > 1:
         a, b = results[0], results[-1]
