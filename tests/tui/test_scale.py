@@ -117,6 +117,17 @@ def as_if_loading(app: Any) -> tuple[dict[str, list[Any]], list[str]]:
     return by_sub, order
 
 
+async def loading_list(app: Any, pilot: Any) -> tuple[dict[str, list[Any]], list[str], Any, DataTable[Any]]:
+    """The demo loaded, then put back into a load's state (:func:`as_if_loading`) on its registry list."""
+    from acrtui.tui.screens.lists import RegistryListScreen
+
+    await wait_for(pilot, lambda: app.estate is not None)
+    by_sub, order = as_if_loading(app)
+    screen = app.screen
+    assert isinstance(screen, RegistryListScreen)
+    return by_sub, order, screen, screen.query_one(DataTable)
+
+
 async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_box_its_keys(
         make_app: Any, monkeypatch: Any) -> None:
     """Subscriptions listed later sort before the selected row and push it past the rows handed to the table
@@ -128,11 +139,7 @@ async def test_rows_streaming_in_keep_the_cursor_on_its_registry_and_the_filter_
     monkeypatch.setattr(RegistryListScreen, "SHOWN", 3)
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.estate is not None)
-        by_sub, order = as_if_loading(app)
-        screen = app.screen
-        assert isinstance(screen, RegistryListScreen)
-        table = screen.query_one(DataTable)
+        by_sub, order, screen, table = await loading_list(app, pilot)
         app.post_message(RegistriesListed(order[0], by_sub[order[0]]))
         await pilot.pause()
         await pilot.press("down")
@@ -162,15 +169,10 @@ async def test_rows_streaming_in_leave_an_untouched_cursor_on_the_top_row(make_a
     """Until the operator moves it, the cursor is on the first row: registries that sort first but are listed
     later take the top, the cursor does not ride down with whichever registry happened to be listed first."""
     from acrtui.tui.messages import RegistriesListed
-    from acrtui.tui.screens.lists import RegistryListScreen
 
     app = make_app(auto_open=[])
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.estate is not None)
-        by_sub, order = as_if_loading(app)
-        screen = app.screen
-        assert isinstance(screen, RegistryListScreen)
-        table = screen.query_one(DataTable)
+        by_sub, order, _, table = await loading_list(app, pilot)
         for sub in order:
             app.post_message(RegistriesListed(sub, by_sub[sub]))
             await pilot.pause()
