@@ -664,6 +664,8 @@ class Inventory:
             b = rows.pop()
             registries.append(registry_from_json(b, listing.replicas.get(str(b["id"]).lower(), [])))
             bodies.append(slim_body(b))
+            if len(registries) % 250 == 0:
+                await asyncio.sleep(0)  # a turn of the loop now and then: the console's keys (IoLoop.step_aside)
         registries.sort(key=lambda r: r.id.lower())
         listing.replicas = {}  # in the registries now: not kept for the rest of the load
 

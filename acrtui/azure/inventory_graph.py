@@ -217,6 +217,7 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
         _Listing,
         _sub_scope,
         _with_pe_in,
+        id_parts,
         parent_id,
         registry_from_json,
         slim_nic,
@@ -253,8 +254,12 @@ async def list_graph(inv: Inventory, subs: list[str], graph: GraphClient, *, fal
             by_type[t].append(r)
     out.registries = by_type[REGISTRY_TYPE]
     if inv.listed is not None:
+        per_sub: dict[str, list[dict[str, Any]]] = {sub.lower(): [] for sub in subs}
+        for b in out.registries:
+            per_sub.get(id_parts(str(b.get("id", ""))).get("subscription", "").lower(), []).append(b)
         for sub in subs:
-            inv.listed(sub, [registry_from_json(b) for b in out.registries if _in_sub(str(b.get("id", "")), sub)])
+            inv.listed(sub, [registry_from_json(b) for b in per_sub[sub.lower()]])
+            await asyncio.sleep(0)  # a turn of the loop between subscriptions: the console's keys (IoLoop.step_aside)
     for r in by_type[REPLICA_TYPE]:
         out.replicas.setdefault(parent_id(str(r["id"])).lower(), []).append(r)
     for b in out.registries:  # a Premium registry with no replication rows has none (Graph indexes them all)

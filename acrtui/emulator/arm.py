@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import random
 import re
 import uuid
@@ -159,7 +160,13 @@ def res_id(sub: str, rg: str, rtype: str, name: str, *children: str) -> str:
 
 
 def parse_id(rid: str) -> dict[str, str]:
-    """Split an ARM id into subscription, resourceGroup, namespace, types and names."""
+    """Split an ARM id into subscription, resourceGroup, namespace, types and names (a copy: callers may change
+    it; each id is split once — Resource Graph splits every row's id for every query)."""
+    return dict(_parse_id(rid))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_id(rid: str) -> dict[str, str]:
     segs = rid.strip("/").split("/")
     out: dict[str, str] = {}
     low = [s.lower() for s in segs]
@@ -271,14 +278,17 @@ def system_data(state: State, who: Principal | None, old: dict[str, Any] | None 
 # ---------------------------------------------------------------- paging
 
 
-def page(ctx: Ctx, items: list[dict[str, Any]]) -> Response:
-    """A list response with ``nextLink`` paging (page size from the emulator config)."""
+def page(ctx: Ctx, items: list[Any], render: Callable[[Any], dict[str, Any]] | None = None) -> Response:
+    """A list response with ``nextLink`` paging (page size from the emulator config). With ``render``, ``items``
+    are rendered only for the page served (a subscription's 500 registries were each rendered for every page)."""
     size = max(1, int(ctx.emulator.config.page_size))
     try:
         start = int(ctx.query.get("$skiptoken", "0") or 0)
     except ValueError as exc:
         raise bad_request("InvalidSkipToken", "The $skiptoken is not valid.") from exc
     chunk = items[start : start + size]
+    if render is not None:
+        chunk = [render(i) for i in chunk]
     body: dict[str, Any] = {"value": chunk}
     if start + size < len(items):
         q = {k: v for k, v in ctx.query.items() if k != "$skiptoken"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from typing import Any
 
 from .state import Principal, State
@@ -179,18 +180,50 @@ def role_by_guid(state: State, guid: str) -> dict[str, Any] | None:
 
 def allowed(state: State, object_id: str, action: str, scope: str, *, data: bool = False) -> bool:
     """Whether any role assigned at or above ``scope`` grants ``action`` (a data action when ``data``)."""
+    return checker(state, object_id, data=data)(action, scope)
+
+
+def checker(state: State, object_id: str, *, data: bool = False) -> Callable[[str, str], bool]:
+    """:func:`allowed` for one principal over many scopes (a Resource Graph query checks every row): the
+    principal's assignments are read once and, per action, the scopes whose role grants it are kept as a set, so
+    each row is an ancestor walk of its id instead of a scan of every assignment in the tenant. The state must not
+    change while it is used (one request)."""
+    grants: list[tuple[str, list[dict[str, Any]]]] = []
     for a in assignments_for(state, object_id):
         props = a["properties"]
-        if not _scope_covers(props.get("scope", ""), scope):
-            continue
         role = role_by_guid(state, role_guid_from_id(props.get("roleDefinitionId", "")))
-        if role is None:
-            continue
-        for perm in role["permissions"]:
-            acts, nots = (perm["dataActions"], perm["notDataActions"]) if data else (perm["actions"], perm["notActions"])
-            if any(_glob(p, action) for p in acts) and not any(_glob(p, action) for p in nots):
+        if role is not None:
+            grants.append((str(props.get("scope", "")).lower().rstrip("/"), role["permissions"]))
+    by_action: dict[str, set[str]] = {}
+
+    def scopes(action: str) -> set[str]:
+        got = by_action.get(action)
+        if got is None:
+            got = by_action[action] = set()
+            for scope, perms in grants:
+                for perm in perms:
+                    acts, nots = ((perm["dataActions"], perm["notDataActions"]) if data
+                                  else (perm["actions"], perm["notActions"]))
+                    if any(_glob(p, action) for p in acts) and not any(_glob(p, action) for p in nots):
+                        got.add(scope)
+                        break
+        return got
+
+    def check(action: str, target: str) -> bool:
+        granted = scopes(action)
+        if not granted:
+            return False
+        t = target.lower().rstrip("/")
+        if "" in granted or t in granted:
+            return True
+        i = t.find("/", 1)
+        while i != -1:  # every ancestor scope: _scope_covers's "t starts with a + '/'"
+            if t[:i] in granted:
                 return True
-    return False
+            i = t.find("/", i + 1)
+        return False
+
+    return check
 
 
 def permissions_at(state: State, object_id: str, scope: str) -> list[dict[str, Any]]:

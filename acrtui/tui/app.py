@@ -126,6 +126,7 @@ class AcrtuiApp(App[int]):
         self.chosen: list[str] = []
         self.chosen_names: list[str] = []
         self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
+        self.paging: set[str] = set()  # subscriptions in streamed whose list has more pages to come
         self._load_pending = False
         self._lists_due = False  # a redraw of the lists for streamed rows is queued
         self.estate: Estate | None = None
@@ -161,6 +162,8 @@ class AcrtuiApp(App[int]):
             self.post_message(ServiceReady())
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown) and self.service is not None:
+            self.service.io.step_aside()  # the estate's load waits while the operator's input is handled
         if isinstance(event, events.Key) and not event.is_forwarded and await self._escape_then_key(event):
             return
         await super().on_event(event)
@@ -245,11 +248,15 @@ class AcrtuiApp(App[int]):
                 last_at, last_stage = now, stage
                 self.post_message(EstateProgress(stage, done, total))
 
-        def listed(subscription: str, registries: list[RegistryPosture]) -> None:
-            self.post_message(RegistriesListed(subscription, registries))
+        def listed(subscription: str, registries: list[RegistryPosture], partial: bool = False) -> None:
+            self.post_message(RegistriesListed(subscription, registries, partial))
 
-        estate = await self.service.load(subscriptions, progress, listed)  # on the session's own loop and thread
-        self.post_message(EstateLoaded(estate, await self.service.audit_off_loop(estate)))
+        from .heap import tenured
+
+        async with tenured():  # the collector's full passes kept short while the estate grows (heap.py)
+            estate = await self.service.load(subscriptions, progress, listed)  # on the session's own loop and thread
+            report = await self.service.audit_off_loop(estate)
+        self.post_message(EstateLoaded(estate, report))
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def prepare_plan(self, plan: planning.UiPlan) -> None:
@@ -305,6 +312,7 @@ class AcrtuiApp(App[int]):
             return  # from a load since replaced
         first = not self.streamed
         self.streamed[m.subscription] = m.registries
+        (self.paging.add if m.partial else self.paging.discard)(m.subscription)
         if first:  # the first rows at once
             self._refresh_lists()
         elif not self._lists_due:  # then a burst (Resource Graph lists every subscription at once) redraws once
@@ -328,6 +336,7 @@ class AcrtuiApp(App[int]):
         assert self.service is not None
         self.estate = m.estate
         self.streamed = {}
+        self.paging = set()
         self.report = m.report if m.report is not None else self.service.audit(m.estate)
         for s in self.screen_stack:
             if isinstance(s, ConsoleScreen):
@@ -353,6 +362,7 @@ class AcrtuiApp(App[int]):
         self.estate = None
         self.report = None
         self.streamed = {}
+        self.paging = set()
         # the registry list sits right above the subscription picker
         while len(self.screen_stack) > 2:
             self.pop_screen()

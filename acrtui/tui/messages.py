@@ -59,7 +59,9 @@ class ServiceReady(Message):
 
 @dataclass
 class RegistriesListed(Message):
-    """One subscription's registries are listed: rows to show while the rest of the estate is read."""
+    """One subscription's registries are listed: rows to show while the rest of the estate is read (``partial``:
+    the pages so far, more to come)."""
 
     subscription: str
     registries: list[Any]
+    partial: bool = False

@@ -15,15 +15,17 @@ thread-safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import sys
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from acrtui.azure.errors import translate
-from acrtui.azure.inventory import Listed, Progress, collect, id_parts, load_estate, raw
+from acrtui.azure.inventory import Progress, collect, id_parts, load_estate, raw
 from acrtui.azure.session import AzureSession
 
 if TYPE_CHECKING:  # the checks and the audit are imported when the first estate is complete (on the I/O thread)
@@ -35,6 +37,18 @@ if TYPE_CHECKING:  # the checks and the audit are imported when the first estate
 
 T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
+
+
+# How long Resource Graph's listing waits for the ARM preview's first page (module docstring of _preview): at fleet
+# scale the emulator — like any server — answers the twenty first pages sooner without Graph's whole-table queries
+# queued beside them; the load takes minutes there, so the wait costs it nothing visible, and a slow ARM caps it.
+PREVIEW_HEAD_START_S = 3.0
+
+
+class Streamed(Protocol):
+    """Hears a subscription's registries as listed; ``partial`` while its list has more pages to come."""
+
+    def __call__(self, subscription: str, registries: list[Any], partial: bool = False) -> None: ...
 
 # Built-in Container Registry definitions the policy wizard offers (AZURE-RULES.md), display name kept short.
 BUILTIN_POLICIES: tuple[tuple[str, str], ...] = (
@@ -86,12 +100,34 @@ class IoLoop:
     # turns) took seconds while an estate loaded. 0.5 ms bounds each hand-back; the load loses little.
     SWITCH_INTERVAL = 0.0005
 
+    # how long this loop steps aside after each key or click: a keystroke is handled and drawn within it
+    HOLD_S = 0.15
+
     def __init__(self) -> None:
         if sys.getswitchinterval() > self.SWITCH_INTERVAL:
             sys.setswitchinterval(self.SWITCH_INTERVAL)
         self.loop = asyncio.new_event_loop()
+        self._hold_until = 0.0
+        self._holding = False
         self.thread = threading.Thread(target=self._serve, name="acrtui-io", daemon=True)
         self.thread.start()
+
+    def step_aside(self) -> None:
+        """The operator pressed a key (call from the UI thread): this loop sleeps — the interpreter lock released —
+        until ``HOLD_S`` after the latest key, from the end of the callback it is running. Even at a 0.5 ms switch
+        interval the UI thread got a fraction of the lock while a fleet loaded (the filter's own 10 ms took
+        100–290 ms, keys 0.5–1.8 s to draw, bench_console); the load waits out the keystrokes instead."""
+        self._hold_until = time.monotonic() + self.HOLD_S
+        if not self._holding and not self.loop.is_closed():
+            self._holding = True
+            self.loop.call_soon_threadsafe(self._hold)
+
+    def _hold(self) -> None:
+        try:
+            while (left := self._hold_until - time.monotonic()) > 0:
+                time.sleep(min(left, 0.02))
+        finally:
+            self._holding = False
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -199,13 +235,13 @@ class ConsoleService:
         return self.visible
 
     async def load(self, subscriptions: list[str], progress: Progress | None = None,
-                   listed: Listed | None = None) -> Estate:
+                   listed: Streamed | None = None) -> Estate:
         """One estate over the subscriptions (cross-subscription vaults and endpoints resolve); ``listed`` hears each
         subscription's registries as soon as they are listed, so the console can show rows before the rest.
         The callbacks run on the I/O thread: they may only post messages."""
         return await self.run(self._load(subscriptions, progress, listed))
 
-    async def _load(self, subscriptions: list[str], progress: Progress | None, listed: Listed | None) -> Estate:
+    async def _load(self, subscriptions: list[str], progress: Progress | None, listed: Streamed | None) -> Estate:
         names = await self._subscriptions()
         self.session.subscriptions = list(subscriptions)
         self.session.subscription_names = {s: names.get(s, s) for s in subscriptions}
@@ -216,9 +252,13 @@ class ConsoleService:
             if listed is not None:
                 listed(sub, registries)
 
-        preview = (asyncio.ensure_future(self._preview(subscriptions, listed, heard))
+        first_page = asyncio.Event()
+        preview = (asyncio.ensure_future(self._preview(subscriptions, listed, heard, first_page))
                    if listed is not None and self._graph_bound(subscriptions) else None)
         try:
+            if preview is not None:  # the first rows first: Resource Graph's queries start once a page is in
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(first_page.wait(), PREVIEW_HEAD_START_S)
             estate = await load_estate(self.session, progress=progress, listed=inventory_listed)
         finally:
             if preview is not None:
@@ -234,25 +274,38 @@ class ConsoleService:
         mode = self.session.inventory
         return mode == "graph" or (mode == "auto" and len(subscriptions) > inventory_graph.AUTO_SUBSCRIPTIONS)
 
-    async def _preview(self, subscriptions: list[str], listed: Listed, heard: set[str]) -> None:
+    async def _preview(self, subscriptions: list[str], listed: Streamed, heard: set[str],
+                       first_page: asyncio.Event) -> None:
         """Rows before a Resource Graph listing is in: each subscription's registries through ARM (one list per
         subscription, in parallel), shown as listed ("…" for every verdict) until the inventory's own listing for
-        it arrives. Best effort: a failed list shows nothing here — the inventory's read reports it."""
+        it arrives — page by page (ARM pages registries by 100: at fleet scale the first page is on screen while
+        the rest are read). Best effort: a failed list shows nothing more here — the inventory's read reports it.
+        ``first_page`` is set when the first page is in (or every list has ended)."""
         from acrtui.azure.inventory import API_VERSIONS, registry_from_json
 
         path = "/subscriptions/{}/providers/Microsoft.ContainerRegistry/registries"
 
         async def one(sub: str) -> None:
+            rows: list[Any] = []
+            url: str | None = path.format(sub)
             try:
-                bodies = [b async for b in self.session.list_json("subscriptions", None, path.format(sub),
-                                                                  API_VERSIONS["containerregistry"])]
-                rows = [registry_from_json(b) for b in bodies]
+                while url:
+                    page = await self.session.get_json("subscriptions", None, url, API_VERSIONS["containerregistry"])
+                    rows = rows + [registry_from_json(b) for b in page.get("value") or []]
+                    url = page.get("nextLink") or None
+                    first_page.set()
+                    if sub in heard:
+                        return
+                    listed(sub, rows, partial=url is not None)
             except Exception:  # the inventory reads the same list and reports its failure
+                if rows and sub not in heard:
+                    listed(sub, rows, partial=True)  # still being read, by the inventory
                 return
-            if sub not in heard:
-                listed(sub, rows)
 
-        await asyncio.gather(*(one(s) for s in subscriptions))
+        try:
+            await asyncio.gather(*(one(s) for s in subscriptions))
+        finally:
+            first_page.set()
 
     def check_settings(self) -> CheckSettings:
         """The thresholds ``acrtui audit`` uses (the settings file's ``audit:``), so the console and it agree."""

@@ -97,3 +97,51 @@ async def test_check_name_availability_knows_names_taken_in_other_tenants(emu: E
     status = await acr.registries.check_name_availability({"name": "TakenElsewhere", "type": RTYPE})
     assert (status.name_available, status.reason) == (False, "AlreadyExists")
     assert (await acr.registries.check_name_availability({"name": "freehere1", "type": RTYPE})).name_available
+
+
+def test_the_per_query_checker_agrees_with_a_scan_of_every_assignment() -> None:
+    """Resource Graph checks each row with rbac.checker (scopes per action, an ancestor walk per row): on the
+    demo estate, for every principal, resource and action a query or request asks, it decides as the definition
+    does — any assignment whose scope covers the target (``_scope_covers``) with a role granting the action."""
+    from acrtui.emulator.rbac import (
+        _glob,
+        _scope_covers,
+        assignments_for,
+        checker,
+        role_by_guid,
+        role_guid_from_id,
+    )
+    from acrtui.emulator.seeds import build_seed
+
+    st = build_seed("demo")
+    sub = next(iter(st.subscriptions))
+    grant(st, f"/subscriptions/{sub}/resourceGroups/rg-x", "Reader", "narrow")  # a group the estate lacks
+    grant(st, "/", "Reader", "root")
+
+    def brute(oid: str, action: str, scope: str, data: bool) -> bool:
+        for a in assignments_for(st, oid):
+            props = a["properties"]
+            role = role_by_guid(st, role_guid_from_id(props.get("roleDefinitionId", "")))
+            if role is None or not _scope_covers(props.get("scope", ""), scope):
+                continue
+            for perm in role["permissions"]:
+                acts, nots = (perm["dataActions"], perm["notDataActions"]) if data else (perm["actions"], perm["notActions"])
+                if any(_glob(p, action) for p in acts) and not any(_glob(p, action) for p in nots):
+                    return True
+        return False
+
+    oids = {str(a.props.get("principalId", "")) for a in st.of_type("Microsoft.Authorization/roleAssignments")}
+    targets = [r.id for r in st.resources.values()] + [f"/subscriptions/{sub}", f"/subscriptions/{sub}/",
+                                                       f"/subscriptions/{sub}/resourceGroups/RG-X/x", "/"]
+    decided = {True: 0, False: 0}
+    for oid in [*sorted(oids), "nobody"]:
+        for data in (False, True):
+            may = checker(st, oid, data=data)
+            for rid in targets:
+                for action in (f"{RTYPE}/read", "Microsoft.Authorization/roleAssignments/write",
+                               "Microsoft.KeyVault/vaults/keys/wrap/action", "Microsoft.ContainerRegistry/registries/pull/read"):
+                    want = brute(oid, action, rid, data)
+                    assert may(action, rid) is want, (oid, action, rid, data)
+                    assert allowed(st, oid, action, rid, data=data) is want
+                    decided[want] += 1
+    assert decided[True] > 100 and decided[False] > 100  # both answers exercised

@@ -126,6 +126,21 @@ async def test_paging_with_skip_token(emu: Emulator, sdk: Any) -> None:
     assert err.status_code == 400
 
 
+async def test_a_registry_created_mid_listing_neither_repeats_nor_shifts_the_pages(emu: Emulator, sdk: Any) -> None:
+    """A skip token pages the result its first page computed (kept a minute): "aardvark", created after page one
+    and sorting first, would otherwise push page one's last row onto page two (read twice). A new first page
+    sees it."""
+    await estate(emu, sdk)
+    query = "resources | where type =~ 'Microsoft.ContainerRegistry/registries' | order by name asc"
+    first = await q(emu, sdk, query, top=2)
+    await registry(emu, sdk, "aardvark", location="eastus")
+    rest = await q(emu, sdk, query, top=2, skip_token=first.skip_token)
+    names = [r["name"] for r in first.data + rest.data]
+    assert names == ["Bravo", "alpha", "gamma"] and not rest.skip_token
+    again = await q(emu, sdk, query, top=2)
+    assert [r["name"] for r in again.data] == ["Bravo", "aardvark"] and again.total_records == 4
+
+
 async def test_unsupported_queries_are_refused_with_the_reason(emu: Emulator, sdk: Any) -> None:
     for query, part in (
         ("resourcecontainers | where type == 'x'", "resourcecontainers"),
@@ -249,3 +264,39 @@ async def test_acr_child_types_are_those_learn_lists_for_the_resources_table(dem
     assert served <= {f"microsoft.containerregistry/{t}" for t in (
         "registries", "registries/replications", "registries/webhooks", "registries/tasks", "registries/taskruns",
         "registries/agentpools", "registries/buildtasks")}
+
+
+def test_a_leading_type_filter_narrows_the_rows_without_changing_the_answer() -> None:
+    """Graph's rows are built only for the types a query's first ``where type`` names (at fleet scale the product's
+    queries scanned every resource, each page): the answer is the one the whole table gives, and a ``where`` that
+    says more than the type, or not first, narrows nothing."""
+    from acrtui.emulator.arm import Ctx
+    from acrtui.emulator.providers.resourcegraph import leading_types, visible_rows
+    from acrtui.emulator.seeds import build_seed
+
+    st = build_seed("demo")
+    owner = st.principals[st.logins["owner"]]
+    ctx = Ctx("POST", "/", {}, None, owner, st, "https://x", None)
+    cases = {
+        "resources | where type =~ 'Microsoft.ContainerRegistry/registries' | project id, name":
+            {"microsoft.containerregistry/registries"},
+        "resources | where type in~ ('microsoft.network/privateEndpoints', 'Microsoft.KeyVault/vaults') | project id":
+            {"microsoft.network/privateendpoints", "microsoft.keyvault/vaults"},
+        "resources | where type == 'microsoft.containerregistry/registries'": {"microsoft.containerregistry/registries"},
+        "policyresources | where type =~ 'Microsoft.Authorization/policyAssignments' | project id":
+            {"microsoft.authorization/policyassignments"},
+        "resources | where type =~ 'microsoft.containerregistry/registries' or name == 'x'": None,
+        "resources | where name != '' | where type =~ 'microsoft.containerregistry/registries'": None,
+        "resources | where type in~ ('microsoft.containerregistry/registries')": {"microsoft.containerregistry/registries"},
+        "resources | project id": None,
+    }
+    assert leading_types("resources | where type in~ () | project id") is None
+    kept = 0
+    for query, want in cases.items():
+        assert leading_types(query) == want, query
+        table = "policyresources" if query.startswith("policy") else "resources"
+        whole = run_query(query, visible_rows(ctx, None, table))
+        narrowed = run_query(query, visible_rows(ctx, None, table, leading_types(query)))
+        assert narrowed == whole, query
+        kept += len(whole[0])
+    assert kept > 20  # the queries do return rows

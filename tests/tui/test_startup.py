@@ -386,3 +386,52 @@ async def test_enter_on_a_streamed_row_opens_the_registry_once_its_reads_are_in(
         gate.set()
         await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
         assert "registry contosostgacr" in dump(app).splitlines()[0]
+
+
+async def test_a_graph_bound_load_streams_each_subscriptions_rows_page_by_page(demo: Emulator) -> None:
+    """Before Resource Graph's listing is in, each subscription's ARM list is shown page by page (at fleet scale
+    ARM's 100-a-page lists are five round trips): every page's rows as it arrives, ``partial`` while more pages
+    follow, and each subscription ends complete."""
+    demo.config.page_size = 1
+    svc = console_service(demo)
+    svc.session.inventory = "graph"
+    heard: list[tuple[str, list[str], bool]] = []
+
+    def listed(sub: str, registries: list[Any], partial: bool = False) -> None:
+        heard.append((sub, [r.id for r in registries], partial))
+
+    try:
+        estate = await svc.load(all_subscriptions(demo), None, listed)
+    finally:
+        await svc.close()
+    by_sub = {s: sorted(r.id for r in estate.registries if r.subscription_id == s) for s in estate.subscriptions}
+    big = max(by_sub, key=lambda s: len(by_sub[s]))
+    assert len(by_sub[big]) >= 3
+    pages = [ids for sub, ids, partial in heard if sub == big and partial]
+    assert [len(p) for p in pages[:2]] == [1, 2]  # a row a page (page size 1), growing
+    for sub, ids in by_sub.items():
+        last = [(i, p) for s, i, p in heard if s == sub][-1]
+        assert sorted(last[0]) == ids and last[1] is False  # complete, said so
+
+
+def test_a_key_makes_the_session_loop_step_aside_until_it_has_been_handled() -> None:
+    """The console's I/O loop, asked to step aside (a key or click), runs nothing more until HOLD_S after the
+    latest ask: what it had queued waits, and a second ask extends the hold."""
+    from acrtui.tui.service import IoLoop
+
+    io = IoLoop()
+    try:
+        io.step_aside()
+        io.step_aside()
+        until = io._hold_until
+
+        async def when() -> float:
+            import time
+
+            return time.monotonic()
+
+        ran = asyncio.run_coroutine_threadsafe(when(), io.loop).result(30)
+        assert ran >= until
+        assert not io._holding
+    finally:
+        io.stop()

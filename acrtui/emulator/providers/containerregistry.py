@@ -797,18 +797,18 @@ def delete_registry(ctx: Ctx, p: dict[str, str]) -> Response:
 @route("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries")
 def list_registries_rg(ctx: Ctx, p: dict[str, str]) -> Response:
     require_rg(ctx, p["sub"], p["rg"])
-    found = ctx.state.of_type(RTYPE, rg_id(p["sub"], p["rg"]))
-    for r in found:
-        auto_rotate(ctx.state, r)
-    return page(ctx, [registry_view(ctx, r.body) for r in found])
+    return page(ctx, ctx.state.of_type(RTYPE, rg_id(p["sub"], p["rg"])), lambda r: _listed_view(ctx, r))
 
 
 @route("GET", "/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries")
 def list_registries(ctx: Ctx, p: dict[str, str]) -> Response:
-    found = ctx.state.of_type(RTYPE, f"/subscriptions/{p['sub']}")
-    for r in found:
-        auto_rotate(ctx.state, r)
-    return page(ctx, [registry_view(ctx, r.body) for r in found])
+    return page(ctx, ctx.state.of_type(RTYPE, f"/subscriptions/{p['sub']}"), lambda r: _listed_view(ctx, r))
+
+
+def _listed_view(ctx: Ctx, r: Resource) -> dict[str, Any]:
+    """A registry as a list shows it: its key rotated first when due (as a GET of it would)."""
+    auto_rotate(ctx.state, r)
+    return registry_view(ctx, r.body)
 
 
 @route(

@@ -559,31 +559,62 @@ def in_policy_table(r: Resource) -> bool:
     return r.type.lower() == ASSIGNMENT_TYPE and r.id.lower().startswith("/subscriptions/")
 
 
-def visible_rows(ctx: Ctx, subscriptions: list[str] | None, table: str = "resources") -> list[Row]:
+def leading_types(query: str) -> set[str] | None:
+    """The types a query's first operator confines it to — ``T | where type =~ 'x'`` or ``where type in~ ('x',
+    'y')`` (``==`` / ``in`` too), nothing else in that ``where`` — lower-cased; None when it has no such operator.
+    Only narrows which resources become rows (a superset of what the predicate keeps: it still runs)."""
+    toks = tokenize(query)
+    if len(toks) < 6 or [t.text.lower() for t in toks[1:4]] != ["|", "where", "type"]:
+        return None
+    op, i = toks[4].text.lower(), 5
+    found: set[str] = set()
+    if op in ("=~", "==") and toks[5].kind == "str":
+        found.add(toks[5].text.lower())
+        i = 6
+    elif op in ("in~", "in") and toks[5].text == "(":
+        i = 6
+        while i + 1 < len(toks) and toks[i].kind == "str" and toks[i + 1].text in (",", ")"):
+            found.add(toks[i].text.lower())
+            i += 2
+            if toks[i - 1].text == ")":
+                break
+        else:
+            return None
+    else:
+        return None
+    return found if i == len(toks) or toks[i].text == "|" else None
+
+
+def visible_rows(ctx: Ctx, subscriptions: list[str] | None, table: str = "resources",
+                 types: set[str] | None = None) -> list[Row]:
     oid = ctx.principal.object_id
     subs = {s.lower() for s in subscriptions} if subscriptions else {s.lower() for s in ctx.state.subscriptions}
     member = in_policy_table if table == "policyresources" else in_table
+    may = rbac.checker(ctx.state, oid)
     out = []
-    for r in ctx.state.resources.values():
+    candidates = (ctx.state.resources.values() if types is None else
+                  [r for t in sorted(types) for r in ctx.state.of_type(t)])
+    for r in candidates:
         if not member(r):
             continue
         if parse_id(r.id).get("subscription", "").lower() not in subs:
             continue
-        if rbac.allowed(ctx.state, oid, f"{r.type}/read", r.id):
+        if may(f"{r.type}/read", r.id):
             out.append(to_row(ctx.state, r))
     return out
 
 
-def _security_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[Row]:
+def _security_rows(ctx: Ctx, subscriptions: list[str] | None, types: set[str] | None = None) -> list[Row]:
     from .security import security_rows
 
     return security_rows(ctx, subscriptions)
 
 
-# table name (lower) -> the rows a caller may see in the chosen subscriptions
-TABLES: dict[str, Callable[[Ctx, list[str] | None], list[Row]]] = {
-    "resources": visible_rows,
-    "policyresources": lambda ctx, subs: visible_rows(ctx, subs, "policyresources"),
+# table name (lower) -> the rows a caller may see in the chosen subscriptions (of the types, when the query's first
+# operator confines them: see leading_types)
+TABLES: dict[str, Callable[[Ctx, list[str] | None, set[str] | None], list[Row]]] = {
+    "resources": lambda ctx, subs, types: visible_rows(ctx, subs, "resources", types),
+    "policyresources": lambda ctx, subs, types: visible_rows(ctx, subs, "policyresources", types),
     "securityresources": _security_rows,
 }
 
@@ -647,6 +678,16 @@ class Quota:
 
 _QUOTAS: weakref.WeakKeyDictionary[Any, Quota] = weakref.WeakKeyDictionary()
 
+# A query's result, kept for its $skipToken pages: (principal, query fingerprint) → (rows, columns, when). The first
+# page always runs the query; each later page of it within RESULT_TTL_S reads the same result rather than running
+# it again over the whole table (at fleet scale each of a listing's pages re-scanned every resource). Unconfirmed:
+# Azure documents neither way whether a skip token pages a snapshot; its index lags writes anyway, and a page read
+# after the window runs the query again.
+RESULT_TTL_S = 60.0
+RESULTS_KEPT = 16
+_RESULTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[list[Row], list[str], float]]] = (
+    weakref.WeakKeyDictionary())
+
 
 def _resets_after(seconds: float) -> str:
     whole = int(seconds)
@@ -703,13 +744,23 @@ def _resources(ctx: Ctx) -> Response:
     fmt = str(get_ci(opts, "resultFormat") or "objectArray")
     if fmt.lower() not in ("objectarray", "table"):
         raise ArmError(400, "BadRequest", f"Result format '{fmt}' is not supported.", details=[{"code": "InvalidQuery", "message": "Invalid resultFormat."}])
-    try:
-        rows, columns = run_query(query, TABLES[query_table(query)](ctx, subs))
-    except QueryError as e:
-        raise _invalid(str(e)) from e
     fp = _fingerprint(query, subs)
     token = get_ci(opts, "$skipToken")
     start = _offset(str(token), fp) if token else skip
+    results = _RESULTS.setdefault(ctx.emulator, {})
+    key = (ctx.principal.object_id.lower(), fp)
+    kept = results.get(key) if token else None
+    if kept is not None and time.monotonic() - kept[2] < RESULT_TTL_S:
+        rows, columns = kept[0], kept[1]
+    else:
+        try:
+            rows, columns = run_query(query, TABLES[query_table(query)](ctx, subs, leading_types(query)))
+        except QueryError as e:
+            raise _invalid(str(e)) from e
+        results.pop(key, None)
+        results[key] = (rows, columns, time.monotonic())
+        while len(results) > RESULTS_KEPT:
+            results.pop(next(iter(results)))
     chunk = rows[start : start + top]
     more = start + top < len(rows)
     out: dict[str, Any] = {"totalRecords": len(rows), "count": len(chunk), "resultTruncated": "false", "facets": []}

@@ -156,12 +156,13 @@ def security_rows(ctx: Ctx, subscriptions: list[str] | None) -> list[dict[str, A
     """Rows of ``securityresources``: assessments and sub-assessments in the chosen subscriptions the caller may read."""
     oid = ctx.principal.object_id
     subs = {s.lower() for s in subscriptions} if subscriptions else {s.lower() for s in ctx.state.subscriptions}
+    may = rbac.checker(ctx.state, oid)
     out = []
     for rtype in (ASSESSMENT, SUB_ASSESSMENT):
         for r in ctx.state.of_type(rtype):
             info = parse_id(r.id)
             sub = info.get("subscription", "")
-            if sub.lower() not in subs or not rbac.allowed(ctx.state, oid, f"{ASSESSMENT}/read", r.id):
+            if sub.lower() not in subs or not may(f"{ASSESSMENT}/read", r.id):
                 continue
             out.append({
                 "id": r.body["id"], "name": r.body["name"], "type": str(r.body["type"]).lower(),

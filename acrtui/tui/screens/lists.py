@@ -278,7 +278,8 @@ class RegistryListScreen(FilteredTable):
         streamed: dict[str, list[Any]] = getattr(app, "streamed", {}) or {}
         chosen = getattr(app, "chosen", []) or []
         regs = sum(len(v) for v in streamed.values())
-        text = f"Reading the estate… {len(streamed)} of {len(chosen)} subscriptions listed"
+        done = len(set(streamed) - (getattr(app, "paging", None) or set()))  # a list still paging is not listed
+        text = f"Reading the estate… {done} of {len(chosen)} subscriptions listed"
         if streamed:
             text += f" · {regs} registr{'y' if regs == 1 else 'ies'}"
         return text + (f" · {self.stage}" if self.stage else "")
