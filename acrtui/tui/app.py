@@ -253,7 +253,7 @@ class AcrtuiApp(App[int]):
 
         from .heap import tenured
 
-        async with tenured():  # the collector's full passes kept short while the estate grows (heap.py)
+        async with tenured(lambda: sum(map(len, self.streamed.values()))):  # the collector kept short (heap.py)
             estate = await self.service.load(subscriptions, progress, listed)  # on the session's own loop and thread
             report = await self.service.audit_off_loop(estate)
         self.post_message(EstateLoaded(estate, report))

@@ -305,6 +305,9 @@ async def main():
             out["complete_s"] = time.perf_counter() - t_start
             await typing(app, pilot, "filter_complete")
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        import gc  # the cyclic garbage the load's freezes kept (tui/heap.py): unfrozen, what a full pass frees
+        gc.unfreeze()
+        out["frozen_garbage"] = gc.collect()
         app.exit()
 
 asyncio.run(main())
@@ -339,7 +342,8 @@ def print_fleet(seed: str, res: dict[str, Any]) -> None:
     print(f"{seed}: first rows {res['first_rows_s']:.2f} s ({res['first_rows']} rows), every subscription listed "
           f"{res['all_listed_s']:.2f} s ({res['listed_rows']} rows), complete "
           + (f"{res['complete_s']:.1f} s" if "complete_s" in res else "not within the wait")
-          + f"; peak RSS {res['peak_rss_mb']:.0f} MB (goal < 500)")
+          + f"; peak RSS {res['peak_rss_mb']:.0f} MB (goal < 500)"
+          + (f"; frozen garbage {res['frozen_garbage']:,} objects" if "frozen_garbage" in res else ""))
     for label in ("filter_streamed", "filter_complete"):
         f = res.get(label)
         if not f:
