@@ -69,6 +69,23 @@ the console's own process spends ~2.0–2.3 s of CPU by its rows.
   while loading 12–292 ms (median 22; the 292 ms key's handler itself took 285 ms: the session's thread held the
   interpreter lock), once read 15–26 ms (handler 8–15 ms); peak RSS 440 MB (1.2 GB before, not complete then).
   Not met: first rows ≤ 2 s; every key ≤ 100 ms while loading (the load in a process of its own would do both).
+
+Later still (fleet:10000x20, ``--fleet-only --wait 400``, idle machine): first rows 1.35 s (100 rows: a page),
+every subscription 5.45 s, complete 187.2 s; keys while loading 10–91 ms (handler 5–8 ms), once read 13–83 ms
+(median 17); peak RSS 463 MB; frozen garbage 189,040 objects — every fleet goal met. What moved them, found with
+py-spy on both processes and a timeline of the child: the emulator's Resource Graph spent ~85% of its CPU checking
+each row's read access by scanning the tenant's role assignments, built rows for every resource for every query and
+re-ran a query for each of its pages (rbac.checker per query, the leading ``where type`` narrows the rows, a skip
+token's pages read the first page's result), and rendered a subscription's 500 registries for each of its five ARM
+pages; the console waited for all five pages before drawing a row (now page by page, Graph's queries held up to
+3 s for the first page); the UI thread lost the interpreter lock to the load in 50–150 ms stretches — full
+collections of a growing heap (76 → 556 ms, tui/heap.py now freezes it at fleet scale) and loops over a whole
+listing with no await (now a turn of the loop every subscription / 250 registries, and IoLoop.step_aside sleeps
+the load for 150 ms after each key). This script's first-rows wait polled with Pilot.pause, whose idle wait added
+up to a second: it polls with asyncio.sleep and takes the first frame drawn once the table holds rows.
+  The first run after these (heap settle collecting only the young generations): first rows 1.93 s, keys while
+  loading 12–84 ms, peak RSS 483 MB, frozen garbage 363,142 objects; a full collection of the unfrozen objects at
+  each settle halved what a load keeps.
 """
 
 from __future__ import annotations
