@@ -38,3 +38,19 @@ async def test_escape_then_a_key_typed_fast_goes_back_first(make_app: Any) -> No
                        and isinstance(app.focused, Input))
         await pilot.press("s", "b")
         assert app.screen.query_one("#filter", Input).value == "sb"
+
+
+async def test_filter_then_two_enters_typed_at_once_open_the_highlighted_registry(make_app: Any) -> None:
+    """``/stg⏎⏎`` sent in one go (tmux, a fast typist): the second Enter reaches the box before the focus has moved
+    to the list; it opens the highlighted row all the same."""
+    from textual import events
+
+    app = make_app(auto_open=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.estate is not None and isinstance(app.screen, RegistryListScreen))
+        await pilot.press("slash", "s", "t", "d")
+        assert app.focused is app.screen.query_one("#filter", Input)
+        for _ in range(2):  # both queued before either is handled, as a terminal's burst is
+            app.post_message(events.Key("enter", "\r"))
+        await wait_for(pilot, lambda: isinstance(app.screen, RegistryScreen))
+        assert app.screen.registry_id.endswith("/contosostgstd")

@@ -49,6 +49,7 @@ class FilteredTable(ConsoleScreen):
         self._widths: list[int] = []
         self._matches: list[int] = []
         self._matched_for: str | None = None  # the filter text self._matches answer
+        self._submitted: str | None = None  # the filter text Enter last took to the list (reset by typing)
         self._meta: dict[int, tuple[list[Any], str, list[int]]] = {}  # id(cells) → (cells, search key, widths)
 
     def body(self) -> Iterable[Widget]:
@@ -122,16 +123,24 @@ class FilteredTable(ConsoleScreen):
         self.fill()
 
     def action_filter(self) -> None:
+        self._submitted = None
         self.show_filter(self.query_one("#filter", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
+            self._submitted = None
             self.filter_text = event.value.strip()
             self.apply_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter takes the keys to the list; a second Enter opens the highlighted row. Typed fast ("/stg⏎⏎", or
+        tmux sending both at once) the second reaches the box before the focus has moved: it opens the row too."""
         if event.input.id == "filter":
-            self.query_one(DataTable).focus()
+            table = self.query_one(DataTable)
+            if self._submitted == event.value and table.row_count:
+                table.action_select_cursor()
+            self._submitted = event.value
+            table.focus()
 
     def action_back(self) -> None:
         """esc clears an active filter first, then goes back."""
