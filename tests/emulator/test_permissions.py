@@ -102,15 +102,8 @@ async def test_check_name_availability_knows_names_taken_in_other_tenants(emu: E
 def test_the_per_query_checker_agrees_with_a_scan_of_every_assignment() -> None:
     """Resource Graph checks each row with rbac.checker (scopes per action, an ancestor walk per row): on the
     demo estate, for every principal, resource and action a query or request asks, it decides as the definition
-    does — any assignment whose scope covers the target (``_scope_covers``) with a role granting the action."""
-    from acrtui.emulator.rbac import (
-        _glob,
-        _scope_covers,
-        assignments_for,
-        checker,
-        role_by_guid,
-        role_guid_from_id,
-    )
+    does — any role assigned at or above the target (``permissions_at``, which the permissions API serves) granting the action."""
+    from acrtui.emulator.rbac import _glob, checker, permissions_at
     from acrtui.emulator.seeds import build_seed
 
     st = build_seed("demo")
@@ -118,17 +111,10 @@ def test_the_per_query_checker_agrees_with_a_scan_of_every_assignment() -> None:
     grant(st, f"/subscriptions/{sub}/resourceGroups/rg-x", "Reader", "narrow")  # a group the estate lacks
     grant(st, "/", "Reader", "root")
 
-    def brute(oid: str, action: str, scope: str, data: bool) -> bool:
-        for a in assignments_for(st, oid):
-            props = a["properties"]
-            role = role_by_guid(st, role_guid_from_id(props.get("roleDefinitionId", "")))
-            if role is None or not _scope_covers(props.get("scope", ""), scope):
-                continue
-            for perm in role["permissions"]:
-                acts, nots = (perm["dataActions"], perm["notDataActions"]) if data else (perm["actions"], perm["notActions"])
-                if any(_glob(p, action) for p in acts) and not any(_glob(p, action) for p in nots):
-                    return True
-        return False
+    def brute(oid: str, action: str, scope: str, data: bool) -> bool:  # the roles ARM lists at the scope
+        acts, nots = ("dataActions", "notDataActions") if data else ("actions", "notActions")
+        return any(any(_glob(p, action) for p in perm[acts]) and not any(_glob(p, action) for p in perm[nots])
+                   for perm in permissions_at(st, oid, scope))
 
     oids = {str(a.props.get("principalId", "")) for a in st.of_type("Microsoft.Authorization/roleAssignments")}
     targets = [r.id for r in st.resources.values()] + [f"/subscriptions/{sub}", f"/subscriptions/{sub}/",
