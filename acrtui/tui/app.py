@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -234,9 +235,6 @@ class AcrtuiApp(App[int]):
     @work(exclusive=True, group="estate", exit_on_error=False)
     async def load_estate(self, subscriptions: list[str]) -> None:
         assert self.service is not None
-
-        import time
-
         last_at, last_stage = 0.0, ""
 
         def progress(stage: str, done: int, total: int) -> None:

@@ -39,7 +39,7 @@ T = TypeVar("T")
 Clock = Callable[[], dt.datetime]
 
 
-# How long Resource Graph's listing waits for the ARM preview's first page (module docstring of _preview): at fleet
+# How long Resource Graph's listing waits for the ARM preview's first page (ConsoleService._preview): at fleet
 # scale the emulator — like any server — answers the twenty first pages sooner without Graph's whole-table queries
 # queued beside them; the load takes minutes there, so the wait costs it nothing visible, and a slow ARM caps it.
 PREVIEW_HEAD_START_S = 3.0
