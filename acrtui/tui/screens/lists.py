@@ -290,7 +290,7 @@ class RegistryListScreen(FilteredTable):
         done = len(set(streamed) - (getattr(app, "paging", None) or set()))  # a list still paging is not listed
         text = f"Reading the estate… {done} of {len(chosen)} subscriptions listed"
         if streamed:
-            text += f" · {regs} registr{'y' if regs == 1 else 'ies'}"
+            text += f" · {regs:,} registr{'y' if regs == 1 else 'ies'}"
         return text + (f" · {self.stage}" if self.stage else "")
 
     def progress(self, stage: str, done: int, total: int) -> None:
@@ -380,7 +380,7 @@ class RegistryListScreen(FilteredTable):
             streamed = getattr(self.app, "streamed", None)
             if not streamed:
                 return ""
-            shown_text = f"{shown} registr{'y' if shown == 1 else 'ies'}"
+            shown_text = f"{shown:,} registr{'y' if shown == 1 else 'ies'}"
             where = f" (filter “{self.filter_text}”)" if self.filter_text else ""
             return f"{shown_text} listed so far{where} · findings, CMK and private link follow (…)"
         observed = estate.observed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if estate.observed_at else "?"
@@ -389,7 +389,7 @@ class RegistryListScreen(FilteredTable):
         if hidden:  # a listing failed: registries may be missing from this list
             errs += " · registries may be missing: " + "; ".join(g.what for g in hidden)
         notes = "".join(f" · note: {n}" for n in estate.notes)  # how it was read (a fallback to ARM)
-        base = f"{shown} of {len(estate.registries)} registries · observed {observed}{errs}{notes}"
+        base = f"{shown:,} of {len(estate.registries):,} registries · observed {observed}{errs}{notes}"
         return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
 
     def action_open(self) -> None:
