@@ -67,3 +67,18 @@ async def test_a_registry_listing_failure_says_registries_may_be_missing(make_ap
         await open_list(app, pilot)
         status = str(app.screen.query_one("#status-line", Label).render())
         assert "registries may be missing: registries in" in status
+
+
+async def test_a_status_warning_is_shown_whole_on_a_narrow_terminal(make_app: Any, demo: Emulator) -> None:
+    """At 100 columns the status line's tail — where "registries may be missing" sits — wraps, never cut."""
+    demo.faults.add("503", path="/providers/Microsoft.ContainerRegistry/registries$")
+    app = make_app(auto_open=[])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_list(app, pilot)
+        status = str(app.screen.query_one("#status-line", Label).render())
+        assert len(status) > 100 and "registries may be missing" in status  # longer than a line: the case tested
+        assert status.endswith("; and 1 more")  # three listings failed: two named, the count of the rest
+        from .conftest import dump
+
+        screen = " ".join(" ".join(dump(app).split()).split("\n"))
+        assert " ".join(status.split()) in screen

@@ -387,7 +387,8 @@ class RegistryListScreen(FilteredTable):
         errs = f" · INCOMPLETE: {len(estate.errors)} reads failed (? = unknown)" if estate.errors else ""
         hidden = estate.unattributed_gaps
         if hidden:  # a listing failed: registries may be missing from this list
-            errs += " · registries may be missing: " + "; ".join(g.what for g in hidden)
+            named = "; ".join(g.what for g in hidden[:2]) + (f"; and {len(hidden) - 2} more" if len(hidden) > 2 else "")
+            errs += f" · registries may be missing: {named}"  # every failed request is in the activity log (A)
         notes = "".join(f" · note: {n}" for n in estate.notes)  # how it was read (a fallback to ARM)
         base = f"{shown:,} of {len(estate.registries):,} registries · observed {observed}{errs}{notes}"
         return base + (f" · filter “{self.filter_text}”" if self.filter_text else "")
