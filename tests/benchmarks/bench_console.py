@@ -91,8 +91,10 @@ up to a second: it polls with asyncio.sleep and takes the first frame drawn once
 (5.73×), complete 1.82 s; running 0.37 / 1.10 / 1.54 s (1.68× / 4.90× / 6.89×). The floor is now measured, not
 estimated from import times: :data:`SDK_READ` — no UI, only azure-identity and azure-core reading the same rows the
 cheapest way the SDK allows — takes 0.22 s (0.21 s CPU) against the emulator already up, so the running case's floor
-is the bare app itself (1.00×), while --demo, which must also start its emulator (0.32 s CPU), is bounded by the
-CPU over both cores at 0.37 s = 1.66×: the 1.5× goal cannot be met on --demo on this machine by any design. The
+is the bare app itself (1.00×; 1.25× in a second run) if the read runs in a process of its own, and the two CPUs
+added (0.42–0.49 s = 1.9–2.1×) if UI and read share one interpreter lock; --demo, which must also start its
+emulator (0.32 s CPU), is bounded by the CPU over both cores at 0.37–0.41 s = 1.66–1.75×: the 1.5× goal cannot be
+met on --demo on this machine by any design. The
 requests transport is the cheaper one here only because msal imports requests anyway; with aiohttp (the console's)
 the same script takes ~0.13 s more.
 """
@@ -438,6 +440,7 @@ def floor_text(python: str, bare_rows: float, bare_cpu: float, emu_env: dict[str
     cores = os.cpu_count() or 1
     read, read_cpu = sdk_read(python, emu_env, runs)
     emu = emulator_cpu(python, root)
+    one_process = bare_cpu + read_cpu  # the UI and the read under one interpreter lock
     running = max(bare_rows, read, (bare_cpu + read_cpu) / cores)
     demo = max(running, (bare_cpu + read_cpu + emu) / cores)
     return (f"the rows read with no UI (the SDK's cheapest path: azure-identity, azure-core, raw JSON, the requests "
@@ -445,8 +448,9 @@ def floor_text(python: str, bare_rows: float, bare_cpu: float, emu_env: dict[str
             f"{read / bare_rows:.2f}× the bare app's rows\n"
             f"floor on {cores} cores (that read, the bare app {bare_cpu:.2f} s CPU, the demo emulator's start "
             f"{emu:.2f} s CPU; spread over every core, nothing else): against a running emulator ≥ {running:.2f} s = "
-            f"{running / bare_rows:.2f}× the bare app's rows; --demo ≥ {demo:.2f} s = {demo / bare_rows:.2f}× "
-            "(target ≤ 1.5)")
+            f"{running / bare_rows:.2f}× the bare app's rows with the read in a process of its own, ≥ "
+            f"{one_process:.2f} s = {one_process / bare_rows:.2f}× with UI and read in one process; --demo ≥ "
+            f"{demo:.2f} s = {demo / bare_rows:.2f}× however the work is split (target ≤ 1.5)")
 
 
 def main() -> int:
