@@ -137,9 +137,15 @@ def bindings_for(screen_id: str, *, read_only: bool) -> list[Binding]:
     """
     out = [a.binding() for a in actions_for(screen_id, read_only=read_only)]
     if read_only:
-        out += [Binding(a.key, f"app.refuse_read_only({(a.command or a.description).replace(':', '')!r})", a.description, show=False,
-                        id=a.id) for a in ACTIONS if a.write and a.on(screen_id)]
+        out += [Binding(a.key, f"app.refuse_read_only({refusal(a)!r})", a.description, show=False, id=a.id)
+                for a in ACTIONS if a.write and a.on(screen_id)]
     return out
+
+
+def refusal(a: UiAction) -> str:
+    """What a refused write key names: ``private link: create endpoint`` → ``create endpoint (private link)``."""
+    area, sep, verb = (a.command or a.description).partition(": ")
+    return f"{verb} ({area})" if sep else area.replace(":", "")
 
 
 def write_action_names() -> set[str]:

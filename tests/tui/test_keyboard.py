@@ -294,11 +294,11 @@ async def test_read_only_write_keys_say_so(make_app: Any, demo: Emulator) -> Non
         await open_registry(app, pilot, "contosostgstd")
         await pilot.press("p")
         await pilot.pause()
-        assert status_line(app) == "⚠ read-only session: private link create endpoint is not available"
+        assert status_line(app) == "⚠ read-only session: create endpoint (private link) is not available"
         assert isinstance(app.screen, RegistryScreen)
         await pilot.press("m")
         await pilot.pause()
-        assert "cmk migrate to a new CMK registry is not available" in status_line(app)
+        assert "migrate to a new CMK registry (cmk) is not available" in status_line(app)
         cmk = plain(app.screen.query_one("#section-cmk"))
         assert "press m" not in cmk and "(press" not in dump(app)
         await pilot.press("7")
