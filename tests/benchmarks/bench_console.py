@@ -94,7 +94,9 @@ cheapest way the SDK allows — takes 0.22 s (0.21 s CPU) against the emulator a
 is the bare app itself (1.00×; 1.25× in a second run) if the read runs in a process of its own, and the two CPUs
 added (0.42–0.49 s = 1.9–2.1×) if UI and read share one interpreter lock; --demo, which must also start its
 emulator (0.32 s CPU), is bounded by the CPU over both cores at 0.37–0.41 s = 1.66–1.75×: the 1.5× goal cannot be
-met on --demo on this machine by any design. The
+met on --demo on this machine by any design of the console on this stack. (The emulator's start is ~0.25 s of
+imports, 0.15 s of it aiohttp — whose client half, with its default TLS contexts, ``aiohttp.web`` pulls in; a demo
+emulator on a bare asyncio server might bring the bound to ~1.45×, reachable only with no overhead at all.) The
 requests transport is the cheaper one here only because msal imports requests anyway; with aiohttp (the console's)
 the same script takes ~0.13 s more.
 """
