@@ -73,6 +73,30 @@ class ConsoleCommands(Provider):
             # one short line per entry: a gated change names why; running it shows the way forward
             help_text = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
             out.append((a.command or a.id, help_text, _runner(screen, a.action)))
+        if isinstance(screen, RegistryListScreen) and not read_only:
+            out += self._highlighted_changes(screen, {n for n, _, _ in out})
+        return out
+
+    def _highlighted_changes(self, screen: RegistryListScreen, offered: set[str]) -> list[tuple[str, str, Any]]:
+        """From the list, a registry's changes by name ("migr" finds the migration), for the highlighted row: as
+        its key would on the registry's own view (the same gate, the same wizard) — not a dead end."""
+        from .gates import gates_for, wizard_of
+        from .keymap import actions_for
+
+        estate = getattr(self.app, "estate", None)
+        key = screen.selected_key()
+        reg = estate.registry(key) if estate is not None and key else None
+        if reg is None:
+            return []
+        changes = [a for a in actions_for("registry", read_only=False)
+                   if a.write and a.command and a.command not in offered and wizard_of(a)]
+        refusals = gates_for(changes, reg, estate)
+        out = []
+        for a in changes:
+            gate = refusals.get(a.id)
+            why = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
+            out.append((a.command or a.id, f"on {reg.name}, the highlighted row — {why}",
+                        _wizard_runner(self.app, str(wizard_of(a)), reg.id)))
         return out
 
     async def discover(self) -> Hits:
@@ -85,6 +109,13 @@ class ConsoleCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+def _wizard_runner(app: Any, wizard: str, registry_id: str) -> Callable[[], Any]:
+    async def run() -> None:
+        app.start_wizard(wizard, registry_id)
+
+    return run
 
 
 def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:

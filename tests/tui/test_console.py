@@ -14,7 +14,7 @@ from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen, Subscripti
 from acrtui.tui.screens.modals import ConfirmModal, ErrorModal, HelpModal, UnavailableModal
 from acrtui.tui.screens.plan import PlanScreen
 from acrtui.tui.screens.registry import RegistryScreen
-from acrtui.tui.screens.wizards import Wizard
+from acrtui.tui.screens.wizards import MigrateWizard, Wizard
 
 from .conftest import SIZE, dump, wait_for
 
@@ -532,9 +532,21 @@ async def scenario_palette_and_keymap(app: Any, pilot: Any, demo: Emulator) -> N
     """Commands are ``area: verb`` and offered only where they make sense; keys remap by binding id."""
     from acrtui.tui.app import ConsoleCommands
 
-    on_list = {n for n, _, _ in ConsoleCommands(app.screen)._entries()}
-    assert "list: filter" in on_list and "cmk: rotate key" not in on_list
+    on_list = {n: h for n, h, _ in ConsoleCommands(app.screen)._entries()}
+    assert "list: filter" in on_list and "registry: show cmk" not in on_list  # a registry's tabs are on its view
     assert all(": " in n for n in on_list)
+    # a registry's changes are found by name from the list too, for the highlighted row, gated as its keys are
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(app.estate.registry("sandboxbasic").id))
+    await pilot.pause()
+    on_basic = {n: (h, r) for n, h, r in ConsoleCommands(app.screen)._entries()}
+    assert on_basic["cmk: migrate to a new CMK registry"][0].startswith("on sandboxbasic, the highlighted row — ")
+    assert "✗" in on_basic["private link: create endpoint"][0]  # Basic: says why, running it shows the way forward
+    await on_basic["cmk: migrate to a new CMK registry"][1]()
+    await wait_for(pilot, lambda: isinstance(app.screen, MigrateWizard))
+    assert app.screen.reg.name == "sandboxbasic"
+    app.pop_screen()
+    await pilot.pause()
     await open_registry(app, pilot, "contosoprodpinned")
     on_reg = {n for n, _, _ in ConsoleCommands(app.screen)._entries()}
     assert {"cmk: rotate key", "private link: approve or reject", "registry: show cmk"} <= on_reg
