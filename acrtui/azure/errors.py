@@ -108,8 +108,8 @@ def from_azure(exc: BaseException) -> AcrtuiError:
         # the credential (or its chain) failed: wrong client id, secret or tenant, nothing signed in. Whatever
         # status the token endpoint answered, this is a sign-in failure, with the reasons it gave.
         return SignInError(
-            "Could not sign in to Azure: " + _reasons(exc)
-            + "\nCheck AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (or run `az login`) and try again.",
+            "Could not sign in to Azure: check AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET (or run "
+            "`az login`) and try again.\n" + _reasons(exc),  # the way forward first: a credential chain's reasons run long
             code=_aad_code(exc),
         )
     if isinstance(exc, HttpResponseError):
@@ -123,8 +123,8 @@ def from_azure(exc: BaseException) -> AcrtuiError:
     if isinstance(exc, AzureError):
         return AzureServiceError(redact_text(_first_line(str(exc.message or exc))))
     if type(exc).__name__ == "CredentialUnavailableError":
-        return SignInError("No Azure credential is available: " + _reasons(exc)
-                           + "\nRun `az login` or set the AZURE_* environment variables.")
+        return SignInError("No Azure credential is available: run `az login` or set the AZURE_* environment "
+                           "variables.\n" + _reasons(exc))
     return AzureServiceError(redact_text(_first_line(str(exc))))
 
 

@@ -159,6 +159,8 @@ class AcrtuiApp(App[int]):
         self.chosen_names: list[str] = []
         self.streamed: dict[str, list[RegistryPosture]] = {}  # subscription → registries listed so far
         self.paging: set[str] = set()  # subscriptions in streamed whose list has more pages to come
+        # the last failed read — what no view may then claim to be doing: "Listing…", "Reading…" (tui/screens/lists.py)
+        self.read_failed: str | None = None
         self._load_pending = False
         self._lists_due = False  # a redraw of the lists for streamed rows is queued
         self.estate: Estate | None = None
@@ -259,13 +261,17 @@ class AcrtuiApp(App[int]):
             self.load_estate(self.chosen)
 
     @work(exclusive=True, group="subscriptions", exit_on_error=False)
-    async def load_subscriptions(self) -> None:
+    async def load_subscriptions(self, fresh: bool = False) -> None:
         assert self.service is not None
-        self.post_message(SubscriptionsLoaded(await self.service.subscriptions()))
+        if self.read_failed:
+            self._read_state(None)
+        self.post_message(SubscriptionsLoaded(await self.service.subscriptions(fresh)))
 
     @work(exclusive=True, group="estate", exit_on_error=False)
     async def load_estate(self, subscriptions: list[str]) -> None:
         assert self.service is not None
+        if self.read_failed:
+            self._read_state(None)
         last_at, last_stage = 0.0, ""
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -316,10 +322,23 @@ class AcrtuiApp(App[int]):
 
             mapped = from_azure(err) if isinstance(err, Exception) else None
             title, message = (mapped.title, mapped.message) if mapped else ("Unexpected error", str(err))
+        if event.worker.group in ("subscriptions", "estate"):  # the views stop saying they are reading
+            self._read_state(f"{title}: nothing was read — ctrl+r reads again")
+        elif event.worker.group == "service":
+            self._read_state(f"{title}: the session did not open — quit (ctrl+q) and start again")
         self.show_error(title, message)
+
+    def _read_state(self, failed: str | None) -> None:
+        self.read_failed = failed
+        for s in self.screen_stack:
+            if isinstance(s, SubscriptionScreen | RegistryListScreen):
+                s.refresh_from_estate()
 
     def show_error(self, title: str, message: str) -> None:
         self.errors_shown.append((title, message))
+        top = self.screen
+        if isinstance(top, ErrorModal) and (top.error_title, top.error_message) == (title, message):
+            return  # one failure seen by two reads (the picker's list and the estate's): one dialog, not two
         self.push_screen(ErrorModal(title, message))
 
     # ------------------------------------------------------------ messages
@@ -496,13 +515,18 @@ class AcrtuiApp(App[int]):
         self.refresh_estate()
 
     def refresh_estate(self) -> None:
-        """Read the estate again (ctrl+r, after an apply). A context opened before the subscriptions were known
-        is every visible subscription: a refresh must never be a silent no-op that leaves views stale."""
+        """Read the estate again (ctrl+r, after an apply; on the picker, the subscriptions). A context opened before
+        the subscriptions were known is every visible one: a refresh must never be a silent no-op."""
+        if isinstance(self.screen, SubscriptionScreen) and self.service is not None:
+            self.load_subscriptions(fresh=True)  # the picker shows the subscriptions: read them again
+            return
+        if not self.subscriptions and self.service is not None:  # their listing failed (sign-in): list again
+            self.load_subscriptions()
         if not self.chosen and self.subscriptions:
             self.chosen = list(self.subscriptions)
         if self.chosen:
             self.load_estate(self.chosen)
-        else:
+        elif self.subscriptions or self.service is None:
             self.notify("No subscription is open yet: nothing to refresh.", severity="warning")
 
     def action_pick_subscriptions(self) -> None:

@@ -62,7 +62,7 @@ ACTIONS: tuple[UiAction, ...] = (
              "Posture matrix: registries × control families, worst failing severity per cell", NAVIGATE,
              ("registries", "registry", "audit"), "estate: posture matrix"),
     UiAction("app.refresh", "ctrl+r", "app.refresh_estate", "Refresh", "Read the estate from Azure again", VIEW,
-             ("registries", "registry", "audit", "matrix"), "estate: refresh"),
+             ("subscriptions", "registries", "registry", "audit", "matrix"), "estate: refresh"),
     UiAction("app.subscriptions", "ctrl+s", "app.pick_subscriptions", "Context", "Switch subscription context",
              NAVIGATE, ("registries", "registry", "audit", "matrix"), "context: switch subscription"),
     UiAction("app.back", "escape", "back", "Back", "Back to the previous view", NAVIGATE,

@@ -220,8 +220,10 @@ class ConsoleService:
         return self.session.principal_hint or "signed-in principal"
 
     # ------------------------------------------------------------ reads
-    async def subscriptions(self) -> dict[str, str]:
-        """The subscriptions on offer: ``--subscription`` ones, else every visible one."""
+    async def subscriptions(self, fresh: bool = False) -> dict[str, str]:
+        """The subscriptions on offer: ``--subscription`` ones, else every visible one (``fresh``: listed again)."""
+        if fresh:
+            self.visible, self._resolving = {}, None
         return await self.run(self._subscriptions())
 
     async def _subscriptions(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ from acrtui.emulator import Emulator
 from acrtui.tui.screens.activity import ActivityScreen
 from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen
 from acrtui.tui.screens.matrix import MatrixScreen
-from acrtui.tui.screens.modals import ConfirmModal, HelpModal, UnavailableModal
+from acrtui.tui.screens.modals import ConfirmModal, ErrorModal, HelpModal, UnavailableModal
 from acrtui.tui.screens.plan import PlanScreen, console_terms, touched_subscriptions
 from acrtui.tui.screens.registry import RegistryScreen
 from acrtui.tui.screens.wizards import WIZARDS, Wizard
@@ -411,3 +411,27 @@ async def test_help_shows_every_palette_command_whole_at_100_columns(make_app: A
         missing = [a.command for a in actions_for("registry", read_only=False) if a.command
                    and f"⌘ {a.command} " not in seen.replace("█", " ") + " "]
         assert missing == []
+
+
+async def test_a_long_error_scrolls_and_keeps_its_close_button_on_screen(make_app: Any, demo: Emulator) -> None:
+    """DefaultAzureCredential's reasons run to 40 lines at 100 columns: the way forward comes first, the rest
+    scrolls from the keyboard, and Close stays on screen (it was pushed below the terminal's last row)."""
+    app = make_app(auto_open=[])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_list(app, pilot)
+        reasons = "\n".join(f"  Credential{i}: unavailable, for reason number {i}." for i in range(60))
+        app.show_error("Sign-in failed", "Could not sign in to Azure: run `az login` and try again.\n" + reasons)
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal))
+        close = app.screen.query_one("#close", Button)
+        assert close.region.bottom <= 30 and close.region.height > 0
+        assert "run `az login`" in dump(app)
+        body = app.screen.query_one("#error-body", VerticalScroll)
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y > 0 and "reason number 59." in dump(app)
+        await pilot.press("home")
+        await pilot.pause()
+        assert body.scroll_y == 0
+        await pilot.press("enter")  # Close is focused: Enter closes
+        await pilot.pause()
+        assert not isinstance(app.screen, ErrorModal)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Label, LoadingIndicator, Static
 
 from acrtui.emulator import Emulator
-from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen
+from acrtui.tui.screens.lists import AuditScreen, RegistryListScreen, SubscriptionScreen
+from acrtui.tui.screens.modals import ErrorModal
 
-from .conftest import SIZE, dump
+from .conftest import SIZE, dump, wait_for
 from .test_console import open_list, open_registry, plain
 
 
@@ -79,3 +80,54 @@ async def test_a_status_warning_is_shown_whole_on_a_narrow_terminal(make_app: An
         assert len(status) > 100 and "registries may be missing" in status  # longer than a line: the case tested
         assert status.endswith("; and 1 more")  # three listings failed: two named, the count of the rest
         assert " ".join(status.split()) in " ".join(dump(app).split())  # on screen, its lines joined
+
+
+async def close_errors(app: Any, pilot: Any) -> None:
+    while isinstance(app.screen, ErrorModal):
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+async def test_a_failed_sign_in_is_never_shown_as_still_listing_and_ctrl_r_lists_again(make_app: Any,
+                                                                                       demo: Emulator) -> None:
+    demo.faults.add("403", path="/oauth2/")  # the token endpoint refuses: every read fails before it is sent
+    app = make_app()  # the picker: "Listing subscriptions…" until they are listed
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.errors_shown))
+        assert app.errors_shown[-1][0] == "Sign-in failed"
+        await close_errors(app, pilot)
+        assert isinstance(app.screen, SubscriptionScreen)
+        status = str(app.screen.query_one("#status-line", Label).render())
+        assert status.startswith("✗ Sign-in failed: nothing was read — ctrl+r reads again"), status
+        assert "Listing" not in dump(app)
+        demo.faults.clear()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(app.subscriptions))
+        assert "subscriptions visible to" in str(app.screen.query_one("#status-line", Label).render())
+        assert app.read_failed is None
+
+        def lists() -> int:
+            return sum(r.method == "GET" and r.path.rstrip("/").endswith("/subscriptions") for r in demo.request_log)
+
+        before = lists()
+        await pilot.press("ctrl+r")  # on the picker, a refresh lists the subscriptions again (never a no-op)
+        await wait_for(pilot, lambda: lists() == before + 1)
+
+
+async def test_a_failed_estate_read_stops_the_spinner_and_says_so(make_app: Any, demo: Emulator) -> None:
+    demo.faults.add("403", path="/oauth2/")
+    ids = list(demo.state.subscriptions)  # as --subscription gives them: straight onto the list, "Reading…" until read
+    app = make_app(auto_open=ids, lazy=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.errors_shown) == 2)  # the subscriptions' list and the estate's load
+        await pilot.pause()
+        assert sum(isinstance(s, ErrorModal) for s in app.screen_stack) == 1  # the same failure: one dialog
+        await close_errors(app, pilot)
+        screen = app.screen
+        label = str(screen.query_one("#loading-label", Label).render())
+        assert label.startswith("✗ Sign-in failed"), label
+        assert not screen.query_one(LoadingIndicator).display and "Reading the estate" not in dump(app)
+        demo.faults.clear()
+        await pilot.press("ctrl+r")
+        await open_list(app, pilot)
+        assert app.estate is not None and app.read_failed is None

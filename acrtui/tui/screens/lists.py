@@ -193,7 +193,8 @@ class SubscriptionScreen(FilteredTable):
 
     def status(self, shown: int) -> str:
         if not getattr(self.app, "subscriptions", None):
-            return "Listing subscriptions…"
+            failed = getattr(self.app, "read_failed", None)
+            return f"✗ {failed}" if failed else "Listing subscriptions…"
         return f"{shown} subscriptions visible to {getattr(getattr(self.app, 'service', None), 'principal', 'you')}"
 
     def action_open(self) -> None:
@@ -277,11 +278,16 @@ class RegistryListScreen(FilteredTable):
 
     def show_loading(self, loading: bool) -> None:
         self.query_one("#loading").display = loading
+        reading = not getattr(self.app, "read_failed", None)  # a failed read shows its line, not a spinner
+        self.query_one("#loading-progress").display = self.query_one(LoadingIndicator).display = reading
         self.query_one("#registry-split").display = not loading or bool(getattr(self.app, "streamed", None))
 
     def loading_text(self) -> str:
         """``Reading the estate… 2 of 3 subscriptions listed · 6 registries · key vaults (4/9)``."""
         app = self.app
+        failed = getattr(app, "read_failed", None)
+        if failed:  # never "Reading…" once the read has failed
+            return f"✗ {failed}"
         if getattr(app, "service", None) is None:
             return "Signing in and opening the session…"
         streamed: dict[str, list[Any]] = getattr(app, "streamed", {}) or {}

@@ -20,7 +20,10 @@ if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on th
 class ErrorModal(ModalScreen[None]):
     """Title and actionable message from :mod:`acrtui.errors`; nothing else (no stack trace, no response body)."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss_error", "Close", id="error.close", tooltip="Close the dialog")]
+    BINDINGS = [Binding("escape,enter", "dismiss_error", "Close", id="error.close", tooltip="Close the dialog"),
+                *(Binding(k, f"scroll_body('{how}')", show=False) for k, how in (
+                    ("up,k", "up"), ("down,j", "down"), ("pageup", "page_up"), ("pagedown", "page_down"),
+                    ("home", "home"), ("end", "end")))]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__(classes="modal error-modal")
@@ -30,12 +33,16 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(f"✖ {self.error_title}", id="error-title", classes="dialog-title")
-            yield Static(self.error_message, id="error-message")
+            with VerticalScroll(id="error-body"):  # a long message scrolls; Close stays on screen
+                yield Static(self.error_message, id="error-message")
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
+
+    def action_scroll_body(self, how: str) -> None:
+        getattr(self.query_one("#error-body", VerticalScroll), f"scroll_{how}")(animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
