@@ -457,7 +457,9 @@ class AcrtuiApp(App[int]):
         from .screens.wizards import WIZARDS
 
         reg = self.estate.registry(registry_id) if self.estate else None
-        if reg is None or self.estate is None or self.service is None:
+        if reg is None or self.estate is None or self.service is None:  # said, never a silent no-op
+            self.status("The estate is still being read: changes open once every read is in." if self.estate is None
+                        else f"No registry {registry_id} in the estate.", warning=True)
             return
         refused = gates.gate(name, reg, self.estate)
         if refused is not None:  # say why now, not after a form and a plan review

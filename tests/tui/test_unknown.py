@@ -127,6 +127,9 @@ async def test_a_failed_estate_read_stops_the_spinner_and_says_so(make_app: Any,
         label = str(screen.query_one("#loading-label", Label).render())
         assert label.startswith("✗ Sign-in failed"), label
         assert not screen.query_one(LoadingIndicator).display and "Reading the estate" not in dump(app)
+        await pilot.press("y")  # a change key on an empty list says why nothing opens
+        await pilot.pause()
+        assert "No registry is highlighted" in str(screen.query_one("#status-line", Label).render())
         demo.faults.clear()
         await pilot.press("ctrl+r")
         await open_list(app, pilot)

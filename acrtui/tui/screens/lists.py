@@ -411,6 +411,8 @@ class RegistryListScreen(FilteredTable):
         key = self.selected_key()
         if key:
             self.app.start_wizard(name, key)  # type: ignore[attr-defined]
+        else:  # a change key never does nothing silently
+            self.app.status("No registry is highlighted: nothing is listed here yet.", warning=True)  # type: ignore[attr-defined]
 
 
 GROUPS = ("severity", "registry", "family")
