@@ -294,10 +294,10 @@ class MigrateWizard(Wizard):
         yield Label("Key Vault (soft delete + purge protection)")
         yield Select([(f"{v.name} ({v.resource_group}) — {vault_state(v)}", v.id) for v in vaults], id="mig-vault",
                      value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
-        yield Label("Key name (created if missing, RSA 3072)")
+        yield Label("Key name (created if missing, RSA 3072; a new user-assigned identity is given access to it)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
         yield Switch("Versionless key (automatic rotation)", value=True, id="mig-versionless")
-        yield Label("Images to import (a new identity is created for the key)", classes="section")
+        yield Label("Images to import", classes="section")
         yield Static(f"Reading the repositories and tags of {self.reg.name} through its data plane…", id="mig-found")
         yield Label("Filter: comma-separated patterns such as payments/* or *:1.27 (leave empty for every tag)",
                     id="mig-filter-label")
