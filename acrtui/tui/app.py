@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # the domain, audit, plan engine and SDK load after the first
     from acrtui.plan.executor import Journal
 
     from . import planning
+    from .gates import Gate
     from .service import ConsoleService
 
 
@@ -69,10 +70,8 @@ class ConsoleCommands(Provider):
         refusals = screen.gates() if isinstance(screen, ConsoleScreen) else {}
         out = []
         for a in commands_for(sid, read_only=read_only):
-            gate = refusals.get(a.id)  # still offered: running it explains why and the way forward
-            # one short line per entry: a gated change names why; running it shows the way forward
-            help_text = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
-            out.append((a.command or a.id, help_text, _runner(screen, a.action)))
+            # still offered when gated: running it explains why and the way forward
+            out.append((a.command or a.id, _help(refusals.get(a.id), a.tooltip), _runner(screen, a.action)))
         if isinstance(screen, RegistryListScreen) and not read_only:
             out += self._highlighted_changes(screen, {n for n, _, _ in out})
         return out
@@ -93,9 +92,7 @@ class ConsoleCommands(Provider):
         refusals = gates_for(changes, reg, estate)
         out = []
         for a in changes:
-            gate = refusals.get(a.id)
-            why = f"✗ {gate.title} (run it for the way forward)" if gate else a.tooltip
-            out.append((a.command or a.id, f"on {reg.name}, the highlighted row — {why}",
+            out.append((a.command or a.id, f"on {reg.name}, the highlighted row — {_help(refusals.get(a.id), a.tooltip)}",
                         _wizard_runner(self.app, str(wizard_of(a)), reg.id)))
         return out
 
@@ -109,6 +106,11 @@ class ConsoleCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+def _help(gate: Gate | None, tooltip: str) -> str:
+    """One short line per palette entry: a gated change names why; running it shows the way forward."""
+    return f"✗ {gate.title} (run it for the way forward)" if gate else tooltip
 
 
 def _wizard_runner(app: Any, wizard: str, registry_id: str) -> Callable[[], Any]:

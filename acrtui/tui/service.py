@@ -293,6 +293,7 @@ class ConsoleService:
             try:
                 while url:
                     page = await self.session.get_json("subscriptions", None, url, API_VERSIONS["containerregistry"])
+                    # a new list, not extended: the UI thread holds the one already handed to listed()
                     rows = rows + [registry_from_json(b) for b in page.get("value") or []]
                     url = page.get("nextLink") or None
                     first_page.set()

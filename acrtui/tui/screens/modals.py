@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..keymap import actions_for
+from .base import SCROLL_BINDINGS, scroll
 
 if TYPE_CHECKING:  # the gates pull in the domain and the plan engine: not on the first paint
     from ..gates import Gate
@@ -21,9 +22,7 @@ class ErrorModal(ModalScreen[None]):
     """Title and actionable message from :mod:`acrtui.errors`; nothing else (no stack trace, no response body)."""
 
     BINDINGS = [Binding("escape,enter", "dismiss_error", "Close", id="error.close", tooltip="Close the dialog"),
-                *(Binding(k, f"scroll_body('{how}')", show=False) for k, how in (
-                    ("up,k", "up"), ("down,j", "down"), ("pageup", "page_up"), ("pagedown", "page_down"),
-                    ("home", "home"), ("end", "end")))]
+                *SCROLL_BINDINGS]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__(classes="modal error-modal")
@@ -41,8 +40,8 @@ class ErrorModal(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
 
-    def action_scroll_body(self, how: str) -> None:
-        getattr(self.query_one("#error-body", VerticalScroll), f"scroll_{how}")(animate=False)
+    def action_scroll(self, how: str) -> None:
+        scroll(self.query_one("#error-body", VerticalScroll), how)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
