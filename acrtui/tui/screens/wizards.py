@@ -294,7 +294,7 @@ class MigrateWizard(Wizard):
         yield Label("Key Vault (soft delete + purge protection)")
         yield Select([(f"{v.name} ({v.resource_group}) — {vault_state(v)}", v.id) for v in vaults], id="mig-vault",
                      value=vaults[0].id if vaults else Select.BLANK, allow_blank=not vaults)
-        yield Label("Key name (created if missing, RSA 3072; a new user-assigned identity is given access to it)")
+        yield Label("Key name (created if missing, RSA 3072; a new user-assigned identity gets access)")
         yield Input(value=f"{self.reg.name[:40]}-cmk", id="mig-key")
         yield Switch("Versionless key (automatic rotation)", value=True, id="mig-versionless")
         yield Label("Images to import", classes="section")
